@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { hfError, ErrorCodes } from '../errors.js'
+import { countryCode, multiaddrString, writeJsonAtomic } from './node-config.js'
+import { describeIssues } from './validation.js'
+
+export const FEDERATION_VERSION = 1
+
+const peerIdString = z.string().refine((s) => {
+  try { return peerIdFromString(s).type === 'Ed25519' } catch { return false }
+}, { message: 'not an Ed25519 libp2p peer ID (it starts with 12D3KooW; copy it from the member\'s `hashfed init` output)' })
+
+const memberSchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  peerId: peerIdString,
+  /** ISO 3166-1 alpha-2 codes this hotline is responsible for */
+  countries: z.array(countryCode).default([]),
+  addresses: z.array(multiaddrString).default([]),
+  /** this node is a read-only mirror of the named member */
+  mirrorOf: z.string().optional()
+})
+
+const federationSchema = z.strictObject({
+  version: z.literal(FEDERATION_VERSION),
+  name: z.string().default('hashfed federation'),
+  members: z.array(memberSchema)
+}).superRefine((fed, ctx) => {
+  const names = new Map<string, number>()
+  const ids = new Map<string, number>()
+  const countries = new Map<string, number>()
+  fed.members.forEach((m, i) => {
+    const dupName = names.get(m.name.toLowerCase())
+    if (dupName !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'name'], message: `duplicate member "${m.name}" (also members.${dupName}): remove one of them` })
+    names.set(m.name.toLowerCase(), i)
+    const dupId = ids.get(m.peerId)
+    if (dupId !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'peerId'], message: `peer ID also used by members.${dupId} ("${fed.members[dupId].name}"): each member has its own key` })
+    ids.set(m.peerId, i)
+    if (m.mirrorOf !== undefined && m.countries.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['members', i, 'countries'], message: 'a mirror covers no countries: remove them (its member does)' })
+    }
+    for (const c of m.countries) {
+      const other = countries.get(c)
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['members', i, 'countries'], message: `country ${c} is also claimed by members.${other} ("${fed.members[other].name}"): one hotline is responsible per country` })
+      countries.set(c, i)
+    }
+  })
+  fed.members.forEach((m, i) => {
+    if (m.mirrorOf !== undefined && (!names.has(m.mirrorOf.toLowerCase()) || fed.members[names.get(m.mirrorOf.toLowerCase())!].mirrorOf !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['members', i, 'mirrorOf'], message: `"${m.mirrorOf}" is not a (non-mirror) member of this federation` })
+    }
+  })
+})
+
+export type FederationFile = z.output<typeof federationSchema>
+export type Member = FederationFile['members'][number]
+
+export function parseFederation (data: unknown, file = 'federation.json'): FederationFile {
+  const result = federationSchema.safeParse(data)
+  if (!result.success) throw hfError(ErrorCodes.INVALID_FEDERATION, describeIssues(file, result.error), { file })
+  return result.data
+}
+
+export async function loadFederation (path: string): Promise<FederationFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw hfError(ErrorCodes.INVALID_FEDERATION, `cannot read federation file ${path}`, { file: path }, err)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw hfError(ErrorCodes.INVALID_FEDERATION, `${path}: not valid JSON: ${(err as Error).message}`, { file: path })
+  }
+  return parseFederation(data, path)
+}
+
+export async function saveFederation (path: string, fed: FederationFile): Promise<void> {
+  parseFederation(fed, path)
+  await writeJsonAtomic(path, fed)
+}
+
+/** Adds a member, or replaces the one with the same name; validated as a whole before writing. */
+export function withMember (fed: FederationFile, member: Member): FederationFile {
+  const others = fed.members.filter(m => m.name.toLowerCase() !== member.name.toLowerCase())
+  return parseFederation({ ...fed, members: [...others, member] })
+}

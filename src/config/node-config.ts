@@ -1,0 +1,114 @@
+import { readFile, writeFile, rename } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { z } from 'zod'
+import { multiaddr } from '@multiformats/multiaddr'
+import { hfError, ErrorCodes } from '../errors.js'
+import { normaliseCountry } from './country.js'
+import { describeIssues } from './validation.js'
+import type { NodeDir } from './node-dir.js'
+
+export const CONFIG_VERSION = 1
+
+export const countryCode = z.string().transform((s, ctx) => {
+  const code = normaliseCountry(s)
+  if (code === null) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not an ISO 3166-1 alpha-2 country code (e.g. NL, DE, GB)` })
+    return z.NEVER
+  }
+  return code
+})
+
+export const multiaddrString = z.string().refine((s) => {
+  try { multiaddr(s); return true } catch { return false }
+}, { message: 'not a multiaddr (e.g. /ip4/127.0.0.1/tcp/4001)' })
+
+const cidrRow = z.strictObject({
+  cidr: z.string(),
+  country: countryCode,
+  hoster: z.string().optional(),
+  asn: z.number().int().nonnegative().optional()
+})
+
+const nodeConfigSchema = z.strictObject({
+  version: z.literal(CONFIG_VERSION),
+  name: z.string().min(1).max(64),
+  countries: z.array(countryCode),
+  listen: z.array(multiaddrString).min(1),
+  /** federation file; relative paths are taken from the node folder */
+  federationFile: z.string().default('federation.json'),
+  api: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+    /** required when host is not a loopback address */
+    token: z.string().min(16).optional()
+  }),
+  check: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+    /** hashes per request @default 10000 */
+    maxHashes: z.number().int().positive().default(10_000),
+    /** requests per second per token @default 200 */
+    rateLimit: z.number().positive().default(200)
+  }).optional(),
+  match: z.strictObject({
+    /** PDQ authors' advice @default 31 */
+    pdqThreshold: z.number().int().min(0).max(128).default(31),
+    blockhashThreshold: z.number().int().min(0).max(128).default(10),
+    /** origins whose lists are not matched (kill switch), by member name */
+    disabledOrigins: z.array(z.string()).default([])
+  }).default({ pdqThreshold: 31, blockhashThreshold: 10, disabledOrigins: [] }),
+  reports: z.strictObject({
+    cidrTable: z.array(cidrRow).default([]),
+    /** MaxMind country mmdb; the embedded geoip-country data is used otherwise */
+    geoipMmdb: z.string().optional(),
+    /** closed reports are deleted after this many days @default 365 */
+    retentionDays: z.number().positive().default(365),
+    /** hosters with reports open longer than this are listed @default 7 */
+    openAlertDays: z.number().positive().default(7)
+  }).default({ cidrTable: [], retentionDays: 365, openAlertDays: 7 }),
+  /** set on a read-only mirror: the member name whose check service it scales */
+  mirrorOf: z.string().optional()
+})
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>
+
+export function parseNodeConfig (data: unknown, file = 'config.json'): NodeConfig {
+  const result = nodeConfigSchema.safeParse(data)
+  if (!result.success) {
+    throw hfError(ErrorCodes.INVALID_CONFIG, describeIssues(file, result.error), { file })
+  }
+  return result.data
+}
+
+export async function loadNodeConfig (dir: NodeDir): Promise<NodeConfig> {
+  let text: string
+  try {
+    text = await readFile(dir.config, 'utf8')
+  } catch (err) {
+    throw hfError(ErrorCodes.NODE_NOT_FOUND, `no hashfed node at ${dir.root} (missing ${dir.config}); create one with: hashfed init --dir ${dir.root}`, undefined, err)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw hfError(ErrorCodes.INVALID_CONFIG, `${dir.config}: not valid JSON: ${(err as Error).message}`, { file: dir.config })
+  }
+  return parseNodeConfig(data, dir.config)
+}
+
+export async function saveNodeConfig (dir: NodeDir, config: NodeConfigInput): Promise<void> {
+  parseNodeConfig(config, dir.config)
+  await writeJsonAtomic(dir.config, config)
+}
+
+export function federationPath (dir: NodeDir, config: NodeConfig): string {
+  return isAbsolute(config.federationFile) ? config.federationFile : join(dir.root, config.federationFile)
+}
+
+/** Write-then-rename, so a crash never leaves half a file. */
+export async function writeJsonAtomic (path: string, data: unknown, mode = 0o644): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode })
+  await rename(tmp, path)
+}

@@ -1,0 +1,73 @@
+// Every error a user can meet carries a stable code (README "Error codes" lists them);
+// messages may improve freely, callers and tests switch on `code`.
+export const ErrorCodes = {
+  /** bad command-line arguments or API request fields */
+  INVALID_ARGUMENT: 'HF_INVALID_ARGUMENT',
+  /** node config file missing or invalid */
+  INVALID_CONFIG: 'HF_INVALID_CONFIG',
+  /** federation file invalid (unknown field, bad peer ID, duplicate member or country) */
+  INVALID_FEDERATION: 'HF_INVALID_FEDERATION',
+  /** `init` on a folder that already holds a node */
+  NODE_EXISTS: 'HF_NODE_EXISTS',
+  /** no node folder at --dir */
+  NODE_NOT_FOUND: 'HF_NODE_NOT_FOUND',
+  /** identity key file unreadable or of the wrong type */
+  INVALID_KEY: 'HF_INVALID_KEY',
+  /** store written by another schema version */
+  STORE_VERSION: 'HF_STORE_VERSION',
+  /** store could not be opened (locked by a process we cannot reach, corrupt) */
+  STORE_UNAVAILABLE: 'HF_STORE_UNAVAILABLE',
+  /** a hash value of the wrong length or alphabet for its algorithm */
+  INVALID_HASH: 'HF_INVALID_HASH',
+  /** an import file that is not the format it claims */
+  INVALID_FORMAT: 'HF_INVALID_FORMAT',
+  /** a batch failed verification (see `reason`) */
+  INVALID_BATCH: 'HF_INVALID_BATCH',
+  /** a signed record failed verification */
+  INVALID_SIGNATURE: 'HF_INVALID_SIGNATURE',
+  /** a peer or origin that is not a federation member */
+  NOT_A_MEMBER: 'HF_NOT_A_MEMBER',
+  /** a protocol message that does not decode or breaks the protocol */
+  PROTOCOL: 'HF_PROTOCOL',
+  /** a message or request larger than allowed */
+  TOO_LARGE: 'HF_TOO_LARGE',
+  /** a URL report that cannot be accepted */
+  INVALID_REPORT: 'HF_INVALID_REPORT',
+  /** a country no member covers and no resolution worked */
+  UNKNOWN_COUNTRY: 'HF_UNKNOWN_COUNTRY',
+  /** a requested record does not exist */
+  NOT_FOUND: 'HF_NOT_FOUND',
+  /** missing, unknown or revoked token */
+  UNAUTHORIZED: 'HF_UNAUTHORIZED',
+  /** too many requests for this token */
+  RATE_LIMITED: 'HF_RATE_LIMITED',
+  /** the running node could not be reached over its admin API */
+  NODE_UNREACHABLE: 'HF_NODE_UNREACHABLE',
+  /** operation not allowed on this node (e.g. publishing on a mirror) */
+  FORBIDDEN: 'HF_FORBIDDEN',
+  /** unexpected internal failure */
+  INTERNAL: 'HF_INTERNAL'
+} as const
+
+export type ErrorCode = typeof ErrorCodes[keyof typeof ErrorCodes]
+
+export class HashfedError extends Error {
+  readonly code: ErrorCode
+  /** extra machine-readable facts: field names, line numbers, reasons */
+  readonly details?: Record<string, unknown>
+
+  constructor (code: ErrorCode, message: string, options: { cause?: unknown, details?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'HashfedError'
+    this.code = code
+    this.details = options.details
+  }
+}
+
+export function hfError (code: ErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): HashfedError {
+  return new HashfedError(code, message, { details, cause })
+}
+
+export function isHashfedError (err: unknown, code?: ErrorCode): err is HashfedError {
+  return err instanceof HashfedError && (code === undefined || err.code === code)
+}

@@ -1,0 +1,88 @@
+import { hfError, ErrorCodes } from '../errors.js'
+import { pb } from '../proto/index.js'
+
+/** Algorithm names as users write them (CLI, API, export formats). */
+export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'pdq', 'blockhash', 'photodna'] as const
+export type AlgorithmName = typeof ALGORITHMS[number]
+
+/** Byte length of each algorithm's value. */
+export const VALUE_BYTES: Record<AlgorithmName, number> = {
+  md5: 16, sha1: 20, sha256: 32, pdq: 32, blockhash: 32, photodna: 144
+}
+
+/** Perceptual algorithms support near-match by Hamming distance. */
+export const PERCEPTUAL: ReadonlySet<AlgorithmName> = new Set(['pdq', 'blockhash'])
+
+const TO_ENUM: Record<AlgorithmName, number> = {
+  md5: pb.Algorithm.MD5,
+  sha1: pb.Algorithm.SHA1,
+  sha256: pb.Algorithm.SHA256,
+  pdq: pb.Algorithm.PDQ,
+  blockhash: pb.Algorithm.BLOCKHASH,
+  photodna: pb.Algorithm.PHOTODNA
+}
+const FROM_ENUM = new Map<number, AlgorithmName>(Object.entries(TO_ENUM).map(([k, v]) => [v, k as AlgorithmName]))
+
+export function algorithmToEnum (name: AlgorithmName): number {
+  return TO_ENUM[name]
+}
+
+export function algorithmFromEnum (value: number): AlgorithmName {
+  const name = FROM_ENUM.get(value)
+  if (name === undefined) throw hfError(ErrorCodes.INVALID_HASH, `unknown algorithm number ${value}`)
+  return name
+}
+
+export function parseAlgorithm (text: string): AlgorithmName {
+  const name = text.trim().toLowerCase().replace(/[-_]/g, '')
+  const alias: Record<string, AlgorithmName> = { sha2: 'sha256', sha256: 'sha256', pdna: 'photodna', photodna: 'photodna', md5: 'md5', sha1: 'sha1', pdq: 'pdq', blockhash: 'blockhash' }
+  const found = alias[name]
+  if (found === undefined) throw hfError(ErrorCodes.INVALID_HASH, `unknown algorithm "${text}" (expected one of ${ALGORITHMS.join(', ')})`)
+  return found
+}
+
+/**
+ * Validates and normalises a written value to its bytes: hex for every algorithm
+ * (upper or lower case), base64 also accepted for PhotoDNA (192 chars).
+ */
+export function parseHashValue (algorithm: AlgorithmName, text: string): Uint8Array {
+  const value = text.trim()
+  const bytes = VALUE_BYTES[algorithm]
+  if (value.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(value)) return new Uint8Array(Buffer.from(value, 'hex'))
+  if (algorithm === 'photodna' && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+    const decoded = Buffer.from(value, 'base64')
+    if (decoded.length === bytes) return new Uint8Array(decoded)
+  }
+  const expected = algorithm === 'photodna' ? `${bytes * 2} hex characters or ${Math.ceil(bytes / 3) * 4} base64 characters` : `${bytes * 2} hex characters`
+  throw hfError(ErrorCodes.INVALID_HASH, `invalid ${algorithm} value "${value.length > 80 ? value.slice(0, 77) + '...' : value}": expected ${expected}, got ${value.length} characters`, { algorithm })
+}
+
+/** The normalised written form: lower-case hex (PhotoDNA too). */
+export function formatHashValue (value: Uint8Array): string {
+  return Buffer.from(value).toString('hex')
+}
+
+/** Guesses the algorithm of a bare hex value from its length (MD5, SHA-1, SHA-256). */
+export function detectAlgorithm (text: string): AlgorithmName | null {
+  const v = text.trim()
+  if (!/^[0-9a-fA-F]+$/.test(v)) return null
+  switch (v.length) {
+    case 32: return 'md5'
+    case 40: return 'sha1'
+    case 64: return 'sha256'
+    case 288: return 'photodna'
+    default: return null
+  }
+}
+
+/** Parses `ALG:VALUE` (e.g. `sha256:ab12…`, `pdq:…`). */
+export function parseHashRef (text: string): { algorithm: AlgorithmName, value: Uint8Array } {
+  const i = text.indexOf(':')
+  if (i < 0) {
+    const algorithm = detectAlgorithm(text)
+    if (algorithm === null) throw hfError(ErrorCodes.INVALID_HASH, `"${text}" is not ALG:VALUE (e.g. sha256:<64 hex>)`)
+    return { algorithm, value: parseHashValue(algorithm, text) }
+  }
+  const algorithm = parseAlgorithm(text.slice(0, i))
+  return { algorithm, value: parseHashValue(algorithm, text.slice(i + 1)) }
+}

@@ -1,0 +1,38 @@
+/**
+ * The LevelDB key layout: every sublevel of a node's store, in one place.
+ *
+ * | sublevel  | key                                   | value                      |
+ * |-----------|---------------------------------------|----------------------------|
+ * | meta      | `schema`                              | schema version (utf8)      |
+ * | batches   | `<origin>!<seq: 16 hex>`              | Signed (BatchBody)         |
+ * | heads     | `<origin>`                            | Head                       |
+ * | hashes    | `<alg>:<value hex>:<origin>`          | Provenance                 |
+ * | forks     | `<origin>!<seq: 16 hex>!<hash hex>`   | ForkEvidence               |
+ * | reports   | `<report id>`                         | StoredReport               |
+ * | outbox    | `<item id>`                           | OutboxItem                 |
+ * | seen      | `<author>!<body hash hex>`            | receipt (Signed) we gave   |
+ * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
+ * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
+ * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
+ * | stats     | `<name>`                              | JSON counters              |
+ *
+ * `<origin>` is the base58 peer ID string of the hotline. Zero-padded hex keeps numeric
+ * order in LevelDB's byte order. A batch, its head and its hash index rows are always
+ * written in one atomic batch.
+ */
+export const SCHEMA_VERSION = 1
+
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats'] as const
+export type SublevelName = typeof SUBLEVELS[number]
+
+export function seqKey (seq: number): string {
+  return seq.toString(16).padStart(16, '0')
+}
+
+export function batchKey (origin: string, seq: number): string {
+  return `${origin}!${seqKey(seq)}`
+}
+
+export function hashKey (algorithm: string, valueHex: string, origin: string): string {
+  return `${algorithm}:${valueHex}:${origin}`
+}

@@ -1,0 +1,68 @@
+import { Level } from 'level'
+import type { AbstractSublevel, AbstractBatchOperation } from 'abstract-level'
+import { hfError, ErrorCodes } from '../errors.js'
+import { SCHEMA_VERSION, SUBLEVELS, type SublevelName } from './layout.js'
+
+type Db = Level<string, Uint8Array>
+export type Sublevel = AbstractSublevel<Db, string | Uint8Array | Buffer, string, Uint8Array>
+export type BatchOp =
+  | { type: 'put', sublevel: Sublevel, key: string, value: Uint8Array }
+  | { type: 'del', sublevel: Sublevel, key: string }
+
+/** A node's LevelDB store: opens it, checks the schema version, hands out sublevels. */
+export class Store {
+  readonly db: Db
+  readonly sub: Record<SublevelName, Sublevel>
+
+  private constructor (db: Db) {
+    this.db = db
+    this.sub = Object.fromEntries(SUBLEVELS.map(name => [name, db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' })])) as Record<SublevelName, Sublevel>
+  }
+
+  static async open (path: string, opts: { create?: boolean } = {}): Promise<Store> {
+    const db: Db = new Level<string, Uint8Array>(path, { valueEncoding: 'view', createIfMissing: opts.create ?? false })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string, message?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(cause?.message ?? '')) {
+        throw hfError(ErrorCodes.STORE_UNAVAILABLE, `the store at ${path} is in use by another process`, { locked: true }, err)
+      }
+      throw hfError(ErrorCodes.STORE_UNAVAILABLE, `cannot open the store at ${path}: ${cause?.message ?? (err as Error).message}`, undefined, err)
+    }
+    const store = new Store(db)
+    await store.checkSchema()
+    return store
+  }
+
+  private async checkSchema (): Promise<void> {
+    const raw = await this.sub.meta.get('schema')
+    if (raw === undefined) {
+      await this.sub.meta.put('schema', Buffer.from(String(SCHEMA_VERSION)))
+      return
+    }
+    const version = Number(Buffer.from(raw).toString())
+    if (version !== SCHEMA_VERSION) {
+      await this.db.close()
+      throw hfError(ErrorCodes.STORE_VERSION,
+        `the store was written by schema version ${version}; this hashfed reads version ${SCHEMA_VERSION}. Use a matching hashfed release (or export and re-import the lists)`,
+        { found: version, expected: SCHEMA_VERSION })
+    }
+  }
+
+  /** Applies ops across sublevels atomically. */
+  async write (ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.db.batch(ops as unknown as Array<AbstractBatchOperation<Db, string, Uint8Array>>)
+  }
+
+  async count (name: SublevelName): Promise<number> {
+    let n = 0
+    for await (const _ of this.sub[name].keys()) n++
+    return n
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}
