@@ -21,6 +21,8 @@ export const ErrorCodes = {
   INVALID_HASH: 'HF_INVALID_HASH',
   /** an import file that is not the format it claims */
   INVALID_FORMAT: 'HF_INVALID_FORMAT',
+  /** image bytes that are not a supported format (JPEG, PNG, GIF, WebP) or do not decode */
+  INVALID_IMAGE: 'HF_INVALID_IMAGE',
   /** a batch failed verification (see `reason`) */
   INVALID_BATCH: 'HF_INVALID_BATCH',
   /** a signed record failed verification */

@@ -8,6 +8,22 @@ export interface ParseInit {
   defaults?: EntryMeta
   /** `lines` only: algorithm of every line; detected by length when absent */
   algorithm?: HashRecord['algorithm']
+  /**
+   * Quality given to PDQ hashes whose format does not carry one (only `csv` and `lines`
+   * carry it). Shared lists hold hashes their sharer already judged usable, so a missing
+   * quality must not make a matcher discard them.
+   * @default 100
+   */
+  pdqQuality?: number
+}
+
+export interface WriteInit {
+  /**
+   * Time written where a format wants one (NCMEC entry timestamps, StopNCII
+   * `lastModtimestamp`); fixed by tests for byte-identical output.
+   * @default new Date()
+   */
+  now?: Date
 }
 
 /**
@@ -19,5 +35,11 @@ export interface HashListFormat {
   readonly name: FormatName
   parse: (input: AsyncIterable<Uint8Array | string>, init?: ParseInit) => AsyncIterable<ImportItem>
   /** text chunks of a file holding `records`; absent when the format cannot be written */
-  write?: (records: AsyncIterable<HashRecord>) => AsyncIterable<string>
+  write?: (records: AsyncIterable<HashRecord>, init?: WriteInit) => AsyncIterable<string>
+  /**
+   * Why `record` cannot be written in this format (e.g. an algorithm it has no field for),
+   * or undefined when it can. `write` skips such records silently, so an exporter that
+   * wants to report them asks here first. Present whenever `write` is.
+   */
+  unsupported?: (record: HashRecord) => string | undefined
 }

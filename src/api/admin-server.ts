@@ -1,0 +1,47 @@
+import { timingSafeEqual, createHash } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { hfError, ErrorCodes } from '../errors.js'
+import { installErrorReplies } from './error-reply.js'
+
+export interface HttpServerInit {
+  host: string
+  port: number
+  /** required bearer token; when absent the server must listen on loopback only */
+  token?: string
+  /** @default 1 MiB */
+  bodyLimit?: number
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
+
+export function isLoopback (host: string): boolean {
+  return LOOPBACK.test(host)
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/** A Fastify instance with our error replies and, off loopback, a mandatory bearer token. */
+export function createHttpServer (init: HttpServerInit): FastifyInstance {
+  if (!isLoopback(init.host) && init.token === undefined) {
+    throw hfError(ErrorCodes.INVALID_CONFIG, `the admin API may listen on ${init.host} only with api.token set in the config (or keep host 127.0.0.1)`)
+  }
+  const app = Fastify({ logger: false, bodyLimit: init.bodyLimit ?? 1024 * 1024 })
+  installErrorReplies(app)
+  if (init.token !== undefined) {
+    const expected = digest(init.token)
+    app.addHook('onRequest', async (req) => {
+      const header = req.headers.authorization ?? ''
+      const given = header.startsWith('Bearer ') ? header.slice(7) : ''
+      if (!timingSafeEqual(digest(given), expected)) throw hfError(ErrorCodes.UNAUTHORIZED, 'missing or wrong admin token')
+    })
+  }
+  return app
+}
+
+/** Listens and returns the base URL (with the real port when 0 was asked). */
+export async function listen (app: FastifyInstance, host: string, port: number): Promise<string> {
+  await app.listen({ host, port })
+  const addr = app.server.address()
+  const realPort = typeof addr === 'object' && addr !== null ? addr.port : port
+  return `http://${host.includes(':') ? `[${host}]` : host}:${realPort}`
+}

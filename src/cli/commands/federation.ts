@@ -1,0 +1,59 @@
+import type { Command } from 'commander'
+import { loadFederation, saveFederation, withMember, type Member } from '../../config/federation.js'
+import { federationPath } from '../../config/node-config.js'
+import { withNode } from '../node-access.js'
+import { collect, countriesArg, DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, shortPeerId, table } from '../output.js'
+
+export function registerFederation (program: Command): void {
+  const fed = program.command('federation').description('the member hotlines this node talks to (the federation file)')
+
+  fed.command('add')
+    .description('add a member, or replace the member of the same name; a running node applies it at once')
+    .option(...DIR_OPTION)
+    .requiredOption('--name <name>', 'the member hotline\'s name')
+    .requiredOption('--peer-id <id>', 'its peer ID (printed by its `hashfed init`)')
+    .option('--country <cc...>', 'ISO 3166-1 alpha-2 countries it is responsible for', countriesArg)
+    .option('--addr <multiaddr>', 'address to dial it at, repeatable (e.g. /ip4/192.0.2.10/tcp/4001)', collect)
+    .option('--mirror-of <member>', 'the member is a read-only mirror of this member')
+    .action(async (opts: { dir?: string, name: string, peerId: string, country?: string[], addr?: string[], mirrorOf?: string }) => {
+      const member: Member = {
+        name: opts.name,
+        peerId: opts.peerId,
+        countries: opts.country ?? [],
+        addresses: opts.addr ?? [],
+        ...(opts.mirrorOf !== undefined ? { mirrorOf: opts.mirrorOf } : {})
+      }
+      await withNode(resolveDir(opts.dir), {
+        remote: async (client) => { await client.post('/v1/federation/members', member) },
+        local: async (ctx) => {
+          const path = federationPath(ctx.dir, ctx.config)
+          await saveFederation(path, withMember(await loadFederation(path), member))
+        }
+      })
+      process.stdout.write(`member ${opts.name} saved\n`)
+    })
+
+  fed.command('list')
+    .description('list the members')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const members = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.get<{ members: Member[] }>('/v1/federation')).members,
+        local: async (ctx) => ctx.federation.members
+      })
+      if (opts.json === true) return printJson(members)
+      process.stdout.write(table(members.map(m => ({ name: m.name, peer: shortPeerId(m.peerId), countries: m.countries, addresses: m.addresses, mirrorOf: m.mirrorOf }))) + '\n')
+    })
+
+  fed.command('reload')
+    .description('make a running node re-read its federation file after a hand edit (validated first)')
+    .option(...DIR_OPTION)
+    .action(async (opts: { dir?: string }) => {
+      await withNode(resolveDir(opts.dir), {
+        remote: async (client) => { await client.post('/v1/federation/reload') },
+        local: async () => { process.stdout.write('node is not running; the file is read when it starts\n') }
+      })
+    })
+}

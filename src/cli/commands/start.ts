@@ -1,0 +1,21 @@
+import type { Command } from 'commander'
+import { DIR_OPTION, resolveDir } from '../options.js'
+
+export function registerStart (program: Command): void {
+  program.command('start')
+    .description('run the node: libp2p (TCP, Noise, yamux) to the federation members, admin API on 127.0.0.1; stops cleanly on SIGINT/SIGTERM')
+    .option(...DIR_OPTION)
+    .action(async (opts: { dir?: string }) => {
+      // loaded on demand: libp2p and the HTTP server double the start-up time of every other command
+      const { HashfedNode } = await import('../../node/hashfed-node.js')
+      const node = await HashfedNode.start({ dir: resolveDir(opts.dir) })
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          node.log.info({ signal }, 'signal received')
+          void node.stop().then(resolve)
+        }
+        process.once('SIGINT', () => stop('SIGINT'))
+        process.once('SIGTERM', () => stop('SIGTERM'))
+      })
+    })
+}

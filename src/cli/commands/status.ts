@@ -1,0 +1,43 @@
+import type { Command } from 'commander'
+import { collectStatus, type NodeStatus } from '../../node/node-status.js'
+import { withNode } from '../node-access.js'
+import { DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, shortPeerId, table } from '../output.js'
+
+export function registerStatus (program: Command): void {
+  program.command('status')
+    .description('show the node: identity, countries, listen addresses, members with connected yes/no, store counts')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const status = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.get<NodeStatus>('/v1/status'),
+        local: async (ctx) => await collectStatus(ctx, { running: false })
+      })
+      if (opts.json === true) return printJson(status)
+      process.stdout.write(formatStatus(status) + '\n')
+    })
+}
+
+export function formatStatus (s: NodeStatus): string {
+  const lines = [
+    `node       ${s.name} (${s.running ? 'running' : 'not running'})`,
+    `peer ID    ${s.peerId}`,
+    `countries  ${s.countries.join(', ') || '-'}${s.mirrorOf !== undefined ? `  (mirror of ${s.mirrorOf})` : ''}`,
+    `listen     ${s.listen.join(', ')}`,
+    `admin API  ${s.adminUrl ?? '-'}`,
+    `store      ${s.store.batches} batches, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
+    `refused    ${s.refused.total} connections from non-members`,
+    '',
+    `federation ${s.federation}`,
+    table(s.members.map(m => ({
+      name: m.name + (m.self ? ' (self)' : ''),
+      peer: shortPeerId(m.peerId),
+      countries: m.countries,
+      connected: m.self ? '-' : m.connected,
+      address: m.address,
+      rtt: m.rttMs !== null ? `${m.rttMs} ms` : null
+    })))
+  ]
+  return lines.join('\n')
+}

@@ -1,0 +1,45 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { nodeDir } from '../config/node-dir.js'
+import { loadNodeConfig } from '../config/node-config.js'
+import { isHashfedError, ErrorCodes } from '../errors.js'
+import { openNodeContext, type NodeContext } from '../node/node-context.js'
+import { readLiveRuntime } from '../node/runtime-file.js'
+import { AdminClient } from './admin-client.js'
+
+export interface NodeAccess<T> {
+  /** the node runs: go through its admin API */
+  remote: (client: AdminClient) => Promise<T>
+  /** it does not: open the folder's store ourselves */
+  local: (ctx: NodeContext) => Promise<T>
+}
+
+/**
+ * LevelDB admits one process, so a command on a node folder goes through the running node's
+ * admin API when there is one and opens the store itself otherwise. A node that starts or stops
+ * while we decide shows up as a lock; we then look again instead of showing the lock error.
+ */
+export async function withNode<T> (dirPath: string, access: NodeAccess<T>): Promise<T> {
+  const dir = nodeDir(dirPath)
+  for (let attempt = 0; ; attempt++) {
+    const runtime = await readLiveRuntime(dir)
+    if (runtime !== null) {
+      const config = await loadNodeConfig(dir)
+      return await access.remote(new AdminClient(runtime.adminUrl, config.api.token))
+    }
+    let ctx: NodeContext
+    try {
+      ctx = await openNodeContext(dirPath)
+    } catch (err) {
+      if (isHashfedError(err, ErrorCodes.STORE_UNAVAILABLE) && err.details?.locked === true && attempt < 50) {
+        await sleep(200)
+        continue
+      }
+      throw err
+    }
+    try {
+      return await access.local(ctx)
+    } finally {
+      await ctx.store.close()
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { MAX_LINE_CHARS } from './constants.js'
+import type { FormatName } from './format.js'
+import { invalidFormat } from './invalid-format.js'
+
+/** Input chunks as bytes (strings are UTF-8 encoded), so byte-based parsers see one kind. */
+export async function * asBytes (input: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+  }
+}
+
+/**
+ * Input chunks as text. Invalid UTF-8 becomes U+FFFD rather than an exception: the
+ * values containing it are then rejected with a reason, like any other bad value.
+ */
+export async function * asText (input: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8')
+  for await (const chunk of input) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+    if (text.length > 0) yield text
+  }
+  const rest = decoder.decode()
+  if (rest.length > 0) yield rest
+}
+
+export interface TextLine {
+  /** 1-based */
+  line: number
+  /** without the line ending (`\n` or `\r\n`) */
+  text: string
+}
+
+/** Splits the input into lines; a line longer than MAX_LINE_CHARS means a wrong file. */
+export async function * textLines (input: AsyncIterable<Uint8Array | string>, format: FormatName): AsyncGenerator<TextLine> {
+  let carry = ''
+  let line = 0
+  for await (const text of asText(input)) {
+    const buf = carry.length > 0 ? carry + text : text
+    let start = 0
+    let end = buf.indexOf('\n')
+    while (end >= 0) {
+      line++
+      const stop = end > start && buf.charCodeAt(end - 1) === 13 ? end - 1 : end
+      if (stop - start > MAX_LINE_CHARS) throw invalidFormat(format, line, `line longer than ${MAX_LINE_CHARS} characters`)
+      yield { line, text: buf.slice(start, stop) }
+      start = end + 1
+      end = buf.indexOf('\n', start)
+    }
+    carry = start === 0 ? buf : buf.slice(start)
+    if (carry.length > MAX_LINE_CHARS) throw invalidFormat(format, line + 1, `line longer than ${MAX_LINE_CHARS} characters`)
+  }
+  if (carry.length > 0) {
+    line++
+    yield { line, text: carry.endsWith('\r') ? carry.slice(0, -1) : carry }
+  }
+}

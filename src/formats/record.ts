@@ -1,0 +1,66 @@
+import { isHashfedError, ErrorCodes } from '../errors.js'
+import { parseHashValue, VALUE_BYTES, type AlgorithmName } from '../log/hash-value.js'
+import type { EntryMeta, HashRecord, ImportItem } from '../log/entry.js'
+import { DEFAULT_PDQ_QUALITY, MAX_QUOTED_CHARS } from './constants.js'
+import type { ParseInit } from './format.js'
+
+const META_FIELDS = ['classification', 'iwfCategory', 'vicsCategory', 'ageBand', 'media', 'tags', 'source'] as const
+
+/** What a file says about one hash, before defaults: metadata plus an optional PDQ quality. */
+export type OwnMeta = EntryMeta & { quality?: number }
+
+/**
+ * A value as written in a file, validated and normalised by hash-value.ts. PhotoDNA is also
+ * accepted as 144 comma-separated byte values, the form some exports use. Throws HF_INVALID_HASH.
+ */
+export function readHashValue (algorithm: AlgorithmName, text: string): Uint8Array {
+  const trimmed = text.trim()
+  if (algorithm === 'photodna' && trimmed.includes(',')) {
+    const parts = trimmed.split(',')
+    if (parts.length === VALUE_BYTES.photodna && parts.every(p => /^\s*\d{1,3}\s*$/.test(p) && Number(p) <= 255)) {
+      return new Uint8Array(parts.map(Number))
+    }
+  }
+  return parseHashValue(algorithm, trimmed)
+}
+
+/**
+ * One record: the file's own fields win over `init.defaults`, field by field (tags too, as a
+ * whole). PDQ always gets a quality (`init.pdqQuality` when the file has none); other
+ * algorithms never do. Absent fields are left out, not set to undefined, so records compare
+ * equal by structure.
+ */
+export function makeRecord (algorithm: AlgorithmName, value: Uint8Array, own: OwnMeta, init: ParseInit = {}): HashRecord {
+  const record: HashRecord = { algorithm, value }
+  if (algorithm === 'pdq') record.quality = own.quality ?? init.pdqQuality ?? DEFAULT_PDQ_QUALITY
+  const defaults = init.defaults ?? {}
+  for (const field of META_FIELDS) {
+    const v = own[field] ?? defaults[field]
+    if (v !== undefined) (record as unknown as Record<string, unknown>)[field] = Array.isArray(v) ? [...v] : v
+  }
+  return record
+}
+
+/**
+ * A field of one row or entry that is invalid (not the value itself: that is HF_INVALID_HASH).
+ * Never escapes a parser: it becomes the reason of a `reject` item.
+ */
+export class FieldError extends Error {
+  override readonly name = 'FieldError'
+}
+
+/**
+ * The reject item for a value or row that failed validation. Only our own validation errors
+ * become reasons; anything else is a bug and is re-thrown rather than hidden in a summary.
+ */
+export function rejectItem (line: number, err: unknown, context?: string): ImportItem {
+  if (isHashfedError(err, ErrorCodes.INVALID_HASH) || err instanceof FieldError) {
+    return { kind: 'reject', line, reason: context === undefined ? err.message : `${context}: ${err.message}` }
+  }
+  throw err
+}
+
+/** A value from a file, JSON-quoted and cut, for reasons and error messages. */
+export function quote (text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED_CHARS ? text.slice(0, MAX_QUOTED_CHARS - 3) + '...' : text)
+}

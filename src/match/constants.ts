@@ -1,0 +1,46 @@
+/**
+ * Default near-match threshold for PDQ: the PDQ authors advise treating hashes within
+ * Hamming distance 31 (of 256 bits) as the same image.
+ */
+export const DEFAULT_PDQ_THRESHOLD = 31
+
+/**
+ * Default near-match threshold for 256-bit blockhash. Blockhash's design goals (blockhash.io)
+ * are that a rescaled copy differs by at most 10 bits in 95% of cases and that unrelated
+ * images rarely come within 10 bits. Operators can change it.
+ */
+export const DEFAULT_BLOCKHASH_THRESHOLD = 10
+
+/** The largest threshold anyone can ask for: every 256-bit hash is within 256 of every other. */
+export const MAX_NEAR_DISTANCE = 256
+
+/**
+ * The exact table doubles its slot array when more than this share of slots is used. With
+ * linear probing, 0.7 keeps the expected probes for a miss under ~6 and for a hit under ~2.
+ */
+export const EXACT_MAX_LOAD = 0.7
+
+/** Entry arrays start this small and grow by half each time: 1M entries waste at most a third. */
+export const EXACT_INITIAL_ENTRIES = 1024
+
+/**
+ * Multi-index hashing splits a 256-bit hash into this many 16-bit substrings, one table per
+ * substring with 65,536 buckets addressed directly. At 1M hashes a bucket holds ~15 of them,
+ * and a PDQ query at distance 31 probes 17 buckets per table (radius 1): ~4,000 candidates
+ * instead of 1M. Larger substrings would mean fewer candidates but tables too large to
+ * address directly.
+ */
+export const MIH_TABLES = 16
+
+/**
+ * Hashes added since the last build of the multi-index wait in a small linked-list index
+ * until they exceed this many, or an eighth of the built index, whichever is more; then the
+ * next query rebuilds (~0.4 s per million hashes). Bulk loads therefore cost one rebuild.
+ */
+export const MIH_REBUILD_MIN = 4096
+
+/**
+ * When the buckets a query would probe are expected to hold more than this share of all
+ * hashes (thresholds above ~47 for 256 bits), a plain scan is cheaper than the index.
+ */
+export const MIH_LINEAR_SHARE = 0.5

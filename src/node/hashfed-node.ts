@@ -1,0 +1,136 @@
+import '../polyfill.js'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { createLogger } from '../util/logger.js'
+import { createNodeLibp2p, type HashfedLibp2p } from '../net/create-libp2p.js'
+import { federationGater } from '../net/federation-gater.js'
+import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
+import { createHttpServer, listen } from '../api/admin-server.js'
+import { registerAdminRoutes } from '../api/admin-routes.js'
+import { loadFederation, saveFederation, withMember, type Member } from '../config/federation.js'
+import { federationPath } from '../config/node-config.js'
+import { Store } from '../store/store.js'
+import { loadNodeFiles, type NodeContext } from './node-context.js'
+import { removeRuntime, writeRuntime } from './runtime-file.js'
+import { collectStatus, type NodeStatus } from './node-status.js'
+
+export interface StartNodeInit {
+  dir: string
+  /** @default a pino logger on stdout */
+  logger?: Logger
+}
+
+export interface RefusedPeer {
+  peerId: string
+  direction: 'inbound' | 'outbound'
+  remoteAddr: string
+  at: number
+}
+
+/** How many refusals `status` keeps to show (the counter counts all). */
+const RECENT_REFUSALS = 50
+
+/** A running hashfed node: store, libp2p, member connections, admin API. */
+export class HashfedNode {
+  readonly refused: RefusedPeer[] = []
+  refusedTotal = 0
+  adminUrl = ''
+  private admin: FastifyInstance | null = null
+  private stopping: Promise<void> | null = null
+
+  private constructor (
+    readonly ctx: NodeContext,
+    readonly libp2p: HashfedLibp2p,
+    readonly members: MemberConnections,
+    readonly log: Logger
+  ) {}
+
+  static async start (init: StartNodeInit): Promise<HashfedNode> {
+    const files = await loadNodeFiles(init.dir)
+    const log = init.logger ?? createLogger({ node: files.config.name })
+    const store = await Store.open(files.dir.store)
+    const ctx: NodeContext = { ...files, store }
+    let node: HashfedNode | undefined
+    let libp2p: HashfedLibp2p | undefined
+    try {
+      libp2p = await createNodeLibp2p({
+        privateKey: ctx.identity.privateKey,
+        listen: ctx.config.listen,
+        gater: federationGater({
+          isMember: (id) => ctx.federation.isMember(id),
+          onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() })
+        })
+      })
+      node = new HashfedNode(ctx, libp2p, new MemberConnections(libp2p, log), log)
+      await node.startServices()
+      return node
+    } catch (err) {
+      await Promise.resolve(libp2p?.stop()).catch(() => {})
+      await node?.admin?.close().catch(() => {})
+      await store.close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async startServices (): Promise<void> {
+    const { config, dir, identity } = this.ctx
+    this.admin = createHttpServer({ host: config.api.host, port: config.api.port, token: config.api.token })
+    registerAdminRoutes(this.admin, this)
+    this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
+    this.members.start(this.memberTargets())
+    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, startedAt: new Date().toISOString() })
+    this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
+  }
+
+  private memberTargets (): MemberTarget[] {
+    return this.ctx.federation.others.map(m => ({ name: m.name, peerId: m.peerId, addresses: m.addresses }))
+  }
+
+  recordRefusal (r: RefusedPeer): void {
+    this.refusedTotal++
+    this.refused.push(r)
+    if (this.refused.length > RECENT_REFUSALS) this.refused.shift()
+    this.log.warn({ peer: r.peerId, direction: r.direction, remoteAddr: r.remoteAddr }, 'refused connection from a peer that is not a federation member')
+  }
+
+  listenAddresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  status (): Promise<NodeStatus> {
+    return collectStatus(this.ctx, { running: true, node: this })
+  }
+
+  /** Adds or replaces a member in the federation file and applies it without restart. */
+  async addMember (member: Member): Promise<void> {
+    const path = federationPath(this.ctx.dir, this.ctx.config)
+    const updated = withMember(await loadFederation(path), member)
+    await saveFederation(path, updated)
+    this.reloadFederation(updated)
+  }
+
+  /** Re-reads the federation file (e.g. after a hand edit). */
+  async reloadFederationFile (): Promise<void> {
+    this.reloadFederation(await loadFederation(federationPath(this.ctx.dir, this.ctx.config)))
+  }
+
+  private reloadFederation (file: Parameters<NodeContext['federation']['update']>[0]): void {
+    this.ctx.federation.update(file)
+    this.members.setTargets(this.memberTargets())
+    // connections of peers that are no longer members are closed by setTargets; the gater refuses new ones
+    this.log.info({ members: file.members.length }, 'federation reloaded')
+  }
+
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('node stopping')
+      this.members.stop()
+      await this.admin?.close().catch((err) => this.log.error({ err }, 'closing admin API failed'))
+      await Promise.resolve(this.libp2p.stop()).catch((err: unknown) => this.log.error({ err }, 'stopping libp2p failed'))
+      await this.ctx.store.close().catch((err) => this.log.error({ err }, 'closing store failed'))
+      await removeRuntime(this.ctx.dir)
+      this.log.info('node stopped')
+    })()
+    await this.stopping
+  }
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { readFile, writeFile, stat } from 'node:fs/promises'
+import { tempDir } from '../helpers/temp-dir.js'
+import { runCli, startCliNode } from '../helpers/cli.js'
+import { freePort } from '../helpers/ports.js'
+import { waitFor } from '../helpers/federation.js'
+import type { NodeStatus } from '../../src/node/node-status.js'
+
+async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string, port: number }> {
+  const port = await freePort()
+  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--json'])
+  assert.equal(res.code, 0, res.stderr)
+  const out = JSON.parse(res.stdout) as { peerId: string }
+  assert.match(out.peerId, /^12D3KooW/)
+  return { peerId: out.peerId, port }
+}
+
+test('init, federation add, start and status --json through the real CLI', async () => {
+  const root = await tempDir()
+  const nlDir = join(root, 'nl')
+  const deDir = join(root, 'de')
+  const nl = await initVia(nlDir, 'EOKM', 'NL')
+  const de = await initVia(deDir, 'DE-hotline', 'DE')
+
+  assert.equal(((await stat(join(nlDir, 'identity.key'))).mode & 0o777), 0o600, 'key file is private')
+  const keyBytes = await readFile(join(nlDir, 'identity.key'))
+  const again = await runCli(['init', '--dir', nlDir, '--name', 'EOKM', '--country', 'NL'])
+  assert.equal(again.code, 2)
+  assert.match(again.stderr, /HF_NODE_EXISTS/)
+  assert.deepEqual(await readFile(join(nlDir, 'identity.key')), keyBytes, 'existing key untouched')
+
+  for (const [dir, other, cc, name] of [[nlDir, de, 'DE', 'DE-hotline'], [deDir, nl, 'NL', 'EOKM']] as const) {
+    const add = await runCli(['federation', 'add', '--dir', dir, '--name', name, '--peer-id', other.peerId, '--country', cc, '--addr', `/ip4/127.0.0.1/tcp/${other.port}`])
+    assert.equal(add.code, 0, add.stderr)
+  }
+
+  const a = startCliNode(nlDir)
+  const b = startCliNode(deDir)
+  try {
+    let status: NodeStatus | undefined
+    const connected = await waitFor(async () => {
+      const res = await runCli(['status', '--dir', nlDir, '--json'])
+      if (res.code !== 0) return false
+      status = JSON.parse(res.stdout) as NodeStatus
+      return status.members.find(m => m.name === 'DE-hotline')?.connected === true
+    }, 20_000, 200)
+    assert.ok(connected, `EOKM sees DE connected; logs:\n${a.output()}`)
+    assert.equal(status?.running, true)
+    assert.equal(status?.peerId, nl.peerId)
+    assert.deepEqual(status?.countries, ['NL'])
+    assert.ok(status?.listen.some(l => l.includes(`/tcp/${nl.port}`)))
+    assert.equal(typeof status?.store.batches, 'number')
+    // a command that edits data goes through the running node: no lock error
+    const list = await runCli(['federation', 'list', '--dir', nlDir, '--json'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.equal((JSON.parse(list.stdout) as unknown[]).length, 2)
+    assert.doesNotMatch(a.output(), /12D3KooW\S*"key"|privateKey/, 'key never logged')
+  } finally {
+    assert.equal(await a.stop(), 0, 'SIGTERM stops cleanly')
+    await b.stop()
+  }
+  const offline = await runCli(['status', '--dir', nlDir, '--json'])
+  assert.equal(offline.code, 0, offline.stderr)
+  const s = JSON.parse(offline.stdout) as NodeStatus
+  assert.equal(s.running, false)
+  assert.equal(s.peerId, nl.peerId, 'peer ID kept after restart of the CLI')
+})
+
+test('bad federation and config files exit 2 with a message naming the problem', async () => {
+  const root = await tempDir()
+  const dir = join(root, 'nl')
+  const { peerId } = await initVia(dir, 'EOKM', 'NL')
+  const fedPath = join(dir, 'federation.json')
+  const fed = JSON.parse(await readFile(fedPath, 'utf8')) as { members: Array<Record<string, unknown>> }
+  const other = await initVia(join(root, 'be'), 'BE', 'BE')
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['unknown field', { ...fed, members: [{ ...fed.members[0], colour: 'red' }] }, /members\.0: unknown field "colour"/],
+    ['malformed peer ID', { ...fed, members: [...fed.members, { name: 'BE', peerId: 'QmNotAPeer', countries: ['BE'] }] }, /members\.1\.peerId: not an Ed25519 libp2p peer ID/],
+    ['country claimed twice', { ...fed, members: [...fed.members, { name: 'BE', peerId: other.peerId, countries: ['NL'] }] }, /country NL is also claimed by members\.0/],
+    ['duplicate member', { ...fed, members: [...fed.members, { ...fed.members[0], countries: [] }] }, /duplicate member "EOKM"/],
+    ['bad country code', { ...fed, members: [{ ...fed.members[0], countries: ['XX'] }] }, /"XX" is not an ISO 3166-1 alpha-2 country code/]
+  ]
+  for (const [what, content, message] of cases) {
+    await writeFile(fedPath, JSON.stringify(content))
+    const res = await runCli(['status', '--dir', dir])
+    assert.equal(res.code, 2, `${what}: exit code`)
+    assert.match(res.stderr, /HF_INVALID_FEDERATION/, what)
+    assert.match(res.stderr, message, what)
+  }
+  await writeFile(fedPath, JSON.stringify(fed))
+  assert.equal((await runCli(['status', '--dir', dir])).code, 0)
+
+  const cfgPath = join(dir, 'config.json')
+  const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>
+  await writeFile(cfgPath, JSON.stringify({ ...cfg, api: { port: 'eighty' } }))
+  let res = await runCli(['start', '--dir', dir])
+  assert.equal(res.code, 2)
+  assert.match(res.stderr, /HF_INVALID_CONFIG.*api\.port/s)
+  await writeFile(cfgPath, '{ not json')
+  res = await runCli(['status', '--dir', dir])
+  assert.equal(res.code, 2)
+  assert.match(res.stderr, /config\.json: not valid JSON/)
+  res = await runCli(['status', '--dir', join(root, 'nowhere')])
+  assert.equal(res.code, 2)
+  assert.match(res.stderr, /HF_NODE_NOT_FOUND/)
+  assert.ok(peerId.length > 0)
+})
