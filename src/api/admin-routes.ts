@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { HashfedNode } from '../node/hashfed-node.js'
 import { memberBodySchema } from './schemas.js'
+import { registerReportRoutes } from './routes/reports.js'
 
 /** Admin API routes: thin wrappers over node methods, so CLI and API share one behaviour. */
 export function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): void {
@@ -17,4 +18,6 @@ export function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): v
     await node.reloadFederationFile()
     return { ok: true, members: node.ctx.federation.members.length }
   })
+
+  registerReportRoutes(app, node)
 }

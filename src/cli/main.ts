@@ -6,6 +6,7 @@ import { registerInit } from './commands/init.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { registerFederation } from './commands/federation.js'
+import { registerReports } from './commands/reports.js'
 
 /** Input the user can fix exits 2 (like usage errors); failures of the node or network exit 1. */
 const USER_ERRORS = new Set<ErrorCode>([
@@ -24,6 +25,7 @@ export function buildProgram (): Command {
   registerStart(program)
   registerStatus(program)
   registerFederation(program)
+  registerReports(program)
   return program
 }
 

@@ -1,4 +1,4 @@
-import { isHashfedError, ErrorCodes } from '../errors.js'
+import { hfError, isHashfedError, ErrorCodes } from '../errors.js'
 import { parseHashValue, VALUE_BYTES, type AlgorithmName } from '../log/hash-value.js'
 import type { EntryMeta, HashRecord, ImportItem } from '../log/entry.js'
 import { DEFAULT_PDQ_QUALITY, MAX_QUOTED_CHARS } from './constants.js'
@@ -21,7 +21,16 @@ export function readHashValue (algorithm: AlgorithmName, text: string): Uint8Arr
       return new Uint8Array(parts.map(Number))
     }
   }
-  return parseHashValue(algorithm, trimmed)
+  try {
+    return parseHashValue(algorithm, trimmed)
+  } catch (err) {
+    // the right length with a stray character: say which, "expected 64 hex" alone misleads
+    const bad = /[^0-9a-fA-F]/.exec(trimmed)
+    if (bad !== null && trimmed.length === VALUE_BYTES[algorithm] * 2 && algorithm !== 'photodna') {
+      throw hfError(ErrorCodes.INVALID_HASH, `invalid ${algorithm} value ${quote(trimmed)}: ${quote(bad[0])} at position ${bad.index + 1} is not a hex digit`, { algorithm }, err)
+    }
+    throw err
+  }
 }
 
 /**
@@ -63,4 +72,11 @@ export function rejectItem (line: number, err: unknown, context?: string): Impor
 /** A value from a file, JSON-quoted and cut, for reasons and error messages. */
 export function quote (text: string): string {
   return JSON.stringify(text.length > MAX_QUOTED_CHARS ? text.slice(0, MAX_QUOTED_CHARS - 3) + '...' : text)
+}
+
+/** A PDQ quality as written: an integer 0-100. */
+export function readQuality (text: string): number {
+  const t = text.trim()
+  if (!/^\d{1,3}$/.test(t) || Number(t) > 100) throw new FieldError(`invalid PDQ quality ${quote(t)}: expected an integer 0-100`)
+  return Number(t)
 }

@@ -1,6 +1,5 @@
 import jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
-import { GifReader } from 'omggif'
 import sharp from 'sharp'
 import { hfError, isHashfedError, ErrorCodes } from '../errors.js'
 import { MAX_IMAGE_PIXELS, JPEG_DECODE_BYTES_PER_PIXEL } from './constants.js'
@@ -42,7 +41,8 @@ export function detectImageFormat (bytes: Uint8Array): ImageFormat | null {
  *
  * Decoders are chosen for agreement with the reference implementations, not speed:
  * jpeg-js's JPEG output gives blockhash within 0–2 bits of the reference, where libvips'
- * differs by up to 14 (ARCHITECTURE.md); for PDQ both land equally close.
+ * differs by up to 14 (ARCHITECTURE.md); for PDQ both land equally close. PNG, GIF and
+ * WebP decode to the same pixels with any correct decoder (pngjs, libvips).
  *
  * Throws HF_INVALID_IMAGE for unsupported or undecodable bytes and HF_TOO_LARGE for more
  * than `maxPixels` pixels.
@@ -62,7 +62,7 @@ export async function decodeImage (bytes: Uint8Array, init: DecodeInit = {}): Pr
     return { ...image, format }
   } catch (err) {
     if (isHashfedError(err)) throw err
-    throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image does not decode: ${(err as Error).message}`, { format }, err)
+    throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image does not decode: ${messageOf(err)}`, { format }, err)
   }
 }
 
@@ -71,9 +71,9 @@ async function checkPixelCount (bytes: Uint8Array, format: ImageFormat, maxPixel
   let width: number | undefined
   let height: number | undefined
   try {
-    ({ width, height } = await sharp(bytes).metadata())
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata())
   } catch (err) {
-    throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image header is unreadable: ${(err as Error).message}`, { format }, err)
+    throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image header is unreadable: ${messageOf(err)}`, { format }, err)
   }
   if (width === undefined || height === undefined || width < 1 || height < 1) {
     throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image has no dimensions`, { format })
@@ -98,17 +98,12 @@ async function decodeAs (format: ImageFormat, bytes: Uint8Array, maxPixels: numb
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) }
     }
-    case 'gif': {
-      const reader = new GifReader(bytes)
-      if (reader.numFrames() < 1) throw new Error('no frames')
-      if (reader.width * reader.height > maxPixels) throw hfError(ErrorCodes.TOO_LARGE, `gif canvas of ${reader.width}x${reader.height} exceeds the limit of ${maxPixels} pixels`, { format, maxPixels })
-      // The first frame drawn on a transparent canvas of the logical screen size.
-      const data = new Uint8Array(reader.width * reader.height * 4)
-      reader.decodeAndBlitFrameRGBA(0, data)
-      return { width: reader.width, height: reader.height, data }
-    }
+    case 'gif':
     case 'webp': {
-      const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      // First frame only. libvips rather than omggif for GIF: omggif prints warnings about
+      // malformed streams to stdout, which would corrupt the CLI's machine-readable output.
+      // Sequential reads stream from memory: libvips never spills a large image to a temp file.
+      const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true })
         .ensureAlpha()
         .raw()
         .toBuffer({ resolveWithObject: true })
@@ -116,4 +111,8 @@ async function decodeAs (format: ImageFormat, bytes: Uint8Array, maxPixels: numb
       return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
     }
   }
+}
+
+function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

@@ -7,7 +7,7 @@ import { blockhash } from './blockhash.js'
 export const IMAGE_HASH_ALGORITHMS = ['sha256', 'sha1', 'md5', 'pdq', 'blockhash'] as const
 export type ImageHashAlgorithm = typeof IMAGE_HASH_ALGORITHMS[number]
 
-export interface HashImageInit extends DecodeInit {}
+export type HashImageInit = DecodeInit
 
 export interface ImageHashes {
   format: ImageFormat

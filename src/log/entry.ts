@@ -38,3 +38,17 @@ export type ImportItem =
   | { kind: 'retract-source', line: number, source: string, reason: string }
   /** a value that is invalid: reported with the reason, the rest of the file still imports */
   | { kind: 'reject', line: number, reason: string }
+
+/**
+ * One entry of an origin log: an `add` vouches for a hash with its metadata, a `retract`
+ * withdraws it (the history keeps both). What `HashLog.append` signs and what its events carry.
+ */
+export type LogEntry =
+  | { op: 'add', record: HashRecord }
+  | { op: 'retract', algorithm: AlgorithmName, value: Uint8Array, reason: string, source?: string }
+
+/**
+ * What `HashLog.append` accepts: log entries, plus `retract-source`, which the log expands to
+ * one `retract` per current hash of ours imported with that `source` (NCMEC deletes by id).
+ */
+export type AppendItem = LogEntry | { op: 'retract-source', source: string, reason: string }

@@ -54,7 +54,8 @@ export function parseHashValue (algorithm: AlgorithmName, text: string): Uint8Ar
     if (decoded.length === bytes) return new Uint8Array(decoded)
   }
   const expected = algorithm === 'photodna' ? `${bytes * 2} hex characters or ${Math.ceil(bytes / 3) * 4} base64 characters` : `${bytes * 2} hex characters`
-  throw hfError(ErrorCodes.INVALID_HASH, `invalid ${algorithm} value "${value.length > 80 ? value.slice(0, 77) + '...' : value}": expected ${expected}, got ${value.length} characters`, { algorithm })
+  const got = value.length === bytes * 2 ? 'characters that are not hex' : `${value.length} characters`
+  throw hfError(ErrorCodes.INVALID_HASH, `invalid ${algorithm} value "${value.length > 80 ? value.slice(0, 77) + '...' : value}": expected ${expected}, got ${got}`, { algorithm })
 }
 
 /** The normalised written form: lower-case hex (PhotoDNA too). */

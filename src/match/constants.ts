@@ -24,13 +24,18 @@ export const EXACT_MAX_LOAD = 0.7
 export const EXACT_INITIAL_ENTRIES = 1024
 
 /**
- * Multi-index hashing splits a 256-bit hash into this many 16-bit substrings, one table per
- * substring with 65,536 buckets addressed directly. At 1M hashes a bucket holds ~15 of them,
- * and a PDQ query at distance 31 probes 17 buckets per table (radius 1): ~4,000 candidates
- * instead of 1M. Larger substrings would mean fewer candidates but tables too large to
- * address directly.
+ * Multi-index hashing cuts a 256-bit hash into substrings of about log2(hashes) bits, one
+ * directly addressed table per substring, so a bucket holds about one hash. Measured at 1M
+ * random PDQ hashes (2-core EPYC, Node 20): 13 substrings of ~20 bits answer a distance-31
+ * query in ~0.33 ms and distance 40 in ~1.3 ms, against ~0.5 ms and ~2.9 ms for 16 substrings
+ * of 16 bits (linear scan: ~15 ms). The bounds keep tiny indexes from shrinking substrings
+ * (more tables) and huge ones from allocating tables of 2^23+ buckets.
  */
-export const MIH_TABLES = 16
+export const MIH_MIN_SUBSTRING_BITS = 16
+export const MIH_MAX_SUBSTRING_BITS = 22
+
+/** Hashes added since the last build sit in linked lists over 16 substrings of this width. */
+export const MIH_DELTA_SUBSTRING_BITS = 16
 
 /**
  * Hashes added since the last build of the multi-index wait in a small linked-list index

@@ -26,8 +26,8 @@ const EMPTY = -1
  * - the first origin reference inline per entry (most values have one origin), further
  *   origins in a linked overflow pool.
  *
- * Values are stored in native byte order; a Hamming distance does not care about byte order
- * as long as both sides are loaded the same way (`load`).
+ * Values are stored as little-endian words whatever the platform (`load`, `valueOf`); a
+ * Hamming distance does not care about byte order as long as both sides are loaded alike.
  */
 export class ExactTable {
   readonly valueBytes: number
@@ -40,7 +40,6 @@ export class ExactTable {
   private refs = 0
 
   private values = new Uint32Array(0)
-  private values16 = new Uint16Array(0)
   private firstOrigin = new Int32Array(0)
   private firstSeq = new Float64Array(0)
   private moreHead = new Int32Array(0)
@@ -58,7 +57,6 @@ export class ExactTable {
 
   /** The value being looked up, as words (reused: no allocation per lookup). */
   readonly query: Uint32Array
-  private readonly queryBytes: Uint8Array
 
   /**
    * @param valueBytes - bytes per value (a multiple of 4)
@@ -70,7 +68,6 @@ export class ExactTable {
     this.words = valueBytes / 4
     this.keyWords = uniform ? 2 : this.words
     this.query = new Uint32Array(this.words)
-    this.queryBytes = new Uint8Array(this.query.buffer)
     this.reset()
   }
 
@@ -98,8 +95,6 @@ export class ExactTable {
   get idLimit (): number { return this.highWater }
   /** The arena of values, `words` per entry id; replaced when the table grows. */
   get valueWords (): Uint32Array { return this.values }
-  /** The same arena as 16-bit halves, for multi-index substrings. */
-  get valueHalves (): Uint16Array { return this.values16 }
 
   isLive (id: number): boolean {
     return this.firstOrigin[id] !== EMPTY
@@ -107,7 +102,11 @@ export class ExactTable {
 
   /** Copies `value` into `query`; call before `find`, `insert`, or a distance scan. */
   load (value: Uint8Array): void {
-    this.queryBytes.set(value)
+    // by hand: TypedArray#set costs more than the whole probe for a 32-byte value
+    const q = this.query
+    for (let k = 0, i = 0; k < q.length; k++, i += 4) {
+      q[k] = value[i] | (value[i + 1] << 8) | (value[i + 2] << 16) | (value[i + 3] << 24)
+    }
   }
 
   /** The entry id of the loaded value, or -1. */
@@ -227,7 +226,14 @@ export class ExactTable {
   /** A copy of the value of entry `id`, in its original byte order. */
   valueOf (id: number): Uint8Array {
     const bytes = new Uint8Array(this.valueBytes)
-    bytes.set(new Uint8Array(this.values.buffer, id * this.valueBytes, this.valueBytes))
+    const base = id * this.words
+    for (let k = 0; k < this.words; k++) {
+      const w = this.values[base + k]
+      bytes[4 * k] = w
+      bytes[4 * k + 1] = w >>> 8
+      bytes[4 * k + 2] = w >>> 16
+      bytes[4 * k + 3] = w >>> 24
+    }
     return bytes
   }
 
@@ -291,7 +297,6 @@ export class ExactTable {
     const values = new Uint32Array(capacity * this.words)
     values.set(this.values)
     this.values = values
-    this.values16 = new Uint16Array(values.buffer)
     this.firstOrigin = grow(Int32Array, this.firstOrigin, capacity, EMPTY)
     this.firstSeq = grow(Float64Array, this.firstSeq, capacity, 0)
     this.moreHead = grow(Int32Array, this.moreHead, capacity, EMPTY)

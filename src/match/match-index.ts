@@ -45,6 +45,12 @@ export interface MatchIndexInit {
    * @default 4096
    */
   nearRebuildMin?: number
+  /**
+   * Bits per multi-index substring (8..22), fixed instead of chosen from the number of
+   * perceptual hashes at each build. For tuning and tests; results are the same either way.
+   * @default round(log2(hashes)), within 16..22
+   */
+  nearSubstringBits?: number
 }
 
 /**
@@ -97,10 +103,17 @@ class InMemoryMatchIndex implements MatchIndex {
       pdq: checkDistance(init.pdqThreshold ?? DEFAULT_PDQ_THRESHOLD),
       blockhash: checkDistance(init.blockhashThreshold ?? DEFAULT_BLOCKHASH_THRESHOLD)
     }
+    const substringBits = init.nearSubstringBits
+    if (substringBits !== undefined && !(Number.isInteger(substringBits) && substringBits >= 8 && substringBits <= 22)) {
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, `nearSubstringBits must be an integer from 8 to 22, got ${String(substringBits)}`)
+    }
+    if (init.nearRebuildMin !== undefined && !(Number.isSafeInteger(init.nearRebuildMin) && init.nearRebuildMin >= 0)) {
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, `nearRebuildMin must be a non-negative integer, got ${String(init.nearRebuildMin)}`)
+    }
     for (const algorithm of ALGORITHMS) {
       const table = new ExactTable(VALUE_BYTES[algorithm], CRYPTOGRAPHIC.has(algorithm))
       this.tables.set(algorithm, table)
-      if (PERCEPTUAL.has(algorithm)) this.nearIndexes.set(algorithm, new MultiIndex(table, { rebuildMin: init.nearRebuildMin }))
+      if (PERCEPTUAL.has(algorithm)) this.nearIndexes.set(algorithm, new MultiIndex(table, { rebuildMin: init.nearRebuildMin, substringBits }))
     }
   }
 

@@ -1,8 +1,9 @@
 import { popcount32 } from '../hashing/hamming.js'
-import { MIH_LINEAR_SHARE, MIH_REBUILD_MIN, MIH_TABLES } from './constants.js'
+import { MIH_DELTA_SUBSTRING_BITS, MIH_LINEAR_SHARE, MIH_REBUILD_MIN } from './constants.js'
 import type { ExactTable } from './exact-table.js'
+import { evenPartition, masksOfWeight, partitionFor, probesWithin, radii, substring } from './hash-partition.js'
+import type { Partition } from './hash-partition.js'
 
-const BUCKETS = 1 << 16
 const WORDS = 8
 
 // Where an entry id currently sits in the multi-index.
@@ -11,15 +12,9 @@ const IN_BASE = -2
 const PENDING = -3
 // values >= 0: the delta node holding the entry
 
-/** Every 16-bit mask, grouped by its number of set bits: the neighbours at each radius. */
-const MASKS_BY_WEIGHT: Uint16Array[] = (() => {
-  const groups: number[][] = Array.from({ length: 17 }, () => [])
-  for (let m = 0; m < BUCKETS; m++) groups[popcount32(m)].push(m)
-  return groups.map(g => Uint16Array.from(g))
-})()
-
-/** Buckets probed per table for radius 0, 1, 2, …: sum of C(16, k) for k <= radius. */
-const PROBES_UP_TO: number[] = MASKS_BY_WEIGHT.reduce<number[]>((acc, g, k) => { acc.push((k > 0 ? acc[k - 1] : 0) + g.length); return acc }, [])
+const DELTA: Partition = evenPartition(MIH_DELTA_SUBSTRING_BITS)
+const DELTA_TABLES = DELTA.widths.length
+const DELTA_BUCKETS = 1 << MIH_DELTA_SUBSTRING_BITS
 
 export interface MultiIndexInit {
   /**
@@ -28,6 +23,11 @@ export interface MultiIndexInit {
    * @default 4096
    */
   rebuildMin?: number
+  /**
+   * Bits per substring of the built part, instead of choosing by entry count.
+   * @default round(log2(entries)), within 16..22
+   */
+  substringBits?: number
 }
 
 /** Matches found by one query: entry ids and their distances, in no particular order. */
@@ -40,29 +40,32 @@ export interface NearHits {
  * Multi-index hashing (Norouzi, Punjani & Fleet, "Fast Search in Hamming Space with
  * Multi-Index Hashing", CVPR 2012) over the 256-bit entries of an `ExactTable`.
  *
- * The hash is cut into 16 substrings of 16 bits. Write r = q·16 + a (0 <= a < 16). If two
- * hashes differ in at most r bits, then one of substrings 0..a differs in at most q bits or
- * one of substrings a+1..15 differs in at most q-1 bits (otherwise the total would be at least
- * (a+1)(q+1) + (15-a)q = r+1). So probing, in table t, every bucket within that radius of the
- * query's substring finds every hash within r; each candidate is then checked on all 256 bits,
- * which makes the result exactly a linear scan's. A hit is reported from the first table whose
- * radius it falls in, so no per-query "seen" set is needed.
+ * The hash is cut into m substrings, one table each. By pigeonhole (see `radii`), probing in
+ * each table the buckets within a small radius of the query's substring finds every stored
+ * hash within the asked distance; each candidate is then checked on all 256 bits, so the
+ * result is exactly a linear scan's. A hit is reported only from the first table whose radius
+ * it falls in, so no per-query "seen" set is needed.
  *
- * Layout: a built part (per table, entry ids sorted by substring with 65,537 offsets: a bucket
- * is a contiguous run) plus a small delta of later additions (per table, linked lists through
- * typed arrays). Removals only mark the entry; the next rebuild drops it. Additions first queue
- * as pending and are indexed at the next query, so a bulk load costs one rebuild.
+ * Two parts, each entry in exactly one:
+ * - built: per table, entry ids sorted by substring, with directly addressed bucket offsets
+ *   (a bucket is a contiguous run); substrings sized to the entry count (`partitionFor`);
+ * - delta: later additions in per-table linked lists through typed arrays (16-bit substrings).
+ * Removals only mark the entry; the next rebuild drops it. Additions queue as pending and are
+ * indexed at the next query, so a bulk load costs one rebuild, not one per addition.
  */
 export class MultiIndex {
   private readonly table: ExactTable
   private readonly rebuildMin: number
+  private readonly substringBits: number | undefined
 
   private loc = new Int32Array(0)
 
+  private base: Partition = evenPartition(MIH_DELTA_SUBSTRING_BITS)
   private baseOffsets: Uint32Array[] = []
   private baseIds: Int32Array[] = []
   private baseSize = 0
   private baseStale = 0
+  private baseRadius = new Int32Array(0)
 
   private pending = new Int32Array(0)
   private pendingCount = 0
@@ -71,16 +74,16 @@ export class MultiIndex {
   private deltaEntry = new Int32Array(0)
   private deltaNext = new Int32Array(0)
   private deltaCount = 0
+  private readonly deltaRadius = new Int32Array(DELTA_TABLES)
 
-  /** query substrings, as the table stores them */
-  private readonly q16: Uint16Array
-  private readonly radius = new Int32Array(MIH_TABLES)
+  /** the query's substrings in the current partition */
+  private querySubs = new Int32Array(32)
 
   constructor (table: ExactTable, init: MultiIndexInit = {}) {
     if (table.valueBytes !== 32) throw new Error('multi-index needs 256-bit values')
     this.table = table
     this.rebuildMin = init.rebuildMin ?? MIH_REBUILD_MIN
-    this.q16 = new Uint16Array(table.query.buffer)
+    this.substringBits = init.substringBits
   }
 
   /** Entries waiting to be indexed (pending or delta) and built entries since removed. */
@@ -132,20 +135,14 @@ export class MultiIndex {
     const hits: NearHits = { ids: [], distances: [] }
     const live = this.table.size
     if (live === 0) return hits
-    const q = Math.floor(maxDistance / MIH_TABLES)
-    const a = maxDistance % MIH_TABLES
-    let probes = 0
-    for (let t = 0; t < MIH_TABLES; t++) {
-      const r = t <= a ? q : q - 1
-      this.radius[t] = Math.min(r, 16)
-      if (r >= 0) probes += PROBES_UP_TO[Math.min(r, 16)]
-    }
-    // expected candidates if substrings were uniform; beyond a share of all, scanning wins
-    if (probes * live / BUCKETS > live * MIH_LINEAR_SHARE) {
-      this.scan(maxDistance, hits)
-      return hits
-    }
     this.prepare()
+    this.baseRadius = this.baseRadius.length === this.base.widths.length ? this.baseRadius : new Int32Array(this.base.widths.length)
+    radii(this.base, maxDistance, this.baseRadius)
+    radii(DELTA, maxDistance, this.deltaRadius)
+    // expected candidates if substrings were uniform; beyond a share of all, scanning wins
+    const expected = this.expectedCandidates(this.base, this.baseRadius, this.baseSize) +
+      this.expectedCandidates(DELTA, this.deltaRadius, this.deltaCount)
+    if (expected > live * MIH_LINEAR_SHARE) return this.scan(maxDistance, hits)
     if (this.baseSize > 0) this.searchBase(maxDistance, hits)
     if (this.deltaCount > 0) this.searchDelta(maxDistance, hits)
     return hits
@@ -186,14 +183,13 @@ export class MultiIndex {
   rebuild (): void {
     const table = this.table
     const limit = table.idLimit
-    const halves = table.valueHalves
-    const size = table.size
+    const values = table.valueWords
     if (this.loc.length < limit) {
       const grown = new Int32Array(limit).fill(ABSENT)
       grown.set(this.loc)
       this.loc = grown
     }
-    const liveIds = new Int32Array(size)
+    const liveIds = new Int32Array(table.size)
     let n = 0
     for (let id = 0; id < limit; id++) {
       if (table.isLive(id)) {
@@ -203,26 +199,32 @@ export class MultiIndex {
         this.loc[id] = ABSENT
       }
     }
+    const partition = this.substringBits === undefined ? partitionFor(n) : evenPartition(this.substringBits)
+    const sameShape = partition.widths.join() === this.base.widths.join()
     const offsets: Uint32Array[] = []
     const ids: Int32Array[] = []
-    const cursor = new Uint32Array(BUCKETS)
-    for (let t = 0; t < MIH_TABLES; t++) {
-      // reuse last build's arrays when they fit, so steady rebuilds do not churn memory
-      const off = this.baseOffsets[t]?.fill(0) ?? new Uint32Array(BUCKETS + 1)
+    const keys = new Uint32Array(n)
+    partition.widths.forEach((width, t) => {
+      const start = partition.starts[t]
+      const buckets = 1 << width
+      // reuse the last build's arrays when they fit, so steady rebuilds do not churn memory
+      const off = sameShape && this.baseOffsets[t] !== undefined ? this.baseOffsets[t].fill(0) : new Uint32Array(buckets + 1)
       const old = this.baseIds[t]
       const out = old !== undefined && old.buffer.byteLength >= n * 4 && old.buffer.byteLength <= n * 6
         ? new Int32Array(old.buffer, 0, n)
         : new Int32Array(n)
-      for (let i = 0; i < n; i++) off[halves[liveIds[i] * MIH_TABLES + t] + 1]++
-      for (let k = 0; k < BUCKETS; k++) off[k + 1] += off[k]
-      cursor.set(off.subarray(0, BUCKETS))
       for (let i = 0; i < n; i++) {
-        const id = liveIds[i]
-        out[cursor[halves[id * MIH_TABLES + t]]++] = id
+        const key = substring(values, liveIds[i] * WORDS, start, width)
+        keys[i] = key
+        off[key + 1]++
       }
+      for (let k = 0; k < buckets; k++) off[k + 1] += off[k]
+      const cursor = off.slice(0, buckets)
+      for (let i = 0; i < n; i++) out[cursor[keys[i]]++] = liveIds[i]
       offsets.push(off)
       ids.push(out)
-    }
+    })
+    this.base = partition
     this.baseOffsets = offsets
     this.baseIds = ids
     this.baseSize = n
@@ -233,51 +235,66 @@ export class MultiIndex {
     if (this.pending.length > 4096) this.pending = new Int32Array(0)
   }
 
+  private expectedCandidates (partition: Partition, radius: Int32Array, size: number): number {
+    if (size === 0) return 0
+    let expected = 0
+    partition.widths.forEach((width, t) => {
+      if (radius[t] >= 0) expected += probesWithin(width, radius[t]) * size / 2 ** width
+    })
+    return expected
+  }
+
   private insertDelta (id: number): void {
-    if (this.deltaHeads === null) this.deltaHeads = new Int32Array(MIH_TABLES * BUCKETS).fill(-1)
+    if (this.deltaHeads === null) this.deltaHeads = new Int32Array(DELTA_TABLES * DELTA_BUCKETS).fill(-1)
     if (this.deltaCount === this.deltaEntry.length) {
       const capacity = Math.max(256, this.deltaCount * 2)
       const entry = new Int32Array(capacity)
       entry.set(this.deltaEntry)
-      const next = new Int32Array(capacity * MIH_TABLES)
+      const next = new Int32Array(capacity * DELTA_TABLES)
       next.set(this.deltaNext)
       this.deltaEntry = entry
       this.deltaNext = next
     }
     const node = this.deltaCount++
-    const halves = this.table.valueHalves
+    const values = this.table.valueWords
     const heads = this.deltaHeads
     this.deltaEntry[node] = id
-    for (let t = 0; t < MIH_TABLES; t++) {
-      const bucket = t * BUCKETS + halves[id * MIH_TABLES + t]
-      this.deltaNext[node * MIH_TABLES + t] = heads[bucket]
+    for (let t = 0; t < DELTA_TABLES; t++) {
+      const bucket = t * DELTA_BUCKETS + substring(values, id * WORDS, DELTA.starts[t], DELTA.widths[t])
+      this.deltaNext[node * DELTA_TABLES + t] = heads[bucket]
       heads[bucket] = node
     }
     this.loc[id] = node
   }
 
+  private loadQuerySubstrings (partition: Partition): void {
+    const query = this.table.query
+    for (let t = 0; t < partition.widths.length; t++) this.querySubs[t] = substring(query, 0, partition.starts[t], partition.widths[t])
+  }
+
   private searchBase (maxDistance: number, hits: NearHits): void {
     const values = this.table.valueWords
-    const halves = this.table.valueHalves
     const query = this.table.query
-    const q16 = this.q16
     const loc = this.loc
-    for (let t = 0; t < MIH_TABLES; t++) {
-      const radius = this.radius[t]
-      if (radius < 0) continue
+    const partition = this.base
+    const radius = this.baseRadius
+    this.loadQuerySubstrings(partition)
+    for (let t = 0; t < partition.widths.length; t++) {
+      if (radius[t] < 0) continue
       const off = this.baseOffsets[t]
       const ids = this.baseIds[t]
-      const sub = q16[t]
-      for (let w = 0; w <= radius; w++) {
-        const masks = MASKS_BY_WEIGHT[w]
+      const sub = this.querySubs[t]
+      for (let w = 0; w <= radius[t]; w++) {
+        const masks = masksOfWeight(partition.widths[t], w)
         for (let m = 0; m < masks.length; m++) {
           const key = sub ^ masks[m]
           const end = off[key + 1]
           for (let i = off[key]; i < end; i++) {
             const id = ids[i]
-            if (loc[id] !== IN_BASE) continue
             const d = distanceWithin(query, values, id * WORDS, maxDistance)
-            if (d > maxDistance || this.foundEarlier(halves, id, t)) continue
+            // checked only for hits: a removed entry's words stay in the arena until its id is
+            // reused, and a reused id is reported from the delta, so neither counts here
+            if (d > maxDistance || loc[id] !== IN_BASE || this.foundEarlier(partition, radius, values, id, t)) continue
             hits.ids.push(id)
             hits.distances.push(d)
           }
@@ -288,24 +305,23 @@ export class MultiIndex {
 
   private searchDelta (maxDistance: number, hits: NearHits): void {
     const values = this.table.valueWords
-    const halves = this.table.valueHalves
     const query = this.table.query
     const heads = this.deltaHeads as Int32Array
     const entry = this.deltaEntry
     const next = this.deltaNext
     const loc = this.loc
-    for (let t = 0; t < MIH_TABLES; t++) {
-      const radius = this.radius[t]
-      if (radius < 0) continue
-      const sub = this.q16[t]
-      for (let w = 0; w <= radius; w++) {
-        const masks = MASKS_BY_WEIGHT[w]
+    const radius = this.deltaRadius
+    this.loadQuerySubstrings(DELTA)
+    for (let t = 0; t < DELTA_TABLES; t++) {
+      if (radius[t] < 0) continue
+      const sub = this.querySubs[t]
+      for (let w = 0; w <= radius[t]; w++) {
+        const masks = masksOfWeight(DELTA.widths[t], w)
         for (let m = 0; m < masks.length; m++) {
-          for (let node = heads[t * BUCKETS + (sub ^ masks[m])]; node !== -1; node = next[node * MIH_TABLES + t]) {
+          for (let node = heads[t * DELTA_BUCKETS + (sub ^ masks[m])]; node !== -1; node = next[node * DELTA_TABLES + t]) {
             const id = entry[node]
-            if (loc[id] !== node) continue
             const d = distanceWithin(query, values, id * WORDS, maxDistance)
-            if (d > maxDistance || this.foundEarlier(halves, id, t)) continue
+            if (d > maxDistance || loc[id] !== node || this.foundEarlier(DELTA, radius, values, id, t)) continue
             hits.ids.push(id)
             hits.distances.push(d)
           }
@@ -314,11 +330,11 @@ export class MultiIndex {
     }
   }
 
-  /** Whether a table before `t` also probes entry `id`'s substring (it reported the hit). */
-  private foundEarlier (halves: Uint16Array, id: number, t: number): boolean {
-    const base = id * MIH_TABLES
+  /** Whether a table before `t` also probes entry `id`'s substring (that table reports it). */
+  private foundEarlier (partition: Partition, radius: Int32Array, values: Uint32Array, id: number, t: number): boolean {
     for (let s = 0; s < t; s++) {
-      if (popcount32(this.q16[s] ^ halves[base + s]) <= this.radius[s]) return true
+      const sub = substring(values, id * WORDS, partition.starts[s], partition.widths[s])
+      if (popcount32(this.querySubs[s] ^ sub) <= radius[s]) return true
     }
     return false
   }

@@ -13,6 +13,7 @@ import { Store } from '../store/store.js'
 import { loadNodeFiles, type NodeContext } from './node-context.js'
 import { removeRuntime, writeRuntime } from './runtime-file.js'
 import { collectStatus, type NodeStatus } from './node-status.js'
+import { createReportService, type ReportService } from '../reports/report-service.js'
 
 export interface StartNodeInit {
   dir: string
@@ -37,6 +38,10 @@ export class HashfedNode {
   adminUrl = ''
   private admin: FastifyInstance | null = null
   private stopping: Promise<void> | null = null
+  /** URL reports: routing, outbox, receipts, status, stats (set in startServices) */
+  reports!: ReportService
+  /** stopped in reverse order of start; each feature pushes its own stop */
+  private readonly stops: Array<{ name: string, stop: () => void | Promise<void> }> = []
 
   private constructor (
     readonly ctx: NodeContext,
@@ -65,25 +70,35 @@ export class HashfedNode {
       await node.startServices()
       return node
     } catch (err) {
+      if (node !== undefined) await node.stop().catch(() => {})
+      else await store.close().catch(() => {})
       await Promise.resolve(libp2p?.stop()).catch(() => {})
-      await node?.admin?.close().catch(() => {})
-      await store.close().catch(() => {})
       throw err
     }
   }
 
+  /** Feature services in dependency order; the admin API starts last, when all can answer. */
   private async startServices (): Promise<void> {
     const { config, dir, identity } = this.ctx
+    this.members.start(this.memberTargets())
+    this.onStop('member connections', () => this.members.stop())
+    this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log })
+    this.onStop('reports', async () => await this.reports.stop())
+    await this.reports.start()
     this.admin = createHttpServer({ host: config.api.host, port: config.api.port, token: config.api.token })
     registerAdminRoutes(this.admin, this)
     this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
-    this.members.start(this.memberTargets())
+    this.onStop('admin API', async () => await this.admin?.close())
     await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, startedAt: new Date().toISOString() })
     this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
   }
 
   private memberTargets (): MemberTarget[] {
     return this.ctx.federation.others.map(m => ({ name: m.name, peerId: m.peerId, addresses: m.addresses }))
+  }
+
+  private onStop (name: string, stop: () => void | Promise<void>): void {
+    this.stops.push({ name, stop })
   }
 
   recordRefusal (r: RefusedPeer): void {
@@ -124,8 +139,13 @@ export class HashfedNode {
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('node stopping')
-      this.members.stop()
-      await this.admin?.close().catch((err) => this.log.error({ err }, 'closing admin API failed'))
+      for (const { name, stop } of this.stops.reverse()) {
+        try {
+          await stop()
+        } catch (err) {
+          this.log.error({ err, component: name }, 'stopping failed')
+        }
+      }
       await Promise.resolve(this.libp2p.stop()).catch((err: unknown) => this.log.error({ err }, 'stopping libp2p failed'))
       await this.ctx.store.close().catch((err) => this.log.error({ err }, 'closing store failed'))
       await removeRuntime(this.ctx.dir)

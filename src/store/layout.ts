@@ -8,6 +8,8 @@
  * | heads     | `<origin>`                            | Head                       |
  * | hashes    | `<alg>:<value hex>:<origin>`          | Provenance                 |
  * | forks     | `<origin>!<seq: 16 hex>!<hash hex>`   | ForkEvidence               |
+ * | sources   | `<origin>!<source utf8 hex>!<alg>:<value hex>` | empty: a current hash of |
+ * |           |                                       | that origin with that `source` (NCMEC deletes by id) |
  * | reports   | `<report id>`                         | StoredReport               |
  * | outbox    | `<item id>`                           | OutboxItem                 |
  * | seen      | `<author>!<body hash hex>`            | receipt (Signed) we gave   |
@@ -22,7 +24,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
@@ -35,4 +37,13 @@ export function batchKey (origin: string, seq: number): string {
 
 export function hashKey (algorithm: string, valueHex: string, origin: string): string {
   return `${algorithm}:${valueHex}:${origin}`
+}
+
+/** The `sources` key prefix of one origin's source; hex keeps any text of a source unambiguous. */
+export function sourcePrefix (origin: string, source: string): string {
+  return `${origin}!${Buffer.from(source, 'utf8').toString('hex')}!`
+}
+
+export function sourceKey (origin: string, source: string, algorithm: string, valueHex: string): string {
+  return `${sourcePrefix(origin, source)}${algorithm}:${valueHex}`
 }

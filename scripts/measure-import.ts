@@ -1,0 +1,70 @@
+// Measures `lines` import into a fresh store: entries/s and peak RSS.
+//
+//   npx tsc -p . && node dist/scripts/measure-import.js [--lines 1000000] [--reimport]
+//
+// Generates a file of N distinct SHA-256 lines in a temp folder (streamed, never in memory),
+// imports it into a fresh store with our own identity, and prints one JSON line per run. With
+// --reimport, imports the same file again (everything already present). Peak RSS is the
+// process's maxRSS, which includes generating the file.
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { Store } from '../src/store/store.js'
+import { generateIdentityKey, identityFromKeyBytes } from '../src/identity/identity.js'
+import { openHashLog } from '../src/log/hash-log.js'
+import { importHashes } from '../src/log/importer.js'
+import { getFormat } from '../src/formats/registry.js'
+
+function arg (name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback
+}
+
+const lines = Number(arg('lines', '1000000'))
+const reimport = process.argv.includes('--reimport')
+const dir = await mkdtemp(join(tmpdir(), 'hashfed-measure-'))
+try {
+  const file = join(dir, 'hashes.txt')
+  const out = createWriteStream(file)
+  let chunk = ''
+  for (let i = 0; i < lines; i++) {
+    chunk += createHash('sha256').update(`measure ${i}`).digest('hex') + '\n'
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain')
+      chunk = ''
+    }
+  }
+  out.end(chunk)
+  await once(out, 'finish')
+  const fileBytes = (await stat(file)).size
+
+  const store = await Store.open(join(dir, 'store'), { create: true })
+  const log = await openHashLog({ store })
+  const identity = identityFromKeyBytes(await generateIdentityKey())
+  const format = getFormat('lines')
+  const run = async (label: string): Promise<void> => {
+    const started = performance.now()
+    const summary = await importHashes({ log, identity, format, input: () => createReadStream(file), init: { defaults: { classification: 'baseline' } } })
+    const seconds = (performance.now() - started) / 1000
+    console.log(JSON.stringify({
+      run: label,
+      lines,
+      fileMiB: +(fileBytes / 2 ** 20).toFixed(1),
+      seconds: +seconds.toFixed(2),
+      entriesPerSecond: Math.round(lines / seconds),
+      added: summary.added,
+      alreadyPresent: summary.alreadyPresent,
+      batches: summary.batches,
+      peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(0),
+      heapUsedMiB: +(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)
+    }))
+  }
+  await run('import')
+  if (reimport) await run('reimport')
+  await store.close()
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,224 @@
+import { InvalidArgumentError, type Command } from 'commander'
+import { pino } from 'pino'
+import type { NodeContext } from '../../node/node-context.js'
+import { createReportService, type ListFilter, type ReportDirection, type ReportService, type StatsQuery } from '../../reports/report-service.js'
+import type { SubmitInput } from '../../reports/report-input.js'
+import type { ReportView } from '../../reports/report-view.js'
+import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
+import type { OutboxEntry } from '../../reports/outbox.js'
+import { withNode } from '../node-access.js'
+import { collect, DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, shortPeerId, table } from '../output.js'
+
+/** Offline: the node is not running, so the command opens the store and queues; the node delivers when it starts. */
+async function offline<T> (ctx: NodeContext, fn: (service: ReportService) => Promise<T>): Promise<T> {
+  return await fn(createReportService({ ctx, logger: pino({ level: 'silent' }) }))
+}
+
+function asnArg (value: string): number {
+  const n = Number(value.replace(/^AS/i, ''))
+  if (!Number.isInteger(n) || n < 1 || n > 0xffff_ffff) throw new InvalidArgumentError('expected an AS number (e.g. 1136 or AS1136)')
+  return n
+}
+
+function limitArg (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number')
+  return n
+}
+
+export function formatDuration (ms: number | null): string {
+  if (ms === null) return '-'
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m ${s % 60}s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h}h ${m % 60}m`
+  return `${Math.floor(h / 24)}d ${h % 24}h`
+}
+
+const shortUrl = (url: string): string => url.length > 60 ? url.slice(0, 57) + '...' : url
+
+function routeText (v: ReportView): string {
+  if (v.status === 'unroutable') return `kept as unroutable: no member covers ${v.country}; it is routed when one does`
+  if (v.local) return `in our own inbound queue (${v.country}, ${v.countrySource})`
+  return `for ${v.target ?? '?'} (${v.country}, ${v.countrySource}); ${v.status === 'queued' ? 'queued until it sends a receipt' : v.status}`
+}
+
+function formatReport (v: ReportView): string {
+  const lines = [
+    `report      ${v.id}`,
+    `status      ${v.status}`,
+    `direction   ${v.direction}${v.local ? ' (our own country)' : ''}`,
+    `url         ${v.url}`,
+    `hosting     ${v.country} (${v.countrySource})${v.ip !== null ? `  ip ${v.ip}` : ''}${v.hoster !== null ? `  hoster ${v.hoster}` : ''}${v.asn !== null ? `  AS${v.asn}` : ''}`,
+    `origin      ${v.origin}`,
+    `target      ${v.target ?? '-'}`,
+    `created     ${v.createdAt}`,
+    `received    ${v.receivedAt ?? '-'}`,
+    ...(v.removedAt !== null ? [`removed     ${v.removedAt} (after ${formatDuration(v.timeToRemovalMs)})`] : []),
+    ...(v.classification !== null ? [`class       ${v.classification}`] : []),
+    ...(v.media !== null ? [`media       ${v.media}`] : []),
+    ...(v.hashes.length > 0 ? [`hashes      ${v.hashes.join('\n            ')}`] : []),
+    ...(v.note !== null ? [`note        ${v.note}`] : []),
+    '',
+    'timeline',
+    table(v.timeline.map(t => ({ at: t.at, status: t.status, by: t.author, seq: t.seq, note: t.note })))
+  ]
+  return lines.join('\n')
+}
+
+function summaryRow (s: StatsSummary): Record<string, unknown> {
+  return {
+    total: s.total,
+    open: s.byStatus.received + s.byStatus.assessed + s.byStatus['notice-sent'],
+    removed: s.byStatus.removed,
+    'median removal': formatDuration(s.removal.medianMs),
+    'p90 removal': formatDuration(s.removal.p90Ms)
+  }
+}
+
+function formatStats (s: ReportStats): string {
+  const lines = [
+    `reports     ${s.total}${s.since !== null ? ` since ${s.since}` : ''}${s.archived > 0 ? ` (${s.archived} kept as counts after retention)` : ''}`,
+    `by status   ${Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
+    `removal     median ${formatDuration(s.removal.medianMs)}, p90 ${formatDuration(s.removal.p90Ms)} (${s.removal.count} removed)`
+  ]
+  if (s.by !== null) lines.push('', table(s.groups.map(g => ({ [s.by!]: g.key, ...summaryRow(g) }))))
+  lines.push('', `open longer than ${s.openAlert.days} days`,
+    table(s.openAlert.hosters.map(h => ({ hoster: h.hoster, countries: h.countries, open: h.open, oldest: h.oldestAt }))))
+  return lines.join('\n')
+}
+
+export function registerReports (program: Command): void {
+  const reports = program.command('reports').description('URL reports, routed to the hotline of the hosting country')
+
+  reports.command('submit')
+    .description('sign a URL report and route it to the member responsible for the hosting country')
+    .option(...DIR_OPTION)
+    .requiredOption('--url <url>', 'the reported URL')
+    .option('--ip <ip>', 'the address it was served from (else the URL\'s host is resolved)')
+    .option('--country <cc>', 'the hosting country, if known (ISO 3166-1 alpha-2)')
+    .option('--hoster <name>', 'the hosting provider')
+    .option('--asn <n>', 'the hoster\'s AS number', asnArg)
+    .option('--classification <c>', 'baseline | national | not-illegal')
+    .option('--media <m>', 'image | video | site')
+    .option('--hash <alg:value>', 'a hash of the material, repeatable (e.g. sha256:…, pdq:…)', collect)
+    .option('--note <text>', 'a note for the receiving hotline')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, url: string, ip?: string, country?: string, hoster?: string, asn?: number, classification?: string, media?: string, hash?: string[], note?: string, json?: boolean }) => {
+      const input = {
+        url: opts.url,
+        ...(opts.ip !== undefined && { ip: opts.ip }),
+        ...(opts.country !== undefined && { country: opts.country }),
+        ...(opts.hoster !== undefined && { hoster: opts.hoster }),
+        ...(opts.asn !== undefined && { asn: opts.asn }),
+        ...(opts.classification !== undefined && { classification: opts.classification }),
+        ...(opts.media !== undefined && { media: opts.media }),
+        ...(opts.hash !== undefined && { hashes: opts.hash }),
+        ...(opts.note !== undefined && { note: opts.note })
+      } as SubmitInput
+      const view = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.post<ReportView>('/v1/reports', input),
+        local: async (ctx) => await offline(ctx, async (s) => await s.submit(input))
+      })
+      if (opts.json === true) return printJson(view)
+      process.stdout.write(`report ${view.id}: ${routeText(view)}\n`)
+    })
+
+  reports.command('list')
+    .description('list reports, newest first')
+    .option(...DIR_OPTION)
+    .option('--inbound', 'reports we are responsible for')
+    .option('--outbound', 'reports we sent to another hotline')
+    .option('--unroutable', 'reports for a country no member covers')
+    .option('--status <status>', 'only this status (queued, unroutable, received, assessed, notice-sent, removed, not-illegal, unreachable)')
+    .option('--limit <n>', 'at most this many (default 1000)', limitArg)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, inbound?: boolean, outbound?: boolean, unroutable?: boolean, status?: string, limit?: number, json?: boolean }) => {
+      const directions = (['inbound', 'outbound', 'unroutable'] as const).filter(d => opts[d] === true)
+      if (directions.length > 1) throw new InvalidArgumentError('give at most one of --inbound, --outbound, --unroutable')
+      const direction: ReportDirection | undefined = directions[0]
+      const filter: ListFilter = { direction, status: opts.status, limit: opts.limit }
+      const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
+      const list = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.get<{ reports: ReportView[] }>(`/v1/reports?${query.toString()}`)).reports,
+        local: async (ctx) => await offline(ctx, async (s) => await s.list(filter))
+      })
+      if (opts.json === true) return printJson(list)
+      process.stdout.write(table(list.map(v => ({
+        id: v.id,
+        dir: v.local ? 'local' : v.direction,
+        status: v.status,
+        country: v.country,
+        hoster: v.hoster,
+        peer: v.direction === 'inbound' ? `from ${v.origin}` : v.target !== null ? `to ${v.target}` : null,
+        created: v.createdAt.slice(0, 19).replace('T', ' '),
+        url: shortUrl(v.url)
+      }))) + '\n')
+    })
+
+  reports.command('show')
+    .description('show one report with its timeline')
+    .argument('<id>', 'report id')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { dir?: string, json?: boolean }) => {
+      const view = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.get<ReportView>(`/v1/reports/${encodeURIComponent(id)}`),
+        local: async (ctx) => await offline(ctx, async (s) => await s.show(id))
+      })
+      if (opts.json === true) return printJson(view)
+      process.stdout.write(formatReport(view) + '\n')
+    })
+
+  reports.command('update')
+    .description('record progress on a report we are responsible for; signed and sent back to the origin')
+    .argument('<id>', 'report id')
+    .option(...DIR_OPTION)
+    .requiredOption('--status <status>', 'assessed | notice-sent | removed | not-illegal | unreachable')
+    .option('--note <text>', 'a note for the origin hotline')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { dir?: string, status: string, note?: string, json?: boolean }) => {
+      const body = { status: opts.status, ...(opts.note !== undefined && { note: opts.note }) }
+      const view = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.post<ReportView>(`/v1/reports/${encodeURIComponent(id)}/status`, body),
+        local: async (ctx) => await offline(ctx, async (s) => await s.update(id, opts.status, opts.note))
+      })
+      if (opts.json === true) return printJson(view)
+      process.stdout.write(`report ${view.id}: ${view.status}${view.local ? '' : ` (sent to ${view.origin})`}\n`)
+    })
+
+  reports.command('stats')
+    .description('counts by status, median and p90 time to removal, hosters with reports open too long')
+    .option(...DIR_OPTION)
+    .option('--by <group>', 'hoster | asn | country')
+    .option('--since <when>', 'reports created since a date (2025-01-31) or for a period (30d, 12h, 2w)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, by?: string, since?: string, json?: boolean }) => {
+      const q: StatsQuery = { by: opts.by, since: opts.since }
+      const query = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined) as Array<[string, string]>)
+      const stats = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.get<ReportStats>(`/v1/reports/stats?${query.toString()}`),
+        local: async (ctx) => await offline(ctx, async (s) => await s.stats(q))
+      })
+      if (opts.json === true) return printJson(stats)
+      process.stdout.write(formatStats(stats) + '\n')
+    })
+
+  reports.command('outbox')
+    .description('messages waiting for a receipt from their target')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const items = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.get<{ items: OutboxEntry[] }>('/v1/reports/outbox')).items,
+        local: async (ctx) => await offline(ctx, async (s) => await s.outbox.list())
+      })
+      if (opts.json === true) return printJson(items)
+      process.stdout.write(table(items.map(i => ({
+        kind: i.kind, report: i.subject, target: i.target === i.targetPeerId ? shortPeerId(i.target) : i.target, attempts: i.attempts, created: i.createdAt, 'last error': i.lastError
+      }))) + '\n')
+    })
+}

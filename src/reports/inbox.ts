@@ -1,0 +1,122 @@
+import type { Logger } from 'pino'
+import { pb } from '../proto/index.js'
+import { ErrorCodes, isHashfedError } from '../errors.js'
+import { peerIdFromBytes, type Identity } from '../identity/identity.js'
+import type { BatchOp, Store } from '../store/store.js'
+import { bodyHash, hex, signReceipt, type MessageKind, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
+import type { KeyedLock } from './keyed-lock.js'
+import { rejection, rejectReason } from './rejection.js'
+
+/** Who signed an inbound record and what it is about. */
+export interface InboundRecord {
+  /** peer ID bytes of the signer */
+  author: Uint8Array
+  /** the report (or feedback) id the receipt names; deliveries about one subject are serialised */
+  subject: string
+}
+
+/**
+ * One kind of inbound message (report, status, feedback). `open` decodes and verifies it and
+ * checks the sender may send it; `store` runs under the subject's lock, only for a body not
+ * seen before, and returns the ops that keep it (none for a duplicate by id). Both throw
+ * `rejection(...)` to refuse.
+ */
+export interface KindHandler<T> {
+  open: (signed: Signed, from: string) => { record: InboundRecord, value: T }
+  store: (value: T, signed: Signed, from: string, now: number) => Promise<BatchOp[]>
+}
+
+export interface InboxInit {
+  store: Store
+  identity: Identity
+  locks: KeyedLock
+  logger: Logger
+  isMember: (peer: string) => boolean
+}
+
+export interface InboxRejection {
+  peer: string
+  kind: string
+  /** report id when the message decoded far enough to name it */
+  subject: string | null
+  reason: string
+  message: string
+  at: number
+}
+
+const RECENT_REJECTIONS = 100
+
+/**
+ * The receiving side of the report protocol: verifies, stores durably, then answers with a
+ * signed receipt. A body already receipted gets the very receipt it got before (kept in
+ * `seen`) and stores nothing twice. A refused message is answered with an error, counted
+ * per reason and logged with its report id (never its URL); the node keeps serving.
+ */
+export class Inbox {
+  readonly rejectedByReason = new Map<string, number>()
+  readonly recentRejections: InboxRejection[] = []
+  readonly acceptedByKind = new Map<string, number>()
+  /** redeliveries answered from `seen` */
+  duplicates = 0
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly handlers = new Map<MessageKind, KindHandler<any>>()
+
+  constructor (private readonly init: InboxInit) {}
+
+  register<T> (kind: MessageKind, handler: KindHandler<T>): void {
+    this.handlers.set(kind, handler)
+  }
+
+  async answer (message: ReportMessage, from: string): Promise<ReportMessageInit> {
+    const kind = message.kind ?? 'none'
+    let subject: string | null = null
+    try {
+      if (!this.init.isMember(from)) throw rejection('not-member', `${from} is not a federation member`, ErrorCodes.NOT_A_MEMBER)
+      const handler = this.handlers.get(kind as MessageKind)
+      const signed = message[kind as MessageKind]
+      if (handler === undefined || signed == null) throw rejection('unknown-kind', `this node accepts no "${kind}" messages`)
+      const { record, value } = handler.open(signed, from)
+      subject = record.subject
+      const hash = bodyHash(signed)
+      const seenKey = `${peerIdFromBytes(record.author).toString()}!${hex(hash)}`
+      return await this.init.locks.run(record.subject, async () => {
+        const prior = await this.init.store.sub.seen.get(seenKey)
+        if (prior !== undefined) {
+          this.duplicates++
+          return { receipt: pb.Signed.decode(prior) }
+        }
+        const now = Date.now()
+        const ops = await handler.store(value, signed, from, now)
+        const receipt = signReceipt(this.init.identity, { reportId: record.subject, receiver: this.init.identity.peerIdBytes, ackedHash: hash, receivedMs: now })
+        // the message and the receipt we give for it land together: stored first, then answered
+        await this.init.store.write([...ops, { type: 'put', sublevel: this.init.store.sub.seen, key: seenKey, value: pb.Signed.encode(receipt).finish() }])
+        this.acceptedByKind.set(kind, (this.acceptedByKind.get(kind) ?? 0) + 1)
+        return { receipt }
+      })
+    } catch (err) {
+      const reason = rejectReason(err)
+      const text = (err as Error).message
+      this.record({ peer: from, kind, subject, reason, message: text, at: Date.now() }, err)
+      return { error: { code: isHashfedError(err) ? err.code : ErrorCodes.INTERNAL, reason, message: reason === 'internal' ? 'internal error' : text } }
+    }
+  }
+
+  /** A frame that did not decode at all (counted like any other refusal). */
+  unreadable (from: string, reason: string, message: string): void {
+    this.record({ peer: from, kind: 'none', subject: null, reason, message, at: Date.now() })
+  }
+
+  get rejectedTotal (): number {
+    let n = 0
+    for (const v of this.rejectedByReason.values()) n += v
+    return n
+  }
+
+  private record (r: InboxRejection, err?: unknown): void {
+    this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1)
+    this.recentRejections.push(r)
+    if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
+    if (r.reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err }, 'failed to store an inbound report message')
+    else this.init.logger.warn({ peer: r.peer, kind: r.kind, reportId: r.subject, reason: r.reason, err: r.message }, 'rejected report message')
+  }
+}

@@ -1,0 +1,25 @@
+/** One origin's head as sync sees it. */
+export interface OriginHead {
+  origin: string
+  seq: number
+  hash: Uint8Array
+  /** entries in batches 1..seq */
+  entries: number
+}
+
+export type ApplyOutcome =
+  | { status: 'stored' }
+  | { status: 'duplicate' }
+  | { status: 'rejected', reason: string, message: string }
+
+/** What replication needs from the hash log: heads, ranges to serve, verified apply. */
+export interface SyncLog {
+  heads: () => OriginHead[]
+  head: (origin: string) => OriginHead | undefined
+  /** stored Signed batch bytes of `origin`, seq from..to inclusive, in order, streamed */
+  readRange: (origin: string, fromSeq: number, toSeq: number) => AsyncIterable<Uint8Array>
+  /** hash of our batch `seq` of `origin`, or null when we do not hold it */
+  batchHashAt: (origin: string, seq: number) => Promise<Uint8Array | null>
+  /** verifies, then stores a batch served by `fromPeer` */
+  applyRemote: (signed: Uint8Array, fromPeer: string) => Promise<ApplyOutcome>
+}
