@@ -5,7 +5,8 @@
 // Generates a file of N distinct SHA-256 lines in a temp folder (streamed, never in memory),
 // imports it into a fresh store with our own identity, and prints one JSON line per run. With
 // --reimport, imports the same file again (everything already present). Peak RSS is the
-// process's maxRSS, which includes generating the file.
+// process's maxRSS, which includes generating the file. cpuSeconds counts all threads (LevelDB
+// writes on its own), so it can exceed the wall time on a machine with spare cores.
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -47,14 +48,17 @@ try {
   const format = getFormat('lines')
   const run = async (label: string): Promise<void> => {
     const started = performance.now()
+    const cpu0 = process.cpuUsage()
     const summary = await importHashes({ log, identity, format, input: () => createReadStream(file), init: { defaults: { classification: 'baseline' } } })
     const seconds = (performance.now() - started) / 1000
+    const cpu = process.cpuUsage(cpu0)
     console.log(JSON.stringify({
       run: label,
       lines,
       fileMiB: +(fileBytes / 2 ** 20).toFixed(1),
       seconds: +seconds.toFixed(2),
       entriesPerSecond: Math.round(lines / seconds),
+      cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
       added: summary.added,
       alreadyPresent: summary.alreadyPresent,
       batches: summary.batches,

@@ -41,7 +41,8 @@ function gc (): void {
 function memory (): { rss: number, heap: number, external: number } {
   gc()
   const m = process.memoryUsage()
-  return { rss: m.rss / MB, heap: m.heapUsed / MB, external: (m.external + m.arrayBuffers) / MB }
+  // `external` includes array buffers: typed arrays live there, outside the JS heap
+  return { rss: m.rss / MB, heap: m.heapUsed / MB, external: m.external / MB }
 }
 
 /** Times `fn` over `count` operations; returns operations per second. */
@@ -75,12 +76,15 @@ function partExact (): Figures {
     }
   })
   const after = memory()
-  const misses = randomBytes(FULL * 32)
-  const picks = Uint32Array.from({ length: FULL }, () => Math.floor(Math.random() * entries))
+  // query values made before timing, each its own copy as a parsed request would be (views
+  // into the input would add a cache miss per query that belongs to the bench, not the index)
+  const missBytes = randomBytes(FULL * 32)
+  const hitQueries = Array.from({ length: FULL }, () => Uint8Array.from(value(Math.floor(Math.random() * entries))))
+  const missQueries = Array.from({ length: FULL }, (_, i) => missBytes.subarray(i * 32, i * 32 + 32))
   let found = 0
-  for (let i = 0; i < 50_000; i++) found += index.lookup('sha256', value(picks[i])).length // warm-up
-  const hits = rate(FULL, () => { for (let i = 0; i < FULL; i++) found += index.lookup('sha256', value(picks[i])).length })
-  const missRate = rate(FULL, () => { for (let i = 0; i < FULL; i++) found += index.lookup('sha256', misses.subarray(i * 32, i * 32 + 32)).length })
+  for (let i = 0; i < 50_000; i++) found += index.lookup('sha256', hitQueries[i]).length // warm-up
+  const hits = rate(FULL, () => { for (let i = 0; i < FULL; i++) found += index.lookup('sha256', hitQueries[i]).length })
+  const missRate = rate(FULL, () => { for (let i = 0; i < FULL; i++) found += index.lookup('sha256', missQueries[i]).length })
   if (found < FULL) throw new Error('lookups did not find the stored values')
   return {
     entries,
@@ -111,11 +115,11 @@ function partExactMap (): Figures {
     }
   })
   const after = memory()
-  const picks = Uint32Array.from({ length: FULL }, () => Math.floor(Math.random() * entries))
+  const hitQueries = Array.from({ length: FULL }, () => Buffer.from(value(Math.floor(Math.random() * entries))))
   let found = 0
-  for (let i = 0; i < 50_000; i++) found += map.get(value(picks[i]).toString('latin1'))?.length ?? 0
+  for (let i = 0; i < 50_000; i++) found += map.get(hitQueries[i].toString('latin1'))?.length ?? 0
   const hits = rate(FULL, () => {
-    for (let i = 0; i < FULL; i++) found += (map.get(value(picks[i]).toString('latin1')) ?? []).map(r => ({ origin: r.origin, seq: r.seq })).length
+    for (let i = 0; i < FULL; i++) found += (map.get(hitQueries[i].toString('latin1')) ?? []).map(r => ({ origin: r.origin, seq: r.seq })).length
   })
   if (found < FULL) throw new Error('lookups did not find the stored values')
   return {
@@ -178,7 +182,17 @@ function partNear (): Figures {
   const optimize = rate(entries, () => index.optimize())
   const after = memory()
 
-  const results: Figures = { entries, queries, rounds, addPerSecond: add.perSecond, optimizeMs: optimize.ms, indexMB: after.rss - before.rss, rssMB: after.rss }
+  const results: Figures = {
+    entries,
+    queries,
+    rounds,
+    addPerSecond: add.perSecond,
+    optimizeMs: optimize.ms,
+    indexMB: after.rss - before.rss,
+    indexHeapMB: after.heap - before.heap,
+    indexExternalMB: after.external - before.external,
+    rssMB: after.rss
+  }
   const warmUp = Array.from({ length: 20 }, () => randomBytes(32))
   for (const threshold of [31, 40]) {
     // untimed first queries: JIT compilation and first touch of the tables
@@ -247,7 +261,9 @@ function main (): void {
     ['exact build entries/s', '', fmt(exact.buildPerSecond, 0), ''],
     ['  alternative: JS Map build entries/s', '', fmt(map.buildPerSecond, 0), ''],
     ['exact index memory MB (RSS delta)', '', fmt(exact.indexMB), ''],
+    ['  of which JS heap / typed arrays MB', '', `${fmt(exact.indexHeapMB)} / ${fmt(exact.indexExternalMB)}`, ''],
     ['  alternative: JS Map memory MB (RSS delta)', '', fmt(map.indexMB), ''],
+    ['  of which JS heap MB', '', fmt(map.indexHeapMB), ''],
     [`process RSS MB with ${n} SHA-256 + index`, '<= 400', fmt(exact.rssMB), fmt(Number(exact.rssMB) / 400, 2) + ' of goal'],
     [`PDQ near r=31 index ms/query at ${n}`, '', fmt(near.r31IndexMsPerQuery, 3), ''],
     ['PDQ near r=31 linear scan ms/query', '', fmt(near.r31LinearMsPerQuery, 3), ''],
@@ -258,7 +274,8 @@ function main (): void {
     ['PDQ results equal linear scan (r=40)', 'yes', near.r40EqualsLinear === true ? 'yes' : 'NO', ''],
     ['PDQ add entries/s', '', fmt(near.addPerSecond, 0), ''],
     ['PDQ multi-index build ms', '', fmt(near.optimizeMs, 0), ''],
-    [`PDQ index memory MB (RSS delta) at ${n}`, '', fmt(near.indexMB), '']
+    [`PDQ index memory MB (RSS delta) at ${n}`, '', fmt(near.indexMB), ''],
+    ['  of which JS heap / typed arrays MB', '', `${fmt(near.indexHeapMB)} / ${fmt(near.indexExternalMB)}`, '']
   ]
   const widths = [0, 1, 2, 3].map(c => Math.max(...rows.map(r => r[c].length), ['metric', 'goal', 'measured', 'ratio'][c].length))
   const line = (r: string[]): string => r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join('  ')

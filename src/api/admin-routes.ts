@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HashfedNode } from '../node/hashfed-node.js'
 import { memberBodySchema } from './schemas.js'
 import { registerReportRoutes } from './routes/reports.js'
+import { registerHashRoutes } from './routes/hashes.js'
 
 /** Admin API routes: thin wrappers over node methods, so CLI and API share one behaviour. */
 export function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): void {
@@ -20,4 +21,5 @@ export function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): v
   })
 
   registerReportRoutes(app, node)
+  registerHashRoutes(app, node)
 }

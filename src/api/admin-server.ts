@@ -25,7 +25,8 @@ export function createHttpServer (init: HttpServerInit): FastifyInstance {
   if (!isLoopback(init.host) && init.token === undefined) {
     throw hfError(ErrorCodes.INVALID_CONFIG, `the admin API may listen on ${init.host} only with api.token set in the config (or keep host 127.0.0.1)`)
   }
-  const app = Fastify({ logger: false, bodyLimit: init.bodyLimit ?? 1024 * 1024 })
+  // removeAdditional off: a field the schema does not know (e.g. `reporter`) is refused, not silently dropped
+  const app = Fastify({ logger: false, bodyLimit: init.bodyLimit ?? 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } })
   installErrorReplies(app)
   if (init.token !== undefined) {
     const expected = digest(init.token)

@@ -4,7 +4,8 @@ import { hfError, ErrorCodes, HashfedError, type ErrorCode } from '../errors.js'
 export class AdminClient {
   constructor (readonly baseUrl: string, private readonly token?: string) {}
 
-  async request<T> (method: string, path: string, body?: unknown): Promise<T> {
+  /** The raw response of a successful request (for streamed bodies); errors become typed errors. */
+  async raw (method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response
     try {
       res = await fetch(this.baseUrl + path, {
@@ -18,13 +19,34 @@ export class AdminClient {
     } catch (err) {
       throw hfError(ErrorCodes.NODE_UNREACHABLE, `the node's admin API at ${this.baseUrl} does not answer: ${(err as Error).message}`, undefined, err)
     }
-    const text = await res.text()
-    const data = text.length > 0 ? JSON.parse(text) as unknown : undefined
     if (!res.ok) {
-      const e = (data as { error?: { code?: string, message?: string, details?: Record<string, unknown> } } | undefined)?.error
+      const text = await res.text()
+      let e: { code?: string, message?: string, details?: Record<string, unknown> } | undefined
+      try { e = (JSON.parse(text) as { error?: typeof e }).error } catch {}
       throw new HashfedError((e?.code ?? ErrorCodes.INTERNAL) as ErrorCode, e?.message ?? `HTTP ${res.status}`, { details: e?.details })
     }
-    return data as T
+    return res
+  }
+
+  async request<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const text = await (await this.raw(method, path, body)).text()
+    return (text.length > 0 ? JSON.parse(text) : undefined) as T
+  }
+
+  /** Reads an NDJSON response line by line. */
+  async * ndjson (method: string, path: string, body?: unknown): AsyncIterable<Record<string, unknown>> {
+    const res = await this.raw(method, path, body)
+    const decoder = new TextDecoder()
+    let buf = ''
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true })
+      let nl
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        if (line.trim() !== '') yield JSON.parse(line) as Record<string, unknown>
+      }
+    }
   }
 
   get<T>(path: string): Promise<T> { return this.request<T>('GET', path) }

@@ -6,6 +6,7 @@ import { registerInit } from './commands/init.js'
 import { registerStart } from './commands/start.js'
 import { registerStatus } from './commands/status.js'
 import { registerFederation } from './commands/federation.js'
+import { registerHashes } from './commands/hashes.js'
 import { registerReports } from './commands/reports.js'
 
 /** Input the user can fix exits 2 (like usage errors); failures of the node or network exit 1. */
@@ -25,6 +26,7 @@ export function buildProgram (): Command {
   registerStart(program)
   registerStatus(program)
   registerFederation(program)
+  registerHashes(program)
   registerReports(program)
   return program
 }

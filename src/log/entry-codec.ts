@@ -86,10 +86,7 @@ export function metaToProto (r: EntryMeta & { quality?: number }): PbEntry {
  * HF_INVALID_HASH for a bad value, HF_INVALID_ARGUMENT for bad metadata.
  */
 export function entryToProto (entry: LogEntry): PbEntry {
-  const badValue = valueProblem(entry)
-  if (badValue !== null) throw hfError(ErrorCodes.INVALID_HASH, `invalid log entry: ${badValue}`)
-  const problem = entryProblem(entry)
-  if (problem !== null) throw hfError(ErrorCodes.INVALID_ARGUMENT, `invalid log entry: ${problem}`)
+  checkEntry(entry)
   if (entry.op === 'retract') {
     const e: PbEntry = { op: pb.HashEntry.Op.RETRACT, algorithm: algorithmToEnum(entry.algorithm), value: entry.value, reason: entry.reason }
     if (entry.source !== undefined && entry.source !== '') e.source = entry.source
@@ -100,6 +97,23 @@ export function entryToProto (entry: LogEntry): PbEntry {
   e.algorithm = algorithmToEnum(entry.record.algorithm)
   e.value = entry.record.value
   return e
+}
+
+/**
+ * entryToProto for an add, with its metadata alone as well (what an index row keeps), so the
+ * write path builds it once.
+ */
+export function addToProto (record: HashRecord): { entry: PbEntry, meta: PbEntry } {
+  checkEntry({ op: 'add', record })
+  const meta = metaToProto(record)
+  return { entry: { ...meta, op: pb.HashEntry.Op.ADD, algorithm: algorithmToEnum(record.algorithm), value: record.value }, meta }
+}
+
+function checkEntry (entry: LogEntry): void {
+  const badValue = valueProblem(entry)
+  if (badValue !== null) throw hfError(ErrorCodes.INVALID_HASH, `invalid log entry: ${badValue}`)
+  const problem = entry.op === 'add' ? recordProblem(entry.record) : retractProblem(entry)
+  if (problem !== null) throw hfError(ErrorCodes.INVALID_ARGUMENT, `invalid log entry: ${problem}`)
 }
 
 /** Metadata of a stored or received HashEntry (the fields `metaToProto` writes). */

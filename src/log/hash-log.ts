@@ -7,7 +7,7 @@ import { parsePeerId, peerIdFromBytes, type Identity } from '../identity/identit
 import { createLogger, type Logger } from '../util/logger.js'
 import { algorithmToEnum, formatHashValue, parseHashValue, type AlgorithmName } from './hash-value.js'
 import type { AppendItem, HashRecord, LogEntry } from './entry.js'
-import { entryFromProto, entryToProto, metaFromProto, metaToProto } from './entry-codec.js'
+import { addToProto, entryFromProto, entryToProto, metaFromProto, metaToProto } from './entry-codec.js'
 import { buildBatch, decodeBatch, openBatch, rejectReasonOf, verifyBatchSignature, type Batch, type RejectReason } from './batch.js'
 import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES } from './constants.js'
 import { KeyFilter } from './key-filter.js'
@@ -200,6 +200,7 @@ export async function openHashLog (init: HashLogInit): Promise<HashLog> {
 /** '"' is the character after '!', so `<origin>!` .. `<origin>"` spans exactly one origin. */
 const originRange = (origin: string): { gte: string, lt: string } => ({ gte: `${origin}!`, lt: `${origin}"` })
 
+/** Lower-case hex as one flat string (keys built from pieces would be slow to hash and to write). */
 const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 
@@ -271,50 +272,51 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const missing = init.missingRetract ?? 'error'
 
     // 1. validate every item before reading or writing anything
-    interface Prepared { item: AppendItem, key: string, algorithm: AlgorithmName, valueHex: string, pb: PbEntry }
+    interface Prepared { key: string, algorithm: AlgorithmName, valueHex: string, pb: PbEntry, meta: PbEntry }
     const prepared: Array<Prepared | null> = items.map(item => {
       if (item.op === 'retract-source') {
         if (typeof item.source !== 'string' || item.source === '') throw hfError(ErrorCodes.INVALID_ARGUMENT, 'retract-source needs a source')
         requireReason(item.reason)
         return null
       }
-      if (item.op === 'retract') requireReason(item.reason)
-      else if (item.op !== 'add') throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
-      const entryPb = entryToProto(item)
+      let entryPb: PbEntry
+      let meta: PbEntry = {}
+      if (item.op === 'add') {
+        ({ entry: entryPb, meta } = addToProto(item.record))
+      } else if (item.op === 'retract') {
+        requireReason(item.reason)
+        entryPb = entryToProto(item)
+      } else {
+        throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
+      }
       const algorithm = item.op === 'add' ? item.record.algorithm : item.algorithm
       const valueHex = toHex(entryPb.value as Uint8Array)
-      return { item, key: hashKey(algorithm, valueHex, origin), algorithm, valueHex, pb: entryPb }
+      return { key: hashKey(algorithm, valueHex, origin), algorithm, valueHex, pb: entryPb, meta }
     })
 
-    ;(globalThis as any).T = (globalThis as any).T ?? {}; const T = (globalThis as any).T; let t0 = performance.now(); const lap = (k: string) => { const t = performance.now(); T[k] = (T[k] ?? 0) + t - t0; t0 = t }
-    lap('prepare')
     // 2. load the rows these items may change
     const tracker = new RowTracker(origin)
     const filter = await this.filterFor(origin)
-    const toFetch: Array<{ key: string, algorithm: string, valueHex: string }> = []
+    const toFetch: string[] = []
     const sourceKeys = new Map<string, string[]>()
     for (const p of prepared) {
       if (p === null) continue
-      if (tracker.has(p.key)) continue
-      if (filter.mightHave(algorithmToEnum(p.algorithm), p.pb.value as Uint8Array)) toFetch.push(p)
-      else tracker.load(p.key, p.algorithm, p.valueHex, undefined)
+      if (filter.mightHave(p.pb.algorithm as number, p.pb.value as Uint8Array)) toFetch.push(p.key)
+      else tracker.load(p.key, undefined)
     }
     for (const item of items) {
       if (item.op !== 'retract-source' || sourceKeys.has(item.source)) continue
       const keys: string[] = []
       const prefix = sourcePrefix(origin, item.source)
       for await (const k of this.store.sub.sources.keys({ gte: prefix, lt: prefix + '\xff' })) {
-        const ref = k.slice(prefix.length) // <alg>:<hex>
-        const colon = ref.indexOf(':')
-        const key = `${ref}:${origin}`
+        const key = `${k.slice(prefix.length)}:${origin}` // <alg>:<hex>:<origin>
         keys.push(key)
-        if (!tracker.has(key)) toFetch.push({ key, algorithm: ref.slice(0, colon), valueHex: ref.slice(colon + 1) })
+        toFetch.push(key)
       }
       sourceKeys.set(item.source, keys)
     }
     await this.fetchRows(tracker, toFetch)
 
-    lap('fetch')
     // 3. walk the items in order: what each one changes; no-ops are left out of the batches
     interface Planned { pb: PbEntry, entry: LogEntry, row: Row, op: 'add' | 'retract' }
     const planned: Planned[] = []
@@ -329,7 +331,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       const item = items[i]
       const p = prepared[i]
       if (item.op === 'add' && p !== null) {
-        const { effect, row } = tracker.add(p.key, metaToProto(item.record), 0, 0)
+        const { effect, row } = tracker.add(p.key, p.meta, 0, 0)
         count(effect)
         if (row !== null) planned.push({ pb: p.pb, entry: item, row, op: 'add' })
       } else if (item.op === 'retract' && p !== null) {
@@ -358,7 +360,6 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     }
     if (planned.length === 0) return result
 
-    lap('plan')
     // 4. cut batches, sign them, patch seq/index into the rows, write everything at once
     const head = this.headMap.get(origin)
     let seq = head?.seq ?? 0
@@ -392,9 +393,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const logEntries = (head?.entries ?? 0) + planned.length
     // before the write: a filter entry for a write that then fails costs one needless read later
     for (const p of planned) if (p.op === 'add') filter.add(p.pb.algorithm as number, p.pb.value as Uint8Array)
-    lap('build')
     await this.writeBatches(identity.peerIdBytes, origin, batches.map(b => b.batch), tracker, logEntries)
-    lap('write')
     for (const { batch, from, to } of batches) {
       result.batches.push({ origin, seq: batch.seq, hash: batch.hash })
       this.emitSafe('batch', { origin, seq: batch.seq, hash: batch.hash, entries: planned.slice(from, to).map(p => p.entry), signed: batch.signed, local: true })
@@ -453,11 +452,10 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       const valueHex = toHex(value)
       return { key: hashKey(algorithm, valueHex, origin), algorithm, valueHex, value }
     })
-    const toFetch: typeof keys = []
+    const toFetch: string[] = []
     for (const k of keys) {
-      if (tracker.has(k.key)) continue
-      if (filter.mightHave(algorithmToEnum(k.algorithm), k.value)) toFetch.push(k)
-      else tracker.load(k.key, k.algorithm, k.valueHex, undefined)
+      if (filter.mightHave(algorithmToEnum(k.algorithm), k.value)) toFetch.push(k.key)
+      else tracker.load(k.key, undefined)
     }
     await this.fetchRows(tracker, toFetch)
     entries.forEach((e, i) => {
@@ -494,19 +492,18 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   // ------------------------------------------------------------------ shared write path
 
-  /** Gets the stored rows of `keys` into the tracker (one getMany). */
-  private async fetchRows (tracker: RowTracker, keys: Array<{ key: string, algorithm: string, valueHex: string }>): Promise<void> {
-    if (keys.length === 0) return
-    const values = await this.store.sub.hashes.getMany(keys.map(k => k.key))
-    keys.forEach((k, i) => tracker.load(k.key, k.algorithm, k.valueHex, values[i]))
+  /** Gets the stored rows of `keys` (not yet tracked) into the tracker, with one getMany. */
+  private async fetchRows (tracker: RowTracker, keys: string[]): Promise<void> {
+    const missing = [...new Set(keys)].filter(k => !tracker.has(k))
+    if (missing.length === 0) return
+    const values = await this.store.sub.hashes.getMany(missing)
+    missing.forEach((k, i) => tracker.load(k, values[i]))
   }
 
   /** One atomic write: the batches, the head and the index rows they change. */
   private async writeBatches (originBytes: Uint8Array, origin: string, batches: Batch[], tracker: RowTracker, logEntries: number): Promise<void> {
     const { sub } = this.store
-    const T = (globalThis as any).T; let t0 = performance.now()
     const { ops: rowOps, current, retracted } = tracker.finish(sub.hashes, sub.sources)
-    T.finish = (T.finish ?? 0) + performance.now() - t0; t0 = performance.now()
     const old = this.headMap.get(origin)
     const last = batches[batches.length - 1]
     const head: OriginHead = {
@@ -521,9 +518,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const ops: BatchOp[] = batches.map(b => ({ type: 'put', sublevel: sub.batches, key: batchKey(origin, b.seq), value: b.signed }))
     ops.push({ type: 'put', sublevel: sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: head.seq, hash: head.hash, entries: head.entries, current: head.current, retracted: head.retracted }).finish() })
     for (const op of rowOps) ops.push(op)
-    T.ops = (T.ops ?? 0) + performance.now() - t0; t0 = performance.now()
     await this.store.write(ops)
-    T.storewrite = (T.storewrite ?? 0) + performance.now() - t0
     this.headMap.set(origin, head)
   }
 

@@ -48,7 +48,10 @@ export function parseAlgorithm (text: string): AlgorithmName {
 export function parseHashValue (algorithm: AlgorithmName, text: string): Uint8Array {
   const value = text.trim()
   const bytes = VALUE_BYTES[algorithm]
-  if (value.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(value)) return new Uint8Array(Buffer.from(value, 'hex'))
+  if (value.length === bytes * 2) {
+    const decoded = hexToBytes(value)
+    if (decoded !== null) return decoded
+  }
   if (algorithm === 'photodna' && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
     const decoded = Buffer.from(value, 'base64')
     if (decoded.length === bytes) return new Uint8Array(decoded)
@@ -56,6 +59,39 @@ export function parseHashValue (algorithm: AlgorithmName, text: string): Uint8Ar
   const expected = algorithm === 'photodna' ? `${bytes * 2} hex characters or ${Math.ceil(bytes / 3) * 4} base64 characters` : `${bytes * 2} hex characters`
   const got = value.length === bytes * 2 ? 'characters that are not hex' : `${value.length} characters`
   throw hfError(ErrorCodes.INVALID_HASH, `invalid ${algorithm} value "${value.length > 80 ? value.slice(0, 77) + '...' : value}": expected ${expected}, got ${got}`, { algorithm })
+}
+
+/** Nibble value of each char code below 128; -1 for characters that are not hex digits. */
+const NIBBLE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i
+for (let i = 0; i < 6; i++) { NIBBLE[65 + i] = 10 + i; NIBBLE[97 + i] = 10 + i }
+
+/**
+ * Bytes of an even-length hex string (either case), or null if any character is not a hex
+ * digit. A table walk: importing a million lines calls this a million times.
+ */
+export function hexToBytes (text: string): Uint8Array | null {
+  if (text.length % 2 !== 0) return null
+  const out = new Uint8Array(text.length / 2)
+  for (let i = 0, j = 0; i < text.length; i += 2, j++) {
+    const a = text.charCodeAt(i)
+    const b = text.charCodeAt(i + 1)
+    const hi = a < 128 ? NIBBLE[a] : -1
+    const lo = b < 128 ? NIBBLE[b] : -1
+    if (hi < 0 || lo < 0) return null
+    out[j] = (hi << 4) | lo
+  }
+  return out
+}
+
+/** True when every character of `text` is a hex digit (and there is at least one). */
+function isHex (text: string): boolean {
+  if (text.length === 0) return false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 128 || NIBBLE[c] < 0) return false
+  }
+  return true
 }
 
 /** The normalised written form: lower-case hex (PhotoDNA too). */
@@ -66,14 +102,15 @@ export function formatHashValue (value: Uint8Array): string {
 /** Guesses the algorithm of a bare hex value from its length (MD5, SHA-1, SHA-256). */
 export function detectAlgorithm (text: string): AlgorithmName | null {
   const v = text.trim()
-  if (!/^[0-9a-fA-F]+$/.test(v)) return null
+  let algorithm: AlgorithmName
   switch (v.length) {
-    case 32: return 'md5'
-    case 40: return 'sha1'
-    case 64: return 'sha256'
-    case 288: return 'photodna'
+    case 32: algorithm = 'md5'; break
+    case 40: algorithm = 'sha1'; break
+    case 64: algorithm = 'sha256'; break
+    case 288: algorithm = 'photodna'; break
     default: return null
   }
+  return isHex(v) ? algorithm : null
 }
 
 /** Parses `ALG:VALUE` (e.g. `sha256:ab12…`, `pdq:…`). */

@@ -1,6 +1,6 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Sublevel } from '../store/store.js'
-import { sourceKey } from '../store/layout.js'
+import { sourcePrefix } from '../store/layout.js'
 import { u64 } from './uint64.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
@@ -18,10 +18,10 @@ export interface Row {
 }
 
 interface Tracked {
-  algorithm: string
-  valueHex: string
-  /** the row before this write: decides the count deltas and the `sources` rows to change */
-  initial: { current: boolean, retracted: boolean, source: string }
+  /** the row before this write (current? retracted? its source): decides the count deltas and the `sources` rows to change */
+  wasCurrent: boolean
+  wasRetracted: boolean
+  wasSource: string
   row: Row | null
   dirty: boolean
 }
@@ -42,8 +42,11 @@ export class RowTracker {
 
   constructor (private readonly origin: string) {}
 
-  /** Registers the stored row of `key` (undefined when there is none). Call before any change. */
-  load (key: string, algorithm: string, valueHex: string, stored: Uint8Array | undefined): void {
+  /**
+   * Registers the stored row of `key` (`<alg>:<hex>:<origin>`; undefined when there is none).
+   * Call before any change; a key already tracked keeps its tracked state.
+   */
+  load (key: string, stored: Uint8Array | undefined): void {
     if (this.tracked.has(key)) return
     let row: Row | null = null
     if (stored !== undefined) {
@@ -51,7 +54,7 @@ export class RowTracker {
       row = { seq: u64(p.seq), index: p.index ?? 0, retracted: p.retracted ?? false, retractedSeq: u64(p.retractedSeq), retractReason: p.retractReason ?? '', meta: p.entry ?? {} }
     }
     const source = row?.meta.source ?? ''
-    this.tracked.set(key, { algorithm, valueHex, initial: { current: row !== null && !row.retracted, retracted: row?.retracted ?? false, source }, row, dirty: false })
+    this.tracked.set(key, { wasCurrent: row !== null && !row.retracted, wasRetracted: row?.retracted ?? false, wasSource: source, row, dirty: false })
     if (row !== null && !row.retracted && source !== '') this.noteSource(source, key)
   }
 
@@ -123,14 +126,15 @@ export class RowTracker {
       }).finish()
       ops.push({ type: 'put', sublevel: hashes, key, value })
       const nowCurrent = !row.retracted
-      current += Number(nowCurrent) - Number(t.initial.current)
-      retracted += Number(row.retracted) - Number(t.initial.retracted)
+      current += Number(nowCurrent) - Number(t.wasCurrent)
+      retracted += Number(row.retracted) - Number(t.wasRetracted)
       // `sources` lists current rows only, so a retract-source never meets a stale key
-      const before = t.initial.current ? t.initial.source : ''
+      const before = t.wasCurrent ? t.wasSource : ''
       const after = nowCurrent ? (row.meta.source ?? '') : ''
       if (before !== after) {
-        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, t.algorithm, t.valueHex) })
-        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, t.algorithm, t.valueHex), value: EMPTY })
+        const ref = key.slice(0, key.lastIndexOf(':')) // <alg>:<hex>
+        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourcePrefix(this.origin, before) + ref })
+        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourcePrefix(this.origin, after) + ref, value: EMPTY })
       }
     }
     return { ops, current, retracted }

@@ -39,13 +39,15 @@ export const MIH_DELTA_SUBSTRING_BITS = 16
 
 /**
  * Hashes added since the last build of the multi-index wait in a small linked-list index
- * until they exceed this many, or an eighth of the built index, whichever is more; then the
- * next query rebuilds (~0.4 s per million hashes). Bulk loads therefore cost one rebuild.
+ * until they (with removals since the build) exceed this many, or an eighth of the built
+ * index, whichever is more; then the next query rebuilds (~1 s per million hashes on an idle
+ * 2-core machine). Bulk loads therefore cost one rebuild, and `optimize()` can do it upfront.
  */
 export const MIH_REBUILD_MIN = 4096
 
 /**
  * When the buckets a query would probe are expected to hold more than this share of all
- * hashes (thresholds above ~47 for 256 bits), a plain scan is cheaper than the index.
+ * hashes, a plain scan is cheaper than the index: from distance ~75 (1k-100k hashes) or ~83
+ * (1M), far beyond useful PDQ or blockhash thresholds.
  */
 export const MIH_LINEAR_SHARE = 0.5

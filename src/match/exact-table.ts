@@ -13,18 +13,28 @@ export interface OriginRef {
 export const RefRemoval = { NONE: 0, REMOVED: 1, EMPTIED: 2 } as const
 export type RefRemoval = typeof RefRemoval[keyof typeof RefRemoval]
 
-const EMPTY = -1
+const NONE = -1
+const TWO_32 = 2 ** 32
+
+// Words after the value in an entry record: first origin + 1 (0: free entry), first overflow
+// node + 1 (0: none), and the first origin's seq as low and high 32 bits.
+const ORIGIN = 0
+const MORE = 1
+const SEQ_LO = 2
+const SEQ_HI = 3
+const META_WORDS = 4
 
 /**
  * Exact set of hash values of one algorithm, each with the origins vouching for it.
  *
- * A JS Map with a million string keys and an object per entry costs ~200 bytes per entry and
- * keeps the GC busy; here everything lives in typed arrays (~50 bytes per SHA-256 entry):
- * - an arena of values as 32-bit words, indexed by entry id (ids of removed values are reused);
- * - an open-addressing slot array (linear probing, backward-shift deletion) of entry ids,
- *   addressed by a hash of the value and verified against the stored words;
- * - the first origin reference inline per entry (most values have one origin), further
- *   origins in a linked overflow pool.
+ * A JS Map with a million string keys and an object per entry costs ~220 bytes per entry and
+ * keeps the GC busy; here everything lives in typed arrays (~65 bytes per SHA-256 entry):
+ * - records indexed by entry id (ids of removed values are reused): the value as 32-bit words,
+ *   then the first origin reference (most values have one origin). Further origins go to a
+ *   linked overflow pool;
+ * - open-addressing slots (linear probing, backward-shift deletion) holding the value's 32-bit
+ *   hash beside the entry id, so a probe rejects other values without reading their record.
+ * A hit thus touches about two cache lines (slot, record), a miss about one.
  *
  * Values are stored as little-endian words whatever the platform (`load`, `valueOf`); a
  * Hamming distance does not care about byte order as long as both sides are loaded alike.
@@ -32,6 +42,8 @@ const EMPTY = -1
 export class ExactTable {
   readonly valueBytes: number
   readonly words: number
+  /** words per record: the value, then the first origin reference */
+  readonly stride: number
   private readonly keyWords: number
 
   private capacity = 0
@@ -39,24 +51,26 @@ export class ExactTable {
   private live = 0
   private refs = 0
 
-  private values = new Uint32Array(0)
-  private firstOrigin = new Int32Array(0)
-  private firstSeq = new Float64Array(0)
-  private moreHead = new Int32Array(0)
+  private records = new Uint32Array(0)
   private freeIds = new Int32Array(0)
   private freeCount = 0
 
-  private slots = new Int32Array(0)
+  /** per slot: [hash, entry id + 1 (0: empty)] */
+  private slots = new Uint32Array(0)
   private slotMask = 0
 
   private moreOrigin = new Int32Array(0)
   private moreSeq = new Float64Array(0)
   private moreNext = new Int32Array(0)
-  private moreFree = EMPTY
+  private moreFree = NONE
   private moreUsed = 0
 
   /** The value being looked up, as words (reused: no allocation per lookup). */
   readonly query: Uint32Array
+  private queryHash = 0
+
+  /** Whether the last `insert` created its entry. */
+  created = false
 
   /**
    * @param valueBytes - bytes per value (a multiple of 4)
@@ -66,6 +80,7 @@ export class ExactTable {
   constructor (valueBytes: number, uniform: boolean) {
     this.valueBytes = valueBytes
     this.words = valueBytes / 4
+    this.stride = this.words + META_WORDS
     this.keyWords = uniform ? 2 : this.words
     this.query = new Uint32Array(this.words)
     this.reset()
@@ -76,15 +91,17 @@ export class ExactTable {
     this.highWater = 0
     this.live = 0
     this.refs = 0
+    this.records = new Uint32Array(0)
+    this.freeIds = new Int32Array(0)
     this.freeCount = 0
-    this.moreFree = EMPTY
+    this.moreFree = NONE
     this.moreUsed = 0
     this.moreOrigin = new Int32Array(0)
     this.moreSeq = new Float64Array(0)
     this.moreNext = new Int32Array(0)
     this.growEntries(EXACT_INITIAL_ENTRIES)
-    this.slots = new Int32Array(2 * EXACT_INITIAL_ENTRIES).fill(EMPTY)
-    this.slotMask = this.slots.length - 1
+    this.slots = new Uint32Array(2 * 2 * EXACT_INITIAL_ENTRIES)
+    this.slotMask = 2 * EXACT_INITIAL_ENTRIES - 1
   }
 
   /** Distinct values held. */
@@ -93,11 +110,11 @@ export class ExactTable {
   get refCount (): number { return this.refs }
   /** Entry ids below this have been handed out at least once. */
   get idLimit (): number { return this.highWater }
-  /** The arena of values, `words` per entry id; replaced when the table grows. */
-  get valueWords (): Uint32Array { return this.values }
+  /** The records: entry `id`'s value is `stride * id` onwards; replaced when the table grows. */
+  get recordWords (): Uint32Array { return this.records }
 
   isLive (id: number): boolean {
-    return this.firstOrigin[id] !== EMPTY
+    return this.records[id * this.stride + this.words + ORIGIN] !== 0
   }
 
   /** Copies `value` into `query`; call before `find`, `insert`, or a distance scan. */
@@ -107,36 +124,36 @@ export class ExactTable {
     for (let k = 0, i = 0; k < q.length; k++, i += 4) {
       q[k] = value[i] | (value[i + 1] << 8) | (value[i + 2] << 16) | (value[i + 3] << 24)
     }
+    this.queryHash = mix(q, 0, this.keyWords)
   }
 
   /** The entry id of the loaded value, or -1. */
   find (): number {
     const q = this.query
     const w = this.words
-    const values = this.values
+    const stride = this.stride
+    const records = this.records
     const slots = this.slots
     const mask = this.slotMask
-    let i = this.hashQuery() & mask
-    for (;;) {
-      const id = slots[i]
-      if (id === EMPTY) return EMPTY
-      const base = id * w
+    const hash = this.queryHash
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const held = slots[2 * i + 1]
+      if (held === 0) return NONE
+      if (slots[2 * i] !== hash) continue
+      const id = held - 1
+      const base = id * stride
       let k = 0
-      while (k < w && values[base + k] === q[k]) k++
+      while (k < w && records[base + k] === q[k]) k++
       if (k === w) return id
-      i = (i + 1) & mask
     }
   }
-
-  /** Whether the last `insert` created its entry. */
-  created = false
 
   /** The entry id of the loaded value, creating the entry (with no origins) if new. */
   insert (): number {
     const found = this.find()
-    this.created = found === EMPTY
-    if (found !== EMPTY) return found
-    if ((this.live + 1) > this.slots.length * EXACT_MAX_LOAD) this.growSlots()
+    this.created = found === NONE
+    if (found !== NONE) return found
+    if ((this.live + 1) > (this.slotMask + 1) * EXACT_MAX_LOAD) this.growSlots()
     let id: number
     if (this.freeCount > 0) {
       id = this.freeIds[--this.freeCount]
@@ -144,8 +161,8 @@ export class ExactTable {
       if (this.highWater === this.capacity) this.growEntries(Math.ceil(this.capacity * 1.5))
       id = this.highWater++
     }
-    this.values.set(this.query, id * this.words)
-    this.placeSlot(id, this.hashQuery())
+    this.records.set(this.query, id * this.stride)
+    this.place(this.queryHash, id)
     this.live++
     return id
   }
@@ -155,18 +172,18 @@ export class ExactTable {
    * already did: its reference then takes the newer `seq` (re-added in a later batch).
    */
   addRef (id: number, origin: number, seq: number): boolean {
-    if (this.firstOrigin[id] === EMPTY) {
-      this.firstOrigin[id] = origin
-      this.firstSeq[id] = seq
-      this.refs++
-      return true
+    const meta = id * this.stride + this.words
+    const records = this.records
+    const first = records[meta + ORIGIN] - 1
+    if (first === NONE || first === origin) {
+      records[meta + ORIGIN] = origin + 1
+      records[meta + SEQ_LO] = seq % TWO_32
+      records[meta + SEQ_HI] = Math.floor(seq / TWO_32)
+      if (first === NONE) this.refs++
+      return first === NONE
     }
-    if (this.firstOrigin[id] === origin) {
-      this.firstSeq[id] = seq
-      return false
-    }
-    let tail = EMPTY
-    for (let n = this.moreHead[id]; n !== EMPTY; n = this.moreNext[n]) {
+    let tail = NONE
+    for (let n = records[meta + MORE] - 1; n !== NONE; n = this.moreNext[n]) {
       if (this.moreOrigin[n] === origin) {
         this.moreSeq[n] = seq
         return false
@@ -176,8 +193,8 @@ export class ExactTable {
     const node = this.allocMore()
     this.moreOrigin[node] = origin
     this.moreSeq[node] = seq
-    this.moreNext[node] = EMPTY
-    if (tail === EMPTY) this.moreHead[id] = node
+    this.moreNext[node] = NONE
+    if (tail === NONE) records[meta + MORE] = node + 1
     else this.moreNext[tail] = node
     this.refs++
     return true
@@ -185,23 +202,28 @@ export class ExactTable {
 
   /** Drops `origin`'s reference to entry `id`; an entry left without origins is deleted. */
   removeRef (id: number, origin: number): RefRemoval {
-    if (this.firstOrigin[id] === origin) {
-      const next = this.moreHead[id]
+    const meta = id * this.stride + this.words
+    const records = this.records
+    const next = records[meta + MORE] - 1
+    if (records[meta + ORIGIN] - 1 === origin) {
       this.refs--
-      if (next === EMPTY) {
+      if (next === NONE) {
         this.deleteEntry(id)
         return RefRemoval.EMPTIED
       }
-      this.firstOrigin[id] = this.moreOrigin[next]
-      this.firstSeq[id] = this.moreSeq[next]
-      this.moreHead[id] = this.moreNext[next]
+      // the first overflow reference moves inline, keeping the order origins were added in
+      records[meta + ORIGIN] = this.moreOrigin[next] + 1
+      const seq = this.moreSeq[next]
+      records[meta + SEQ_LO] = seq % TWO_32
+      records[meta + SEQ_HI] = Math.floor(seq / TWO_32)
+      records[meta + MORE] = this.moreNext[next] + 1
       this.freeMore(next)
       return RefRemoval.REMOVED
     }
-    let prev = EMPTY
-    for (let n = this.moreHead[id]; n !== EMPTY; prev = n, n = this.moreNext[n]) {
+    let prev = NONE
+    for (let n = next; n !== NONE; prev = n, n = this.moreNext[n]) {
       if (this.moreOrigin[n] !== origin) continue
-      if (prev === EMPTY) this.moreHead[id] = this.moreNext[n]
+      if (prev === NONE) records[meta + MORE] = this.moreNext[n] + 1
       else this.moreNext[prev] = this.moreNext[n]
       this.freeMore(n)
       this.refs--
@@ -213,10 +235,11 @@ export class ExactTable {
   /** The enabled origins vouching for entry `id`, in the order they were added. */
   refsOf (id: number, origins: OriginTable): OriginRef[] {
     const out: OriginRef[] = []
-    const first = this.firstOrigin[id]
-    if (first === EMPTY) return out
-    if (origins.isEnabled(first)) out.push({ origin: origins.name(first), seq: this.firstSeq[id] })
-    for (let n = this.moreHead[id]; n !== EMPTY; n = this.moreNext[n]) {
+    const meta = id * this.stride + this.words
+    const first = this.records[meta + ORIGIN] - 1
+    if (first === NONE) return out
+    if (origins.isEnabled(first)) out.push({ origin: origins.name(first), seq: this.records[meta + SEQ_HI] * TWO_32 + this.records[meta + SEQ_LO] })
+    for (let n = this.records[meta + MORE] - 1; n !== NONE; n = this.moreNext[n]) {
       const o = this.moreOrigin[n]
       if (origins.isEnabled(o)) out.push({ origin: origins.name(o), seq: this.moreSeq[n] })
     }
@@ -226,9 +249,9 @@ export class ExactTable {
   /** A copy of the value of entry `id`, in its original byte order. */
   valueOf (id: number): Uint8Array {
     const bytes = new Uint8Array(this.valueBytes)
-    const base = id * this.words
+    const base = id * this.stride
     for (let k = 0; k < this.words; k++) {
-      const w = this.values[base + k]
+      const w = this.records[base + k]
       bytes[4 * k] = w
       bytes[4 * k + 1] = w >>> 8
       bytes[4 * k + 2] = w >>> 16
@@ -241,24 +264,26 @@ export class ExactTable {
     // backward-shift deletion keeps every probe chain unbroken without tombstones
     const mask = this.slotMask
     const slots = this.slots
-    let i = this.hashAt(id) & mask
-    while (slots[i] !== id) i = (i + 1) & mask
+    let i = mix(this.records, id * this.stride, this.keyWords) & mask
+    while (slots[2 * i + 1] !== id + 1) i = (i + 1) & mask
     let j = i
     for (;;) {
       j = (j + 1) & mask
-      const other = slots[j]
-      if (other === EMPTY) break
-      const home = this.hashAt(other) & mask
-      // `other` may move back to the hole at i unless its home lies cyclically in (i, j]
+      if (slots[2 * j + 1] === 0) break
+      const home = slots[2 * j] & mask
+      // the entry at j may move back to the hole at i unless its home lies cyclically in (i, j]
       const stays = i <= j ? (home > i && home <= j) : (home > i || home <= j)
       if (!stays) {
-        slots[i] = other
+        slots[2 * i] = slots[2 * j]
+        slots[2 * i + 1] = slots[2 * j + 1]
         i = j
       }
     }
-    slots[i] = EMPTY
-    this.firstOrigin[id] = EMPTY
-    this.moreHead[id] = EMPTY
+    slots[2 * i] = 0
+    slots[2 * i + 1] = 0
+    const meta = id * this.stride + this.words
+    this.records[meta + ORIGIN] = 0
+    this.records[meta + MORE] = 0
     if (this.freeCount === this.freeIds.length) {
       const grown = new Int32Array(Math.max(64, this.freeIds.length * 2))
       grown.set(this.freeIds)
@@ -268,52 +293,41 @@ export class ExactTable {
     this.live--
   }
 
-  private hashQuery (): number {
-    return mix(this.query, 0, this.keyWords)
-  }
-
-  private hashAt (id: number): number {
-    return mix(this.values, id * this.words, this.keyWords)
-  }
-
-  private placeSlot (id: number, hash: number): void {
+  private place (hash: number, id: number): void {
     const mask = this.slotMask
     let i = hash & mask
-    while (this.slots[i] !== EMPTY) i = (i + 1) & mask
-    this.slots[i] = id
+    while (this.slots[2 * i + 1] !== 0) i = (i + 1) & mask
+    this.slots[2 * i] = hash
+    this.slots[2 * i + 1] = id + 1
   }
 
   private growSlots (): void {
     const old = this.slots
-    this.slots = new Int32Array(old.length * 2).fill(EMPTY)
-    this.slotMask = this.slots.length - 1
-    for (let i = 0; i < old.length; i++) {
-      const id = old[i]
-      if (id !== EMPTY) this.placeSlot(id, this.hashAt(id))
+    this.slots = new Uint32Array(old.length * 2)
+    this.slotMask = old.length - 1
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] !== 0) this.place(old[i], old[i + 1] - 1)
     }
   }
 
   private growEntries (capacity: number): void {
-    const values = new Uint32Array(capacity * this.words)
-    values.set(this.values)
-    this.values = values
-    this.firstOrigin = grow(Int32Array, this.firstOrigin, capacity, EMPTY)
-    this.firstSeq = grow(Float64Array, this.firstSeq, capacity, 0)
-    this.moreHead = grow(Int32Array, this.moreHead, capacity, EMPTY)
+    const records = new Uint32Array(capacity * this.stride)
+    records.set(this.records)
+    this.records = records
     this.capacity = capacity
   }
 
   private allocMore (): number {
-    if (this.moreFree !== EMPTY) {
+    if (this.moreFree !== NONE) {
       const node = this.moreFree
       this.moreFree = this.moreNext[node]
       return node
     }
     if (this.moreUsed === this.moreOrigin.length) {
       const capacity = Math.max(64, this.moreUsed * 2)
-      this.moreOrigin = grow(Int32Array, this.moreOrigin, capacity, EMPTY)
-      this.moreSeq = grow(Float64Array, this.moreSeq, capacity, 0)
-      this.moreNext = grow(Int32Array, this.moreNext, capacity, EMPTY)
+      this.moreOrigin = grow(new Int32Array(capacity), this.moreOrigin)
+      this.moreSeq = grow(new Float64Array(capacity), this.moreSeq)
+      this.moreNext = grow(new Int32Array(capacity), this.moreNext)
     }
     return this.moreUsed++
   }
@@ -324,11 +338,8 @@ export class ExactTable {
   }
 }
 
-type TypedArrayCtor<T> = new (length: number) => T
-function grow<T extends Int32Array | Float64Array> (Ctor: TypedArrayCtor<T>, old: T, capacity: number, fill: number): T {
-  const grown = new Ctor(capacity)
-  grown.set(old as any)
-  if (fill !== 0) grown.fill(fill, old.length)
+function grow<T extends Int32Array | Float64Array> (grown: T, old: T): T {
+  grown.set(old)
   return grown
 }
 

@@ -59,17 +59,16 @@ const maskCache = new Map<number, Uint32Array>()
 /** Every `width`-bit mask with exactly `weight` bits set: the neighbours at that distance. */
 export function masksOfWeight (width: number, weight: number): Uint32Array {
   const key = width * 64 + weight
-  let masks = maskCache.get(key)
-  if (masks === undefined) {
-    masks = new Uint32Array(binomial(width, weight))
-    let n = 0
-    const pick = (from: number, left: number, mask: number): void => {
-      if (left === 0) { masks![n++] = mask >>> 0; return }
-      for (let bit = from; bit <= width - left; bit++) pick(bit + 1, left - 1, mask | (1 << bit))
-    }
-    pick(0, weight, 0)
-    maskCache.set(key, masks)
+  const cached = maskCache.get(key)
+  if (cached !== undefined) return cached
+  const masks = new Uint32Array(binomial(width, weight))
+  let n = 0
+  const pick = (from: number, left: number, mask: number): void => {
+    if (left === 0) { masks[n++] = mask >>> 0; return }
+    for (let bit = from; bit <= width - left; bit++) pick(bit + 1, left - 1, mask | (1 << bit))
   }
+  pick(0, weight, 0)
+  maskCache.set(key, masks)
   return masks
 }
 

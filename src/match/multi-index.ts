@@ -150,12 +150,13 @@ export class MultiIndex {
 
   /** Every live entry within `maxDistance`, by checking each one (the reference answer). */
   scan (maxDistance: number, hits: NearHits = { ids: [], distances: [] }): NearHits {
-    const values = this.table.valueWords
+    const values = this.table.recordWords
+    const stride = this.table.stride
     const query = this.table.query
     const limit = this.table.idLimit
     for (let id = 0; id < limit; id++) {
       if (!this.table.isLive(id)) continue
-      const d = distanceWithin(query, values, id * WORDS, maxDistance)
+      const d = distanceWithin(query, values, id * stride, maxDistance)
       if (d <= maxDistance) {
         hits.ids.push(id)
         hits.distances.push(d)
@@ -179,11 +180,12 @@ export class MultiIndex {
     this.pendingCount = 0
   }
 
-  /** Sorts every live entry into the built tables (a counting sort per table). */
+  /** Sorts every live entry into the built tables (a radix sort per table, `sortByKey`). */
   rebuild (): void {
     const table = this.table
     const limit = table.idLimit
-    const values = table.valueWords
+    const values = table.recordWords
+    const stride = table.stride
     if (this.loc.length < limit) {
       const grown = new Int32Array(limit).fill(ABSENT)
       grown.set(this.loc)
@@ -199,40 +201,41 @@ export class MultiIndex {
         this.loc[id] = ABSENT
       }
     }
+    this.pendingCount = 0
+    this.deltaCount = 0
+    this.deltaHeads?.fill(-1)
+    if (this.pending.length > 4096) this.pending = new Int32Array(0)
+    this.baseStale = 0
+    this.baseSize = n
+    if (n === 0) {
+      // nothing to index: do not hold megabytes of empty bucket offsets
+      this.baseOffsets = []
+      this.baseIds = []
+      return
+    }
     const partition = this.substringBits === undefined ? partitionFor(n) : evenPartition(this.substringBits)
     const sameShape = partition.widths.join() === this.base.widths.join()
     const offsets: Uint32Array[] = []
     const ids: Int32Array[] = []
     const keys = new Uint32Array(n)
+    const tempKeys = new Uint32Array(n)
+    const tempIds = new Int32Array(n)
     partition.widths.forEach((width, t) => {
       const start = partition.starts[t]
-      const buckets = 1 << width
       // reuse the last build's arrays when they fit, so steady rebuilds do not churn memory
-      const off = sameShape && this.baseOffsets[t] !== undefined ? this.baseOffsets[t].fill(0) : new Uint32Array(buckets + 1)
+      const off = sameShape && this.baseOffsets[t] !== undefined ? this.baseOffsets[t] : new Uint32Array((1 << width) + 1)
       const old = this.baseIds[t]
       const out = old !== undefined && old.buffer.byteLength >= n * 4 && old.buffer.byteLength <= n * 6
         ? new Int32Array(old.buffer, 0, n)
         : new Int32Array(n)
-      for (let i = 0; i < n; i++) {
-        const key = substring(values, liveIds[i] * WORDS, start, width)
-        keys[i] = key
-        off[key + 1]++
-      }
-      for (let k = 0; k < buckets; k++) off[k + 1] += off[k]
-      const cursor = off.slice(0, buckets)
-      for (let i = 0; i < n; i++) out[cursor[keys[i]]++] = liveIds[i]
+      for (let i = 0; i < n; i++) keys[i] = substring(values, liveIds[i] * stride, start, width)
+      sortByKey(keys, liveIds, width, tempKeys, tempIds, out, off)
       offsets.push(off)
       ids.push(out)
     })
     this.base = partition
     this.baseOffsets = offsets
     this.baseIds = ids
-    this.baseSize = n
-    this.baseStale = 0
-    this.pendingCount = 0
-    this.deltaCount = 0
-    this.deltaHeads?.fill(-1)
-    if (this.pending.length > 4096) this.pending = new Int32Array(0)
   }
 
   private expectedCandidates (partition: Partition, radius: Int32Array, size: number): number {
@@ -256,11 +259,12 @@ export class MultiIndex {
       this.deltaNext = next
     }
     const node = this.deltaCount++
-    const values = this.table.valueWords
+    const values = this.table.recordWords
+    const stride = this.table.stride
     const heads = this.deltaHeads
     this.deltaEntry[node] = id
     for (let t = 0; t < DELTA_TABLES; t++) {
-      const bucket = t * DELTA_BUCKETS + substring(values, id * WORDS, DELTA.starts[t], DELTA.widths[t])
+      const bucket = t * DELTA_BUCKETS + substring(values, id * stride, DELTA.starts[t], DELTA.widths[t])
       this.deltaNext[node * DELTA_TABLES + t] = heads[bucket]
       heads[bucket] = node
     }
@@ -273,7 +277,8 @@ export class MultiIndex {
   }
 
   private searchBase (maxDistance: number, hits: NearHits): void {
-    const values = this.table.valueWords
+    const values = this.table.recordWords
+    const stride = this.table.stride
     const query = this.table.query
     const loc = this.loc
     const partition = this.base
@@ -291,7 +296,7 @@ export class MultiIndex {
           const end = off[key + 1]
           for (let i = off[key]; i < end; i++) {
             const id = ids[i]
-            const d = distanceWithin(query, values, id * WORDS, maxDistance)
+            const d = distanceWithin(query, values, id * stride, maxDistance)
             // checked only for hits: a removed entry's words stay in the arena until its id is
             // reused, and a reused id is reported from the delta, so neither counts here
             if (d > maxDistance || loc[id] !== IN_BASE || this.foundEarlier(partition, radius, values, id, t)) continue
@@ -304,7 +309,8 @@ export class MultiIndex {
   }
 
   private searchDelta (maxDistance: number, hits: NearHits): void {
-    const values = this.table.valueWords
+    const values = this.table.recordWords
+    const stride = this.table.stride
     const query = this.table.query
     const heads = this.deltaHeads as Int32Array
     const entry = this.deltaEntry
@@ -320,7 +326,7 @@ export class MultiIndex {
         for (let m = 0; m < masks.length; m++) {
           for (let node = heads[t * DELTA_BUCKETS + (sub ^ masks[m])]; node !== -1; node = next[node * DELTA_TABLES + t]) {
             const id = entry[node]
-            const d = distanceWithin(query, values, id * WORDS, maxDistance)
+            const d = distanceWithin(query, values, id * stride, maxDistance)
             if (d > maxDistance || loc[id] !== node || this.foundEarlier(DELTA, radius, values, id, t)) continue
             hits.ids.push(id)
             hits.distances.push(d)
@@ -332,12 +338,49 @@ export class MultiIndex {
 
   /** Whether a table before `t` also probes entry `id`'s substring (that table reports it). */
   private foundEarlier (partition: Partition, radius: Int32Array, values: Uint32Array, id: number, t: number): boolean {
+    const stride = this.table.stride
     for (let s = 0; s < t; s++) {
-      const sub = substring(values, id * WORDS, partition.starts[s], partition.widths[s])
+      const sub = substring(values, id * stride, partition.starts[s], partition.widths[s])
       if (popcount32(this.querySubs[s] ^ sub) <= radius[s]) return true
     }
     return false
   }
+}
+
+/**
+ * Sorts `ids` by `keys` (each < 2^width) into `outIds` and writes bucket starts to `offsets`
+ * (2^width + 1 entries). Two counting passes over half the key bits each (least significant
+ * first): their counters fit in L1, where one pass over all 20 bits would hit a 4 MB counter
+ * array at random, 2-3 times slower at 1M hashes. `keys` is overwritten with the sorted keys.
+ */
+function sortByKey (keys: Uint32Array, ids: Int32Array, width: number, tempKeys: Uint32Array, tempIds: Int32Array, outIds: Int32Array, offsets: Uint32Array): void {
+  const n = ids.length
+  const lowBits = Math.ceil(width / 2)
+  const lowMask = (1 << lowBits) - 1
+  const low = new Uint32Array((1 << lowBits) + 1)
+  for (let i = 0; i < n; i++) low[(keys[i] & lowMask) + 1]++
+  for (let k = 0; k < lowMask + 1; k++) low[k + 1] += low[k]
+  for (let i = 0; i < n; i++) {
+    const p = low[keys[i] & lowMask]++
+    tempKeys[p] = keys[i]
+    tempIds[p] = ids[i]
+  }
+  const high = new Uint32Array((1 << (width - lowBits)) + 1)
+  for (let i = 0; i < n; i++) high[(tempKeys[i] >>> lowBits) + 1]++
+  for (let k = 0; k < high.length - 1; k++) high[k + 1] += high[k]
+  for (let i = 0; i < n; i++) {
+    const p = high[tempKeys[i] >>> lowBits]++
+    keys[p] = tempKeys[i]
+    outIds[p] = tempIds[i]
+  }
+  // bucket k starts at the first sorted key >= k
+  const buckets = 1 << width
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]
+    while (k <= key) offsets[k++] = i
+  }
+  while (k <= buckets) offsets[k++] = n
 }
 
 /** Hamming distance of 8 words, stopping early once it exceeds `max` (returns a value > max). */

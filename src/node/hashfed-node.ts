@@ -10,6 +10,10 @@ import { registerAdminRoutes } from '../api/admin-routes.js'
 import { loadFederation, saveFederation, withMember, type Member } from '../config/federation.js'
 import { federationPath } from '../config/node-config.js'
 import { Store } from '../store/store.js'
+import { openHashLog, type HashLog } from '../log/hash-log.js'
+import { Replicator } from '../sync/replicator.js'
+import { syncLogOf } from '../sync/hash-log-adapter.js'
+import { HashListService } from './hash-list-service.js'
 import { loadNodeFiles, type NodeContext } from './node-context.js'
 import { removeRuntime, writeRuntime } from './runtime-file.js'
 import { collectStatus, type NodeStatus } from './node-status.js'
@@ -36,6 +40,9 @@ export class HashfedNode {
   readonly refused: RefusedPeer[] = []
   refusedTotal = 0
   adminUrl = ''
+  hashLog!: HashLog
+  hashLists!: HashListService
+  replicator!: Replicator
   private admin: FastifyInstance | null = null
   private stopping: Promise<void> | null = null
   /** URL reports: routing, outbox, receipts, status, stats (set in startServices) */
@@ -79,7 +86,22 @@ export class HashfedNode {
 
   /** Feature services in dependency order; the admin API starts last, when all can answer. */
   private async startServices (): Promise<void> {
-    const { config, dir, identity } = this.ctx
+    const { config, dir, identity, federation, store } = this.ctx
+    this.hashLog = await openHashLog({ store, logger: this.log.child({ component: 'log' }) })
+    this.onStop('hash log', async () => await this.hashLog.close())
+    this.hashLists = new HashListService(this.ctx, this.hashLog)
+    this.replicator = new Replicator({
+      libp2p: this.libp2p,
+      log: syncLogOf(this.hashLog, (o) => federation.isOrigin(o)),
+      logger: this.log.child({ component: 'sync' }),
+      isOrigin: (o) => federation.isOrigin(o),
+      isMember: (p) => federation.isMember(p)
+    })
+    // every stored batch, ours or relayed, is announced at once: that is what makes it cross the federation
+    this.hashLog.on('batch', (e) => this.replicator.announce(e.fromPeer))
+    this.hashLog.on('fork', (e) => this.log.error({ origin: e.origin, seq: e.seq, peer: e.fromPeer }, 'FORK: an origin signed two different batches for one sequence number; evidence kept'))
+    await this.replicator.start()
+    this.onStop('replication', () => this.replicator.stop())
     this.members.start(this.memberTargets())
     this.onStop('member connections', () => this.members.stop())
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log })

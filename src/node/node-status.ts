@@ -1,5 +1,13 @@
 import type { NodeContext } from './node-context.js'
 import type { HashfedNode, RefusedPeer } from './hashfed-node.js'
+import { openHashLog, type HashLog } from '../log/hash-log.js'
+
+export interface OriginLag {
+  origin: string
+  name: string
+  batches: number
+  entries: number
+}
 
 export interface MemberStatus {
   name: string
@@ -12,6 +20,29 @@ export interface MemberStatus {
   rttMs: number | null
   connectedSince: string | null
   lastError: string | null
+  /** last sync session with this peer that completed */
+  lastSyncAt: string | null
+  /** per origin, how far we are behind the heads this peer announced */
+  behind: OriginLag[]
+  /** batches and messages from this peer that failed verification */
+  rejected: number
+}
+
+export interface OriginStatus {
+  origin: string
+  name: string
+  headSeq: number
+  headHash: string
+  entries: number
+  retractions: number
+}
+
+export interface ForkAlarm {
+  origin: string
+  name: string
+  seq: number
+  reportedBy: string | null
+  detectedAt: string
 }
 
 export interface NodeStatus {
@@ -24,43 +55,68 @@ export interface NodeStatus {
   adminUrl: string | null
   federation: string
   members: MemberStatus[]
-  store: { batches: number, reports: number, outbox: number }
+  origins: OriginStatus[]
+  forks: ForkAlarm[]
+  store: { batches: number, hashes: number, reports: number, outbox: number }
+  rejected: { total: number, byReason: Record<string, number> }
   refused: { total: number, recent: RefusedPeer[] }
 }
 
-/** The node summary shown by `hashfed status` and GET /v1/status. */
+/** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
 export async function collectStatus (ctx: NodeContext, opts: { running: boolean, node?: HashfedNode }): Promise<NodeStatus> {
-  const links = new Map((opts.node?.members.links() ?? []).map(l => [l.peerId, l]))
-  const self = ctx.identity.peerId.toString()
-  return {
-    running: opts.running,
-    name: ctx.config.name,
-    peerId: self,
-    countries: ctx.config.countries,
-    ...(ctx.config.mirrorOf !== undefined ? { mirrorOf: ctx.config.mirrorOf } : {}),
-    listen: opts.node?.listenAddresses() ?? ctx.config.listen,
-    adminUrl: opts.node?.adminUrl ?? null,
-    federation: ctx.federation.name,
-    members: ctx.federation.members.map(m => {
-      const link = links.get(m.peerId)
-      return {
-        name: m.name,
-        peerId: m.peerId,
-        countries: m.countries,
-        ...(m.mirrorOf !== undefined ? { mirrorOf: m.mirrorOf } : {}),
-        self: m.peerId === self,
-        connected: link?.connected ?? false,
-        address: link?.address ?? m.addresses[0] ?? null,
-        rttMs: link?.rttMs ?? null,
-        connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
-        lastError: link?.lastError ?? null
-      }
-    }),
-    store: {
-      batches: await ctx.store.count('batches'),
-      reports: await ctx.store.count('reports'),
-      outbox: await ctx.store.count('outbox')
-    },
-    refused: { total: opts.node?.refusedTotal ?? 0, recent: opts.node?.refused ?? [] }
+  const node = opts.node
+  const log: HashLog = node?.hashLog ?? await openHashLog({ store: ctx.store })
+  try {
+    const links = new Map((node?.members.links() ?? []).map(l => [l.peerId, l]))
+    const self = ctx.identity.peerId.toString()
+    const fed = ctx.federation
+    const origins = log.listOrigins().map(o => ({
+      origin: o.origin, name: fed.nameOf(o.origin), headSeq: o.headSeq, headHash: Buffer.from(o.headHash).toString('hex'), entries: o.entries, retractions: o.retractions
+    }))
+    const forks = (await log.forks()).map(f => ({
+      origin: f.origin, name: fed.nameOf(f.origin), seq: f.seq, reportedBy: f.reportedBy ?? null, detectedAt: new Date(f.detectedMs).toISOString()
+    }))
+    const rejectedByReason = Object.fromEntries(node?.replicator.rejectedByReason ?? [])
+    return {
+      running: opts.running,
+      name: ctx.config.name,
+      peerId: self,
+      countries: ctx.config.countries,
+      ...(ctx.config.mirrorOf !== undefined ? { mirrorOf: ctx.config.mirrorOf } : {}),
+      listen: node?.listenAddresses() ?? ctx.config.listen,
+      adminUrl: node?.adminUrl ?? null,
+      federation: fed.name,
+      members: fed.members.map(m => {
+        const link = links.get(m.peerId)
+        const sync = node?.replicator.peerState(m.peerId)
+        return {
+          name: m.name,
+          peerId: m.peerId,
+          countries: m.countries,
+          ...(m.mirrorOf !== undefined ? { mirrorOf: m.mirrorOf } : {}),
+          self: m.peerId === self,
+          connected: link?.connected ?? false,
+          address: link?.address ?? m.addresses[0] ?? null,
+          rttMs: link?.rttMs ?? null,
+          connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
+          lastError: link?.lastError ?? sync?.lastError ?? null,
+          lastSyncAt: sync?.lastSyncAt != null ? new Date(sync.lastSyncAt).toISOString() : null,
+          behind: (node?.replicator.behind(m.peerId) ?? []).map(b => ({ ...b, name: fed.nameOf(b.origin) })),
+          rejected: sync?.rejected ?? 0
+        }
+      }),
+      origins,
+      forks,
+      store: {
+        batches: origins.reduce((n, o) => n + o.headSeq, 0),
+        hashes: origins.reduce((n, o) => n + o.entries, 0),
+        reports: await ctx.store.count('reports'),
+        outbox: await ctx.store.count('outbox')
+      },
+      rejected: { total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0), byReason: rejectedByReason },
+      refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] }
+    }
+  } finally {
+    if (node === undefined) await log.close()
   }
 }

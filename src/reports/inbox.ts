@@ -54,6 +54,8 @@ const RECENT_REJECTIONS = 100
  */
 export class Inbox {
   readonly rejectedByReason = new Map<string, number>()
+  /** refusals per sending peer (the peers table shows them) */
+  readonly rejectedByPeer = new Map<string, number>()
   readonly recentRejections: InboxRejection[] = []
   readonly acceptedByKind = new Map<string, number>()
   /** redeliveries answered from `seen` */
@@ -114,6 +116,7 @@ export class Inbox {
 
   private record (r: InboxRejection, err?: unknown): void {
     this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1)
+    this.rejectedByPeer.set(r.peer, (this.rejectedByPeer.get(r.peer) ?? 0) + 1)
     this.recentRejections.push(r)
     if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
     if (r.reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err }, 'failed to store an inbound report message')

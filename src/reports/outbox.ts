@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import { u64 } from '../log/uint64.js'
 import type { PeerId } from '@libp2p/interface'
+import { u64 } from '../log/uint64.js'
 import { pb, type hashfed } from '../proto/index.js'
 import { hfError, ErrorCodes } from '../errors.js'
 import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identity.js'
@@ -8,7 +8,7 @@ import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import type { BatchOp, Store } from '../store/store.js'
 import { RETRY_MAX_MS, RETRY_MIN_MS, SEND_CONCURRENCY } from './constants.js'
 import { bodyHash, hex, messageRecord, openReceipt, sameBytes, type MessageKind, type Receipt, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
-import { exchange } from './report-protocol.js'
+import { openChannel, type ReportChannel } from './report-protocol.js'
 import type { KeyedLock } from './keyed-lock.js'
 
 export type OutboxItem = hashfed.v1.OutboxItem
@@ -18,9 +18,6 @@ export type OutboxItem = hashfed.v1.OutboxItem
  * ops written in the same atomic batch that removes the item (e.g. keep the receipt).
  */
 export type DeliveredHook = (item: OutboxItem, receipt: Signed, record: Receipt) => Promise<BatchOp[]>
-
-/** Sends one message and returns the answer; the report protocol's `exchange` by default. */
-export type Exchange = (peer: string, message: ReportMessageInit, signal: AbortSignal) => Promise<ReportMessage>
 
 export interface OutboxInit {
   store: Store
@@ -34,10 +31,8 @@ export interface OutboxInit {
   retryMinMs?: number
   /** @default RETRY_MAX_MS (30000) */
   retryMaxMs?: number
-  /** exchanges in flight per target @default SEND_CONCURRENCY (16) */
+  /** streams (each sending one message at a time) per target @default SEND_CONCURRENCY (16) */
   concurrency?: number
-  /** @default the report protocol over `libp2p` */
-  exchange?: Exchange
 }
 
 export interface OutboxEntry {
@@ -67,7 +62,8 @@ interface TargetQueue {
   ready: Set<string>
   /** ids the target refused, waiting for their own backoff */
   waiting: Set<string>
-  inFlight: number
+  /** delivery loops running, each on its own stream */
+  workers: number
   /** consecutive failures to reach the target at all; pauses the whole queue */
   failures: number
   pausedUntil: number
@@ -77,7 +73,8 @@ interface TargetQueue {
 /**
  * The durable outbox: a message stays in LevelDB until its target returns a valid signed
  * receipt for exactly its bytes, then it is removed atomically with whatever the receipt
- * completes. Delivery is per target: up to `concurrency` exchanges at once; when the target
+ * completes. Delivery is per target: up to `concurrency` streams, each sending one item at a
+ * time and reused for the next; when the target
  * cannot be reached the whole queue pauses with exponential backoff (capped) and resumes at
  * once when the target connects; an item the target refuses backs off on its own. Nothing is
  * ever sent to anyone but its target.
@@ -122,6 +119,8 @@ export class Outbox {
   async start (): Promise<void> {
     const { libp2p } = this.init
     if (libp2p === undefined || this.started) return
+    // from here on `send` queues in memory too; an item both sent and loaded is queued once
+    this.started = true
     const loaded: Array<{ target: string, id: string, attempts: number, created: number }> = []
     for await (const [id, raw] of this.init.store.sub.outbox.iterator()) {
       const item = decodeItem(raw)
@@ -129,7 +128,6 @@ export class Outbox {
       loaded.push({ target: peerIdFromBytes(item.target).toString(), id, attempts: item.attempts, created: u64(item.createdMs) })
     }
     loaded.sort((a, b) => a.created - b.created)
-    this.started = true
     for (const l of loaded) this.enqueue(l.target, l.id, l.attempts, false)
     libp2p.addEventListener('peer:connect', this.onConnect)
     for (const q of this.queues.values()) this.kick(q)
@@ -190,7 +188,7 @@ export class Outbox {
   private queue (peer: string): TargetQueue {
     let q = this.queues.get(peer)
     if (q === undefined) {
-      q = { peer, items: new Map(), ready: new Set(), waiting: new Set(), inFlight: 0, failures: 0, pausedUntil: 0, timer: null }
+      q = { peer, items: new Map(), ready: new Set(), waiting: new Set(), workers: 0, failures: 0, pausedUntil: 0, timer: null }
       this.queues.set(peer, q)
     }
     return q
@@ -224,16 +222,15 @@ export class Outbox {
         const p = q.items.get(id)
         if (p === undefined || p.dueAt <= now) { q.waiting.delete(id); if (p !== undefined) q.ready.add(id) }
       }
+      // one more stream only while there is more ready work than streams
       const limit = this.init.concurrency ?? SEND_CONCURRENCY
-      while (q.inFlight < limit && q.ready.size > 0) {
-        const id = q.ready.values().next().value as string
-        q.ready.delete(id)
-        q.inFlight++
-        const run = this.attempt(q, id).catch((err: unknown) => {
-          this.init.logger.error({ err, item: id }, 'outbox attempt failed unexpectedly')
+      while (q.workers < limit && q.ready.size > q.workers) {
+        q.workers++
+        const run: Promise<void> = this.work(q).catch((err: unknown) => {
+          this.init.logger.error({ err, peer: q.peer }, 'outbox delivery failed unexpectedly')
         }).finally(() => {
           this.running.delete(run)
-          q.inFlight--
+          q.workers--
           this.kick(q)
         })
         this.running.add(run)
@@ -255,46 +252,68 @@ export class Outbox {
     return Math.min(max, min * 2 ** Math.min(n, 20)) * (0.75 + Math.random() * 0.5)
   }
 
-  private async attempt (q: TargetQueue, id: string): Promise<void> {
+  /** One delivery loop: takes ready items one by one and sends them on one stream. */
+  private async work (q: TargetQueue): Promise<void> {
+    let channel: ReportChannel | null = null
+    const open = async (): Promise<ReportChannel> => {
+      channel ??= await openChannel(this.init.libp2p!, q.peer, this.abort.signal)
+      return channel
+    }
+    try {
+      while (!this.stopped && q.pausedUntil <= Date.now() && q.ready.size > 0) {
+        const id = q.ready.values().next().value as string
+        q.ready.delete(id)
+        if (!await this.attempt(q, id, open)) {
+          (channel as ReportChannel | null)?.abort(new Error('target unreachable'))
+          channel = null
+          return
+        }
+      }
+    } finally {
+      await (channel as ReportChannel | null)?.close()
+    }
+  }
+
+  /** Sends one item; false when the target could not be reached (the queue is then paused). */
+  private async attempt (q: TargetQueue, id: string, open: () => Promise<ReportChannel>): Promise<boolean> {
     const pending = q.items.get(id)
     const raw = await this.init.store.sub.outbox.get(id)
     const item = raw === undefined ? null : decodeItem(raw)
     const rec = item?.message != null ? messageRecord(item.message) : null
     if (pending === undefined || item === null || item.message == null || rec === null) {
       q.items.delete(id)
-      return
+      return true
     }
-    const send = this.init.exchange ?? ((peer, msg, signal) => exchange(this.init.libp2p!, peer, msg, signal))
     let answer: ReportMessage
     try {
-      answer = await send(q.peer, item.message, this.abort.signal)
+      answer = await (await open()).exchange(item.message, this.abort.signal)
     } catch (err) {
-      if (this.stopped) { q.ready.add(id); return }
-      // unreachable: pause the whole queue, the item keeps its place
+      q.ready.add(id) // keeps its turn
+      if (this.stopped) return false
       q.failures++
       q.pausedUntil = Date.now() + this.backoff(q.failures - 1)
-      q.ready.add(id)
       pending.attempts++
       await this.persistFailure(item, pending, (err as Error).message)
       this.init.logger.debug({ peer: q.peer, item: id, err: (err as Error).message }, 'outbox target unreachable')
-      return
+      return false
     }
     q.failures = 0
     if (answer.kind === 'receipt' && answer.receipt != null) {
       const problem = this.receiptProblem(answer.receipt, item, rec.signed)
       if (problem === null) {
         await this.complete(q, item, rec.kind, answer.receipt)
-        return
+        return true
       }
       this.badReceipts++
       this.init.logger.warn({ peer: q.peer, item: id, reportId: item.subject, problem }, 'invalid receipt; the item stays in the outbox')
       await this.refused(q, item, pending, `invalid receipt: ${problem}`)
-      return
+      return true
     }
     const e = answer.error
     const why = answer.kind === 'error' ? `${e?.code ?? ''} ${e?.reason ?? ''}: ${e?.message ?? ''}`.trim() : `unexpected answer "${answer.kind ?? 'none'}"`
     this.init.logger.warn({ peer: q.peer, member: this.init.nameOf?.(q.peer), item: id, reportId: item.subject, reason: e?.reason }, 'target refused an outbox item; it stays and is retried')
     await this.refused(q, item, pending, why)
+    return true
   }
 
   private receiptProblem (receipt: Signed, item: OutboxItem, signed: Signed): string | null {

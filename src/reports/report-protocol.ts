@@ -9,37 +9,70 @@ import { decodeMessage, encodeMessage, type ReportMessage, type ReportMessageIni
 import { rejectReason } from './rejection.js'
 
 /**
- * `/hashfed/report/1.0.0`: one exchange per stream. The sender writes one length-prefixed
- * ReportMessage (report, status or feedback); the receiver stores it and answers with one
- * ReportMessage holding a signed receipt, or an error saying why it refused.
+ * `/hashfed/report/1.0.0`: request and answer, length-prefixed ReportMessages. The sender
+ * writes one message (report, status or feedback); the receiver stores it and answers with
+ * one ReportMessage holding a signed receipt, or an error saying why it refused. The sender
+ * may then write the next message on the same stream, or close it: a backlog of a thousand
+ * reports needs a few streams, not a thousand.
  */
 
 function lp (stream: Stream): LengthPrefixedStream<Stream> {
   return lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
 }
 
-/** Sender side: the target's answer, or a `stream` error (unreachable, timeout, reset). */
-export async function exchange (libp2p: HashfedLibp2p, peer: string, message: ReportMessageInit, signal?: AbortSignal): Promise<ReportMessage> {
+function signalFor (signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(EXCHANGE_TIMEOUT_MS)
-  const opts = { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) }
-  let stream: Stream | undefined
+  return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+}
+
+function unreachable (peer: string, err: unknown): Error {
+  return hfError(ErrorCodes.NODE_UNREACHABLE, `report exchange with ${peer}: ${(err as Error).message}`, { reason: 'stream' }, err)
+}
+
+/** A stream to one target on which messages are sent one after another. */
+export interface ReportChannel {
+  /** sends one message and returns the answer; throws HF_NODE_UNREACHABLE when the stream fails */
+  exchange: (message: ReportMessageInit, signal?: AbortSignal) => Promise<ReportMessage>
+  close: () => Promise<void>
+  abort: (err: Error) => void
+}
+
+export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?: AbortSignal): Promise<ReportChannel> {
+  let stream: Stream
   try {
-    stream = await libp2p.dialProtocol(peerIdFromString(peer), REPORT_PROTOCOL, opts)
-    const s = lp(stream)
-    await s.write(encodeMessage(message), opts)
-    const answer = decodeMessage(await s.read(opts))
-    await stream.close(opts).catch(() => {})
-    return answer
+    stream = await libp2p.dialProtocol(peerIdFromString(peer), REPORT_PROTOCOL, { signal: signalFor(signal) })
   } catch (err) {
-    stream?.abort(err as Error)
-    throw hfError(ErrorCodes.NODE_UNREACHABLE, `report exchange with ${peer}: ${(err as Error).message}`, { reason: 'stream' }, err)
+    throw unreachable(peer, err)
   }
+  const s = lp(stream)
+  return {
+    exchange: async (message, sig) => {
+      const opts = { signal: signalFor(sig) }
+      try {
+        await s.write(encodeMessage(message), opts)
+        return decodeMessage(await s.read(opts))
+      } catch (err) {
+        stream.abort(err as Error)
+        throw unreachable(peer, err)
+      }
+    },
+    close: async () => { await stream.close({ signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }).catch(() => { stream.abort(new Error('close timed out')) }) },
+    abort: (err) => { stream.abort(err) }
+  }
+}
+
+/** One message on a stream of its own: the target's answer, or HF_NODE_UNREACHABLE. */
+export async function exchange (libp2p: HashfedLibp2p, peer: string, message: ReportMessageInit, signal?: AbortSignal): Promise<ReportMessage> {
+  const channel = await openChannel(libp2p, peer, signal)
+  const answer = await channel.exchange(message, signal)
+  await channel.close()
+  return answer
 }
 
 export interface ServeInit {
   libp2p: HashfedLibp2p
   logger: Logger
-  /** answers one inbound message from `from` (the Noise-authenticated peer) */
+  /** answers one inbound message from `from` (the Noise-authenticated peer); never throws */
   answer: (message: ReportMessage, from: string) => Promise<ReportMessageInit>
   /** a frame that could not even be read or decoded */
   onUnreadable: (from: string, reason: string, message: string) => void
@@ -53,30 +86,36 @@ export async function serveReportProtocol (init: ServeInit): Promise<() => Promi
   return async () => { await init.libp2p.unhandle(REPORT_PROTOCOL) }
 }
 
+/** The sender closed its side between two messages: the normal end of a stream. */
+function cleanEnd (stream: Stream, err: unknown): boolean {
+  return (err as Error).name === 'UnexpectedEOFError' && stream.remoteWriteStatus !== 'writable' && stream.readBufferLength === 0
+}
+
 async function serveStream (stream: Stream, from: string, init: ServeInit): Promise<void> {
   const s = lp(stream)
-  const opts = { signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }
-  let message: ReportMessage
-  try {
-    const data = await s.read(opts)
-    message = decodeMessage(data)
-  } catch (err) {
-    const tooLarge = /too long|too large/i.test((err as Error).message)
-    const reason = tooLarge ? 'too-large' : rejectReason(err) === 'malformed' ? 'malformed' : 'stream'
-    if (reason !== 'stream') {
-      init.onUnreadable(from, reason, (err as Error).message)
-      await s.write(encodeMessage({ error: { code: ErrorCodes.PROTOCOL, reason, message: (err as Error).message } }), opts).catch(() => {})
+  for (;;) {
+    let message: ReportMessage
+    try {
+      message = decodeMessage(await s.read({ signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }))
+    } catch (err) {
+      if (cleanEnd(stream, err)) break
+      const tooLarge = /too long|too large/i.test((err as Error).message)
+      const reason = tooLarge ? 'too-large' : rejectReason(err) === 'malformed' ? 'malformed' : 'stream'
+      if (reason !== 'stream') {
+        init.onUnreadable(from, reason, (err as Error).message)
+        await s.write(encodeMessage({ error: { code: ErrorCodes.PROTOCOL, reason, message: (err as Error).message } }), { signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }).catch(() => {})
+      }
+      stream.abort(err as Error)
+      return
     }
-    stream.abort(err as Error)
-    return
+    try {
+      const reply = await init.answer(message, from)
+      await s.write(encodeMessage(reply), { signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) })
+    } catch (err) {
+      init.logger.debug({ peer: from, err: (err as Error).message }, 'report stream failed')
+      stream.abort(err as Error)
+      return
+    }
   }
-  try {
-    const reply = await init.answer(message, from)
-    await s.write(encodeMessage(reply), opts)
-    await stream.close(opts).catch(() => {})
-  } catch (err) {
-    // the answer itself never throws (refusals are replies); this is the stream failing
-    init.logger.debug({ peer: from, err: (err as Error).message }, 'report stream failed')
-    stream.abort(err as Error)
-  }
+  await stream.close({ signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }).catch(() => { stream.abort(new Error('close timed out')) })
 }

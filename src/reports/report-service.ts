@@ -8,7 +8,6 @@ import { normaliseCountry } from '../config/country.js'
 import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identity.js'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import type { NodeContext } from '../node/node-context.js'
-import type { BatchOp } from '../store/store.js'
 import { DAY_MS, MAX_NOTE_LENGTH, MAX_URL_LENGTH } from './constants.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { Inbox } from './inbox.js'
@@ -224,7 +223,8 @@ export class ReportService {
     const member = (bytes: Uint8Array, what: string): string => {
       let peer: string
       try { peer = peerIdFromBytes(bytes).toString() } catch { throw rejection('malformed', `${what} is not a peer ID`) }
-      if (!ctx.federation.isMember(peer)) throw rejection('not-member', `${what} ${peer} is not a federation member`, ErrorCodes.NOT_A_MEMBER)
+      // hotlines only: a mirror serves hash checks and neither reports nor handles reports
+      if (!ctx.federation.isOrigin(peer)) throw rejection('not-member', `${what} ${peer} is not a member hotline of the federation`, ErrorCodes.NOT_A_MEMBER)
       return peer
     }
 
@@ -317,8 +317,14 @@ export class ReportService {
     return this.outbox.depth(peer)
   }
 
-  rejections (): { total: number, byReason: Record<string, number>, recent: Inbox['recentRejections'] } {
-    return { total: this.inbox.rejectedTotal, byReason: Object.fromEntries(this.inbox.rejectedByReason), recent: this.inbox.recentRejections }
+  /** Inbound report messages refused since start, by reason and by sending peer. */
+  rejections (): { total: number, byReason: Record<string, number>, byPeer: Record<string, number>, recent: Inbox['recentRejections'] } {
+    return {
+      total: this.inbox.rejectedTotal,
+      byReason: Object.fromEntries(this.inbox.rejectedByReason),
+      byPeer: Object.fromEntries(this.inbox.rejectedByPeer),
+      recent: this.inbox.recentRejections
+    }
   }
 
   /** Anonymous facts of held and retained reports (the time-to-removal histogram reads these). */
@@ -326,7 +332,11 @@ export class ReportService {
     const facts: ReportFact[] = []
     for await (const [, stored] of this.reports.entries()) facts.push(toReportFact(stored))
     for await (const [key, raw] of this.init.ctx.store.sub.stats.iterator(archiveRange)) {
-      facts.push(...factsFromArchive(key, JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket))
+      try {
+        facts.push(...factsFromArchive(key, JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket))
+      } catch (err) {
+        this.init.logger.warn({ key, err: (err as Error).message }, 'skipping an unreadable report statistics row')
+      }
     }
     return facts
   }

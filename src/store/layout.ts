@@ -11,12 +11,14 @@
  * | sources   | `<origin>!<source utf8 hex>!<alg>:<value hex>` | empty: a current hash of |
  * |           |                                       | that origin with that `source` (NCMEC deletes by id) |
  * | reports   | `<report id>`                         | StoredReport               |
- * | outbox    | `<item id>`                           | OutboxItem                 |
+ * | outbox    | `<kind>-<sha256(body) hex, 40>`       | OutboxItem                 |
  * | seen      | `<author>!<body hash hex>`            | receipt (Signed) we gave   |
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | stats     | `<name>`                              | JSON counters              |
+ * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
+ * |           |                                       | of reports retention deleted |
  *
  * `<origin>` is the base58 peer ID string of the hotline. Zero-padded hex keeps numeric
  * order in LevelDB's byte order. A batch, its head and its hash index rows are always

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { tempDir } from '../helpers/temp-dir.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createFederation, startMember, waitFor, type CapturedLog, type TestMember } from '../helpers/federation.js'
 import { storeHolds } from '../helpers/reports.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
@@ -25,12 +27,17 @@ const eokm = (): HashfedNode => nodes.EOKM.node
 const de = (): HashfedNode => nodes.DE.node
 const gb = (): HashfedNode => nodes.GB.node
 
+let root: string
 before(async () => {
-  const root = await tempDir()
+  // not tempDir(): its cleanup would run when this hook ends, under the running nodes
+  root = await mkdtemp(join(tmpdir(), 'hashfed-reports-'))
   members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }, { name: 'GB', countries: ['GB'] }])
   for (const m of members) nodes[m.name] = await startMember(m)
 })
-after(async () => { await Promise.all(Object.values(nodes).map(async n => await n.node.stop())) })
+after(async () => {
+  await Promise.all(Object.values(nodes).map(async n => await n.node.stop()))
+  await rm(root, { recursive: true, force: true })
+})
 
 const peer = (name: string): string => members.find(m => m.name === name)!.peerId
 
@@ -142,6 +149,16 @@ test('own country goes to our inbound queue; an uncovered country is kept unrout
   await assert.rejects(gb().reports.submit({ url: 'https://example.org/x', country: 'NL', reporter: 'jane' } as never), code('HF_INVALID_ARGUMENT'))
   assert.equal(await gb().ctx.store.count('reports'), before + 1)
   assert.equal(await gb().ctx.store.count('outbox'), 0)
+
+  // once a member covers FR (here GB learns that DE does), the kept report is routed to it
+  const deMember = members.find(m => m.name === 'DE')!
+  await gb().addMember({ name: 'DE', peerId: deMember.peerId, countries: ['DE', 'FR'], addresses: deMember.announce })
+  assert.equal(await gb().reports.reroute(), 1)
+  assert.ok(await waitFor(async () => (await gb().reports.show(fr.id)).status === 'received'))
+  const atDe = await de().reports.show(fr.id)
+  assert.equal(atDe.origin, 'GB')
+  assert.equal(atDe.country, 'FR')
+  assert.deepEqual(await gb().reports.list({ direction: 'unroutable' }), [])
 })
 
 test('the admin API refuses a reporter or any unknown field and stores nothing', async () => {
@@ -208,6 +225,7 @@ test('forged, relayed, misaddressed and non-member messages are refused, counted
   const rej = eokm().reports.rejections()
   for (const [reason] of cases) assert.ok((rej.byReason[reason] ?? 0) >= 1, reason)
   assert.equal(rej.byReason.malformed, 2)
+  assert.ok((rej.byPeer[peer('DE')] ?? 0) >= cases.length + 1, 'counted against the sending peer')
   const logged = nodes.EOKM.log.lines.filter(l => l.msg === 'rejected report message')
   assert.ok(logged.length >= cases.length)
   assert.equal(logged.some(l => JSON.stringify(l).includes('forged.example.nl')), false, 'no URL in the logs')

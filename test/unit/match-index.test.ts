@@ -20,6 +20,9 @@ test('exact lookup returns every origin vouching for a value with its batch', ()
   // the same origin again: no new reference, its seq moves to the later batch
   assert.equal(index.add('hotline-a', 'sha256', v, 9), false)
   assert.deepEqual(index.lookup('sha256', v), [{ origin: 'hotline-a', seq: 9 }, { origin: 'hotline-b', seq: 7 }])
+  index.add('hotline-a', 'sha256', v, Number.MAX_SAFE_INTEGER)
+  assert.deepEqual(index.lookup('sha256', v)[0], { origin: 'hotline-a', seq: Number.MAX_SAFE_INTEGER })
+  index.add('hotline-a', 'sha256', v, 9)
   // same bytes under another algorithm are another hash
   assert.deepEqual(index.lookup('pdq', v), [])
   assert.deepEqual(index.lookup('sha256', randomBytes(32)), [])
@@ -147,7 +150,7 @@ test('property: add/remove/toggle sequences keep lookups equal to a Map model', 
     return v
   }
   const op = fc.oneof(
-    fc.record({ kind: fc.constant('add' as const), origin: fc.constantFrom(...origins), algorithm: fc.constantFrom(...algorithms), k: fc.nat(15), seq: fc.nat(1000) }),
+    fc.record({ kind: fc.constant('add' as const), origin: fc.constantFrom(...origins), algorithm: fc.constantFrom(...algorithms), k: fc.nat(15), seq: fc.oneof(fc.nat(1000), fc.maxSafeNat()) }),
     fc.record({ kind: fc.constant('remove' as const), origin: fc.constantFrom(...origins), algorithm: fc.constantFrom(...algorithms), k: fc.nat(15) }),
     fc.record({ kind: fc.constant('toggle' as const), origin: fc.constantFrom(...origins), enabled: fc.boolean() })
   )

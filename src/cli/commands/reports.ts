@@ -149,7 +149,7 @@ export function registerReports (program: Command): void {
       if (opts.json === true) return printJson(list)
       process.stdout.write(table(list.map(v => ({
         id: v.id,
-        dir: v.local ? 'local' : v.direction,
+        dir: v.local ? 'local' : v.status === 'unroutable' ? '-' : v.direction,
         status: v.status,
         country: v.country,
         hoster: v.hoster,

@@ -26,8 +26,10 @@ export function formatStatus (s: NodeStatus): string {
     `countries  ${s.countries.join(', ') || '-'}${s.mirrorOf !== undefined ? `  (mirror of ${s.mirrorOf})` : ''}`,
     `listen     ${s.listen.join(', ')}`,
     `admin API  ${s.adminUrl ?? '-'}`,
-    `store      ${s.store.batches} batches, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
+    `store      ${s.store.hashes} hashes in ${s.store.batches} batches from ${s.origins.length} origins, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
+    `rejected   ${s.rejected.total} batches/messages failed verification${s.rejected.total > 0 ? ` (${Object.entries(s.rejected.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     `refused    ${s.refused.total} connections from non-members`,
+    ...s.forks.map(f => `ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
     '',
     `federation ${s.federation}`,
     table(s.members.map(m => ({
@@ -36,8 +38,14 @@ export function formatStatus (s: NodeStatus): string {
       countries: m.countries,
       connected: m.self ? '-' : m.connected,
       address: m.address,
-      rtt: m.rttMs !== null ? `${m.rttMs} ms` : null
-    })))
+      rtt: m.rttMs !== null ? `${m.rttMs} ms` : null,
+      'last sync': m.lastSyncAt,
+      behind: m.behind.length === 0 ? (m.self ? '-' : 0) : m.behind.map(b => `${b.name}: ${b.entries}`).join(', '),
+      rejected: m.rejected
+    }))),
+    '',
+    'origins',
+    table(s.origins.map(o => ({ origin: o.name, seq: o.headSeq, entries: o.entries, retractions: o.retractions, head: o.headHash.slice(0, 16) })))
   ]
   return lines.join('\n')
 }

@@ -1,0 +1,144 @@
+import { resolve } from 'node:path'
+import { createWriteStream } from 'node:fs'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Readable } from 'node:stream'
+import type { Command } from 'commander'
+import { HashfedError, type ErrorCode } from '../../errors.js'
+import { FORMAT_NAMES } from '../../formats/format.js'
+import { openHashLog } from '../../log/hash-log.js'
+import type { ImportSummary } from '../../log/importer.js'
+import { HashListService } from '../../node/hash-list-service.js'
+import type { NodeContext } from '../../node/node-context.js'
+import { withNode } from '../node-access.js'
+import { DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, table } from '../output.js'
+import { progressBar } from '../progress.js'
+
+/** Runs `fn` over an offline node's hash lists (the store is open, the node is not running). */
+async function offline<T> (ctx: NodeContext, fn: (svc: HashListService) => Promise<T>): Promise<T> {
+  const log = await openHashLog({ store: ctx.store })
+  try {
+    return await fn(new HashListService(ctx, log))
+  } finally {
+    await log.close()
+  }
+}
+
+function printSummary (s: ImportSummary): void {
+  process.stdout.write([
+    `added           ${s.added}`,
+    `updated         ${s.updated}`,
+    `already present ${s.alreadyPresent}`,
+    `retracted       ${s.retracted}`,
+    `rejected        ${s.rejectedCount}`,
+    `batches         ${s.batches}`,
+    ...s.rejected.map(r => `  line ${r.line}: ${r.reason}`),
+    ...(s.rejectedCount > s.rejected.length ? [`  … and ${s.rejectedCount - s.rejected.length} more`] : [])
+  ].join('\n') + '\n')
+}
+
+export function registerHashes (program: Command): void {
+  const hashes = program.command('hashes').description('this node\'s hash lists: import, export, retract, show, origins')
+
+  hashes.command('import')
+    .description('import a hash list file into our own origin log as signed batches (the whole file is checked first: a malformed file changes nothing)')
+    .argument('<file>', 'the file to import')
+    .option(...DIR_OPTION)
+    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
+    .option('--classification <c>', 'default classification: baseline, national or not-illegal')
+    .option('--source <ref>', 'default source reference (a case or list id; never a person)')
+    .option('--algorithm <alg>', '`lines` only: algorithm of every line (default: detected by length)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, opts: { dir?: string, format: string, classification?: string, source?: string, algorithm?: string, json?: boolean }) => {
+      const req = { path: resolve(file), format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm }
+      const bar = progressBar()
+      const onProgress = (p: { phase: string, items: number, total?: number }): void => bar.update(p.phase, p.items, p.total)
+      let summary: ImportSummary
+      try {
+        summary = await withNode(resolveDir(opts.dir), {
+          remote: async (client) => {
+            for await (const line of client.ndjson('POST', '/v1/hashes/import', req)) {
+              if (line.progress !== undefined) onProgress(line.progress as { phase: string, items: number, total?: number })
+              if (line.summary !== undefined) return line.summary as ImportSummary
+              if (line.error !== undefined) {
+                const e = line.error as { code: ErrorCode, message: string, details?: Record<string, unknown> }
+                throw new HashfedError(e.code, e.message, { details: e.details })
+              }
+            }
+            throw new HashfedError('HF_NODE_UNREACHABLE', 'the node closed the import without a summary')
+          },
+          local: async (ctx) => await offline(ctx, async (svc) => await svc.import(req, onProgress))
+        })
+      } finally {
+        bar.stop()
+      }
+      if (opts.json === true) printJson(summary)
+      else printSummary(summary)
+    })
+
+  hashes.command('export')
+    .description('write the current set (adds minus retracts) in a format')
+    .option(...DIR_OPTION)
+    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
+    .option('--origin <member>', 'only this member\'s list (name or peer ID)')
+    .option('--algorithm <alg>', 'only this algorithm')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (opts: { dir?: string, format: string, origin?: string, algorithm?: string, output?: string }) => {
+      const out: Writable = opts.output !== undefined ? createWriteStream(opts.output) : process.stdout
+      const req = { format: opts.format, origin: opts.origin, algorithm: opts.algorithm }
+      await withNode(resolveDir(opts.dir), {
+        remote: async (client) => {
+          const q = new URLSearchParams(Object.entries(req).filter(([, v]) => v !== undefined) as Array<[string, string]>)
+          const res = await client.raw('GET', `/v1/hashes/export?${q.toString()}`)
+          await pipeline(Readable.fromWeb(res.body as never), out, { end: out !== process.stdout })
+        },
+        local: async (ctx) => await offline(ctx, async (svc) => {
+          await pipeline(Readable.from(svc.export(req)), out, { end: out !== process.stdout })
+        })
+      })
+    })
+
+  hashes.command('retract')
+    .description('retract one of our hashes (e.g. a false positive); the retraction replicates like any batch')
+    .argument('<ref>', 'ALG:VALUE, e.g. sha256:ab12…')
+    .option(...DIR_OPTION)
+    .requiredOption('--reason <text>', 'why, e.g. "false positive"')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { dir?: string, reason: string, json?: boolean }) => {
+      const res = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.post<{ retracted: number, seq: number }>('/v1/hashes/retract', { ref, reason: opts.reason }),
+        local: async (ctx) => await offline(ctx, async (svc) => await svc.retract(ref, opts.reason))
+      })
+      if (opts.json === true) return printJson(res)
+      process.stdout.write(`retracted in batch ${res.seq}\n`)
+    })
+
+  hashes.command('show')
+    .description('which origins vouch for a hash, with classification, batch and sequence, retracted or not')
+    .argument('<ref>', 'ALG:VALUE')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { dir?: string, json?: boolean }) => {
+      const res = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.get<Awaited<ReturnType<HashListService['show']>>>(`/v1/hashes/show?ref=${encodeURIComponent(ref)}`),
+        local: async (ctx) => await offline(ctx, async (svc) => await svc.show(ref))
+      })
+      if (opts.json === true) return printJson(res)
+      process.stdout.write(`${res.algorithm}:${res.value}\n`)
+      process.stdout.write(table(res.origins as Array<Record<string, unknown>>, ['name', 'classification', 'seq', 'index', 'retracted', 'source']) + '\n')
+    })
+
+  hashes.command('list-origins')
+    .description('per origin: current entries, retractions, head sequence and head hash')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const origins = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.get<{ origins: Array<Record<string, unknown>> }>('/v1/hashes/origins')).origins,
+        local: async (ctx) => await offline(ctx, async (svc) => svc.listOrigins())
+      })
+      if (opts.json === true) return printJson(origins)
+      process.stdout.write(table(origins, ['name', 'entries', 'retractions', 'headSeq', 'headHash']) + '\n')
+    })
+}

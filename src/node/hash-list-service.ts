@@ -1,0 +1,117 @@
+import { createReadStream } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { hfError, ErrorCodes } from '../errors.js'
+import { getFormat } from '../formats/registry.js'
+import type { ParseInit } from '../formats/format.js'
+import { importHashes, type ImportProgress, type ImportSummary } from '../log/importer.js'
+import { exportHashes } from '../log/exporter.js'
+import { formatHashValue, parseAlgorithm, parseHashRef, type AlgorithmName } from '../log/hash-value.js'
+import { CLASSIFICATIONS, type EntryMeta } from '../log/entry.js'
+import type { HashLog } from '../log/hash-log.js'
+import type { NodeContext } from './node-context.js'
+
+/** What `hashes import` takes, from the CLI or the admin API. */
+export interface ImportRequest {
+  /** absolute path of the file on this machine */
+  path: string
+  format: string
+  classification?: string
+  source?: string
+  /** `lines` only */
+  algorithm?: string
+}
+
+export interface ExportRequest {
+  format: string
+  /** member name or peer ID */
+  origin?: string
+  algorithm?: string
+}
+
+/** Hash-list operations of one node, the same whether the admin API or an offline CLI calls them. */
+export class HashListService {
+  constructor (private readonly ctx: Omit<NodeContext, 'store'>, readonly log: HashLog) {}
+
+  private assertPublisher (): void {
+    if (this.ctx.config.mirrorOf !== undefined) throw hfError(ErrorCodes.FORBIDDEN, `this node is a read-only mirror of ${this.ctx.config.mirrorOf}: publish on the member's own node`)
+  }
+
+  async import (req: ImportRequest, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
+    this.assertPublisher()
+    const format = getFormat(req.format)
+    if (!await access(req.path).then(() => true, () => false)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${req.path}`)
+    const defaults: EntryMeta = {}
+    if (req.classification !== undefined) {
+      if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
+      defaults.classification = req.classification as EntryMeta['classification']
+    }
+    if (req.source !== undefined) defaults.source = req.source
+    const init: ParseInit = { defaults, ...(req.algorithm !== undefined ? { algorithm: parseAlgorithm(req.algorithm) } : {}) }
+    return await importHashes({
+      log: this.log,
+      identity: this.ctx.identity,
+      format,
+      input: () => createReadStream(req.path),
+      init,
+      onProgress
+    })
+  }
+
+  export (req: ExportRequest): AsyncIterable<string> {
+    return exportHashes({
+      log: this.log,
+      format: getFormat(req.format),
+      origin: req.origin !== undefined ? this.originId(req.origin) : undefined,
+      algorithm: req.algorithm !== undefined ? parseAlgorithm(req.algorithm) : undefined
+    })
+  }
+
+  async retract (ref: string, reason: string): Promise<{ retracted: number, seq: number }> {
+    this.assertPublisher()
+    const { algorithm, value } = parseHashRef(ref)
+    const res = await this.log.append(this.ctx.identity, [{ op: 'retract', algorithm, value, reason }])
+    return { retracted: res.retracted, seq: res.batches.at(-1)?.seq ?? 0 }
+  }
+
+  async show (ref: string): Promise<{ algorithm: AlgorithmName, value: string, origins: unknown[] }> {
+    const { algorithm, value } = parseHashRef(ref)
+    const provenance = await this.log.show(algorithm, value)
+    return {
+      algorithm,
+      value: formatHashValue(value),
+      origins: provenance.map(p => ({
+        origin: p.origin,
+        name: this.ctx.federation.nameOf(p.origin),
+        seq: p.seq,
+        index: p.index,
+        batchHash: formatHashValue(p.batchHash),
+        retracted: p.retracted ?? null,
+        ...recordMeta(p.record)
+      }))
+    }
+  }
+
+  listOrigins (): Array<Record<string, unknown>> {
+    return this.log.listOrigins().map(o => ({
+      origin: o.origin,
+      name: this.ctx.federation.nameOf(o.origin),
+      entries: o.entries,
+      retractions: o.retractions,
+      headSeq: o.headSeq,
+      headHash: formatHashValue(o.headHash),
+      logEntries: o.logEntries
+    }))
+  }
+
+  /** A member name or peer ID to the origin's peer ID. */
+  originId (nameOrId: string): string {
+    const m = this.ctx.federation.byMemberName(nameOrId) ?? this.ctx.federation.byPeerId(nameOrId)
+    if (m === undefined) throw hfError(ErrorCodes.NOT_FOUND, `no member "${nameOrId}" in the federation`)
+    return m.peerId
+  }
+}
+
+function recordMeta (r: EntryMeta & { quality?: number }): Record<string, unknown> {
+  const { classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality } = r
+  return Object.fromEntries(Object.entries({ classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality }).filter(([, v]) => v !== undefined))
+}

@@ -1,0 +1,20 @@
+import type { HashLog } from '../log/hash-log.js'
+import { decodeBatch } from '../log/batch.js'
+import type { SyncLog } from './sync-log.js'
+
+/** The hash log seen through the narrow interface replication needs. */
+export function syncLogOf (log: HashLog, isOrigin: (origin: string) => boolean): SyncLog {
+  return {
+    heads: () => log.heads(),
+    head: (origin) => log.head(origin),
+    readRange: (origin, from, to) => log.readRange(origin, from, to),
+    batchHashAt: async (origin, seq) => {
+      const bytes = await log.getBatch(origin, seq)
+      return bytes === undefined ? null : decodeBatch(bytes).hash
+    },
+    applyRemote: async (signed, fromPeer) => {
+      const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer })
+      return res.status === 'rejected' ? { status: 'rejected', reason: res.reason, message: res.message } : { status: res.status }
+    }
+  }
+}
