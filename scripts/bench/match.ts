@@ -2,7 +2,7 @@
 // entries beside a JS Map alternative, PDQ near-match per query at 1M hashes beside a linear
 // scan in the same run, recall, build rates and memory.
 //
-//   node dist/scripts/bench/match.js [--scale 0.01] [--queries 100] [--rounds 3] [--json results.jsonl]
+//   node dist/scripts/bench/match.js [--scale 0.01] [--queries 100] [--rounds 5] [--json results.jsonl]
 //
 // Each part runs in its own child process so its memory figures are its own.
 import { spawnSync } from 'node:child_process'
@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
     queries: { type: 'string', default: '100' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     json: { type: 'string' },
     part: { type: 'string' }
   }

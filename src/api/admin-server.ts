@@ -6,8 +6,11 @@ import { installErrorReplies } from './error-reply.js'
 export interface HttpServerInit {
   host: string
   port: number
-  /** required bearer token; when absent the server must listen on loopback only */
-  token?: string
+  /**
+   * required bearer token; when absent the server must listen on loopback only. A function is
+   * asked on every request, so a token can be rotated without a restart.
+   */
+  token?: string | (() => string | undefined)
   /** @default 1 MiB */
   bodyLimit?: number
 }
@@ -22,18 +25,23 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 /** A Fastify instance with our error replies and, off loopback, a mandatory bearer token. */
 export function createHttpServer (init: HttpServerInit): FastifyInstance {
-  if (!isLoopback(init.host) && init.token === undefined) {
+  const currentToken = typeof init.token === 'function' ? init.token : () => init.token as string | undefined
+  if (!isLoopback(init.host) && currentToken() === undefined) {
     throw hfError(ErrorCodes.INVALID_CONFIG, `the admin API may listen on ${init.host} only with api.token set in the config (or keep host 127.0.0.1)`)
   }
   // removeAdditional off: a field the schema does not know (e.g. `reporter`) is refused, not silently dropped
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimit ?? 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } })
   installErrorReplies(app)
   if (init.token !== undefined) {
-    const expected = digest(init.token)
     app.addHook('onRequest', async (req) => {
+      // the dashboard's page and assets hold no data; a browser cannot send a token when it navigates
+      if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
+      const token = currentToken()
+      // a loopback node whose token was cleared needs none, as if it had started without one
+      if (token === undefined && isLoopback(init.host)) return
       const header = req.headers.authorization ?? ''
       const given = header.startsWith('Bearer ') ? header.slice(7) : ''
-      if (!timingSafeEqual(digest(given), expected)) throw hfError(ErrorCodes.UNAUTHORIZED, 'missing or wrong admin token')
+      if (token === undefined || !timingSafeEqual(digest(given), digest(token))) throw hfError(ErrorCodes.UNAUTHORIZED, 'missing or wrong admin token')
     })
   }
   return app

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify'
+
 /** JSON schemas of admin API request bodies (Fastify validates them; OpenAPI reuses them). */
 export const memberBodySchema = {
   type: 'object',
@@ -11,3 +13,14 @@ export const memberBodySchema = {
     mirrorOf: { type: 'string' }
   }
 } as const
+
+/** GET routes with no query parameters: an unknown one is refused like an unknown body field. */
+export const noQuerySchema = { type: 'object', additionalProperties: false, properties: {} } as const
+
+/** POST routes that take no fields: `{}` (what the CLI sends) or no body at all. */
+export const noFieldsSchema = { type: 'object', additionalProperties: false, properties: {} } as const
+
+/** preValidation of a `noFieldsSchema` route: a missing body counts as `{}` instead of failing "body must be object". */
+export async function emptyBodyAsObject (req: FastifyRequest): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {}
+}

@@ -1,4 +1,6 @@
 import { hfError, ErrorCodes, HashfedError, type ErrorCode } from '../errors.js'
+import { osUserName } from '../audit/audit-log.js'
+import { ACTOR_HEADER } from '../api/request-actor.js'
 
 /** Talks to a running node's admin API; errors come back as the node's typed errors. */
 export class AdminClient {
@@ -12,6 +14,8 @@ export class AdminClient {
         method,
         headers: {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          // the audit log records who acted; the node can vouch only for the token
+          [ACTOR_HEADER]: osUserName(),
           ...(this.token !== undefined ? { authorization: `Bearer ${this.token}` } : {})
         },
         body: body !== undefined ? JSON.stringify(body) : undefined

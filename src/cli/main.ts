@@ -8,12 +8,20 @@ import { registerStatus } from './commands/status.js'
 import { registerFederation } from './commands/federation.js'
 import { registerHashes } from './commands/hashes.js'
 import { registerReports } from './commands/reports.js'
+import { registerPeers } from './commands/peers.js'
+import { registerAudit } from './commands/audit.js'
+import { registerConfig } from './commands/config.js'
+import { registerImageCommands } from './commands/images.js'
+import { registerCheck } from './commands/check.js'
+import { registerMatch } from './commands/match.js'
+import { registerTokens } from './commands/tokens.js'
+import { registerFeedback } from './commands/feedback.js'
 
 /** Input the user can fix exits 2 (like usage errors); failures of the node or network exit 1. */
 const USER_ERRORS = new Set<ErrorCode>([
   'HF_INVALID_ARGUMENT', 'HF_INVALID_CONFIG', 'HF_INVALID_FEDERATION', 'HF_NODE_EXISTS', 'HF_NODE_NOT_FOUND',
   'HF_INVALID_KEY', 'HF_INVALID_HASH', 'HF_INVALID_FORMAT', 'HF_INVALID_REPORT', 'HF_UNKNOWN_COUNTRY',
-  'HF_NOT_FOUND', 'HF_STORE_VERSION', 'HF_FORBIDDEN', 'HF_TOO_LARGE'
+  'HF_NOT_FOUND', 'HF_STORE_VERSION', 'HF_FORBIDDEN', 'HF_TOO_LARGE', 'HF_INVALID_IMAGE'
 ])
 
 export function buildProgram (): Command {
@@ -28,6 +36,14 @@ export function buildProgram (): Command {
   registerFederation(program)
   registerHashes(program)
   registerReports(program)
+  registerPeers(program)
+  registerAudit(program)
+  registerConfig(program)
+  registerImageCommands(program) // after registerHashes: adds `hashes add-images`
+  registerCheck(program)
+  registerMatch(program)
+  registerTokens(program)
+  registerFeedback(program)
   return program
 }
 

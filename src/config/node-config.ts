@@ -99,7 +99,8 @@ export async function loadNodeConfig (dir: NodeDir): Promise<NodeConfig> {
 
 export async function saveNodeConfig (dir: NodeDir, config: NodeConfigInput): Promise<void> {
   parseNodeConfig(config, dir.config)
-  await writeJsonAtomic(dir.config, config)
+  // an admin token in the file makes it a secret
+  await writeJsonAtomic(dir.config, config, config.api.token !== undefined ? 0o600 : 0o644)
 }
 
 export function federationPath (dir: NodeDir, config: NodeConfig): string {

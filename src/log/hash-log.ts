@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb, type hashfed } from '../proto/index.js'
 import type { Store, BatchOp } from '../store/store.js'
-import { batchKey, hashKey, seqKey, sourcePrefix } from '../store/layout.js'
+import { batchKey, seqKey, sourcePrefix } from '../store/layout.js'
 import { parsePeerId, peerIdFromBytes, type Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { algorithmToEnum, formatHashValue, parseHashValue, type AlgorithmName } from './hash-value.js'
@@ -10,7 +10,7 @@ import type { AppendItem, HashRecord, LogEntry } from './entry.js'
 import { addToProto, entryFromProto, entryToProto, metaFromProto, metaToProto } from './entry-codec.js'
 import { buildBatch, decodeBatch, openBatch, rejectReasonOf, verifyBatchSignature, type Batch, type RejectReason } from './batch.js'
 import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES } from './constants.js'
-import { KeyFilter } from './key-filter.js'
+import { KeyFilter, keyHash } from './key-filter.js'
 import { u64 } from './uint64.js'
 import { RowTracker, type Effect, type Row } from './row-tracker.js'
 
@@ -200,9 +200,32 @@ export async function openHashLog (init: HashLogInit): Promise<HashLog> {
 /** '"' is the character after '!', so `<origin>!` .. `<origin>"` spans exactly one origin. */
 const originRange = (origin: string): { gte: string, lt: string } => ({ gte: `${origin}!`, lt: `${origin}"` })
 
-/** Lower-case hex as one flat string (keys built from pieces would be slow to hash and to write). */
 const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+const NO_META: hashfed.v1.HashEntry.$Properties = {}
+
+/** The two ASCII hex digits of each byte value, high byte first. */
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, i) => ('0123456789abcdef'.charCodeAt(i >> 4) << 8) | '0123456789abcdef'.charCodeAt(i & 15))
+const refScratch = Buffer.alloc(1024)
+
+/**
+ * `<alg>:<value hex>`, the part of a `hashes` key before the origin, as one flat string:
+ * written into a scratch buffer and read back once, ~2x faster than building it from
+ * Buffer#toString('hex') and concatenation, and a flat string hashes fast as a Map key.
+ * Runs once per entry written.
+ */
+function refOf (algorithm: AlgorithmName, value: Uint8Array): string {
+  const n = algorithm.length + 1 + 2 * value.length
+  if (n > refScratch.length) return `${algorithm}:${formatHashValue(value)}`
+  refScratch.write(algorithm, 0, 'latin1')
+  refScratch[algorithm.length] = 0x3a // ':'
+  for (let i = 0, j = algorithm.length + 1; i < value.length; i++, j += 2) {
+    const pair = HEX_PAIRS[value[i]]
+    refScratch[j] = pair >> 8
+    refScratch[j + 1] = pair & 0xff
+  }
+  return refScratch.toString('latin1', 0, n)
+}
 
 class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   private readonly store: Store
@@ -272,54 +295,47 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const missing = init.missingRetract ?? 'error'
 
     // 1. validate every item before reading or writing anything
-    interface Prepared { key: string, algorithm: AlgorithmName, valueHex: string, pb: PbEntry, meta: PbEntry }
-    const prepared: Array<Prepared | null> = items.map(item => {
+    interface Change { op: 'add' | 'retract', ref: string, pb: PbEntry, meta: PbEntry, hash: number, entry: LogEntry, row: Row | null }
+    const changes: Array<Change | null> = items.map(item => {
       if (item.op === 'retract-source') {
         if (typeof item.source !== 'string' || item.source === '') throw hfError(ErrorCodes.INVALID_ARGUMENT, 'retract-source needs a source')
         requireReason(item.reason)
         return null
       }
-      let entryPb: PbEntry
-      let meta: PbEntry = {}
       if (item.op === 'add') {
-        ({ entry: entryPb, meta } = addToProto(item.record))
-      } else if (item.op === 'retract') {
-        requireReason(item.reason)
-        entryPb = entryToProto(item)
-      } else {
-        throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
+        const { entry, meta } = addToProto(item.record)
+        return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
       }
-      const algorithm = item.op === 'add' ? item.record.algorithm : item.algorithm
-      const valueHex = toHex(entryPb.value as Uint8Array)
-      return { key: hashKey(algorithm, valueHex, origin), algorithm, valueHex, pb: entryPb, meta }
+      if (item.op === 'retract') {
+        requireReason(item.reason)
+        const entry = entryToProto(item)
+        return { op: 'retract', ref: refOf(item.algorithm, item.value), pb: entry, meta: NO_META, hash: 0, entry: item, row: null }
+      }
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
     })
 
-    // 2. load the rows these items may change
+    // 2. load the rows these items may change: a LevelDB read only where the key filter says "maybe"
     const tracker = new RowTracker(origin)
     const filter = await this.filterFor(origin)
     const toFetch: string[] = []
-    const sourceKeys = new Map<string, string[]>()
-    for (const p of prepared) {
-      if (p === null) continue
-      if (filter.mightHave(p.pb.algorithm as number, p.pb.value as Uint8Array)) toFetch.push(p.key)
-      else tracker.load(p.key, undefined)
+    const sourceRefs = new Map<string, string[]>()
+    for (const c of changes) {
+      if (c === null) continue
+      if (c.op === 'retract' || filter.mightHave(c.hash)) toFetch.push(c.ref)
+      else tracker.load(c.ref, undefined)
     }
     for (const item of items) {
-      if (item.op !== 'retract-source' || sourceKeys.has(item.source)) continue
-      const keys: string[] = []
+      if (item.op !== 'retract-source' || sourceRefs.has(item.source)) continue
+      const refs: string[] = []
       const prefix = sourcePrefix(origin, item.source)
-      for await (const k of this.store.sub.sources.keys({ gte: prefix, lt: prefix + '\xff' })) {
-        const key = `${k.slice(prefix.length)}:${origin}` // <alg>:<hex>:<origin>
-        keys.push(key)
-        toFetch.push(key)
-      }
-      sourceKeys.set(item.source, keys)
+      for await (const k of this.store.sub.sources.keys({ gte: prefix, lt: prefix + '\xff' })) refs.push(k.slice(prefix.length))
+      toFetch.push(...refs)
+      sourceRefs.set(item.source, refs)
     }
-    await this.fetchRows(tracker, toFetch)
+    await this.fetchRows(tracker, origin, toFetch)
 
     // 3. walk the items in order: what each one changes; no-ops are left out of the batches
-    interface Planned { pb: PbEntry, entry: LogEntry, row: Row, op: 'add' | 'retract' }
-    const planned: Planned[] = []
+    const planned: Change[] = []
     const result: AppendResult = { batches: [], added: 0, updated: 0, unchanged: 0, retracted: 0, notHeld: [] }
     const count = (effect: Effect): void => {
       if (effect === 'added' || effect === 'readded') result.added++
@@ -329,32 +345,35 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     }
     for (let i = 0; i < items.length; i++) {
       const item = items[i]
-      const p = prepared[i]
-      if (item.op === 'add' && p !== null) {
-        const { effect, row } = tracker.add(p.key, p.meta, 0, 0)
+      const c = changes[i]
+      if (c !== null && c.op === 'add') {
+        const effect = tracker.add(c.ref, c.meta, 0, 0)
         count(effect)
-        if (row !== null) planned.push({ pb: p.pb, entry: item, row, op: 'add' })
-      } else if (item.op === 'retract' && p !== null) {
-        const { effect, row } = tracker.retract(p.key, item.reason, 0)
+        if (effect === 'unchanged') continue
+        c.row = tracker.get(c.ref)
+        planned.push(c)
+      } else if (c !== null) {
+        const effect = tracker.retract(c.ref, (c.entry as { reason: string }).reason, 0)
         if (effect === 'not-held') {
-          if (missing === 'error') throw hfError(ErrorCodes.NOT_FOUND, `cannot retract ${p.algorithm}:${p.valueHex}: it is not in this node's current set`, { algorithm: p.algorithm, value: p.valueHex })
+          if (missing === 'error') throw hfError(ErrorCodes.NOT_FOUND, `cannot retract ${c.ref}: it is not in this node's current set`, { hash: c.ref })
           result.notHeld.push(i)
           continue
         }
         count(effect)
-        planned.push({ pb: p.pb, entry: item, row: row as Row, op: 'retract' })
+        c.row = tracker.get(c.ref)
+        planned.push(c)
       } else if (item.op === 'retract-source') {
-        const candidates = new Set([...(sourceKeys.get(item.source) ?? []), ...tracker.currentWithSource(item.source)])
-        for (const key of candidates) {
-          const current = tracker.row(key)
+        const candidates = new Set([...(sourceRefs.get(item.source) ?? []), ...tracker.currentWithSource(item.source)])
+        for (const ref of candidates) {
+          const current = tracker.row(ref)
           if (current === null || current.retracted || (current.meta.source ?? '') !== item.source) continue
-          const { effect, row } = tracker.retract(key, item.reason, 0)
-          if (row === null) continue
+          const effect = tracker.retract(ref, item.reason, 0)
+          if (effect !== 'retracted') continue
           count(effect)
-          const algorithm = key.slice(0, key.indexOf(':')) as AlgorithmName
-          const value = parseHashValue(algorithm, key.slice(algorithm.length + 1, key.lastIndexOf(':')))
-          const entry: LogEntry = { op: 'retract', algorithm, value, reason: item.reason, source: item.source }
-          planned.push({ pb: entryToProto(entry), entry, row, op: 'retract' })
+          const colon = ref.indexOf(':')
+          const algorithm = ref.slice(0, colon) as AlgorithmName
+          const entry: LogEntry = { op: 'retract', algorithm, value: parseHashValue(algorithm, ref.slice(colon + 1)), reason: item.reason, source: item.source }
+          planned.push({ op: 'retract', ref, pb: entryToProto(entry), meta: NO_META, hash: 0, entry, row: tracker.get(ref) })
         }
       }
     }
@@ -386,13 +405,14 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       prevHash = batch.hash
       batches.push({ batch, from, to })
       for (let i = from; i < to; i++) {
-        const p = planned[i]
-        if (p.op === 'add') { p.row.seq = seq; p.row.index = i - from } else p.row.retractedSeq = seq
+        const row = planned[i].row as Row
+        // in entry order, so the last add or retract of a hash in this write decides its row
+        if (planned[i].op === 'add') { row.seq = seq; row.index = i - from } else if (row.retracted) row.retractedSeq = seq
       }
     }
     const logEntries = (head?.entries ?? 0) + planned.length
     // before the write: a filter entry for a write that then fails costs one needless read later
-    for (const p of planned) if (p.op === 'add') filter.add(p.pb.algorithm as number, p.pb.value as Uint8Array)
+    for (const p of planned) if (p.op === 'add') filter.add(p.hash)
     await this.writeBatches(identity.peerIdBytes, origin, batches.map(b => b.batch), tracker, logEntries)
     for (const { batch, from, to } of batches) {
       result.batches.push({ origin, seq: batch.seq, hash: batch.hash })
@@ -447,23 +467,20 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
     const tracker = new RowTracker(origin)
     const filter = await this.filterFor(origin)
-    const keys = entries.map(e => {
-      const { algorithm, value } = e.op === 'add' ? e.record : e
-      const valueHex = toHex(value)
-      return { key: hashKey(algorithm, valueHex, origin), algorithm, valueHex, value }
-    })
+    const refs = entries.map(e => e.op === 'add' ? refOf(e.record.algorithm, e.record.value) : refOf(e.algorithm, e.value))
+    const hashes = entries.map(e => e.op === 'add' ? keyHash(algorithmToEnum(e.record.algorithm), e.record.value) : 0)
     const toFetch: string[] = []
-    for (const k of keys) {
-      if (filter.mightHave(algorithmToEnum(k.algorithm), k.value)) toFetch.push(k.key)
-      else tracker.load(k.key, undefined)
-    }
-    await this.fetchRows(tracker, toFetch)
+    entries.forEach((e, i) => {
+      if (e.op === 'retract' || filter.mightHave(hashes[i])) toFetch.push(refs[i])
+      else tracker.load(refs[i], undefined)
+    })
+    await this.fetchRows(tracker, origin, toFetch)
     entries.forEach((e, i) => {
       // a retract of a hash the origin does not hold is a no-op: the batch is still the origin's
-      if (e.op === 'add') tracker.add(keys[i].key, metaToProto(e.record), seq, i)
-      else tracker.retract(keys[i].key, e.reason, seq)
+      if (e.op === 'add') tracker.add(refs[i], metaToProto(e.record), seq, i)
+      else tracker.retract(refs[i], e.reason, seq)
     })
-    for (const e of entries) if (e.op === 'add') filter.add(algorithmToEnum(e.record.algorithm), e.record.value)
+    entries.forEach((e, i) => { if (e.op === 'add') filter.add(hashes[i]) })
     await this.writeBatches(batch.origin, origin, [batch], tracker, (head?.entries ?? 0) + entries.length)
     this.emitSafe('batch', { origin, seq, hash: batch.hash, entries, signed: batch.signed, local: false, fromPeer: init.fromPeer })
     return { status: 'stored', origin, seq, hash: batch.hash }
@@ -492,12 +509,12 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   // ------------------------------------------------------------------ shared write path
 
-  /** Gets the stored rows of `keys` (not yet tracked) into the tracker, with one getMany. */
-  private async fetchRows (tracker: RowTracker, keys: string[]): Promise<void> {
-    const missing = [...new Set(keys)].filter(k => !tracker.has(k))
+  /** Gets the stored rows of `refs` (`<alg>:<hex>`, not yet tracked) into the tracker, with one getMany. */
+  private async fetchRows (tracker: RowTracker, origin: string, refs: string[]): Promise<void> {
+    const missing = [...new Set(refs)].filter(r => !tracker.has(r))
     if (missing.length === 0) return
-    const values = await this.store.sub.hashes.getMany(missing)
-    missing.forEach((k, i) => tracker.load(k, values[i]))
+    const values = await this.store.sub.hashes.getMany(missing.map(r => `${r}:${origin}`))
+    missing.forEach((r, i) => tracker.load(r, values[i]))
   }
 
   /** One atomic write: the batches, the head and the index rows they change. */
@@ -532,7 +549,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     filter = new KeyFilter()
     for await (const signed of this.store.sub.batches.values(originRange(origin))) {
       const body = pb.BatchBody.decode(pb.Signed.decode(signed).body)
-      for (const e of body.entries) if (e.op === pb.HashEntry.Op.ADD && e.value != null) filter.add(e.algorithm ?? 0, e.value)
+      for (const e of body.entries) if (e.op === pb.HashEntry.Op.ADD && e.value != null) filter.add(keyHash(e.algorithm ?? 0, e.value))
     }
     this.filters.set(origin, filter)
     return filter

@@ -13,6 +13,8 @@ interface Segment {
  * segments of doubling size, so it needs no size up front. A `false` is certain and lets a
  * write skip its LevelDB read (~4 µs per hash, the largest cost of importing new hashes); a
  * `true` is checked against the store. It never forgets: a retracted hash keeps its row.
+ *
+ * Callers hash once (`keyHash`) and probe or add with that number.
  */
 export class KeyFilter {
   private readonly segments: Segment[] = []
@@ -22,30 +24,29 @@ export class KeyFilter {
     return this.total
   }
 
-  add (algorithm: number, value: Uint8Array): void {
+  add (hash: number): void {
     let seg = this.segments[this.segments.length - 1]
     if (seg === undefined || seg.count >= seg.capacity) {
       seg = newSegment(seg === undefined ? KEY_FILTER_FIRST_CAPACITY : seg.capacity * 2)
       this.segments.push(seg)
     }
-    const h1 = hash(algorithm, value, 0x811c9dc5)
-    const h2 = hash(algorithm, value, 0x01000193) | 1
+    // double hashing: probe i is h1 + i * h2
+    const h2 = fmix(hash + 0x9e3779b9) | 1
     for (let i = 0; i < KEY_FILTER_PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & seg.mask
+      const bit = (hash + Math.imul(i, h2)) & seg.mask
       seg.bits[bit >>> 5] |= 1 << (bit & 31)
     }
     seg.count++
     this.total++
   }
 
-  mightHave (algorithm: number, value: Uint8Array): boolean {
+  mightHave (hash: number): boolean {
     if (this.total === 0) return false
-    const h1 = hash(algorithm, value, 0x811c9dc5)
-    const h2 = hash(algorithm, value, 0x01000193) | 1
+    const h2 = fmix(hash + 0x9e3779b9) | 1
     for (const seg of this.segments) {
       let all = true
       for (let i = 0; i < KEY_FILTER_PROBES; i++) {
-        const bit = (h1 + Math.imul(i, h2)) & seg.mask
+        const bit = (hash + Math.imul(i, h2)) & seg.mask
         if ((seg.bits[bit >>> 5] & (1 << (bit & 31))) === 0) { all = false; break }
       }
       if (all) return true
@@ -54,16 +55,31 @@ export class KeyFilter {
   }
 }
 
+/** A 32-bit hash of (algorithm, value) for the filter: murmur3 over the value's bytes. */
+export function keyHash (algorithm: number, value: Uint8Array): number {
+  let h = 0x9747b28c ^ algorithm
+  const words = value.length >>> 2
+  for (let w = 0; w < words; w++) {
+    const i = w << 2
+    let k = value[i] | (value[i + 1] << 8) | (value[i + 2] << 16) | (value[i + 3] << 24)
+    k = Math.imul(k, 0xcc9e2d51)
+    k = (k << 15) | (k >>> 17)
+    h ^= Math.imul(k, 0x1b873593)
+    h = (h << 13) | (h >>> 19)
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0
+  }
+  for (let i = words << 2; i < value.length; i++) h = Math.imul(h ^ value[i], 0x01000193)
+  return fmix(h ^ value.length)
+}
+
 function newSegment (capacity: number): Segment {
   let bitCount = 32
   while (bitCount < capacity * KEY_FILTER_BITS_PER_KEY) bitCount *= 2
   return { bits: new Uint32Array(bitCount >>> 5), mask: bitCount - 1, capacity, count: 0 }
 }
 
-/** FNV-1a over the algorithm number and the value, finished with murmur3's avalanche. */
-function hash (algorithm: number, value: Uint8Array, basis: number): number {
-  let h = Math.imul(basis ^ algorithm, 16777619)
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value[i], 16777619)
+/** murmur3's finaliser: every input bit affects every output bit. */
+function fmix (h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13

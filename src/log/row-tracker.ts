@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs/minimal.js'
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Sublevel } from '../store/store.js'
 import { sourcePrefix } from '../store/layout.js'
@@ -5,8 +6,13 @@ import { u64 } from './uint64.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
-/** One origin's index row for one hash, as it will be written (a Provenance). */
+/**
+ * One origin's index row for one hash through one write: as it was in the store (`was…`) and
+ * as it will be written (a Provenance). One object per hash: a write touches thousands.
+ */
 export interface Row {
+  /** a row exists (stored, or created by this write) */
+  exists: boolean
   /** batch and entry index of the add that set it; patched once batches are cut */
   seq: number
   index: number
@@ -15,19 +21,18 @@ export interface Row {
   retractReason: string
   /** the add entry's metadata: HashEntry fields without op, algorithm, value */
   meta: PbEntry
-}
-
-interface Tracked {
-  /** the row before this write (current? retracted? its source): decides the count deltas and the `sources` rows to change */
+  /** changed by this write */
+  dirty: boolean
+  /** the stored row: current? retracted? its source. Decides the count deltas and `sources` rows */
   wasCurrent: boolean
   wasRetracted: boolean
   wasSource: string
-  row: Row | null
-  dirty: boolean
 }
 
 /** What one entry did to the origin's current set. */
 export type Effect = 'added' | 'updated' | 'readded' | 'unchanged' | 'retracted' | 'not-held'
+
+const NO_META: PbEntry = {}
 
 /**
  * Follows one origin's index rows through the entries of one write: what each add or retract
@@ -36,35 +41,39 @@ export type Effect = 'added' | 'updated' | 'readded' | 'unchanged' | 'retracted'
  * `hashes` and `sources`, and the changes of the origin's counts.
  */
 export class RowTracker {
-  private readonly tracked = new Map<string, Tracked>()
+  private readonly rows = new Map<string, Row>()
   /** keys whose row, as tracked, carries a given source (retract-source looks here) */
   private readonly bySource = new Map<string, Set<string>>()
 
   constructor (private readonly origin: string) {}
 
   /**
-   * Registers the stored row of `key` (`<alg>:<hex>:<origin>`; undefined when there is none).
+   * Registers the stored row of `key` (`<alg>:<hex>`, the `hashes` key without its origin;
+   * undefined when there is none).
    * Call before any change; a key already tracked keeps its tracked state.
    */
   load (key: string, stored: Uint8Array | undefined): void {
-    if (this.tracked.has(key)) return
-    let row: Row | null = null
-    if (stored !== undefined) {
-      const p = pb.Provenance.decode(stored)
-      row = { seq: u64(p.seq), index: p.index ?? 0, retracted: p.retracted ?? false, retractedSeq: u64(p.retractedSeq), retractReason: p.retractReason ?? '', meta: p.entry ?? {} }
+    if (this.rows.has(key)) return
+    if (stored === undefined) {
+      this.rows.set(key, { exists: false, seq: 0, index: 0, retracted: false, retractedSeq: 0, retractReason: '', meta: NO_META, dirty: false, wasCurrent: false, wasRetracted: false, wasSource: '' })
+      return
     }
-    const source = row?.meta.source ?? ''
-    this.tracked.set(key, { wasCurrent: row !== null && !row.retracted, wasRetracted: row?.retracted ?? false, wasSource: source, row, dirty: false })
-    if (row !== null && !row.retracted && source !== '') this.noteSource(source, key)
+    const p = pb.Provenance.decode(stored)
+    const meta = p.entry ?? NO_META
+    const retracted = p.retracted ?? false
+    const source = meta.source ?? ''
+    this.rows.set(key, { exists: true, seq: u64(p.seq), index: p.index ?? 0, retracted, retractedSeq: u64(p.retractedSeq), retractReason: p.retractReason ?? '', meta, dirty: false, wasCurrent: !retracted, wasRetracted: retracted, wasSource: source })
+    if (!retracted && source !== '') this.noteSource(source, key)
   }
 
   has (key: string): boolean {
-    return this.tracked.has(key)
+    return this.rows.has(key)
   }
 
-  /** The row of `key` as tracked; null when the origin never held it. */
+  /** The row of `key` if the origin holds or held the hash, as tracked; null otherwise. */
   row (key: string): Row | null {
-    return this.tracked.get(key)?.row ?? null
+    const row = this.rows.get(key)
+    return row?.exists === true ? row : null
   }
 
   /** Keys whose tracked row is current and carries `source`. */
@@ -78,34 +87,42 @@ export class RowTracker {
   }
 
   /**
-   * An add of `meta` for `key`. Returns the effect and, when the row changed, the new row
-   * (whose seq/index the caller may patch later).
+   * An add of `meta` for `key`. Returns the effect; when it changed the row, the caller
+   * patches the row's seq/index once batches are cut (patches applied in entry order).
    */
-  add (key: string, meta: PbEntry, seq: number, index: number): { effect: Effect, row: Row | null } {
-    const t = this.mustTrack(key)
-    const old = t.row
+  add (key: string, meta: PbEntry, seq: number, index: number): Effect {
+    const row = this.mustGet(key)
     let effect: Effect
-    if (old === null) effect = 'added'
-    else if (old.retracted) effect = 'readded'
-    else if (sameMeta(old.meta, meta)) return { effect: 'unchanged', row: null }
+    if (!row.exists) effect = 'added'
+    else if (row.retracted) effect = 'readded'
+    else if (sameMeta(row.meta, meta)) return 'unchanged'
     else effect = 'updated'
-    const row: Row = { seq, index, retracted: false, retractedSeq: 0, retractReason: '', meta }
-    t.row = row
-    t.dirty = true
+    row.exists = true
+    row.seq = seq
+    row.index = index
+    row.retracted = false
+    row.retractedSeq = 0
+    row.retractReason = ''
+    row.meta = meta
+    row.dirty = true
     if (meta.source != null && meta.source !== '') this.noteSource(meta.source, key)
-    return { effect, row }
+    return effect
   }
 
-  /** A retract of `key`; the row is changed in place so a later seq patch of its add still lands. */
-  retract (key: string, reason: string, seq: number): { effect: Effect, row: Row | null } {
-    const t = this.mustTrack(key)
-    const row = t.row
-    if (row === null || row.retracted) return { effect: 'not-held', row: null }
+  /** A retract of `key`: 'retracted' when the origin held it, 'not-held' otherwise. */
+  retract (key: string, reason: string, seq: number): Effect {
+    const row = this.mustGet(key)
+    if (!row.exists || row.retracted) return 'not-held'
     row.retracted = true
     row.retractedSeq = seq
     row.retractReason = reason
-    t.dirty = true
-    return { effect: 'retracted', row }
+    row.dirty = true
+    return 'retracted'
+  }
+
+  /** The tracked row of `key` (loaded before), for seq patches after an add or retract. */
+  get (key: string): Row {
+    return this.mustGet(key)
   }
 
   /** Store ops for every changed row, and how the origin's counts change. */
@@ -113,37 +130,48 @@ export class RowTracker {
     const ops: BatchOp[] = []
     let current = 0
     let retracted = 0
-    for (const [key, t] of this.tracked) {
-      if (!t.dirty || t.row === null) continue
-      const row = t.row
-      const value = pb.Provenance.encode({
+    // every Provenance goes into one writer and is cut out of its one buffer afterwards
+    const writer = protobuf.Writer.create()
+    const ends: number[] = []
+    for (const [key, row] of this.rows) {
+      if (!row.dirty) continue
+      pb.Provenance.encode({
         seq: row.seq,
         index: row.index,
         retracted: row.retracted,
         retractedSeq: row.retractedSeq,
         retractReason: row.retractReason,
         entry: row.meta
-      }).finish()
-      ops.push({ type: 'put', sublevel: hashes, key, value })
+      }, writer)
+      ends.push(writer.len)
+      ops.push({ type: 'put', sublevel: hashes, key: `${key}:${this.origin}`, value: EMPTY })
       const nowCurrent = !row.retracted
-      current += Number(nowCurrent) - Number(t.wasCurrent)
-      retracted += Number(row.retracted) - Number(t.wasRetracted)
+      current += Number(nowCurrent) - Number(row.wasCurrent)
+      retracted += Number(row.retracted) - Number(row.wasRetracted)
       // `sources` lists current rows only, so a retract-source never meets a stale key
-      const before = t.wasCurrent ? t.wasSource : ''
+      const before = row.wasCurrent ? row.wasSource : ''
       const after = nowCurrent ? (row.meta.source ?? '') : ''
       if (before !== after) {
-        const ref = key.slice(0, key.lastIndexOf(':')) // <alg>:<hex>
-        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourcePrefix(this.origin, before) + ref })
-        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourcePrefix(this.origin, after) + ref, value: EMPTY })
+        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourcePrefix(this.origin, before) + key })
+        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourcePrefix(this.origin, after) + key, value: EMPTY })
+      }
+    }
+    const all = writer.finish()
+    let start = 0
+    let i = 0
+    for (const op of ops) {
+      if (op.type === 'put' && op.sublevel === hashes) {
+        op.value = all.subarray(start, ends[i])
+        start = ends[i++]
       }
     }
     return { ops, current, retracted }
   }
 
-  private mustTrack (key: string): Tracked {
-    const t = this.tracked.get(key)
-    if (t === undefined) throw new Error(`row ${key} was not loaded`)
-    return t
+  private mustGet (key: string): Row {
+    const row = this.rows.get(key)
+    if (row === undefined) throw new Error(`row ${key} was not loaded`)
+    return row
   }
 
   private noteSource (source: string, key: string): void {

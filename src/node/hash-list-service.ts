@@ -5,8 +5,8 @@ import { getFormat } from '../formats/registry.js'
 import type { ParseInit } from '../formats/format.js'
 import { importHashes, type ImportProgress, type ImportSummary } from '../log/importer.js'
 import { exportHashes } from '../log/exporter.js'
-import { formatHashValue, parseAlgorithm, parseHashRef, type AlgorithmName } from '../log/hash-value.js'
-import { CLASSIFICATIONS, type EntryMeta } from '../log/entry.js'
+import { formatHashValue, parseAlgorithm, parseHashRef, parseHashValue, type AlgorithmName } from '../log/hash-value.js'
+import { CLASSIFICATIONS, type EntryMeta, type HashRecord } from '../log/entry.js'
 import type { HashLog } from '../log/hash-log.js'
 import type { NodeContext } from './node-context.js'
 
@@ -19,6 +19,20 @@ export interface ImportRequest {
   source?: string
   /** `lines` only */
   algorithm?: string
+}
+
+/** What `hashes add-images` sends: hashes computed from images (never the images). */
+export interface AddHashesRequest {
+  records: Array<{ algorithm: string, value: string, quality?: number }>
+  classification?: string
+  source?: string
+}
+
+export interface AddHashesSummary {
+  added: number
+  updated: number
+  alreadyPresent: number
+  batches: number
 }
 
 export interface ExportRequest {
@@ -55,6 +69,29 @@ export class HashListService {
       init,
       onProgress
     })
+  }
+
+  /** Appends hashes (e.g. of images) to our origin log as adds, all validated before anything is written. */
+  async addHashes (req: AddHashesRequest): Promise<AddHashesSummary> {
+    this.assertPublisher()
+    const meta: EntryMeta = {}
+    if (req.classification !== undefined) {
+      if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
+      meta.classification = req.classification as EntryMeta['classification']
+    }
+    if (req.source !== undefined && req.source !== '') meta.source = req.source
+    const items = req.records.map((r, i) => {
+      try {
+        const algorithm = parseAlgorithm(r.algorithm)
+        const record: HashRecord = { algorithm, value: parseHashValue(algorithm, r.value), ...meta }
+        if (r.quality !== undefined) record.quality = r.quality
+        return { op: 'add' as const, record }
+      } catch (err) {
+        throw hfError(ErrorCodes.INVALID_HASH, `records[${i}]: ${(err as Error).message}`, { index: i })
+      }
+    })
+    const res = await this.log.append(this.ctx.identity, items)
+    return { added: res.added, updated: res.updated, alreadyPresent: res.unchanged, batches: res.batches.length }
   }
 
   export (req: ExportRequest): AsyncIterable<string> {

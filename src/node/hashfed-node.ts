@@ -18,6 +18,9 @@ import { loadNodeFiles, type NodeContext } from './node-context.js'
 import { removeRuntime, writeRuntime } from './runtime-file.js'
 import { collectStatus, type NodeStatus } from './node-status.js'
 import { createReportService, type ReportService } from '../reports/report-service.js'
+import { MatchService } from './match-service.js'
+import { CheckFeature } from '../check/check-feature.js'
+import { NodeMetrics } from '../api/metrics.js'
 
 export interface StartNodeInit {
   dir: string
@@ -47,6 +50,13 @@ export class HashfedNode {
   private stopping: Promise<void> | null = null
   /** URL reports: routing, outbox, receipts, status, stats (set in startServices) */
   reports!: ReportService
+  /** match index over every origin's current set, with the per-origin kill switch */
+  match!: MatchService
+  /** hash check: tokens, check service, feedback, image hashing, the check API server */
+  check!: CheckFeature
+  checkUrl = ''
+  /** Prometheus metrics of this node (its own registry), served at /metrics */
+  readonly metrics = new NodeMetrics()
   /** stopped in reverse order of start; each feature pushes its own stop */
   private readonly stops: Array<{ name: string, stop: () => void | Promise<void> }> = []
 
@@ -89,6 +99,8 @@ export class HashfedNode {
     const { config, dir, identity, federation, store } = this.ctx
     this.hashLog = await openHashLog({ store, logger: this.log.child({ component: 'log' }) })
     this.onStop('hash log', async () => await this.hashLog.close())
+    this.match = await MatchService.start({ ctx: this.ctx, hashLog: this.hashLog, logger: this.log.child({ component: 'match' }) })
+    this.onStop('match index', () => this.match.stop())
     this.hashLists = new HashListService(this.ctx, this.hashLog)
     this.replicator = new Replicator({
       libp2p: this.libp2p,
@@ -107,11 +119,16 @@ export class HashfedNode {
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log })
     this.onStop('reports', async () => await this.reports.stop())
     await this.reports.start()
-    this.admin = createHttpServer({ host: config.api.host, port: config.api.port, token: config.api.token })
-    registerAdminRoutes(this.admin, this)
+    this.check = await CheckFeature.start({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log, observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms) })
+    this.onStop('check API', async () => await this.check.stop())
+    this.checkUrl = this.check.url ?? ''
+    this.metrics.attachNode(this)
+    // asked per request: POST /v1/admin/token rotates it without a restart
+    this.admin = createHttpServer({ host: config.api.host, port: config.api.port, token: () => this.ctx.config.api.token })
+    await registerAdminRoutes(this.admin, this)
     this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
     this.onStop('admin API', async () => await this.admin?.close())
-    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, startedAt: new Date().toISOString() })
+    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
     this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
   }
 

@@ -2,10 +2,13 @@ import { mkdir, access } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { nodeDir } from '../config/node-dir.js'
 import { CONFIG_VERSION, parseNodeConfig, saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
-import { FEDERATION_VERSION, saveFederation } from '../config/federation.js'
+import { FEDERATION_VERSION, loadFederation, saveFederation, withMember, type FederationFile } from '../config/federation.js'
 import { createKeyFile } from '../identity/key-file.js'
 import { Store } from '../store/store.js'
 import { hfError, ErrorCodes } from '../errors.js'
+import { isLoopback } from '../api/admin-server.js'
+import { generateApiToken } from '../config/api-token.js'
+import { auditLogOf, cliActor } from '../audit/audit-log.js'
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
 export const DEFAULT_API_PORT = 8480
@@ -21,8 +24,20 @@ export interface InitNodeInit {
   apiPort?: number
   /** @default 8481 */
   checkPort?: number
+  /** check API address (hosters reach it; every request needs a check token) @default '127.0.0.1' */
+  checkHost?: string
   /** addresses other members dial; @default the listen addresses, 0.0.0.0 read as 127.0.0.1 */
   announce?: string[]
+  /** admin API address; off loopback a token is generated into the config @default '127.0.0.1' */
+  apiHost?: string
+  /**
+   * Makes a read-only mirror of this member (no countries; it publishes nothing and serves the
+   * check API). Needs `federationFile`: the member's federation file, copied in with the
+   * mirror added.
+   */
+  mirrorOf?: string
+  /** federation file to start from (required with `mirrorOf`) */
+  federationFile?: string
 }
 
 export interface InitNodeResult {
@@ -31,6 +46,11 @@ export interface InitNodeResult {
   listen: string[]
   announce: string[]
   apiPort: number
+  apiHost: string
+  /** generated when `apiHost` is not loopback: shown to the operator once, kept in config.json (0600) */
+  apiToken?: string
+  /** set for a mirror */
+  mirrorOf?: string
 }
 
 /** Creates a node folder: identity key (0600), config, a federation file naming only us, an empty store. */
@@ -41,15 +61,19 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
       throw hfError(ErrorCodes.NODE_EXISTS, `${dir.root} already holds a hashfed node (${existing}); refusing to overwrite its identity. Use another --dir`)
     }
   }
+  const base = await mirrorBase(init)
   const listen = init.listen ?? [DEFAULT_LISTEN]
+  const apiHost = init.apiHost ?? '127.0.0.1'
+  const apiToken = isLoopback(apiHost) ? undefined : generateApiToken()
   const config: NodeConfigInput = {
     version: CONFIG_VERSION,
     name: init.name,
     countries: init.countries,
     listen,
     federationFile: 'federation.json',
-    api: { host: '127.0.0.1', port: init.apiPort ?? DEFAULT_API_PORT },
-    check: { host: '127.0.0.1', port: init.checkPort ?? DEFAULT_CHECK_PORT }
+    api: { host: apiHost, port: init.apiPort ?? DEFAULT_API_PORT, ...(apiToken !== undefined ? { token: apiToken } : {}) },
+    check: { host: init.checkHost ?? '127.0.0.1', port: init.checkPort ?? DEFAULT_CHECK_PORT },
+    ...(base !== null ? { mirrorOf: base.mirrorOf } : {})
   }
   parseNodeConfig(config, dir.config) // validate before anything is written
   await mkdir(dir.root, { recursive: true, mode: 0o700 })
@@ -58,12 +82,30 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   const announce = init.announce ?? listen.map(a => a.replace('/ip4/0.0.0.0/', '/ip4/127.0.0.1/').replace('/ip6/::/', '/ip6/::1/'))
   announce.forEach(a => multiaddr(a))
   await saveNodeConfig(dir, config)
-  await saveFederation(dir.federation, {
-    version: FEDERATION_VERSION,
-    name: 'hashfed federation',
-    members: [{ name: init.name, peerId, countries: config.countries, addresses: announce }]
-  })
+  const self = { name: init.name, peerId, countries: config.countries, addresses: announce, ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
+  await saveFederation(dir.federation, base !== null
+    ? withMember(base.federation, self)
+    : { version: FEDERATION_VERSION, name: 'hashfed federation', members: [self] })
   const store = await Store.open(dir.store, { create: true })
-  await store.close()
-  return { dir: dir.root, peerId, listen, announce, apiPort: config.api.port }
+  try {
+    await auditLogOf(store).record('node.init', { name: init.name, countries: config.countries, apiHost, tokenGenerated: apiToken !== undefined }, cliActor())
+  } finally {
+    await store.close()
+  }
+  return { dir: dir.root, peerId, listen, announce, apiPort: config.api.port, apiHost, ...(apiToken !== undefined ? { apiToken } : {}), ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
+}
+
+/** For a mirror: the member's federation file, checked before anything is written. */
+async function mirrorBase (init: InitNodeInit): Promise<{ mirrorOf: string, federation: FederationFile } | null> {
+  if (init.mirrorOf === undefined) {
+    if (init.federationFile !== undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, '--federation is for mirrors (with --mirror-of); a member starts with a federation naming only itself')
+    return null
+  }
+  if (init.countries.length > 0) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'a mirror covers no countries (its member does): leave out --country')
+  if (init.federationFile === undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'a mirror needs its member\'s federation file: --federation FILE')
+  const federation = await loadFederation(init.federationFile)
+  const member = federation.members.find(m => m.name.toLowerCase() === (init.mirrorOf as string).toLowerCase())
+  if (member === undefined || member.mirrorOf !== undefined) throw hfError(ErrorCodes.INVALID_FEDERATION, `${init.federationFile} has no member "${init.mirrorOf}" to mirror (a hotline, not another mirror)`)
+  if (federation.members.some(m => m.name.toLowerCase() === init.name.toLowerCase())) throw hfError(ErrorCodes.INVALID_ARGUMENT, `${init.federationFile} already has a member named "${init.name}": pick another --name for the mirror`)
+  return { mirrorOf: member.name, federation }
 }

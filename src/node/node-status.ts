@@ -1,6 +1,9 @@
 import type { NodeContext } from './node-context.js'
 import type { HashfedNode, RefusedPeer } from './hashfed-node.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
+import { pino } from 'pino'
+import { createReportService, type ReportCounts } from '../reports/report-service.js'
+import { collectMembers } from './peer-status.js'
 
 export interface OriginLag {
   origin: string
@@ -26,6 +29,10 @@ export interface MemberStatus {
   behind: OriginLag[]
   /** batches and messages from this peer that failed verification */
   rejected: number
+  /** of `rejected`, report-protocol messages (reports, status updates, feedback) */
+  rejectedReports: number
+  /** messages in our reports outbox waiting for this peer's receipt */
+  outbox: number
 }
 
 export interface OriginStatus {
@@ -60,6 +67,8 @@ export interface NodeStatus {
   store: { batches: number, hashes: number, reports: number, outbox: number }
   rejected: { total: number, byReason: Record<string, number> }
   refused: { total: number, recent: RefusedPeer[] }
+  /** reports held, by direction and status */
+  reports: ReportCounts
 }
 
 /** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
@@ -67,7 +76,6 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
   const node = opts.node
   const log: HashLog = node?.hashLog ?? await openHashLog({ store: ctx.store })
   try {
-    const links = new Map((node?.members.links() ?? []).map(l => [l.peerId, l]))
     const self = ctx.identity.peerId.toString()
     const fed = ctx.federation
     const origins = log.listOrigins().map(o => ({
@@ -86,25 +94,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       listen: node?.listenAddresses() ?? ctx.config.listen,
       adminUrl: node?.adminUrl ?? null,
       federation: fed.name,
-      members: fed.members.map(m => {
-        const link = links.get(m.peerId)
-        const sync = node?.replicator.peerState(m.peerId)
-        return {
-          name: m.name,
-          peerId: m.peerId,
-          countries: m.countries,
-          ...(m.mirrorOf !== undefined ? { mirrorOf: m.mirrorOf } : {}),
-          self: m.peerId === self,
-          connected: link?.connected ?? false,
-          address: link?.address ?? m.addresses[0] ?? null,
-          rttMs: link?.rttMs ?? null,
-          connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
-          lastError: link?.lastError ?? sync?.lastError ?? null,
-          lastSyncAt: sync?.lastSyncAt != null ? new Date(sync.lastSyncAt).toISOString() : null,
-          behind: (node?.replicator.behind(m.peerId) ?? []).map(b => ({ ...b, name: fed.nameOf(b.origin) })),
-          rejected: sync?.rejected ?? 0
-        }
-      }),
+      members: await collectMembers(ctx, node),
       origins,
       forks,
       store: {
@@ -114,7 +104,8 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         outbox: await ctx.store.count('outbox')
       },
       rejected: { total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0), byReason: rejectedByReason },
-      refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] }
+      refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] },
+      reports: await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
     }
   } finally {
     if (node === undefined) await log.close()

@@ -54,6 +54,8 @@ export interface ReportCounts {
   outbound: number
   unroutable: number
   byStatus: Record<ReportStatusName, number>
+  /** the same counts split by direction (the dashboard's queue table) */
+  byDirection: Record<ReportDirection, Record<ReportStatusName, number>>
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -303,11 +305,15 @@ export class ReportService {
 
   /** Counts for `hashfed status` and metrics (a scan of the reports). */
   async reportCounts (): Promise<ReportCounts> {
-    const counts: ReportCounts = { total: 0, inbound: 0, outbound: 0, unroutable: 0, byStatus: Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number> }
+    const zero = (): Record<ReportStatusName, number> => Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
+    const counts: ReportCounts = { total: 0, inbound: 0, outbound: 0, unroutable: 0, byStatus: zero(), byDirection: { inbound: zero(), outbound: zero(), unroutable: zero() } }
     for await (const [, stored] of this.reports.entries()) {
+      const direction = directionOf(stored)
+      const status = viewStatus(stored)
       counts.total++
-      counts[directionOf(stored)]++
-      counts.byStatus[viewStatus(stored)]++
+      counts[direction]++
+      counts.byStatus[status]++
+      counts.byDirection[direction][status]++
     }
     return counts
   }

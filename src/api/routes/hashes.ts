@@ -5,6 +5,10 @@ import { isHashfedError, ErrorCodes } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
 import { ALGORITHMS } from '../../log/hash-value.js'
 import { CLASSIFICATIONS } from '../../log/entry.js'
+import { auditLogOf } from '../../audit/audit-log.js'
+import { importDetails, retractDetails } from '../../audit/audit-details.js'
+import { nodeRequestActor } from '../request-actor.js'
+import { noQuerySchema } from '../schemas.js'
 
 const importBody = {
   type: 'object',
@@ -39,7 +43,13 @@ const retractBody = {
 
 /** Hash-list routes. Import answers NDJSON: progress lines, then one `summary` (or `error`) line. */
 export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): void {
-  app.post('/v1/hashes/import', { schema: { body: importBody } }, async (req, reply) => {
+  app.post('/v1/hashes/import', {
+    schema: {
+      summary: 'import a hash list file on the node\'s machine into our origin log',
+      body: importBody,
+      response: { 200: { description: 'NDJSON: `{progress}` lines, then one `{summary}` or `{error}` line', content: { 'application/x-ndjson': { schema: { type: 'object', additionalProperties: true } } } } }
+    }
+  }, async (req, reply) => {
     const body = req.body as { path: string, format: string, classification?: string, source?: string, algorithm?: string }
     reply.hijack()
     const res = reply.raw
@@ -47,6 +57,7 @@ export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): vo
     const line = (obj: unknown): void => { res.write(JSON.stringify(obj) + '\n') }
     try {
       const summary = await node.hashLists.import(body, (progress) => line({ progress }))
+      await auditLogOf(node.ctx.store).record('hashes.import', importDetails(body, summary), nodeRequestActor(req, node))
       line({ summary })
     } catch (err) {
       line({ error: isHashfedError(err) ? { code: err.code, message: err.message, details: err.details } : { code: ErrorCodes.INTERNAL, message: 'internal error' } })
@@ -55,24 +66,60 @@ export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): vo
     res.end()
   })
 
-  app.get('/v1/hashes/export', { schema: { querystring: exportQuery } }, async (req, reply) => {
+  app.get('/v1/hashes/export', {
+    schema: { summary: 'the current set in a format', querystring: exportQuery, response: { 200: { description: 'the file, streamed', content: { 'text/plain': { schema: { type: 'string' } } } } } }
+  }, async (req, reply) => {
     const q = req.query as { format: string, origin?: string, algorithm?: string }
     const chunks = node.hashLists.export(q)
     return await reply.type('text/plain; charset=utf-8').send(Readable.from(chunks))
   })
 
-  app.post('/v1/hashes/retract', { schema: { body: retractBody } }, async (req) => {
+  app.post('/v1/hashes/retract', {
+    schema: { summary: 'retract one of our hashes', body: retractBody, response: { 200: { type: 'object', required: ['retracted', 'seq'], properties: { retracted: { type: 'integer' }, seq: { type: 'integer' } } } } }
+  }, async (req) => {
     const { ref, reason } = req.body as { ref: string, reason: string }
-    return await node.hashLists.retract(ref, reason)
+    const res = await node.hashLists.retract(ref, reason)
+    await auditLogOf(node.ctx.store).record('hashes.retract', retractDetails(ref, reason, res), nodeRequestActor(req, node))
+    return res
   })
 
-  app.get('/v1/hashes/show', { schema: { querystring: { type: 'object', required: ['ref'], properties: { ref: { type: 'string' } } } } }, async (req) => {
+  app.get('/v1/hashes/show', {
+    schema: {
+      summary: 'which origins vouch for a hash',
+      querystring: { type: 'object', additionalProperties: false, required: ['ref'], properties: { ref: { type: 'string', maxLength: 400 } } },
+      response: { 200: { type: 'object', required: ['algorithm', 'value', 'origins'], properties: { algorithm: { type: 'string' }, value: { type: 'string' }, origins: { type: 'array', items: { type: 'object', additionalProperties: true } } } } }
+    }
+  }, async (req) => {
     return await node.hashLists.show((req.query as { ref: string }).ref)
   })
 
-  app.get('/v1/hashes/origins', async () => ({ origins: node.hashLists.listOrigins() }))
+  app.get('/v1/hashes/origins', {
+    schema: {
+      summary: 'per origin: entries, retractions, head',
+      querystring: noQuerySchema,
+      response: {
+        200: {
+          type: 'object',
+          required: ['origins'],
+          properties: { origins: { type: 'array', items: { type: 'object', properties: { origin: { type: 'string' }, name: { type: 'string' }, entries: { type: 'integer' }, retractions: { type: 'integer' }, headSeq: { type: 'integer' }, headHash: { type: 'string' }, logEntries: { type: 'integer' } } } } }
+        }
+      }
+    }
+  }, async () => ({ origins: node.hashLists.listOrigins() }))
 
-  app.get('/v1/hashes/forks', async () => {
+  app.get('/v1/hashes/forks', {
+    schema: {
+      summary: 'fork evidence: an origin signed two different batches for one sequence number',
+      querystring: noQuerySchema,
+      response: {
+        200: {
+          type: 'object',
+          required: ['forks'],
+          properties: { forks: { type: 'array', items: { type: 'object', properties: { origin: { type: 'string' }, name: { type: 'string' }, seq: { type: 'integer' }, keptHash: { type: 'string' }, refusedHash: { type: 'string' }, reportedBy: { type: ['string', 'null'] }, detectedAt: { type: 'string' } } } } }
+        }
+      }
+    }
+  }, async () => {
     const forks = await node.hashLog.forks()
     return {
       forks: forks.map(f => ({

@@ -4,6 +4,8 @@ import { federationPath } from '../../config/node-config.js'
 import { withNode } from '../node-access.js'
 import { collect, countriesArg, DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, shortPeerId, table } from '../output.js'
+import { auditLogOf, cliActor } from '../../audit/audit-log.js'
+import { memberDetails } from '../../audit/audit-details.js'
 
 export function registerFederation (program: Command): void {
   const fed = program.command('federation').description('the member hotlines this node talks to (the federation file)')
@@ -29,6 +31,7 @@ export function registerFederation (program: Command): void {
         local: async (ctx) => {
           const path = federationPath(ctx.dir, ctx.config)
           await saveFederation(path, withMember(await loadFederation(path), member))
+          await auditLogOf(ctx.store).record('federation.add', memberDetails(member), cliActor())
         }
       })
       process.stdout.write(`member ${opts.name} saved\n`)

@@ -14,6 +14,8 @@ import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, table } from '../output.js'
 import { progressBar } from '../progress.js'
+import { auditLogOf, cliActor } from '../../audit/audit-log.js'
+import { importDetails, retractDetails } from '../../audit/audit-details.js'
 
 /** Runs `fn` over an offline node's hash lists (the store is open, the node is not running). */
 async function offline<T> (ctx: NodeContext, fn: (svc: HashListService) => Promise<T>): Promise<T> {
@@ -68,7 +70,11 @@ export function registerHashes (program: Command): void {
             }
             throw new HashfedError('HF_NODE_UNREACHABLE', 'the node closed the import without a summary')
           },
-          local: async (ctx) => await offline(ctx, async (svc) => await svc.import(req, onProgress))
+          local: async (ctx) => await offline(ctx, async (svc) => {
+            const s = await svc.import(req, onProgress)
+            await auditLogOf(ctx.store).record('hashes.import', importDetails(req, s), cliActor())
+            return s
+          })
         })
       } finally {
         bar.stop()
@@ -108,7 +114,11 @@ export function registerHashes (program: Command): void {
     .action(async (ref: string, opts: { dir?: string, reason: string, json?: boolean }) => {
       const res = await withNode(resolveDir(opts.dir), {
         remote: async (client) => await client.post<{ retracted: number, seq: number }>('/v1/hashes/retract', { ref, reason: opts.reason }),
-        local: async (ctx) => await offline(ctx, async (svc) => await svc.retract(ref, opts.reason))
+        local: async (ctx) => await offline(ctx, async (svc) => {
+          const r = await svc.retract(ref, opts.reason)
+          await auditLogOf(ctx.store).record('hashes.retract', retractDetails(ref, opts.reason, r), cliActor())
+          return r
+        })
       })
       if (opts.json === true) return printJson(res)
       process.stdout.write(`retracted in batch ${res.seq}\n`)

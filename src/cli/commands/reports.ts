@@ -9,6 +9,8 @@ import type { OutboxEntry } from '../../reports/outbox.js'
 import { withNode } from '../node-access.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, shortPeerId, table } from '../output.js'
+import { auditLogOf, cliActor } from '../../audit/audit-log.js'
+import { reportSubmitDetails, reportUpdateDetails } from '../../audit/audit-details.js'
 
 /** Offline: the node is not running, so the command opens the store and queues; the node delivers when it starts. */
 async function offline<T> (ctx: NodeContext, fn: (service: ReportService) => Promise<T>): Promise<T> {
@@ -121,7 +123,11 @@ export function registerReports (program: Command): void {
       } as SubmitInput
       const view = await withNode(resolveDir(opts.dir), {
         remote: async (client) => await client.post<ReportView>('/v1/reports', input),
-        local: async (ctx) => await offline(ctx, async (s) => await s.submit(input))
+        local: async (ctx) => await offline(ctx, async (s) => {
+          const v = await s.submit(input)
+          await auditLogOf(ctx.store).record('reports.submit', reportSubmitDetails(v), cliActor())
+          return v
+        })
       })
       if (opts.json === true) return printJson(view)
       process.stdout.write(`report ${view.id}: ${routeText(view)}\n`)
@@ -184,7 +190,11 @@ export function registerReports (program: Command): void {
       const body = { status: opts.status, ...(opts.note !== undefined && { note: opts.note }) }
       const view = await withNode(resolveDir(opts.dir), {
         remote: async (client) => await client.post<ReportView>(`/v1/reports/${encodeURIComponent(id)}/status`, body),
-        local: async (ctx) => await offline(ctx, async (s) => await s.update(id, opts.status, opts.note))
+        local: async (ctx) => await offline(ctx, async (s) => {
+          const v = await s.update(id, opts.status, opts.note)
+          await auditLogOf(ctx.store).record('reports.update', reportUpdateDetails(v, opts.note), cliActor())
+          return v
+        })
       })
       if (opts.json === true) return printJson(view)
       process.stdout.write(`report ${view.id}: ${view.status}${view.local ? '' : ` (sent to ${view.origin})`}\n`)

@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import { collectStatus, type NodeStatus } from '../../node/node-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, shortPeerId, table } from '../output.js'
+import { printJson, table } from '../output.js'
+import { formatPeers } from './peers.js'
 
 export function registerStatus (program: Command): void {
   program.command('status')
@@ -29,20 +30,11 @@ export function formatStatus (s: NodeStatus): string {
     `store      ${s.store.hashes} hashes in ${s.store.batches} batches from ${s.origins.length} origins, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
     `rejected   ${s.rejected.total} batches/messages failed verification${s.rejected.total > 0 ? ` (${Object.entries(s.rejected.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     `refused    ${s.refused.total} connections from non-members`,
+    `reports    ${s.reports.inbound} inbound, ${s.reports.outbound} outbound, ${s.reports.unroutable} unroutable${s.reports.total > 0 ? ` (${Object.entries(s.reports.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     ...s.forks.map(f => `ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
     '',
     `federation ${s.federation}`,
-    table(s.members.map(m => ({
-      name: m.name + (m.self ? ' (self)' : ''),
-      peer: shortPeerId(m.peerId),
-      countries: m.countries,
-      connected: m.self ? '-' : m.connected,
-      address: m.address,
-      rtt: m.rttMs !== null ? `${m.rttMs} ms` : null,
-      'last sync': m.lastSyncAt,
-      behind: m.behind.length === 0 ? (m.self ? '-' : 0) : m.behind.map(b => `${b.name}: ${b.entries}`).join(', '),
-      rejected: m.rejected
-    }))),
+    formatPeers(s.members),
     '',
     'origins',
     table(s.origins.map(o => ({ origin: o.name, seq: o.headSeq, entries: o.entries, retractions: o.retractions, head: o.headHash.slice(0, 16) })))

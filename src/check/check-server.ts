@@ -1,0 +1,149 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import { hfError, ErrorCodes } from '../errors.js'
+import { installErrorReplies } from '../api/error-reply.js'
+import { listen } from '../api/admin-server.js'
+import type { ImageHashPool } from '../hashing/image-hash-pool.js'
+import type { CheckQuery, CheckService } from './check-service.js'
+import type { FeedbackService } from './feedback-service.js'
+import type { TokenStore } from './token-store.js'
+import { TokenBuckets } from './token-bucket.js'
+import { CHECK_BYTES_PER_HASH, MAX_IMAGE_BYTES } from './constants.js'
+
+export interface CheckServerInit {
+  host: string
+  port: number
+  service: CheckService
+  tokens: TokenStore
+  feedback: FeedbackService
+  images: ImageHashPool
+  /** requests per second per token (burst: one second's worth) */
+  rateLimit: number
+  /** whether an origin's matches are served (the kill switch): feedback goes to those only */
+  isOriginEnabled: (origin: string) => boolean
+  /** @default MAX_IMAGE_BYTES (20 MiB) */
+  maxImageBytes?: number
+  logger: Logger
+  /** called after every response (metrics) */
+  observe?: (route: string, statusCode: number, ms: number) => void
+}
+
+/** Counters since start, for status and metrics. */
+export interface CheckStats {
+  requests: number
+  hashes: number
+  images: number
+  matches: number
+  feedback: number
+  unauthorized: number
+  rateLimited: number
+}
+
+export interface CheckServer {
+  url: string
+  stats: CheckStats
+  close: () => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** name of the hoster whose token authenticated the request */
+    hoster: string
+  }
+}
+
+const checkBody = {
+  type: 'object',
+  required: ['hashes'],
+  properties: { hashes: { type: 'array' } }
+} as const
+
+const feedbackBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['algorithm', 'value', 'verdict'],
+  properties: {
+    algorithm: { type: 'string', maxLength: 16 },
+    value: { type: 'string', maxLength: 400 },
+    verdict: { type: 'string', enum: ['confirmed', 'disputed'] },
+    reason: { type: 'string', maxLength: 1000 }
+  }
+} as const
+
+const UNAUTHENTICATED = new Set(['/healthz'])
+
+/**
+ * The hash check API for hosters, on its own port: every request needs a bearer token
+ * (`hashfed tokens create`), is rate-limited per token with a token bucket, and is
+ * size-limited before its body is read. Image uploads are raw bodies (`Content-Type:
+ * application/octet-stream` or `image/*`), hashed in memory on a worker and dropped.
+ */
+export async function startCheckServer (init: CheckServerInit): Promise<CheckServer> {
+  const stats: CheckStats = { requests: 0, hashes: 0, images: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
+  const jsonLimit = Math.max(64 * 1024, init.service.maxHashes * CHECK_BYTES_PER_HASH)
+  const imageLimit = init.maxImageBytes ?? MAX_IMAGE_BYTES
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: jsonLimit, ajv: { customOptions: { removeAdditional: false } } })
+  installErrorReplies(app)
+  const buckets = new TokenBuckets(init.rateLimit)
+
+  app.decorateRequest('hoster', '')
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (UNAUTHENTICATED.has(req.url)) return
+    stats.requests++
+    const header = req.headers.authorization
+    const token = header !== undefined && header.startsWith('Bearer ') ? header.slice(7).trim() : ''
+    const hoster = token === '' ? null : init.tokens.verify(token)
+    if (hoster === null) {
+      stats.unauthorized++
+      throw hfError(ErrorCodes.UNAUTHORIZED, token === '' ? 'send a check token: Authorization: Bearer <token>' : 'unknown or revoked token')
+    }
+    const waitMs = buckets.take(hoster)
+    if (waitMs > 0) {
+      stats.rateLimited++
+      void reply.header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
+      throw hfError(ErrorCodes.RATE_LIMITED, `more than ${init.rateLimit} requests per second for this token; retry after ${waitMs} ms`, { retryAfterMs: waitMs })
+    }
+    req.hoster = hoster
+  })
+  if (init.observe !== undefined) {
+    const observe = init.observe
+    app.addHook('onResponse', async (req, reply) => { observe(req.routeOptions.url ?? 'unknown', reply.statusCode, reply.elapsedTime) })
+  }
+  const rawBody = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => { done(null, body) }
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody)
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, rawBody)
+
+  app.get('/healthz', async () => ({ ok: true }))
+
+  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody } }, async (req) => {
+    const hashes = (req.body as { hashes: CheckQuery[] }).hashes
+    const results = await init.service.check(hashes)
+    stats.hashes += results.length
+    for (const r of results) stats.matches += r.matches.length
+    return { results }
+  })
+
+  app.post('/v1/check/image', { bodyLimit: imageLimit }, async (req) => {
+    const body = req.body
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the image as the raw request body with Content-Type: application/octet-stream (or image/jpeg, image/png, …)')
+    }
+    const hashes = await init.images.hash(body)
+    // nothing of the image outlives the request: the hashes are all that is kept for the answer
+    const result = await init.service.checkImage(hashes)
+    stats.images++
+    for (const r of result.results) stats.matches += r.matches.length
+    return result
+  })
+
+  app.post('/v1/feedback', { schema: { body: feedbackBody } }, async (req, reply) => {
+    const b = req.body as { algorithm: string, value: string, verdict: string, reason?: string }
+    const sent = await init.feedback.send({ ref: `${b.algorithm}:${b.value}`, verdict: b.verdict, reason: b.reason, hoster: req.hoster, accept: init.isOriginEnabled })
+    stats.feedback++
+    void reply.status(202)
+    return { feedback: sent.map(s => ({ id: s.id, origin: s.name })) }
+  })
+
+  const url = await listen(app, init.host, init.port)
+  return { url, stats, close: async () => await app.close() }
+}

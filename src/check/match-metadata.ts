@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto'
+import { pb } from '../proto/index.js'
+import type { Store } from '../store/store.js'
+import { hashKey } from '../store/layout.js'
+import type { BatchEvent, HashLog } from '../log/hash-log.js'
+import type { EntryMeta } from '../log/entry.js'
+import { metaFromProto } from '../log/entry-codec.js'
+import { formatHashValue } from '../log/hash-value.js'
+import { u64 } from '../log/uint64.js'
+import { LruCache } from './lru-cache.js'
+import { BATCH_HASH_CACHE_ENTRIES, METADATA_CACHE_ENTRIES } from './constants.js'
+
+/** What one origin says about a matched value, and the batch that vouches for it. */
+export interface Vouch {
+  /** the origin's batch holding the add that set this metadata, its entry index and hash */
+  seq: number
+  index: number
+  batchHash: string
+  meta: EntryMeta & { quality?: number }
+}
+
+export interface VouchRef {
+  algorithm: string
+  /** lower-case hex of the value */
+  valueHex: string
+  origin: string
+}
+
+export interface MatchMetadataInit {
+  store: Store
+  hashLog: HashLog
+  /** @default METADATA_CACHE_ENTRIES */
+  cacheEntries?: number
+}
+
+/**
+ * Metadata of matches, read from the log's index rows (`hashes`: one per value and origin,
+ * see store/layout.ts) only for values that matched: the index answers whether, this says
+ * what. Rows read are kept in an LRU, dropped as soon as a batch touches them; batch hashes
+ * never change once stored, so they are cached without invalidation.
+ */
+export class MatchMetadata {
+  private readonly rows: LruCache<string, Vouch | null>
+  private readonly batchHashes = new LruCache<string, string>(BATCH_HASH_CACHE_ENTRIES)
+  /** bumped by every batch: a read that overlapped one is answered but not cached */
+  private generation = 0
+  private readonly onBatch = (e: BatchEvent): void => {
+    this.generation++
+    for (const entry of e.entries) {
+      const { algorithm, value } = entry.op === 'add' ? entry.record : entry
+      this.rows.delete(hashKey(algorithm, formatHashValue(value), e.origin))
+    }
+  }
+
+  constructor (private readonly init: MatchMetadataInit) {
+    this.rows = new LruCache(init.cacheEntries ?? METADATA_CACHE_ENTRIES)
+    init.hashLog.on('batch', this.onBatch)
+  }
+
+  close (): void {
+    this.init.hashLog.off('batch', this.onBatch)
+    this.rows.clear()
+  }
+
+  /** One answer per ref, in order; null when the origin no longer holds the value (a retraction raced the lookup). */
+  async get (refs: VouchRef[]): Promise<Array<Vouch | null>> {
+    const out: Array<Vouch | null> = new Array(refs.length).fill(null)
+    const missing: Array<{ i: number, key: string }> = []
+    refs.forEach((r, i) => {
+      const key = hashKey(r.algorithm, r.valueHex, r.origin)
+      const cached = this.rows.get(key)
+      if (cached !== undefined) out[i] = cached
+      else missing.push({ i, key })
+    })
+    if (missing.length === 0) return out
+    const keys = [...new Set(missing.map(m => m.key))]
+    const generation = this.generation
+    const raws = await this.init.store.sub.hashes.getMany(keys)
+    const decoded = new Map<string, Vouch | null>()
+    for (let k = 0; k < keys.length; k++) {
+      const raw = raws[k]
+      if (raw === undefined) { decoded.set(keys[k], null); continue }
+      const p = pb.Provenance.decode(raw)
+      if (p.retracted === true) { decoded.set(keys[k], null); continue }
+      const origin = keys[k].slice(keys[k].lastIndexOf(':') + 1)
+      const seq = u64(p.seq)
+      const vouch: Vouch = { seq, index: p.index ?? 0, batchHash: await this.batchHash(origin, seq), meta: metaFromProto(p.entry ?? {}) }
+      decoded.set(keys[k], vouch)
+      if (generation === this.generation) this.rows.set(keys[k], vouch)
+    }
+    for (const m of missing) out[m.i] = decoded.get(m.key) ?? null
+    return out
+  }
+
+  /** SHA-256 of the batch body (what the next batch's prev_hash names); only the envelope is decoded. */
+  private async batchHash (origin: string, seq: number): Promise<string> {
+    const key = `${origin}!${seq}`
+    const cached = this.batchHashes.get(key)
+    if (cached !== undefined) return cached
+    const signed = await this.init.hashLog.getBatch(origin, seq)
+    if (signed === undefined) return ''
+    const hash = createHash('sha256').update(pb.Signed.decode(signed).body).digest('hex')
+    this.batchHashes.set(key, hash)
+    return hash
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { hfError, ErrorCodes } from '../errors.js'
+import type { Store } from '../store/store.js'
+import { TOKEN_NAME, TOKEN_PREFIX } from './constants.js'
+
+/** A check API token as listed: never the token itself, which is shown once at creation. */
+export interface TokenInfo {
+  name: string
+  /** first characters of the token, to tell tokens apart */
+  prefix: string
+  createdAt: string
+  revokedAt: string | null
+}
+
+interface TokenRecord {
+  name: string
+  prefix: string
+  createdMs: number
+  revokedMs?: number
+}
+
+const digestHex = (token: string): string => createHash('sha256').update(token).digest('hex')
+
+/**
+ * Check API bearer tokens, one per hoster, in the `tokens` sublevel keyed by the SHA-256 of
+ * the token: a copy of the store does not give anyone a working token. Every record is also
+ * held in memory, so verifying a request costs one hash and one map lookup.
+ */
+export class TokenStore {
+  private readonly byDigest = new Map<string, TokenRecord>()
+
+  private constructor (private readonly store: Store) {}
+
+  static async open (store: Store): Promise<TokenStore> {
+    const tokens = new TokenStore(store)
+    for await (const [digest, raw] of store.sub.tokens.iterator()) {
+      try {
+        tokens.byDigest.set(digest, JSON.parse(Buffer.from(raw).toString('utf8')) as TokenRecord)
+      } catch {} // an unreadable row grants nothing
+    }
+    return tokens
+  }
+
+  /** Creates a token for hoster `name`; the returned token is not stored and cannot be shown again. */
+  async create (name: string, now = Date.now()): Promise<{ token: string, info: TokenInfo }> {
+    if (typeof name !== 'string' || !TOKEN_NAME.test(name)) {
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, 'name: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (a hoster, never a person)', { field: 'name' })
+    }
+    if (this.active(name) !== undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, `a token named "${name}" exists; revoke it first (hashfed tokens revoke ${name})`, { field: 'name' })
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url')
+    const record: TokenRecord = { name, prefix: token.slice(0, TOKEN_PREFIX.length + 6), createdMs: now }
+    const digest = digestHex(token)
+    await this.store.sub.tokens.put(digest, encode(record))
+    this.byDigest.set(digest, record)
+    return { token, info: toInfo(record) }
+  }
+
+  /** Revokes the active token of `name`: requests with it get 401 at once. */
+  async revoke (name: string, now = Date.now()): Promise<TokenInfo> {
+    const found = this.active(name)
+    if (found === undefined) throw hfError(ErrorCodes.NOT_FOUND, `no active token named "${name}"`, { name })
+    const [digest, record] = found
+    const revoked: TokenRecord = { ...record, revokedMs: now }
+    await this.store.sub.tokens.put(digest, encode(revoked))
+    this.byDigest.set(digest, revoked)
+    return toInfo(revoked)
+  }
+
+  list (): TokenInfo[] {
+    return [...this.byDigest.values()].sort((a, b) => a.createdMs - b.createdMs || a.name.localeCompare(b.name)).map(toInfo)
+  }
+
+  /** The hoster name of a valid token; null for an unknown or revoked one. */
+  verify (token: string): string | null {
+    const record = this.byDigest.get(digestHex(token))
+    return record === undefined || record.revokedMs !== undefined ? null : record.name
+  }
+
+  private active (name: string): [string, TokenRecord] | undefined {
+    for (const entry of this.byDigest) if (entry[1].name === name && entry[1].revokedMs === undefined) return entry
+    return undefined
+  }
+}
+
+function encode (r: TokenRecord): Uint8Array {
+  return Buffer.from(JSON.stringify(r), 'utf8')
+}
+
+function toInfo (r: TokenRecord): TokenInfo {
+  return { name: r.name, prefix: r.prefix, createdAt: new Date(r.createdMs).toISOString(), revokedAt: r.revokedMs === undefined ? null : new Date(r.revokedMs).toISOString() }
+}

@@ -1,0 +1,120 @@
+import { stat } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { hfError, ErrorCodes } from '../../errors.js'
+import { formatHashValue, parseHashRef } from '../../log/hash-value.js'
+import { openHashLog } from '../../log/hash-log.js'
+import type { NodeContext } from '../../node/node-context.js'
+import { MatchService } from '../../node/match-service.js'
+import { CheckService, type CheckQuery, type CheckResult } from '../../check/check-service.js'
+import { MatchMetadata } from '../../check/match-metadata.js'
+import { createLogger } from '../../util/logger.js'
+import { withNode } from '../node-access.js'
+import { DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, table } from '../output.js'
+import { collectImageFiles, hashFiles } from '../image-files.js'
+
+/** Checks hashes against an offline node: the match index is built from its store first. */
+async function checkOffline (ctx: NodeContext, queries: CheckQuery[]): Promise<CheckResult[]> {
+  const logger = createLogger({ component: 'check' }, process.stderr)
+  logger.level = 'warn'
+  const hashLog = await openHashLog({ store: ctx.store, logger })
+  const match = await MatchService.start({ ctx, hashLog, logger })
+  const metadata = new MatchMetadata({ store: ctx.store, hashLog })
+  try {
+    return await new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: Number.MAX_SAFE_INTEGER }).check(queries)
+  } finally {
+    metadata.close()
+    match.stop()
+    await hashLog.close()
+  }
+}
+
+function printResults (labelled: Array<{ label: string, result: CheckResult }>): void {
+  for (const { label, result } of labelled) {
+    const quality = result.quality !== undefined ? ` (quality ${result.quality}${result.lowQuality === true ? ', LOW: weak evidence' : ''})` : ''
+    process.stdout.write(`${label}  ${result.algorithm}:${result.value}${quality}\n`)
+    if (result.matches.length === 0) {
+      process.stdout.write('  no match\n')
+      continue
+    }
+    const rows = result.matches.flatMap(m => m.origins.map(o => ({
+      distance: m.distance,
+      origin: o.name,
+      classification: o.classification,
+      batch: `${o.batch.seq}#${o.batch.index}`,
+      value: m.value === result.value ? '(same)' : `${m.algorithm}:${m.value}`,
+      note: o.lowQuality === true ? 'low-quality PDQ' : undefined
+    })))
+    process.stdout.write(table(rows).replace(/^/gm, '  ') + '\n')
+  }
+}
+
+export function registerCheck (program: Command): void {
+  program.command('hash')
+    .description('print SHA-256, SHA-1, MD5, PDQ (with quality) and blockhash of image files (JPEG, PNG, GIF, WebP); nothing is stored, no node needed')
+    .argument('<files...>', 'image files or folders (folders: their image files, recursively)')
+    .option('--json', 'print JSON')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      const hashed = await hashFiles(await collectImageFiles(paths))
+      const rows = hashed.map(h => 'error' in h
+        ? { file: h.file, error: h.error }
+        : {
+            file: h.file,
+            format: h.hashes.format,
+            width: h.hashes.width,
+            height: h.hashes.height,
+            hashes: Object.fromEntries(h.hashes.records.map(r => [r.algorithm, formatHashValue(r.value)])),
+            pdqQuality: h.hashes.byAlgorithm.pdq.quality
+          })
+      if (opts.json === true) printJson(rows)
+      else {
+        for (const r of rows) {
+          if ('error' in r && r.error !== undefined) {
+            process.stderr.write(`${r.file}: error [${r.error.code}]: ${r.error.message}\n`)
+            continue
+          }
+          process.stdout.write(`${r.file} (${r.format} ${r.width}x${r.height})\n`)
+          for (const [alg, value] of Object.entries(r.hashes ?? {})) {
+            process.stdout.write(`  ${alg.padEnd(10)} ${value}${alg === 'pdq' ? `  quality ${r.pdqQuality ?? '-'}${(r.pdqQuality ?? 100) < 50 ? ' (low: usually discarded)' : ''}` : ''}\n`)
+          }
+        }
+      }
+      if (rows.some(r => 'error' in r)) process.exitCode = 2
+    })
+
+  program.command('check')
+    .description('check images or hashes against every enabled origin\'s list, exactly and by PDQ/blockhash near-match (analysts; hosters use the check API)')
+    .argument('<items...>', 'image files, or ALG:VALUE (e.g. sha256:ab12…, pdq:…)')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (items: string[], opts: { dir?: string, json?: boolean }) => {
+      // arguments in order: an existing path is hashed (a folder: its images), anything else is ALG:VALUE
+      const parts: Array<{ files: string[] } | { ref: string }> = []
+      for (const item of items) {
+        if (await stat(item).then(() => true, () => false)) parts.push({ files: await collectImageFiles([item]) })
+        else parts.push({ ref: item })
+      }
+      const hashed = new Map((await hashFiles(parts.flatMap(p => 'files' in p ? p.files : []))).map(h => [h.file, h]))
+      const labelled: Array<{ label: string, query: CheckQuery }> = []
+      for (const part of parts) {
+        if ('ref' in part) {
+          const { algorithm, value } = parseHashRef(part.ref)
+          labelled.push({ label: `${algorithm}:${formatHashValue(value).slice(0, 12)}…`, query: { algorithm, value: formatHashValue(value) } })
+          continue
+        }
+        for (const file of part.files) {
+          const h = hashed.get(file)
+          if (h === undefined) continue
+          if ('error' in h) throw hfError(h.error.code === ErrorCodes.TOO_LARGE ? ErrorCodes.TOO_LARGE : ErrorCodes.INVALID_IMAGE, `${h.file}: ${h.error.message}`)
+          for (const r of h.hashes.records) labelled.push({ label: file, query: { algorithm: r.algorithm, value: formatHashValue(r.value), ...(r.quality !== undefined ? { quality: r.quality } : {}) } })
+        }
+      }
+      const queries = labelled.map(l => l.query)
+      const results = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.post<{ results: CheckResult[] }>('/v1/check', { hashes: queries })).results,
+        local: async (ctx) => await checkOffline(ctx, queries)
+      })
+      if (opts.json === true) return printJson(labelled.map((l, i) => ({ item: l.label, ...results[i] })))
+      printResults(labelled.map((l, i) => ({ label: l.label, result: results[i] })))
+    })
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander'
+import { TokenStore, type TokenInfo } from '../../check/token-store.js'
+import { auditLogOf, cliActor } from '../../audit/audit-log.js'
+import { withNode } from '../node-access.js'
+import { DIR_OPTION, resolveDir } from '../options.js'
+import { printJson, table } from '../output.js'
+
+export function registerTokens (program: Command): void {
+  const tokens = program.command('tokens').description('check API tokens, one per hoster (stored hashed; a token is shown once)')
+
+  tokens.command('create')
+    .description('create a token for a hoster and print it once')
+    .requiredOption('--name <hoster>', 'the hoster (a company, never a person): letters, digits, . _ -')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, name: string, json?: boolean }) => {
+      const res = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.post<{ token: string, info: TokenInfo }>('/v1/tokens', { name: opts.name }),
+        local: async (ctx) => {
+          const res = await (await TokenStore.open(ctx.store)).create(opts.name)
+          await auditLogOf(ctx.store).record('tokens.create', { name: res.info.name, prefix: res.info.prefix }, cliActor())
+          return res
+        }
+      })
+      if (opts.json === true) return printJson(res)
+      process.stdout.write(`token for ${res.info.name} (shown once, store it now):\n${res.token}\n`)
+    })
+
+  tokens.command('revoke')
+    .description('revoke a hoster\'s token: its requests get 401 at once')
+    .argument('<name>', 'the hoster name')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { dir?: string, json?: boolean }) => {
+      const info = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => await client.post<TokenInfo>('/v1/tokens/revoke', { name }),
+        local: async (ctx) => {
+          const info = await (await TokenStore.open(ctx.store)).revoke(name)
+          await auditLogOf(ctx.store).record('tokens.revoke', { name: info.name, prefix: info.prefix }, cliActor())
+          return info
+        }
+      })
+      if (opts.json === true) return printJson(info)
+      process.stdout.write(`revoked the token of ${info.name} (${info.prefix}…)\n`)
+    })
+
+  tokens.command('list')
+    .description('tokens with name, prefix, creation and revocation times')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const list = await withNode(resolveDir(opts.dir), {
+        remote: async (client) => (await client.get<{ tokens: TokenInfo[] }>('/v1/tokens')).tokens,
+        local: async (ctx) => (await TokenStore.open(ctx.store)).list()
+      })
+      if (opts.json === true) return printJson(list)
+      process.stdout.write(table(list.map(t => ({ name: t.name, prefix: `${t.prefix}…`, created: t.createdAt, revoked: t.revokedAt })), ['name', 'prefix', 'created', 'revoked']) + '\n')
+    })
+}
