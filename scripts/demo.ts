@@ -186,17 +186,18 @@ async function report (): Promise<string> {
   say.heading(STEPS, 'DE-hotline reports a URL hosted in the Netherlands')
   say.say(`The material is served from ${NL_IP}, an address in NL, so the report goes to EOKM and to no`)
   say.say('one else. (The host name is reserved for examples: nothing is contacted, no image exists.)')
-  const out = await hashfed(['reports', 'submit', '--dir', de.dir, '--url', REPORT_URL, '--ip', NL_IP, '--hoster', HOSTER, '--media', 'image', '--json'], { show: false })
-  const view = JSON.parse(out) as ReportJson
-  say.output(`report ${view.id}: for ${view.target ?? '?'} (NL, geoip); ${view.status}`)
+  const out = await hashfed(['reports', 'submit', '--dir', de.dir, '--url', REPORT_URL, '--ip', NL_IP, '--hoster', HOSTER, '--media', 'image'])
+  const id = /report ([0-9a-f-]{36})/.exec(out)?.[1]
+  if (id === undefined) throw new DemoFailure(`reports submit printed no report id: ${out}`)
+  const view = await api<ReportJson>(de, `/v1/reports/${id}`)
   if (view.target !== 'EOKM') throw new DemoFailure(`the report was routed to ${view.target ?? 'nobody'}, not EOKM`)
   const { value, ms } = await until('EOKM\'s receipt', async () => {
-    const r = await api<ReportJson>(de, `/v1/reports/${view.id}`)
+    const r = await api<ReportJson>(de, `/v1/reports/${id}`)
     return r.receivedAt !== null ? r : undefined
   })
   say.ok(`receipt: EOKM signed that it holds the report (${seconds(ms)}); DE-hotline shows it as "${value.status}"`)
   await hashfed(['reports', 'list', '--dir', byName('EOKM').dir, '--inbound'])
-  return view.id
+  return id
 }
 
 async function handle (id: string): Promise<void> {

@@ -14,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HF_UNAUTHORIZED: 401,
   HF_FORBIDDEN: 403,
   HF_TOO_LARGE: 413,
+  HF_INVALID_IMAGE: 400,
   HF_RATE_LIMITED: 429,
   HF_NODE_EXISTS: 409
 }

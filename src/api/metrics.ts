@@ -47,8 +47,6 @@ export interface NodeMetricsInit {
 const REMOVAL_BUCKETS_S = [300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400]
 /** A check of one hash answers from memory in well under a millisecond; a batch of 10k takes tens. */
 const CHECK_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-/** Scans shared by several gauges of one scrape (the reports and forks) are reused this long. */
-const SCRAPE_CACHE_MS = 1000
 
 /**
  * One node's Prometheus metrics, in a registry of its own (tests run several nodes in one
@@ -61,7 +59,8 @@ export class NodeMetrics {
   readonly checkRequests: Counter<'endpoint' | 'code'>
   readonly checkDuration: Histogram<'endpoint'>
   private source: MetricsSource | null = null
-  private readonly cache = new Map<string, { at: number, value: Promise<unknown> }>()
+  /** scans in progress, shared by the collectors of one scrape (they all start at once) */
+  private readonly inflight = new Map<string, Promise<unknown>>()
 
   constructor (init: NodeMetricsInit = {}) {
     const registers = [this.registry]
@@ -283,13 +282,16 @@ export class NodeMetrics {
     new Gauge({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.', registers, collect () { this.set(process.memoryUsage().heapUsed) } })
   }
 
-  /** One scan serves every metric of a scrape that needs it. */
+  /**
+   * One scan serves every metric of a scrape that needs it: prom-client starts all collectors
+   * together, so they find the scan in progress. Nothing is kept once it is done, so the next
+   * scrape sees fresh data.
+   */
   private async cached<T> (key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.cache.get(key)
-    if (hit !== undefined && Date.now() - hit.at < SCRAPE_CACHE_MS) return await (hit.value as Promise<T>)
-    const value = load()
-    this.cache.set(key, { at: Date.now(), value })
-    value.catch(() => this.cache.delete(key))
+    const running = this.inflight.get(key)
+    if (running !== undefined) return await (running as Promise<T>)
+    const value = load().finally(() => this.inflight.delete(key))
+    this.inflight.set(key, value)
     return await value
   }
 }

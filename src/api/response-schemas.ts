@@ -65,7 +65,7 @@ export const reportCountsSchema = {
   $id: 'ReportCounts',
   type: 'object',
   required: ['total', 'inbound', 'outbound', 'unroutable', 'byStatus'],
-  properties: { total: int, inbound: int, outbound: int, unroutable: int, byStatus: counts }
+  properties: { total: int, inbound: int, outbound: int, unroutable: int, byStatus: counts, byDirection: { type: 'object', description: 'byStatus per direction', additionalProperties: counts } }
 } as const
 
 export const nodeStatusSchema = {
@@ -91,7 +91,7 @@ export const nodeStatusSchema = {
       items: { type: 'object', required: ['origin', 'name', 'seq', 'reportedBy', 'detectedAt'], properties: { origin: str, name: str, seq: int, reportedBy: nullable(str), detectedAt: str } }
     },
     store: { type: 'object', required: ['batches', 'hashes', 'reports', 'outbox'], properties: { batches: int, hashes: int, reports: int, outbox: int } },
-    rejected: { type: 'object', required: ['total', 'byReason'], properties: { total: int, byReason: counts } },
+    rejected: { type: 'object', required: ['total', 'byReason'], properties: { total: int, byReason: counts, recent: { type: 'array', description: 'the latest sync rejections: peer, name, origin, reason, message, at (ms)', items: { type: 'object' } } } },
     refused: {
       type: 'object',
       required: ['total', 'recent'],

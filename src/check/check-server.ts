@@ -144,6 +144,12 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     return { feedback: sent.map(s => ({ id: s.id, origin: s.name })) }
   })
 
-  const url = await listen(app, init.host, init.port)
+  let url: string
+  try {
+    url = await listen(app, init.host, init.port)
+  } catch (err) {
+    await app.close().catch(() => {})
+    throw hfError(ErrorCodes.INVALID_CONFIG, `the check API cannot listen on ${init.host}:${init.port} (config check.host/check.port): ${(err as Error).message}`, { host: init.host, port: init.port }, err)
+  }
   return { url, stats, close: async () => await app.close() }
 }

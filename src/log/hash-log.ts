@@ -5,7 +5,7 @@ import type { Store, BatchOp } from '../store/store.js'
 import { batchKey, seqKey, sourcePrefix } from '../store/layout.js'
 import { parsePeerId, peerIdFromBytes, type Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
-import { algorithmToEnum, formatHashValue, parseHashValue, type AlgorithmName } from './hash-value.js'
+import { algorithmToEnum, formatHashValue, hexToBytes, parseHashValue, type AlgorithmName } from './hash-value.js'
 import type { AppendItem, HashRecord, LogEntry } from './entry.js'
 import { addToProto, entryFromProto, entryToProto, metaFromProto, metaToProto } from './entry-codec.js'
 import { buildBatch, decodeBatch, openBatch, rejectReasonOf, verifyBatchSignature, type Batch, type RejectReason } from './batch.js'
@@ -168,7 +168,9 @@ export interface ForkRecord {
 
 /**
  * Every origin's log as this node holds it: our own (append) and every member's (applyRemote),
- * over the store's `batches`, `heads`, `hashes`, `sources` and `forks` sublevels.
+ * over the store's `batches`, `heads`, `hashes`, `sources` and `forks` sublevels. Each batch
+ * is stored with its head and the index rows it changes in one atomic write, and writes run
+ * one at a time. Open one per store: heads and per-origin key filters live in memory.
  */
 export interface HashLog extends EventEmitter<HashLogEvents> {
   /** Signs and stores `items` as our origin's next batch(es), with their index rows, atomically. */
@@ -666,7 +668,7 @@ function toCurrent (key: string, p: hashfed.v1.Provenance): CurrentRecord {
   const last = key.lastIndexOf(':')
   const algorithm = key.slice(0, first) as AlgorithmName
   const { quality, ...meta } = metaFromProto(p.entry ?? {})
-  const record: HashRecord = { algorithm, value: new Uint8Array(Buffer.from(key.slice(first + 1, last), 'hex')), ...meta }
+  const record: HashRecord = { algorithm, value: hexToBytes(key.slice(first + 1, last)) ?? new Uint8Array(0), ...meta }
   if (quality !== undefined) record.quality = quality
   return { origin: key.slice(last + 1), record, seq: u64(p.seq) }
 }

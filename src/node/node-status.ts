@@ -5,6 +5,9 @@ import { pino } from 'pino'
 import { createReportService, type ReportCounts } from '../reports/report-service.js'
 import { collectMembers } from './peer-status.js'
 
+/** sync rejections listed by status (the counters count all) */
+const RECENT_SYNC_REJECTIONS = 20
+
 export interface OriginLag {
   origin: string
   name: string
@@ -65,7 +68,8 @@ export interface NodeStatus {
   origins: OriginStatus[]
   forks: ForkAlarm[]
   store: { batches: number, hashes: number, reports: number, outbox: number }
-  rejected: { total: number, byReason: Record<string, number> }
+  /** sync batches that failed verification; `recent`: the latest few (dashboard), oldest first */
+  rejected: { total: number, byReason: Record<string, number>, recent?: Array<{ peer: string, name: string, origin: string | null, reason: string, message: string, at: number }> }
   refused: { total: number, recent: RefusedPeer[] }
   /** reports held, by direction and status */
   reports: ReportCounts
@@ -103,7 +107,11 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         reports: await ctx.store.count('reports'),
         outbox: await ctx.store.count('outbox')
       },
-      rejected: { total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0), byReason: rejectedByReason },
+      rejected: {
+        total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0),
+        byReason: rejectedByReason,
+        recent: (node?.replicator.recentRejections ?? []).slice(-RECENT_SYNC_REJECTIONS).map(r => ({ ...r, name: fed.nameOf(r.peer) }))
+      },
       refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] },
       reports: await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
     }

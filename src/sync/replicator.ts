@@ -3,7 +3,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import { PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
-import { runPull, runServe, syncErrorReason } from './sync-session.js'
+import { runInitiator, runResponder, syncErrorReason, type SessionHooks, type SessionResult } from './sync-session.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 
 export interface ReplicatorInit {
@@ -127,66 +127,71 @@ export class Replicator {
     return [...seen]
   }
 
+  /** Hooks of one session with `peer`, in either role. */
+  private hooks (peer: string): SessionHooks {
+    return {
+      log: this.init.log,
+      peer,
+      isOrigin: this.init.isOrigin,
+      onPeerHeads: (p, heads) => this.recordHeads(p, heads),
+      claim: (origin) => {
+        if (!this.claimed.has(origin)) {
+          this.claimed.add(origin)
+          return true
+        }
+        const w = this.waiting.get(origin) ?? new Set<string>()
+        this.waiting.set(origin, w.add(peer))
+        return false
+      },
+      release: (origin) => {
+        if (!this.claimed.delete(origin)) return
+        const w = this.waiting.get(origin)
+        this.waiting.delete(origin)
+        for (const p of w ?? []) this.syncWith(p)
+      },
+      onOutcome: (origin, outcome) => this.recordOutcome(peer, origin, outcome)
+    }
+  }
+
   private async pull (peer: string): Promise<void> {
-    const state = this.peerState(peer)
     let stream: Stream | undefined
     try {
       stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(SESSION_IDLE_MS) })
-      const result = await runPull(stream, {
-        log: this.init.log,
-        peer,
-        isOrigin: this.init.isOrigin,
-        onPeerHeads: (p, heads) => this.recordHeads(p, heads, false),
-        claim: (origin) => {
-          if (!this.claimed.has(origin)) {
-            this.claimed.add(origin)
-            return true
-          }
-          const w = this.waiting.get(origin) ?? new Set<string>()
-          this.waiting.set(origin, w.add(peer))
-          return false
-        },
-        release: (origin) => {
-          if (!this.claimed.delete(origin)) return
-          const w = this.waiting.get(origin)
-          this.waiting.delete(origin)
-          for (const p of w ?? []) this.syncWith(p)
-        },
-        onOutcome: (origin, outcome) => this.recordOutcome(peer, origin, outcome)
-      })
-      state.sessions++
-      state.lastSyncAt = Date.now()
-      state.lastError = null
-      if (result.stored > 0) this.init.logger.debug({ peer, stored: result.stored }, 'sync pulled batches')
+      this.sessionDone(peer, await runInitiator(stream, this.hooks(peer)))
     } catch (err) {
-      state.lastError = (err as Error).message
       stream?.abort(err as Error)
-      const reason = syncErrorReason(err)
-      if (reason !== 'stream') this.reject(peer, null, reason, (err as Error).message)
-      else this.init.logger.debug({ peer, err: state.lastError }, 'sync session failed')
+      this.sessionFailed(peer, err)
     }
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
     try {
-      await runServe(stream, { log: this.init.log, peer, isOrigin: this.init.isOrigin, onPeerHeads: (p, heads) => this.recordHeads(p, heads, true) })
+      this.sessionDone(peer, await runResponder(stream, this.hooks(peer)))
     } catch (err) {
       stream.abort(err as Error)
-      const reason = syncErrorReason(err)
-      if (reason !== 'stream') this.reject(peer, null, reason, (err as Error).message)
+      this.sessionFailed(peer, err)
     }
   }
 
-  /** `announced`: the peer opened the session, so newer heads are news to act on. */
-  private recordHeads (peer: string, heads: OriginHead[], announced: boolean): void {
+  private sessionDone (peer: string, result: SessionResult): void {
     const state = this.peerState(peer)
-    let ahead = false
-    for (const h of heads) {
-      state.heads.set(h.origin, h)
-      if (this.init.isOrigin(h.origin) && h.seq > (this.init.log.head(h.origin)?.seq ?? 0)) ahead = true
-    }
-    if (ahead && announced) this.syncWith(peer)
+    state.sessions++
+    state.lastSyncAt = Date.now()
+    state.lastError = null
+    if (result.stored > 0) this.init.logger.debug({ peer, stored: result.stored }, 'sync stored batches')
+  }
+
+  private sessionFailed (peer: string, err: unknown): void {
+    this.peerState(peer).lastError = (err as Error).message
+    const reason = syncErrorReason(err)
+    if (reason !== 'stream') this.reject(peer, null, reason, (err as Error).message)
+    else this.init.logger.debug({ peer, err: (err as Error).message }, 'sync session failed')
+  }
+
+  private recordHeads (peer: string, heads: OriginHead[]): void {
+    const state = this.peerState(peer)
+    for (const h of heads) state.heads.set(h.origin, h)
   }
 
   private recordOutcome (peer: string, origin: string, outcome: ApplyOutcome): void {

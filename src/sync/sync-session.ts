@@ -2,21 +2,21 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { hfError, ErrorCodes, isHashfedError } from '../errors.js'
 import { parsePeerId, peerIdToBytes, peerIdFromBytes } from '../identity/identity.js'
-import { FRAME_TARGET_BYTES, MAX_FRAME_BYTES, SESSION_IDLE_MS } from './constants.js'
+import { FRAME_TARGET_BYTES, MAX_FRAME_BYTES, MAX_HEADS, SESSION_IDLE_MS } from './constants.js'
 import { decodeSync, encodeSync, type SyncMessage } from './sync-codec.js'
 import { headsFromWire, headsToWire } from './heads-codec.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 
 /**
- * One sync session on a `/hashfed/sync/1.0.0` stream:
+ * One sync session on a `/hashfed/sync/1.0.0` stream. Both sides pull what they lack:
  *
- *   initiator → heads;  responder → heads
- *   initiator → request* then end{} ("no more requests")
- *   responder → for each request: frame* then end{origin}
+ *   initiator → heads;            responder → heads
+ *   initiator → request*, end{};  responder → for each: frame*, end{origin}
+ *   responder → request*, end{};  initiator → for each: frame*, end{origin}
  *
- * The initiator pulls what it lacks; a responder that sees the initiator ahead of it starts
- * its own session back (that is how a new batch is announced). Every frame is decoded and
- * every batch verified before it is stored; a bad frame ends the session, never the node.
+ * So one session both fetches and announces: a node that stored a new batch opens a session
+ * and the peer requests the batch inside it. Every frame is decoded and every batch verified
+ * before it is stored; a bad frame ends the session, never the node.
  */
 
 export interface SessionHooks {
@@ -26,16 +26,13 @@ export interface SessionHooks {
   /** origins whose logs we replicate (federation members that publish) */
   isOrigin: (origin: string) => boolean
   onPeerHeads: (peer: string, heads: OriginHead[]) => void
-}
-
-export interface PullHooks extends SessionHooks {
   /** reserves an origin for this session; false when another session is fetching it */
   claim: (origin: string) => boolean
   release: (origin: string) => void
   onOutcome: (origin: string, outcome: ApplyOutcome) => void
 }
 
-export interface PullResult {
+export interface SessionResult {
   requested: number
   stored: number
   rejected: number
@@ -81,16 +78,36 @@ export async function planRequests (log: SyncLog, theirs: OriginHead[], isOrigin
   return plan
 }
 
-/** Initiator side: send heads, learn theirs, pull and apply what we lack. */
-export async function runPull (stream: Stream, hooks: PullHooks): Promise<PullResult> {
+type Request = { origin: string, from: number, to: number }
+
+/** Initiator side: heads first, then our pull, then the peer's. */
+export async function runInitiator (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = lp(stream)
-  const result: PullResult = { requested: 0, stored: 0, rejected: 0 }
   await write(s, { heads: headsToWire(hooks.log.heads()) })
   const reply = await readMessage(s)
   expect(reply, 'heads')
-  const theirs = headsFromWire(reply.heads)
-  hooks.onPeerHeads(hooks.peer, theirs)
+  const result = await pull(s, hooks, headsFromWire(reply.heads))
+  await serveRequests(s, hooks.log)
+  await stream.close().catch(() => {})
+  return result
+}
 
+/** Responder side: answer heads, serve the initiator's requests, then pull what we lack. */
+export async function runResponder (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
+  const s = lp(stream)
+  const first = await readMessage(s)
+  expect(first, 'heads')
+  await write(s, { heads: headsToWire(hooks.log.heads()) })
+  await serveRequests(s, hooks.log)
+  const result = await pull(s, hooks, headsFromWire(first.heads))
+  await stream.close().catch(() => {})
+  return result
+}
+
+/** Sends our requests (for origins we could claim), then receives and applies the ranges. */
+async function pull (s: LengthPrefixedStream<Stream>, hooks: SessionHooks, theirs: OriginHead[]): Promise<SessionResult> {
+  hooks.onPeerHeads(hooks.peer, theirs)
+  const result: SessionResult = { requested: 0, stored: 0, rejected: 0 }
   const plan = (await planRequests(hooks.log, theirs, hooks.isOrigin)).filter(r => hooks.claim(r.origin))
   try {
     for (const r of plan) await write(s, { request: { origin: peerIdToBytes(parsePeerId(r.origin)), fromSeq: r.from, toSeq: r.to } })
@@ -119,17 +136,12 @@ export async function runPull (stream: Stream, hooks: PullHooks): Promise<PullRe
   } finally {
     for (const r of plan) hooks.release(r.origin)
   }
-  await stream.close().catch(() => {})
   return result
 }
 
-/** Responder side: answer heads, serve requested ranges in frames, stop at the initiator's end. */
-export async function runServe (stream: Stream, hooks: SessionHooks): Promise<void> {
-  const s = lp(stream)
-  const first = await readMessage(s)
-  expect(first, 'heads')
-  hooks.onPeerHeads(hooks.peer, headsFromWire(first.heads))
-  await write(s, { heads: headsToWire(hooks.log.heads()) })
+/** Reads the peer's requests up to its end{}, then serves each range in frames. */
+async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog): Promise<void> {
+  const requests: Request[] = []
   for (;;) {
     const msg = await readMessage(s)
     if (msg.kind === 'end') break
@@ -141,12 +153,13 @@ export async function runServe (stream: Stream, hooks: SessionHooks): Promise<vo
     } catch {
       throw hfError(ErrorCodes.PROTOCOL, 'request for a malformed origin', { reason: 'malformed' })
     }
-    const head = hooks.log.head(origin)?.seq ?? 0
+    if (requests.length >= MAX_HEADS) throw hfError(ErrorCodes.PROTOCOL, 'too many requests', { reason: 'too-large' })
+    const head = log.head(origin)?.seq ?? 0
     const from = Math.max(1, Number(req.fromSeq ?? 1))
     const to = Math.min(head, Number(req.toSeq ?? 0) === 0 ? head : Number(req.toSeq))
-    await serveRange(s, hooks.log, origin, from, to)
+    requests.push({ origin, from, to })
   }
-  await stream.close().catch(() => {})
+  for (const r of requests) await serveRange(s, log, r.origin, r.from, r.to)
 }
 
 async function serveRange (s: LengthPrefixedStream<Stream>, log: SyncLog, origin: string, from: number, to: number): Promise<void> {

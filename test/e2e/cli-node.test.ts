@@ -10,7 +10,7 @@ import type { NodeStatus } from '../../src/node/node-status.js'
 
 async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string, port: number }> {
   const port = await freePort()
-  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--json'])
+  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--check-port', String(await freePort()), '--json'])
   assert.equal(res.code, 0, res.stderr)
   const out = JSON.parse(res.stdout) as { peerId: string }
   assert.match(out.peerId, /^12D3KooW/)

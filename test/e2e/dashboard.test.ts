@@ -4,7 +4,7 @@ import { access, mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp-dir.js'
-import { createFederation, startMember, waitFor, type TestMember } from '../helpers/federation.js'
+import { addToFederation, createFederation, createMembers, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
@@ -18,11 +18,18 @@ const GB_TOKEN = 'gb-dashboard-test-token-0123456789'
 const HOSTER = 'Example Hosting BV'
 
 const running: HashfedNode[] = []
+const stops: Array<() => Promise<void>> = []
 let browser: Browser | undefined
 after(async () => {
   await browser?.close()
-  await Promise.all(running.map(async n => await n.stop()))
+  await Promise.all([...running.map(async n => await n.stop()), ...stops.map(async s => await s())])
 })
+
+async function launch (): Promise<Browser> {
+  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set HASHFED_CHROMIUM`) })
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+  return browser
+}
 
 async function setApiToken (m: TestMember, token: string): Promise<void> {
   const dir = nodeDir(m.dir)
@@ -37,7 +44,7 @@ async function memberRows (page: Page): Promise<Array<{ name: string, connected:
 test('dashboard in Chromium: every member with health, the replicated list, a report round trip and its removal time; token prompt off the default setup', async () => {
   const root = await tempDir()
   const members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }, { name: 'GB', countries: ['GB'] }])
-  const [nlM, , gbM] = members
+  const [nlM, deM, gbM] = members
   await setApiToken(gbM, GB_TOKEN)
   const [nl, de, gb] = await Promise.all(members.map(async m => {
     const { node } = await startMember(m)
@@ -68,9 +75,7 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   assert.match(page0.headers.get('content-security-policy') ?? '', /default-src 'none'/)
   assert.equal((await fetch(gb.adminUrl + '/v1/status')).status, 401)
 
-  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set HASHFED_CHROMIUM`) })
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
+  const context = await (await launch()).newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
   const page = await context.newPage()
   const requests: string[] = []
   const problems: string[] = []
@@ -104,7 +109,18 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   assert.match(await page.textContent('#queues tr[data-queue="outbound"]') ?? '', /1/)
   assert.match(await page.textContent('#live') ?? '', /live/)
 
-  // live: a status change at EOKM appears without reloading the page
+  // a peer outside the federation is refused, and the refusal shows up
+  assert.match(await page.textContent('#refusals') ?? '', /No refusals/)
+  const [outsiderM] = await createMembers(root, [{ name: 'OUTSIDER', countries: ['FR'] }])
+  await addToFederation(outsiderM, [deM])
+  const { node: outsider } = await startMember(outsiderM)
+  running.push(outsider)
+  assert.ok(await waitFor(() => de.refusedTotal > 0, 15_000), 'DE refuses the outsider')
+  await page.waitForSelector('#refusals li.event-warn', { timeout: 10_000 })
+  assert.match(await page.textContent('#refusals') ?? '', new RegExp(`Inbound: ${outsiderM.peerId.slice(0, 8)}`))
+  assert.match(await page.textContent('#card-refused') ?? '', /^[1-9]/)
+
+  // live: a new report appears without reloading the page
   const second = await de.reports.submit({ url: 'http://second.example.test/y', country: 'NL', hoster: 'Other Host Ltd' })
   await page.waitForSelector(`#reports tr[data-report="${second.id}"]`, { timeout: 10_000 })
 
@@ -125,4 +141,35 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   await gbPage.waitForFunction(() => document.querySelectorAll('#members tbody tr[data-member]').length === 3, undefined, { timeout: 10_000 })
   assert.deepEqual((await memberRows(gbPage)).map(r => r.name).sort(), expected)
   assert.equal(await gbPage.evaluate(() => sessionStorage.getItem('hashfed.adminToken')), GB_TOKEN)
+})
+
+test('dashboard in Chromium: a forked origin raises the alarm banner and the refused batch is listed', async () => {
+  const { HostilePeer } = await import('../helpers/hostile-peer.js')
+  const { buildBatch } = await import('../../src/log/batch.js')
+  const { entryToProto } = await import('../../src/log/entry-codec.js')
+  const { randomAdds } = await import('../helpers/hashes.js')
+  const root = await tempDir()
+  const members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }, { name: 'FR', countries: ['FR'] }])
+  const [nlM, deM, frM] = members
+  const { node: nl } = await startMember(nlM)
+  running.push(nl)
+  await nl.hashLog.append(nl.ctx.identity, randomAdds(10))
+  // EOKM's key signs a second, different batch 1 (equivocation); a peer holding FR's key serves it
+  const other = buildBatch({ identity: nl.ctx.identity, seq: 1, prevHash: new Uint8Array(), entries: randomAdds(10).map(e => entryToProto(e as never)) })
+  const hostile = await HostilePeer.start({ member: frM, batches: new Map([[nlM.peerId, [other.signed]]]) })
+  stops.push(async () => await hostile.stop())
+  const { node: de } = await startMember(deM)
+  running.push(de)
+  assert.ok(await waitFor(async () => (await de.hashLog.forks()).length === 1, 15_000), 'DE keeps the fork evidence')
+
+  const page = await (await (await launch()).newContext({ viewport: { width: 1360, height: 900 } })).newPage()
+  await page.goto(de.adminUrl + '/')
+  await page.waitForSelector('#alarms:not([hidden])', { timeout: 10_000 })
+  assert.match(await page.textContent('#alarms') ?? '', /Fork alarm: origin EOKM signed two different batches with sequence number 1/)
+  await page.waitForSelector('#rejections li.event-bad', { timeout: 10_000 })
+  assert.match(await page.textContent('#rejections li.event-bad') ?? '', /Fork: EOKM signed two different batches with sequence number 1.*came through FR/)
+  await page.waitForFunction(() => document.querySelector('#rejections')?.textContent?.includes('Sync: refused data from FR (origin EOKM)') === true, undefined, { timeout: 10_000 })
+  assert.deepEqual((await memberRows(page)).map(r => r.name).sort(), ['DE', 'EOKM', 'FR'])
+  await mkdir(resolve('test-artifacts'), { recursive: true })
+  await page.screenshot({ path: resolve('test-artifacts/dashboard-alarm.png'), fullPage: true })
 })

@@ -42,6 +42,7 @@ test('npm run demo -- --exit: creates, connects, replicates, routes a report, re
   assert.match(out, /EOKM\s+24\s+0\s+1\s+[0-9a-f]{64}/, 'list-origins at GB shows EOKM\'s list')
   // the report goes to EOKM only, the receipt and the three statuses come back in order
   assert.match(out, /report [0-9a-f-]{36}: for EOKM \(NL, geoip\)/)
+  assert.doesNotMatch(out, /GB-hotline[^\n]*receipt|for GB-hotline|for DE-hotline/, 'the report goes to EOKM only')
   assert.match(out, /receipt: EOKM signed that it holds the report/)
   const seen = [...out.matchAll(/DE-hotline sees "([a-z-]+)"/g)].map(m => m[1])
   assert.deepEqual(seen, ['assessed', 'notice-sent', 'removed'])

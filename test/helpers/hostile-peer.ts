@@ -74,6 +74,7 @@ export class HostilePeer {
       }
       await s.write(encodeSync({ end: { origin: r.origin } }))
     }
+    await s.write(encodeSync({ end: {} })) // it requests nothing back
     await stream.close()
   }
 

@@ -8,6 +8,7 @@ import { generateIdentityKey, identityFromKeyBytes } from '../../src/identity/id
 import { openHashLog, type BatchEvent, type HashLog } from '../../src/log/hash-log.js'
 import type { HashRecord } from '../../src/log/entry.js'
 import { isHashfedError } from '../../src/errors.js'
+import { MAX_SIGNED_BATCH_BYTES } from '../../src/log/constants.js'
 
 const me = identityFromKeyBytes(await generateIdentityKey())
 const ME = me.peerId.toString()
@@ -182,5 +183,18 @@ test('a throwing listener does not break the write', async () => {
   const r = await log.append(me, [{ op: 'add', record: rec('a') }])
   assert.equal(r.added, 1)
   assert.equal(seen, 1)
+  await store.close()
+})
+
+test('a batch over the byte limit is split, every part signed and chained', async () => {
+  const { store, log } = await fresh()
+  const tags = Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(64, 'x')) // ~2 KiB of metadata per entry
+  const items = Array.from({ length: 3000 }, (_, i) => ({ op: 'add' as const, record: rec(`big${i}`, { tags }) }))
+  const r = await log.append(me, items)
+  assert.equal(r.added, 3000)
+  assert.ok(r.batches.length >= 2, `expected a split, got ${r.batches.length} batch(es)`)
+  for await (const signed of log.readRange(ME, 1)) assert.ok(signed.length <= MAX_SIGNED_BATCH_BYTES)
+  assert.equal((await log.verifyOrigin(ME)).ok, true)
+  assert.equal(log.head(ME)?.current, 3000)
   await store.close()
 })

@@ -9,6 +9,7 @@ import { openHashLog, type BatchEvent, type ForkEvent, type HashLog } from '../.
 import { buildBatch } from '../../src/log/batch.js'
 import { entryToProto } from '../../src/log/entry-codec.js'
 import { pb } from '../../src/proto/index.js'
+import { MAX_SIGNED_BATCH_BYTES } from '../../src/log/constants.js'
 
 const alice = identityFromKeyBytes(await generateIdentityKey())
 const mallory = identityFromKeyBytes(await generateIdentityKey())
@@ -106,6 +107,7 @@ test('forged signatures, non-members and batches claiming another origin are ref
 
   // bytes that are no batch at all, and a validly signed batch with an invalid entry
   assert.deepEqual(pick(await b.log.applyRemote(new Uint8Array([1, 2, 3, 4]), { isMember })), ['rejected', 'malformed'])
+  assert.deepEqual(pick(await b.log.applyRemote(new Uint8Array(MAX_SIGNED_BATCH_BYTES + 1), { isMember })), ['rejected', 'too-large'])
   const badEntry = pb.BatchBody.encode({ version: 1, origin: alice.peerIdBytes, seq: 2, prevHash: b.log.head(A)?.hash, createdMs: 1, entries: [{ op: 1, algorithm: pb.Algorithm.SHA256, value: new Uint8Array(7) }] }).finish()
   assert.deepEqual(pick(await b.log.applyRemote(signWith(alice, badEntry), { isMember })), ['rejected', 'malformed'])
 

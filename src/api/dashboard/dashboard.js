@@ -320,18 +320,21 @@ function event (at, tone, title, detail) {
 function renderRejections (d) {
   const s = d.status
   const items = []
-  for (const f of s.forks) items.push(event(f.detectedAt, 'bad', `Fork: ${f.name} signed two different batches ${f.seq}`, `reported by ${f.reportedBy ?? 'unknown'}; evidence kept`))
+  const nameOf = (peer) => s.members.find(m => m.peerId === peer)?.name ?? shortPeer(peer)
+  const forks = s.forks.map(f => event(f.detectedAt, 'bad', `Fork: ${f.name} signed two different batches with sequence number ${f.seq}`,
+    `${f.reportedBy !== null ? `the second came through ${nameOf(f.reportedBy)}` : 'source unknown'}; both kept as evidence`))
   for (const r of s.rejected.recent ?? []) {
-    items.push(event(new Date(r.at).toISOString(), 'warn', `Sync: refused data from ${r.name ?? shortPeer(r.peer)}`, `${r.reason}${r.message ? `: ${r.message}` : ''}`))
+    const origin = r.origin ? ` (origin ${nameOf(r.origin)})` : ''
+    items.push(event(new Date(r.at).toISOString(), 'warn', `Sync: refused data from ${r.name ?? shortPeer(r.peer)}${origin}`, `${r.reason}${r.message ? `: ${r.message}` : ''}`))
   }
   if ((s.rejected.recent ?? []).length === 0) {
     for (const [reason, n] of Object.entries(s.rejected.byReason)) items.push(event(null, 'warn', `Sync: ${n} batch${n === 1 ? '' : 'es'} refused`, `reason: ${reason}`))
   }
   for (const r of d.rejections?.recent ?? []) {
-    const peer = s.members.find(m => m.peerId === r.peer)?.name ?? shortPeer(r.peer)
-    items.push(event(new Date(r.at).toISOString(), 'warn', `Reports: refused a ${r.kind} message from ${peer}`, `${r.reason}: ${r.message}`))
+    items.push(event(new Date(r.at).toISOString(), 'warn', `Reports: refused a ${r.kind} message from ${nameOf(r.peer)}`, `${r.reason}: ${r.message}`))
   }
   items.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''))
+  items.unshift(...forks) // alarms first, whatever their age
   const list = $('rejections')
   list.replaceChildren(...(items.length > 0 ? items.slice(0, 30).map(i => i.node) : [h('li', { class: 'event event-ok' }, h('span', { class: 'event-title' }, 'Nothing refused'), h('span', { class: 'event-detail' }, 'every batch and report message verified'))]))
 
@@ -341,14 +344,26 @@ function renderRejections (d) {
 }
 
 function renderRefusals (d) {
-  const refused = [...d.status.refused.recent].reverse()
   const list = $('refusals')
-  if (refused.length === 0) {
+  const recent = d.status.refused.recent
+  if (recent.length === 0) {
     list.replaceChildren(h('li', { class: 'event event-ok' }, h('span', { class: 'event-title' }, 'No refusals'), h('span', { class: 'event-detail' }, 'only federation members have connected')))
     return
   }
-  list.replaceChildren(...refused.slice(0, 30).map(r => event(new Date(r.at).toISOString(), 'warn', `${r.direction === 'inbound' ? 'Inbound' : 'Outbound'}: ${shortPeer(r.peerId)}`, r.remoteAddr).node))
-  if (d.status.refused.total > refused.length) list.append(h('li', { class: 'event dim' }, `${d.status.refused.total - refused.length} older refusals not shown`))
+  // a refused peer usually retries: one line per peer and direction, with its latest attempt
+  const byPeer = new Map()
+  for (const r of recent) {
+    const key = `${r.direction} ${r.peerId}`
+    const seen = byPeer.get(key) ?? { ...r, attempts: 0 }
+    seen.attempts++
+    if (r.at >= seen.at) Object.assign(seen, { at: r.at, remoteAddr: r.remoteAddr })
+    byPeer.set(key, seen)
+  }
+  const groups = [...byPeer.values()].sort((a, b) => b.at - a.at)
+  list.replaceChildren(...groups.slice(0, 20).map(r => event(new Date(r.at).toISOString(), 'warn',
+    `${r.direction === 'inbound' ? 'Inbound' : 'Outbound'}: ${shortPeer(r.peerId)}`,
+    `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.remoteAddr ? `, last from ${r.remoteAddr}` : ''}`).node))
+  if (d.status.refused.total > recent.length) list.append(h('li', { class: 'event dim' }, `${d.status.refused.total} refusals since the node started; the ${recent.length} most recent are grouped above`))
 }
 
 // ------------------------------------------------------------------ live state and token

@@ -21,6 +21,16 @@ const tokenBody = {
   properties: { name: { type: 'string', minLength: 1, maxLength: 64 } }
 } as const
 
+const createTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64 },
+    token: { type: 'string', maxLength: 100, description: 'register this token instead of generating one (mirrors behind one load balancer share tokens)' }
+  }
+} as const
+
 const checkBody = {
   type: 'object',
   additionalProperties: false,
@@ -83,8 +93,9 @@ export function registerCheckRoutes (app: FastifyInstance, node: HashfedNode): v
 
   app.get('/v1/tokens', async () => ({ tokens: node.check.tokens.list() }))
 
-  app.post('/v1/tokens', { schema: { body: tokenBody } }, async (req) => {
-    const res = await node.check.tokens.create((req.body as { name: string }).name)
+  app.post('/v1/tokens', { schema: { body: createTokenBody } }, async (req) => {
+    const body = req.body as { name: string, token?: string }
+    const res = await node.check.tokens.create(body.name, body.token !== undefined ? { token: body.token } : {})
     await auditLogOf(node.ctx.store).record('tokens.create', { name: res.info.name, prefix: res.info.prefix }, nodeRequestActor(req, node))
     return res
   })

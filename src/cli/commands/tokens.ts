@@ -11,17 +11,23 @@ export function registerTokens (program: Command): void {
   tokens.command('create')
     .description('create a token for a hoster and print it once')
     .requiredOption('--name <hoster>', 'the hoster (a company, never a person): letters, digits, . _ -')
+    .option('--token-stdin', 'register the token read from stdin instead of making one (the same token on every mirror behind a load balancer)')
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
-    .action(async (opts: { dir?: string, name: string, json?: boolean }) => {
+    .action(async (opts: { dir?: string, name: string, tokenStdin?: boolean, json?: boolean }) => {
+      const given = opts.tokenStdin === true ? { token: (await readStdin()).trim() } : {}
       const res = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<{ token: string, info: TokenInfo }>('/v1/tokens', { name: opts.name }),
+        remote: async (client) => await client.post<{ token: string, info: TokenInfo }>('/v1/tokens', { name: opts.name, ...given }),
         local: async (ctx) => {
-          const res = await (await TokenStore.open(ctx.store)).create(opts.name)
+          const res = await (await TokenStore.open(ctx.store)).create(opts.name, given)
           await auditLogOf(ctx.store).record('tokens.create', { name: res.info.name, prefix: res.info.prefix }, cliActor())
           return res
         }
       })
+      if (opts.tokenStdin === true) {
+        if (opts.json === true) return printJson({ info: res.info })
+        return void process.stdout.write(`token registered for ${res.info.name} (${res.info.prefix}…)\n`)
+      }
       if (opts.json === true) return printJson(res)
       process.stdout.write(`token for ${res.info.name} (shown once, store it now):\n${res.token}\n`)
     })
@@ -56,4 +62,10 @@ export function registerTokens (program: Command): void {
       if (opts.json === true) return printJson(list)
       process.stdout.write(table(list.map(t => ({ name: t.name, prefix: `${t.prefix}…`, created: t.createdAt, revoked: t.revokedAt })), ['name', 'prefix', 'created', 'revoked']) + '\n')
     })
+}
+
+async function readStdin (): Promise<string> {
+  let text = ''
+  for await (const chunk of process.stdin) text += String(chunk)
+  return text
 }

@@ -1,0 +1,155 @@
+// Scenario 5 (HTTP part) and 7: the hash check API of a real `hashfed start` process holding
+// 1M SHA-256 entries, loaded with autocannon: batch of 1 and batch of 1,000 hashes per
+// request (a tenth of them known), req/s and p50/p99 latency; also the match index's load
+// time at start and the node's RSS.
+//
+//   node dist/scripts/bench/check-http.js [--scale 0.01] [--seconds 10] [--connections 32] [--hit-rate 0.1]
+import '../../src/polyfill.js'
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { benchArgs, report, type BenchArgs, type Figure } from './bench-kit.js'
+import { benchFederation, startProcess, type BenchMember } from './bench-federation.js'
+import { nodeDir } from '../../src/config/node-dir.js'
+import { loadKeyFile } from '../../src/identity/key-file.js'
+import { Store } from '../../src/store/store.js'
+import { openHashLog } from '../../src/log/hash-log.js'
+
+const FULL = 1_000_000
+const SCENARIO = 'check over HTTP'
+
+interface Options { seconds: number, connections: number, hitRate: number }
+
+/** Fills a stopped node's own log with `n` random SHA-256 entries; returns a sample of them to ask for. */
+async function populate (m: BenchMember, n: number, sample: number): Promise<string[]> {
+  const dir = nodeDir(m.dir)
+  const identity = await loadKeyFile(dir.key)
+  const store = await Store.open(dir.store)
+  const log = await openHashLog({ store })
+  const known: string[] = []
+  const every = Math.max(1, Math.floor(n / sample))
+  for (let done = 0; done < n; done += 10_000) {
+    const k = Math.min(10_000, n - done)
+    const bytes = randomBytes(32 * k)
+    const items = Array.from({ length: k }, (_, i) => ({ op: 'add' as const, record: { algorithm: 'sha256' as const, value: bytes.subarray(i * 32, i * 32 + 32), classification: 'baseline' as const } }))
+    for (let i = 0; i < k; i += every) known.push(bytes.subarray(i * 32, i * 32 + 32).toString('hex'))
+    await log.append(identity, items)
+  }
+  await log.close()
+  await store.close()
+  return known
+}
+
+/** `count` request bodies of `batch` hashes each, `hitRate` of them known. */
+function bodies (known: string[], count: number, batch: number, hitRate: number): string[] {
+  let k = 0
+  return Array.from({ length: count }, () => JSON.stringify({
+    hashes: Array.from({ length: batch }, () => ({ algorithm: 'sha256', value: Math.random() < hitRate ? known[k++ % known.length] : randomBytes(32).toString('hex') }))
+  }))
+}
+
+async function load (url: string, token: string, body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
+  return await autocannon({
+    url,
+    connections: opts.connections,
+    duration: seconds,
+    requests: body.map(b => ({ method: 'POST' as const, path: '/v1/check', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b }))
+  })
+}
+
+/**
+ * The machine's limit for this kind of request: a bare node:http server in its own process
+ * that reads the body, parses it as JSON and answers a small JSON document, loaded the same way.
+ */
+const BARE_SERVER = `
+const http = require('node:http')
+const srv = http.createServer((req, res) => {
+  const chunks = []
+  req.on('data', (c) => chunks.push(c))
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    const out = JSON.stringify({ results: body.hashes.map((h) => ({ algorithm: h.algorithm, value: h.value, matches: [] })) })
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) })
+    res.end(out)
+  })
+})
+srv.listen(0, '127.0.0.1', () => process.stdout.write(String(srv.address().port) + '\\n'))
+`
+
+async function bareLimit (body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))
+      child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)))
+    })
+    const url = `http://127.0.0.1:${port}`
+    await load(url, '-', body, opts, 1)
+    return await load(url, '-', body, opts, seconds)
+  } finally {
+    child.kill()
+  }
+}
+
+async function rssMiB (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure[]> {
+  const entries = Math.max(10_000, Math.round(FULL * args.scale))
+  const seconds = Math.max(2, Math.round(opts.seconds))
+  const root = await mkdtemp(join(tmpdir(), 'hashfed-bench-check-'))
+  try {
+    const [m] = await benchFederation(root, ['EOKM'])
+    const config = JSON.parse(await readFile(nodeDir(m.dir).config, 'utf8')) as { check: { rateLimit: number } }
+    config.check.rateLimit = 1e9 // the benchmark measures the server, not the limiter
+    await writeFile(nodeDir(m.dir).config, JSON.stringify(config))
+    const known = await populate(m, entries, 10_000)
+    const node = await startProcess(m)
+    try {
+      const status = await (await fetch(`${node.api}/v1/match/status`)).json() as { loaded: { entries: number, ms: number } }
+      const { token } = await (await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) })).json() as { token: string }
+      const runtime = JSON.parse(await readFile(nodeDir(m.dir).runtime, 'utf8')) as { checkUrl: string }
+      const one = bodies(known, 2000, 1, opts.hitRate)
+      const thousand = bodies(known, 20, 1000, opts.hitRate)
+      await load(runtime.checkUrl, token, one, opts, 2) // warm-up: JIT, metadata cache
+      const r1 = await load(runtime.checkUrl, token, one, opts, seconds)
+      const r1000 = await load(runtime.checkUrl, token, thousand, { ...opts, connections: Math.min(opts.connections, 8) }, seconds)
+      const rss = await rssMiB(node.child.pid as number)
+      const bare = await bareLimit(one, opts, seconds)
+      for (const [name, r] of [['batch 1', r1], ['batch 1000', r1000]] as const) {
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx replies, ${r.errors} errors`)
+      }
+      const n = entries.toLocaleString('en-US')
+      const beside = `${opts.connections} connections, ${Math.round(opts.hitRate * 100)}% known hashes, ${n} entries`
+      return [
+        { scenario: SCENARIO, name: `index load at start (${status.loaded.entries.toLocaleString('en-US')} entries)`, value: status.loaded.ms / 1000, unit: 's' },
+        { scenario: SCENARIO, name: 'bare node:http JSON endpoint (machine limit)', value: bare.requests.average, unit: 'req/s', beside: `p99 ${bare.latency.p99} ms` },
+        { scenario: SCENARIO, name: 'batch of 1: requests/s', value: r1.requests.average, unit: 'req/s', goal: 15_000, better: 'higher', beside },
+        { scenario: SCENARIO, name: 'batch of 1: ratio to the bare endpoint', value: r1.requests.average / bare.requests.average, unit: '' },
+        { scenario: SCENARIO, name: 'batch of 1: p50 latency', value: r1.latency.p50, unit: 'ms' },
+        { scenario: SCENARIO, name: 'batch of 1: p99 latency', value: r1.latency.p99, unit: 'ms', goal: 10, better: 'lower' },
+        { scenario: SCENARIO, name: 'batch of 1000: requests/s', value: r1000.requests.average, unit: 'req/s', beside: `${Math.min(opts.connections, 8)} connections` },
+        { scenario: SCENARIO, name: 'batch of 1000: hashes/s', value: r1000.requests.average * 1000, unit: 'hashes/s' },
+        { scenario: SCENARIO, name: 'batch of 1000: p50 latency', value: r1000.latency.p50, unit: 'ms' },
+        { scenario: SCENARIO, name: 'batch of 1000: p99 latency', value: r1000.latency.p99, unit: 'ms' },
+        { scenario: SCENARIO, name: `node RSS with ${n} entries and index`, value: rss, unit: 'MiB', goal: 400, better: 'lower' }
+      ]
+    } finally {
+      await node.stop()
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = benchArgs({ seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, 'hit-rate': { type: 'string', default: '0.1' } })
+  const { values } = args
+  report(args, await checkHttp(args, { seconds: Number(values.seconds), connections: Number(values.connections), hitRate: Number(values['hit-rate']) }))
+}
