@@ -225,14 +225,8 @@ async function handle (id: string): Promise<void> {
 async function overview (): Promise<void> {
   const eokm = byName('EOKM')
   say.heading(STEPS, 'The federation at a glance')
-  // `hashfed peers` is the one-row-per-member view; builds without it show `status`
-  const peers = await runHashfed(cli, ['peers', '--dir', eokm.dir])
-  if (peers.code === 0) {
-    say.command(['peers', '--dir', eokm.dir])
-    say.output(peers.stdout)
-  } else {
-    await hashfed(['status', '--dir', eokm.dir])
-  }
+  say.say('One row per member, as EOKM sees it: connection, round trip, last sync, lag, rejections, outbox.')
+  await hashfed(['peers', '--dir', eokm.dir])
   say.line()
   say.line(say.style('  Dashboards (live; open one in a browser on this machine):', 'bold'))
   for (const n of nodes) say.line(`    ${n.name.padEnd(11)} ${say.style(n.adminUrl + '/', 'cyan')}`)

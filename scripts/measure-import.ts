@@ -7,7 +7,7 @@
 // --reimport, imports the same file again (everything already present). Peak RSS is the
 // process's maxRSS, which includes generating the file. cpuSeconds counts all threads (LevelDB
 // writes on its own), so it can exceed the wall time on a machine with spare cores.
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +22,21 @@ import { getFormat } from '../src/formats/registry.js'
 function arg (name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback
+}
+
+/**
+ * CPU seconds of the main (JS) thread alone, from Linux's /proc (undefined elsewhere). On a
+ * machine shared with other work, wall time says little; the main thread is what limits the
+ * rate when LevelDB's threads have a core of their own.
+ */
+function mainThreadCpuSeconds (): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined
+  }
 }
 
 const lines = Number(arg('lines', '1000000'))
@@ -49,9 +64,12 @@ try {
   const run = async (label: string): Promise<void> => {
     const started = performance.now()
     const cpu0 = process.cpuUsage()
+    const main0 = mainThreadCpuSeconds()
     const summary = await importHashes({ log, identity, format, input: () => createReadStream(file), init: { defaults: { classification: 'baseline' } } })
     const seconds = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(cpu0)
+    const main1 = mainThreadCpuSeconds()
+    const mainCpu = main0 === undefined || main1 === undefined ? undefined : main1 - main0
     console.log(JSON.stringify({
       run: label,
       lines,
@@ -59,6 +77,9 @@ try {
       seconds: +seconds.toFixed(2),
       entriesPerSecond: Math.round(lines / seconds),
       cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+      mainThreadCpuSeconds: mainCpu === undefined ? undefined : +mainCpu.toFixed(2),
+      entriesPerMainThreadCpuSecond: mainCpu === undefined ? undefined : Math.round(lines / mainCpu),
+      loadAverage: +(process.platform === 'linux' ? Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) : 0).toFixed(2),
       added: summary.added,
       alreadyPresent: summary.alreadyPresent,
       batches: summary.batches,

@@ -12,6 +12,7 @@ import { registerAuditRoutes } from './routes/audit.js'
 import { registerApiTokenRoutes } from './routes/api-token.js'
 import { registerReportRoutes } from './routes/reports.js'
 import { registerHashRoutes } from './routes/hashes.js'
+import { registerSyncRoutes } from './routes/sync.js'
 import { registerCheckRoutes } from './routes/check.js'
 import { registerDashboardRoutes } from './routes/dashboard.js'
 
@@ -48,6 +49,7 @@ export async function registerAdminRoutes (app: FastifyInstance, node: HashfedNo
 
   registerReportRoutes(app, node)
   registerHashRoutes(app, node)
+  registerSyncRoutes(app, node)
   registerCheckRoutes(app, node)
   registerDashboardRoutes(app)
 }

@@ -82,7 +82,8 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   const stats: CheckStats = { requests: 0, hashes: 0, images: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
   const jsonLimit = Math.max(64 * 1024, init.service.maxHashes * CHECK_BYTES_PER_HASH)
   const imageLimit = init.maxImageBytes ?? MAX_IMAGE_BYTES
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: jsonLimit, ajv: { customOptions: { removeAdditional: false } } })
+  // requestTimeout: a client that trickles its body cannot hold a connection (and its buffer) forever
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: jsonLimit, requestTimeout: 60_000, ajv: { customOptions: { removeAdditional: false } } })
   installErrorReplies(app)
   const buckets = new TokenBuckets(init.rateLimit)
 

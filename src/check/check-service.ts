@@ -121,13 +121,15 @@ export class CheckService {
     }
     const vouches = anyHit ? await this.vouchesFor(hitsPer) : null
     return parsed.map((q, i) => {
-      const result: CheckResult = { algorithm: q.algorithm, value: q.valueHex, matches: [] }
-      if (q.quality !== undefined) result.quality = q.quality
-      if (q.algorithm === 'pdq' && q.quality !== undefined && q.quality < PDQ_MIN_QUALITY) result.lowQuality = true
+      const matches: CheckMatch[] = []
       for (const hit of hitsPer[i]) {
         const match = this.toMatch(hit, vouches as Map<string, Vouch | null>)
-        if (match !== null) result.matches.push(match)
+        if (match !== null) matches.push(match)
       }
+      if (q.quality === undefined) return { algorithm: q.algorithm, value: q.valueHex, matches }
+      const result: CheckResult = q.algorithm === 'pdq' && q.quality < PDQ_MIN_QUALITY
+        ? { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, lowQuality: true, matches }
+        : { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, matches }
       return result
     })
   }

@@ -22,8 +22,9 @@ export interface ImageHashPoolInit {
   workers?: number
   /**
    * Images waiting for a worker beyond those being hashed; one more is refused with
-   * HF_RATE_LIMITED (details.reason 'busy') instead of growing memory without bound.
-   * @default 32
+   * HF_RATE_LIMITED (details.reason 'busy') instead of growing memory without bound (each
+   * waiting upload holds its bytes).
+   * @default 16
    */
   maxQueue?: number
   /** @default MAX_IMAGE_PIXELS */
@@ -57,7 +58,7 @@ export class ImageHashPool {
 
   constructor (init: ImageHashPoolInit = {}) {
     this.size = Math.max(1, init.workers ?? availableParallelism() - 1)
-    this.maxQueue = init.maxQueue ?? 32
+    this.maxQueue = init.maxQueue ?? 16
     this.maxPixels = init.maxPixels ?? MAX_IMAGE_PIXELS
   }
 

@@ -188,6 +188,8 @@ export interface HashLog extends EventEmitter<HashLogEvents> {
   show: (algorithm: AlgorithmName, value: Uint8Array) => Promise<HashProvenance[]>
   listOrigins: () => OriginSummary[]
   forks: () => Promise<ForkRecord[]>
+  /** Whether fork evidence for this (origin, seq, refused batch hash) is kept already. */
+  knowsFork: (origin: string, seq: number, refusedHash: Uint8Array) => Promise<boolean>
   /** Waits for writes in progress. The store stays open: it belongs to the caller. */
   close: () => Promise<void>
 }
@@ -489,7 +491,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   }
 
   private async recordFork (kept: Batch, refused: Batch, fromPeer: string | undefined): Promise<void> {
-    const key = `${kept.originId}!${seqKey(kept.seq)}!${toHex(refused.hash)}`
+    const key = forkKey(kept.originId, kept.seq, refused.hash)
     if (await this.store.sub.forks.get(key) === undefined) {
       let reportedBy: Uint8Array | undefined
       try {
@@ -637,6 +639,10 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     return out
   }
 
+  async knowsFork (origin: string, seq: number, refusedHash: Uint8Array): Promise<boolean> {
+    return await this.store.sub.forks.get(forkKey(origin, seq, refusedHash)) !== undefined
+  }
+
   async forks (): Promise<ForkRecord[]> {
     const out: ForkRecord[] = []
     for await (const [key, raw] of this.store.sub.forks.iterator()) {
@@ -661,6 +667,11 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     }
     return out
   }
+}
+
+/** `forks` key: one row per (origin, seq, refused batch), so evidence is kept once. */
+function forkKey (origin: string, seq: number, refusedHash: Uint8Array): string {
+  return `${origin}!${seqKey(seq)}!${toHex(refusedHash)}`
 }
 
 function toCurrent (key: string, p: hashfed.v1.Provenance): CurrentRecord {

@@ -6,3 +6,12 @@ export const RECONNECT_MAX_MS = 30_000
 export const PING_INTERVAL_MS = 10_000
 /** A dial that takes longer than this is abandoned and retried with backoff. */
 export const DIAL_TIMEOUT_MS = 10_000
+/**
+ * Offences (failed verification, protocol breaches) within PENALTY_WINDOW_MS that cut a peer
+ * off. An honest member's node offends only through a bug or a fork of some origin, which is
+ * rare and one-off; five in a minute is a pattern.
+ */
+export const PENALTY_THRESHOLD = 5
+export const PENALTY_WINDOW_MS = 60_000
+/** How long a cut-off peer is refused: long enough to stop a loop, short enough to self-heal. */
+export const PENALTY_BAN_MS = 5 * 60_000

@@ -12,9 +12,11 @@ export function syncLogOf (log: HashLog, isOrigin: (origin: string) => boolean):
       const bytes = await log.getBatch(origin, seq)
       return bytes === undefined ? null : decodeBatch(bytes).hash
     },
+    knowsFork: async (origin, seq, hash) => await log.knowsFork(origin, seq, hash),
     applyRemote: async (signed, fromPeer) => {
       const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer })
-      return res.status === 'rejected' ? { status: 'rejected', reason: res.reason, message: res.message } : { status: res.status }
+      if (res.status === 'rejected') return { status: 'rejected', reason: res.reason, message: res.message }
+      return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq } : { status: 'stored' }
     }
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
-import { PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
+import { DIVERGED_RETRY_MS, MAX_INBOUND_SESSIONS_PER_PEER, PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
 import { runInitiator, runResponder, syncErrorReason, type SessionHooks, type SessionResult } from './sync-session.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 
@@ -18,6 +18,8 @@ export interface ReplicatorInit {
   onRejected?: (peer: string, reason: string) => void
   /** @default 30000 */
   periodicMs?: number
+  /** a session in which the peer sends nothing (or, receiving, nothing is stored) for this long is abandoned @default SESSION_IDLE_MS */
+  sessionIdleMs?: number
 }
 
 export interface PeerSyncState {
@@ -55,6 +57,10 @@ export class Replicator {
   private readonly claimed = new Set<string>()
   /** peers to ask again once an origin another session was fetching is released */
   private readonly waiting = new Map<string, Set<string>>()
+  /** sessions each peer has open towards us */
+  private readonly inbound = new Map<string, number>()
+  /** `<peer> <origin>` → until when that origin is not requested from that peer (its copy diverged) */
+  private readonly diverged = new Map<string, number>()
   private timer: NodeJS.Timeout | null = null
   private stopped = false
 
@@ -62,7 +68,8 @@ export class Replicator {
 
   async start (): Promise<void> {
     const { libp2p } = this.init
-    await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, { maxInboundStreams: 8 })
+    // above MAX_INBOUND_SESSIONS_PER_PEER so that a flood reaches `serve` and is counted there
+    await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, { maxInboundStreams: 4 * MAX_INBOUND_SESSIONS_PER_PEER })
     libp2p.addEventListener('peer:connect', (evt) => { this.syncWith(evt.detail.toString()) })
     this.timer = setInterval(() => { for (const p of this.connectedMembers()) this.syncWith(p) }, this.init.periodicMs ?? PERIODIC_SYNC_MS)
     this.timer.unref()
@@ -149,14 +156,16 @@ export class Replicator {
         this.waiting.delete(origin)
         for (const p of w ?? []) this.syncWith(p)
       },
-      onOutcome: (origin, outcome) => this.recordOutcome(peer, origin, outcome)
+      onOutcome: (origin, outcome) => this.recordOutcome(peer, origin, outcome),
+      skip: (origin) => (this.diverged.get(`${peer} ${origin}`) ?? 0) > Date.now(),
+      idleMs: this.idleMs
     }
   }
 
   private async pull (peer: string): Promise<void> {
     let stream: Stream | undefined
     try {
-      stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(SESSION_IDLE_MS) })
+      stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(this.idleMs) })
       this.sessionDone(peer, await runInitiator(stream, this.hooks(peer)))
     } catch (err) {
       stream?.abort(err as Error)
@@ -164,13 +173,28 @@ export class Replicator {
     }
   }
 
+  private get idleMs (): number {
+    return this.init.sessionIdleMs ?? SESSION_IDLE_MS
+  }
+
   private async serve (stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
+    const open = (this.inbound.get(peer) ?? 0) + 1
+    if (open > MAX_INBOUND_SESSIONS_PER_PEER) {
+      stream.abort(new Error('too many sync sessions'))
+      this.reject(peer, null, 'flood', `more than ${MAX_INBOUND_SESSIONS_PER_PEER} sync sessions open at once`)
+      return
+    }
+    this.inbound.set(peer, open)
     try {
       this.sessionDone(peer, await runResponder(stream, this.hooks(peer)))
     } catch (err) {
       stream.abort(err as Error)
       this.sessionFailed(peer, err)
+    } finally {
+      const left = (this.inbound.get(peer) ?? 1) - 1
+      if (left > 0) this.inbound.set(peer, left)
+      else this.inbound.delete(peer)
     }
   }
 
@@ -198,6 +222,7 @@ export class Replicator {
     if (outcome.status === 'stored') {
       this.batchesReceived++
     } else if (outcome.status === 'rejected') {
+      if (outcome.reason === 'fork' || outcome.reason === 'broken-chain') this.diverged.set(`${peer} ${origin}`, Date.now() + DIVERGED_RETRY_MS)
       this.reject(peer, origin, outcome.reason, outcome.message)
     }
   }

@@ -9,7 +9,8 @@ export interface OriginHead {
 
 export type ApplyOutcome =
   | { status: 'stored' }
-  | { status: 'duplicate' }
+  /** `seq`: the batch's sequence number, when known (a batch from before a requested range is a replay) */
+  | { status: 'duplicate', seq?: number }
   | { status: 'rejected', reason: string, message: string }
 
 /** What replication needs from the hash log: heads, ranges to serve, verified apply. */
@@ -20,6 +21,8 @@ export interface SyncLog {
   readRange: (origin: string, fromSeq: number, toSeq: number) => AsyncIterable<Uint8Array>
   /** hash of our batch `seq` of `origin`, or null when we do not hold it */
   batchHashAt: (origin: string, seq: number) => Promise<Uint8Array | null>
+  /** whether we keep fork evidence for this (origin, seq, refused batch hash) already */
+  knowsFork: (origin: string, seq: number, hash: Uint8Array) => Promise<boolean>
   /** verifies, then stores a batch served by `fromPeer` */
   applyRemote: (signed: Uint8Array, fromPeer: string) => Promise<ApplyOutcome>
 }

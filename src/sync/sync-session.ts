@@ -30,6 +30,10 @@ export interface SessionHooks {
   claim: (origin: string) => boolean
   release: (origin: string) => void
   onOutcome: (origin: string, outcome: ApplyOutcome) => void
+  /** origins not to request from this peer now (its copy diverged from ours) */
+  skip?: (origin: string) => boolean
+  /** no message, or no stored batch while receiving, for this long ends the session @default SESSION_IDLE_MS */
+  idleMs?: number
 }
 
 export interface SessionResult {
@@ -42,19 +46,38 @@ function lp (stream: Stream): LengthPrefixedStream<Stream> {
   return lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
 }
 
-async function readMessage (stream: LengthPrefixedStream<Stream>): Promise<SyncMessage> {
+/**
+ * Why reading a frame failed: a frame over MAX_FRAME_BYTES, a length prefix that is not one,
+ * or a peer that went quiet are offences; a stream that closed or reset is not (links drop).
+ */
+function readFailure (err: unknown, timedOut: boolean): string {
+  if (timedOut) return 'timeout'
+  const name = (err as Error).name
+  if (name === 'InvalidDataLengthError') return 'too-large'
+  if (name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError') return 'malformed'
+  return 'stream'
+}
+
+async function readMessage (stream: LengthPrefixedStream<Stream>, idleMs: number): Promise<SyncMessage> {
+  const signal = AbortSignal.timeout(idleMs)
   let data
   try {
-    data = await stream.read({ signal: AbortSignal.timeout(SESSION_IDLE_MS) })
+    data = await stream.read({ signal })
   } catch (err) {
-    const tooLarge = /too long/.test((err as Error).message)
-    throw hfError(ErrorCodes.PROTOCOL, `sync stream: ${(err as Error).message}`, { reason: tooLarge ? 'too-large' : 'stream' }, err)
+    const reason = readFailure(err, signal.aborted)
+    throw hfError(ErrorCodes.PROTOCOL, reason === 'timeout' ? `sync stream: the peer sent nothing for ${idleMs} ms` : `sync stream: ${(err as Error).message}`, { reason }, err)
   }
   return decodeSync(data)
 }
 
-async function write (stream: LengthPrefixedStream<Stream>, msg: Parameters<typeof encodeSync>[0]): Promise<void> {
-  await stream.write(encodeSync(msg), { signal: AbortSignal.timeout(SESSION_IDLE_MS) })
+async function write (stream: LengthPrefixedStream<Stream>, msg: Parameters<typeof encodeSync>[0], idleMs: number): Promise<void> {
+  const signal = AbortSignal.timeout(idleMs)
+  try {
+    await stream.write(encodeSync(msg), { signal })
+  } catch (err) {
+    if (!signal.aborted) throw err
+    throw hfError(ErrorCodes.PROTOCOL, `sync stream: the peer read nothing for ${idleMs} ms`, { reason: 'timeout' }, err)
+  }
 }
 
 function expect<K extends NonNullable<SyncMessage['kind']>> (msg: SyncMessage, kind: K): void {
@@ -62,17 +85,18 @@ function expect<K extends NonNullable<SyncMessage['kind']>> (msg: SyncMessage, k
 }
 
 /** What to request from a peer whose heads we now know. */
-export async function planRequests (log: SyncLog, theirs: OriginHead[], isOrigin: (o: string) => boolean): Promise<Array<{ origin: string, from: number, to: number }>> {
+export async function planRequests (log: SyncLog, theirs: OriginHead[], isOrigin: (o: string) => boolean, skip?: (o: string) => boolean): Promise<Array<{ origin: string, from: number, to: number }>> {
   const plan: Array<{ origin: string, from: number, to: number }> = []
   for (const h of theirs) {
-    if (!isOrigin(h.origin) || h.seq === 0) continue
+    if (!isOrigin(h.origin) || h.seq === 0 || skip?.(h.origin) === true) continue
     const ours = log.head(h.origin)?.seq ?? 0
     if (h.seq > ours) {
       plan.push({ origin: h.origin, from: ours + 1, to: h.seq })
     } else {
       // same seq, other hash: fetch their batch as fork evidence
+      // (once: evidence we keep already is not fetched again, from this peer or any other)
       const mine = await log.batchHashAt(h.origin, h.seq)
-      if (mine !== null && Buffer.compare(mine, h.hash) !== 0) plan.push({ origin: h.origin, from: h.seq, to: h.seq })
+      if (mine !== null && Buffer.compare(mine, h.hash) !== 0 && !await log.knowsFork(h.origin, h.seq, h.hash)) plan.push({ origin: h.origin, from: h.seq, to: h.seq })
     }
   }
   return plan
@@ -83,11 +107,12 @@ type Request = { origin: string, from: number, to: number }
 /** Initiator side: heads first, then our pull, then the peer's. */
 export async function runInitiator (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = lp(stream)
-  await write(s, { heads: headsToWire(hooks.log.heads()) })
-  const reply = await readMessage(s)
+  const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
+  await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
+  const reply = await readMessage(s, idleMs)
   expect(reply, 'heads')
   const result = await pull(s, hooks, headsFromWire(reply.heads))
-  await serveRequests(s, hooks.log)
+  await serveRequests(s, hooks.log, idleMs)
   await stream.close().catch(() => {})
   return result
 }
@@ -95,39 +120,58 @@ export async function runInitiator (stream: Stream, hooks: SessionHooks): Promis
 /** Responder side: answer heads, serve the initiator's requests, then pull what we lack. */
 export async function runResponder (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = lp(stream)
-  const first = await readMessage(s)
+  const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
+  const first = await readMessage(s, idleMs)
   expect(first, 'heads')
-  await write(s, { heads: headsToWire(hooks.log.heads()) })
-  await serveRequests(s, hooks.log)
+  await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
+  await serveRequests(s, hooks.log, idleMs)
   const result = await pull(s, hooks, headsFromWire(first.heads))
   await stream.close().catch(() => {})
   return result
 }
 
-/** Sends our requests (for origins we could claim), then receives and applies the ranges. */
+/**
+ * Sends our requests (for origins we could claim), then receives and applies the ranges. A
+ * peer may send only what was asked: no more batches than a range holds, no empty frames, no
+ * batch from before the range (a replay), and it must keep storing something: a session that
+ * stores nothing for `idleMs` while frames trickle in holds its origins' claims hostage.
+ */
 async function pull (s: LengthPrefixedStream<Stream>, hooks: SessionHooks, theirs: OriginHead[]): Promise<SessionResult> {
   hooks.onPeerHeads(hooks.peer, theirs)
+  const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
   const result: SessionResult = { requested: 0, stored: 0, rejected: 0 }
-  const plan = (await planRequests(hooks.log, theirs, hooks.isOrigin)).filter(r => hooks.claim(r.origin))
+  const plan = (await planRequests(hooks.log, theirs, hooks.isOrigin, hooks.skip)).filter(r => hooks.claim(r.origin))
+  const breach = (message: string): Error => hfError(ErrorCodes.PROTOCOL, message, { reason: 'protocol' })
   try {
-    for (const r of plan) await write(s, { request: { origin: peerIdToBytes(parsePeerId(r.origin)), fromSeq: r.from, toSeq: r.to } })
-    await write(s, { end: {} })
+    for (const r of plan) await write(s, { request: { origin: peerIdToBytes(parsePeerId(r.origin)), fromSeq: r.from, toSeq: r.to } }, idleMs)
+    await write(s, { end: {} }, idleMs)
     result.requested = plan.length
+    let progressAt = Date.now()
     for (const r of plan) {
       let failed = false
+      let received = 0
       for (;;) {
-        const msg = await readMessage(s)
+        if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
+        const msg = await readMessage(s, idleMs)
         if (msg.kind === 'end') {
-          if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw hfError(ErrorCodes.PROTOCOL, 'range end for another origin', { reason: 'protocol' })
+          if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
+          progressAt = Date.now()
           break
         }
         if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
         expect(msg, 'frame')
-        for (const bytes of msg.frame?.batches ?? []) {
+        const batches = msg.frame?.batches ?? []
+        if (batches.length === 0) throw breach('empty frame')
+        received += batches.length
+        if (received > r.to - r.from + 1) throw breach(`more batches than the ${r.to - r.from + 1} requested of ${r.origin}`)
+        for (const bytes of batches) {
           if (failed) continue // the rest of a rejected range cannot chain onto our head
-          const outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+          let outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+          if (outcome.status === 'duplicate' && outcome.seq !== undefined && outcome.seq < r.from) {
+            outcome = { status: 'rejected', reason: 'replay', message: `batch ${outcome.seq} of ${r.origin} served again for a request from ${r.from}` }
+          }
           hooks.onOutcome(r.origin, outcome)
-          if (outcome.status === 'stored') result.stored++
+          if (outcome.status === 'stored') { result.stored++; progressAt = Date.now() }
           if (outcome.status === 'rejected') { result.rejected++; failed = true }
         }
       }
@@ -140,10 +184,11 @@ async function pull (s: LengthPrefixedStream<Stream>, hooks: SessionHooks, their
 }
 
 /** Reads the peer's requests up to its end{}, then serves each range in frames. */
-async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog): Promise<void> {
+async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog, idleMs: number): Promise<void> {
   const requests: Request[] = []
+  const asked = new Set<string>()
   for (;;) {
-    const msg = await readMessage(s)
+    const msg = await readMessage(s, idleMs)
     if (msg.kind === 'end') break
     expect(msg, 'request')
     const req = msg.request!
@@ -154,20 +199,23 @@ async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog): Pr
       throw hfError(ErrorCodes.PROTOCOL, 'request for a malformed origin', { reason: 'malformed' })
     }
     if (requests.length >= MAX_HEADS) throw hfError(ErrorCodes.PROTOCOL, 'too many requests', { reason: 'too-large' })
+    // one range per origin and session: repeats would make us serve a whole log over and over
+    if (asked.has(origin)) throw hfError(ErrorCodes.PROTOCOL, `${origin} requested twice in one session`, { reason: 'protocol' })
+    asked.add(origin)
     const head = log.head(origin)?.seq ?? 0
     const from = Math.max(1, Number(req.fromSeq ?? 1))
     const to = Math.min(head, Number(req.toSeq ?? 0) === 0 ? head : Number(req.toSeq))
     requests.push({ origin, from, to })
   }
-  for (const r of requests) await serveRange(s, log, r.origin, r.from, r.to)
+  for (const r of requests) await serveRange(s, log, r.origin, r.from, r.to, idleMs)
 }
 
-async function serveRange (s: LengthPrefixedStream<Stream>, log: SyncLog, origin: string, from: number, to: number): Promise<void> {
+async function serveRange (s: LengthPrefixedStream<Stream>, log: SyncLog, origin: string, from: number, to: number, idleMs: number): Promise<void> {
   let frame: Uint8Array[] = []
   let size = 0
   const flush = async (): Promise<void> => {
     if (frame.length === 0) return
-    await write(s, { frame: { batches: frame } })
+    await write(s, { frame: { batches: frame } }, idleMs)
     frame = []
     size = 0
   }
@@ -179,7 +227,7 @@ async function serveRange (s: LengthPrefixedStream<Stream>, log: SyncLog, origin
     }
   }
   await flush()
-  await write(s, { end: { origin: peerIdToBytes(parsePeerId(origin)), lastSeq: to } })
+  await write(s, { end: { origin: peerIdToBytes(parsePeerId(origin)), lastSeq: to } }, idleMs)
 }
 
 export function syncErrorReason (err: unknown): string {

@@ -41,7 +41,7 @@ async function memberRows (page: Page): Promise<Array<{ name: string, connected:
   return await page.$$eval('#members tbody tr[data-member]', rows => rows.map(r => ({ name: r.getAttribute('data-member') ?? '', connected: r.getAttribute('data-connected') ?? '' })))
 }
 
-test('dashboard in Chromium: every member with health, the replicated list, a report round trip and its removal time; token prompt off the default setup', async () => {
+test('dashboard in Chromium: every member with health, the replicated list, a report round trip and its removal time; a node with an admin token asks for it', async () => {
   const root = await tempDir()
   const members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }, { name: 'GB', countries: ['GB'] }])
   const [nlM, deM, gbM] = members

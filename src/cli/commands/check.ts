@@ -13,6 +13,9 @@ import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, table } from '../output.js'
 import { collectImageFiles, hashFiles } from '../image-files.js'
 
+/** Hashes per admin API request: within the node's check.maxHashes default (10,000). */
+const CLI_CHECK_CHUNK = 5000
+
 /** Checks hashes against an offline node: the match index is built from its store first. */
 async function checkOffline (ctx: NodeContext, queries: CheckQuery[]): Promise<CheckResult[]> {
   const logger = createLogger({ component: 'check' }, process.stderr)
@@ -111,7 +114,11 @@ export function registerCheck (program: Command): void {
       }
       const queries = labelled.map(l => l.query)
       const results = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.post<{ results: CheckResult[] }>('/v1/check', { hashes: queries })).results,
+        remote: async (client) => {
+          const out: CheckResult[] = []
+          for (let i = 0; i < queries.length; i += CLI_CHECK_CHUNK) out.push(...(await client.post<{ results: CheckResult[] }>('/v1/check', { hashes: queries.slice(i, i + CLI_CHECK_CHUNK) })).results)
+          return out
+        },
         local: async (ctx) => await checkOffline(ctx, queries)
       })
       if (opts.json === true) return printJson(labelled.map((l, i) => ({ item: l.label, ...results[i] })))

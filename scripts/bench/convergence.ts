@@ -1,0 +1,77 @@
+// Scenario 4: 10 nodes as separate `hashfed start` processes in a connected random topology
+// of degree 3 (a ring plus random chords); time from publishing a batch at one node until
+// every node holds it, p50/p99 over 20 batches.
+//
+//   node dist/scripts/bench/convergence.js [--scale 0.5] [--nodes 10] [--batches 20]
+import '../../src/polyfill.js'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { benchArgs, median, percentile, report, type BenchArgs, type Figure } from './bench-kit.js'
+import { benchFederation, startProcess, type NodeProcess } from './bench-federation.js'
+
+/** Ring plus a random perfect matching of chords: connected, every node of degree 3 (n even). */
+export function degree3Topology (n: number, seed = Date.now()): Array<[number, number]> {
+  let x = seed >>> 0
+  const rand = (): number => { x = (x * 1664525 + 1013904223) >>> 0; return x / 2 ** 32 }
+  const edges = new Set<string>()
+  for (let i = 0; i < n; i++) edges.add([i, (i + 1) % n].sort((a, b) => a - b).join('-'))
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const order = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5)
+    const chords: string[] = []
+    for (let i = 0; i + 1 < n; i += 2) chords.push([order[i], order[i + 1]].sort((a, b) => a - b).join('-'))
+    if (chords.every(c => !edges.has(c)) && new Set(chords).size === chords.length) {
+      chords.forEach(c => edges.add(c))
+      break
+    }
+  }
+  return [...edges].flatMap(e => { const [a, b] = e.split('-').map(Number); return [[a, b], [b, a]] as Array<[number, number]> })
+}
+
+export async function convergence (args: BenchArgs, nodes = 10, batches = 20): Promise<Figure[]> {
+  const root = await mkdtemp(join(tmpdir(), 'hashfed-bench-conv-'))
+  const procs: NodeProcess[] = []
+  try {
+    const links = degree3Topology(nodes)
+    const members = await benchFederation(root, Array.from({ length: nodes }, (_, i) => `N${i}`), links)
+    for (const m of members) procs.push(await startProcess(m))
+    // wait until every node has all its neighbours
+    for (let i = 0; i < 400; i++) {
+      const peers = await Promise.all(procs.map(async p => await fetch(`${p.api}/v1/status`).then(async r => await r.json() as { members: Array<{ connected: boolean }> })))
+      if (peers.every((s, k) => s.members.filter(m => m.connected).length >= links.filter(([a]) => a === k).length)) break
+      await sleep(100)
+    }
+    const times: number[] = []
+    const origin = members[0].peerId
+    for (let k = 1; k <= batches; k++) {
+      const file = join(root, `batch-${k}.txt`)
+      await writeFile(file, Array.from({ length: 100 }, () => randomBytes(32).toString('hex')).join('\n') + '\n')
+      const waits = procs.slice(1).map(async p => {
+        const r = await fetch(`${p.api}/v1/sync/wait?origin=${origin}&seq=${k}&timeoutMs=30000`).then(async res => await res.json() as { reached: boolean })
+        if (!r.reached) throw new Error(`a node did not receive batch ${k}`)
+        return performance.now()
+      })
+      await sleep(20) // the waits are registered
+      const t0 = performance.now()
+      const res = await fetch(`${procs[0].api}/v1/hashes/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: file, format: 'lines' }) })
+      await res.text()
+      const done = await Promise.all(waits)
+      times.push(Math.max(...done) - t0)
+    }
+    return [
+      { scenario: 'convergence', name: `${nodes} processes, degree 3: publish to held by all, p50`, value: median(times), unit: 'ms' },
+      { scenario: 'convergence', name: `${nodes} processes, degree 3: publish to held by all, p99 (${batches} batches)`, value: percentile(times, 99), unit: 'ms', goal: 300, better: 'lower' }
+    ]
+  } finally {
+    await Promise.all(procs.map(async p => await p.stop()))
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = benchArgs({ nodes: { type: 'string', default: '10' }, batches: { type: 'string', default: '20' } })
+  report(args, await convergence(args, Number(args.values.nodes), Number(args.values.batches)))
+}
