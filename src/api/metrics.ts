@@ -32,6 +32,13 @@ export interface MetricsSource {
     facts: () => Promise<ReportFact[]>
   }
   refusedTotal: number
+  /** offences per peer and the members cut off for them */
+  penalties?: {
+    offencesByReason: ReadonlyMap<string, number>
+    cutOffsTotal: number
+    refusedTotal: number
+    list: () => Array<{ peer: string }>
+  }
   /** the match index: sizes per algorithm, and the kill switch per origin */
   match?: { index: { counts: () => Record<string, { values: number, refs: number }> }, isOriginEnabled: (origin: string) => boolean }
   /** the hash check API, when the config has one: counters since start */
@@ -144,6 +151,26 @@ export class NodeMetrics {
       }
     })
     new Counter({ name: 'hashfed_connections_refused_total', help: 'Connections refused because the peer is not a federation member, since start.', registers, collect () { this.reset(); this.inc(node().refusedTotal) } })
+    new Counter({
+      name: 'hashfed_peer_offences_total',
+      help: 'Offences of members (failed verification, protocol breaches) counted towards cutting them off, by reason, since start.',
+      labelNames: ['reason'],
+      registers,
+      collect () { this.reset(); for (const [reason, n] of node().penalties?.offencesByReason ?? []) this.inc({ reason }, n) }
+    })
+    new Counter({ name: 'hashfed_peer_cutoffs_total', help: 'Times a member was cut off for repeated offences, since start.', registers, collect () { this.reset(); this.inc(node().penalties?.cutOffsTotal ?? 0) } })
+    new Counter({ name: 'hashfed_connections_refused_cut_off_total', help: 'Connections refused because the member is cut off, since start.', registers, collect () { this.reset(); this.inc(node().penalties?.refusedTotal ?? 0) } })
+    new Gauge({
+      name: 'hashfed_peer_cut_off',
+      help: '1 while a member is cut off for its offences (its connections refused), else 0.',
+      labelNames: ['peer'],
+      registers,
+      collect () {
+        this.reset()
+        const cut = new Set((node().penalties?.list() ?? []).map(c => c.peer))
+        for (const m of node().ctx.federation.others) this.set({ peer: m.name }, cut.has(m.peerId) ? 1 : 0)
+      }
+    })
 
     // ---- replication
     const lag = (): Array<{ origin: string, batches: number, entries: number }> => {

@@ -71,7 +71,7 @@ export const reportCountsSchema = {
 export const nodeStatusSchema = {
   $id: 'NodeStatus',
   type: 'object',
-  required: ['running', 'name', 'peerId', 'countries', 'listen', 'adminUrl', 'federation', 'members', 'origins', 'forks', 'store', 'rejected', 'refused', 'reports'],
+  required: ['running', 'name', 'peerId', 'countries', 'listen', 'adminUrl', 'federation', 'members', 'origins', 'forks', 'store', 'rejected', 'refused', 'penalties', 'reports'],
   properties: {
     running: bool,
     name: str,
@@ -98,6 +98,21 @@ export const nodeStatusSchema = {
       properties: {
         total: int,
         recent: { type: 'array', items: { type: 'object', properties: { peerId: str, direction: { type: 'string', enum: ['inbound', 'outbound'] }, remoteAddr: str, at: int } } }
+      }
+    },
+    penalties: {
+      type: 'object',
+      description: 'members cut off for repeated offences (failed verification, protocol breaches): refused until `until`',
+      required: ['offences', 'byReason', 'cutOffs', 'refused', 'cutOff'],
+      properties: {
+        offences: { ...int, description: 'offences counted since start' },
+        byReason: counts,
+        cutOffs: { ...int, description: 'cut-offs since start' },
+        refused: { ...int, description: 'connections refused because the peer was cut off, since start' },
+        cutOff: {
+          type: 'array',
+          items: { type: 'object', required: ['peer', 'name', 'reason', 'offences', 'since', 'until'], properties: { peer: str, name: str, reason: str, offences: int, since: str, until: str } }
+        }
       }
     },
     reports: { $ref: 'ReportCounts#' }

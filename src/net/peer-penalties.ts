@@ -39,6 +39,8 @@ export class PeerPenalties {
   readonly offencesByReason = new Map<string, number>()
   /** cut-offs since start */
   cutOffsTotal = 0
+  /** connections refused because the peer was cut off, since start */
+  refusedTotal = 0
   private readonly recent = new Map<string, number[]>()
   private readonly active = new Map<string, CutOff & { timer: NodeJS.Timeout }>()
   private readonly threshold: number
@@ -89,6 +91,12 @@ export class PeerPenalties {
     this.active.delete(peer)
     this.init.logger.info({ peer, reason: entry.reason }, 'peer penalty ended: connections allowed again')
     this.init.onRestored?.(peer)
+  }
+
+  /** The gater refused a connection of a cut-off peer. */
+  refused (peer: string, direction: 'inbound' | 'outbound'): void {
+    this.refusedTotal++
+    this.init.logger.debug({ peer, direction }, 'refused a connection of a cut-off peer')
   }
 
   isCutOff (peer: string): boolean {

@@ -1,9 +1,11 @@
 import '../polyfill.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../util/logger.js'
 import { createNodeLibp2p, type HashfedLibp2p } from '../net/create-libp2p.js'
 import { federationGater } from '../net/federation-gater.js'
+import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
 import { createHttpServer, listen } from '../api/admin-server.js'
 import { registerAdminRoutes } from '../api/admin-routes.js'
@@ -26,6 +28,10 @@ export interface StartNodeInit {
   dir: string
   /** @default a pino logger on stdout */
   logger?: Logger
+  /** when a misbehaving peer is cut off, and for how long (tests shorten them) @default PeerPenalties' defaults */
+  penalties?: Omit<PeerPenaltiesInit, 'logger' | 'onCutOff' | 'onRestored'>
+  /** replication timing (tests shorten them) */
+  sync?: { periodicMs?: number, sessionIdleMs?: number }
 }
 
 export interface RefusedPeer {
@@ -64,7 +70,10 @@ export class HashfedNode {
     readonly ctx: NodeContext,
     readonly libp2p: HashfedLibp2p,
     readonly members: MemberConnections,
-    readonly log: Logger
+    readonly log: Logger,
+    /** offences per peer; a peer that keeps offending is cut off for a while */
+    readonly penalties: PeerPenalties,
+    private readonly syncInit: StartNodeInit['sync'] = {}
   ) {}
 
   static async start (init: StartNodeInit): Promise<HashfedNode> {
@@ -74,21 +83,31 @@ export class HashfedNode {
     const ctx: NodeContext = { ...files, store }
     let node: HashfedNode | undefined
     let libp2p: HashfedLibp2p | undefined
+    const penalties = new PeerPenalties({
+      ...init.penalties,
+      logger: log.child({ component: 'penalties' }),
+      // hang up at once: the gater only sees new connections
+      onCutOff: (peer) => { void node?.libp2p.hangUp(peerIdFromString(peer)).catch(() => {}) },
+      onRestored: (peer) => { node?.members.redialNow(peer) }
+    })
     try {
       libp2p = await createNodeLibp2p({
         privateKey: ctx.identity.privateKey,
         listen: ctx.config.listen,
         gater: federationGater({
           isMember: (id) => ctx.federation.isMember(id),
-          onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() })
+          onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
+          isCutOff: (id) => penalties.isCutOff(id),
+          onRefusedCutOff: (peerId, direction) => penalties.refused(peerId, direction)
         })
       })
-      node = new HashfedNode(ctx, libp2p, new MemberConnections(libp2p, log), log)
+      node = new HashfedNode(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, init.sync)
       await node.startServices()
       return node
     } catch (err) {
       if (node !== undefined) await node.stop().catch(() => {})
       else await store.close().catch(() => {})
+      penalties.stop()
       await Promise.resolve(libp2p?.stop()).catch(() => {})
       throw err
     }
@@ -107,13 +126,16 @@ export class HashfedNode {
       log: syncLogOf(this.hashLog, (o) => federation.isOrigin(o)),
       logger: this.log.child({ component: 'sync' }),
       isOrigin: (o) => federation.isOrigin(o),
-      isMember: (p) => federation.isMember(p)
+      isMember: (p) => federation.isMember(p),
+      onRejected: (peer, reason) => { this.penalties.offence(peer, reason) },
+      ...this.syncInit
     })
     // every stored batch, ours or relayed, is announced at once: that is what makes it cross the federation
     this.hashLog.on('batch', (e) => this.replicator.announce(e.fromPeer))
     this.hashLog.on('fork', (e) => this.log.error({ origin: e.origin, seq: e.seq, peer: e.fromPeer }, 'FORK: an origin signed two different batches for one sequence number; evidence kept'))
     await this.replicator.start()
     this.onStop('replication', () => this.replicator.stop())
+    this.onStop('penalties', () => this.penalties.stop())
     this.members.start(this.memberTargets())
     this.onStop('member connections', () => this.members.stop())
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log })

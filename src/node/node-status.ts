@@ -55,6 +55,15 @@ export interface ForkAlarm {
   detectedAt: string
 }
 
+export interface PenaltyStatus {
+  offences: number
+  byReason: Record<string, number>
+  cutOffs: number
+  refused: number
+  /** cut off now: refused until `until` */
+  cutOff: Array<{ peer: string, name: string, reason: string, offences: number, since: string, until: string }>
+}
+
 export interface NodeStatus {
   running: boolean
   name: string
@@ -71,6 +80,8 @@ export interface NodeStatus {
   /** sync batches that failed verification; `recent`: the latest few (dashboard), oldest first */
   rejected: { total: number, byReason: Record<string, number>, recent?: Array<{ peer: string, name: string, origin: string | null, reason: string, message: string, at: number }> }
   refused: { total: number, recent: RefusedPeer[] }
+  /** members cut off for repeated offences, and the offences counted */
+  penalties: PenaltyStatus
   /** reports held, by direction and status */
   reports: ReportCounts
 }
@@ -113,6 +124,13 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         recent: (node?.replicator.recentRejections ?? []).slice(-RECENT_SYNC_REJECTIONS).map(r => ({ ...r, name: fed.nameOf(r.peer) }))
       },
       refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] },
+      penalties: {
+        offences: node?.penalties.offencesTotal ?? 0,
+        byReason: Object.fromEntries(node?.penalties.offencesByReason ?? []),
+        cutOffs: node?.penalties.cutOffsTotal ?? 0,
+        refused: node?.penalties.refusedTotal ?? 0,
+        cutOff: (node?.penalties.list() ?? []).map(c => ({ ...c, name: fed.nameOf(c.peer), since: new Date(c.since).toISOString(), until: new Date(c.until).toISOString() }))
+      },
       reports: await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
     }
   } finally {

@@ -30,6 +30,8 @@ export function formatStatus (s: NodeStatus): string {
     `store      ${s.store.hashes} hashes in ${s.store.batches} batches from ${s.origins.length} origins, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
     `rejected   ${s.rejected.total} batches/messages failed verification${s.rejected.total > 0 ? ` (${Object.entries(s.rejected.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     `refused    ${s.refused.total} connections from non-members`,
+    `penalties  ${s.penalties.offences} offences, ${s.penalties.cutOffs} cut-offs, ${s.penalties.refused} connections refused while cut off`,
+    ...s.penalties.cutOff.map(c => `CUT OFF    ${c.name} until ${c.until} (${c.offences > 0 ? `${c.offences} offences, last: ` : ''}${c.reason})`),
     `reports    ${s.reports.inbound} inbound, ${s.reports.outbound} outbound, ${s.reports.unroutable} unroutable${s.reports.total > 0 ? ` (${Object.entries(s.reports.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     ...s.forks.map(f => `ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
     '',
