@@ -19,6 +19,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HF_NODE_EXISTS: 409
 }
 
+/** The HTTP status of an error code (500 for codes that are not the client's doing). */
+export function errorStatus (code: ErrorCode): number {
+  return STATUS[code] ?? 500
+}
+
 export function installErrorReplies (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isHashfedError(err)) {

@@ -2,20 +2,28 @@
 import '../polyfill.js'
 import { Command, CommanderError } from 'commander'
 import { isHashfedError, type ErrorCode } from '../errors.js'
-import { registerInit } from './commands/init.js'
-import { registerStart } from './commands/start.js'
-import { registerStatus } from './commands/status.js'
-import { registerFederation } from './commands/federation.js'
-import { registerHashes } from './commands/hashes.js'
-import { registerReports } from './commands/reports.js'
-import { registerPeers } from './commands/peers.js'
-import { registerAudit } from './commands/audit.js'
-import { registerConfig } from './commands/config.js'
-import { registerImageCommands } from './commands/images.js'
-import { registerCheck } from './commands/check.js'
-import { registerMatch } from './commands/match.js'
-import { registerTokens } from './commands/tokens.js'
-import { registerFeedback } from './commands/feedback.js'
+type Register = (program: Command) => void
+
+/**
+ * Command modules, loaded only when their command is asked for: importing all of them (libp2p,
+ * sharp, the GeoIP data…) would cost every invocation a second. Order is the order of `--help`.
+ */
+const COMMANDS: Array<{ names: string[], load: () => Promise<Register[]> }> = [
+  { names: ['init'], load: async () => [(await import('./commands/init.js')).registerInit] },
+  { names: ['start'], load: async () => [(await import('./commands/start.js')).registerStart] },
+  { names: ['status'], load: async () => [(await import('./commands/status.js')).registerStatus] },
+  { names: ['peers'], load: async () => [(await import('./commands/peers.js')).registerPeers] },
+  { names: ['federation'], load: async () => [(await import('./commands/federation.js')).registerFederation] },
+  // `hashes add-images` lives with the image commands and attaches to `hashes`
+  { names: ['hashes'], load: async () => [(await import('./commands/hashes.js')).registerHashes, (await import('./commands/images.js')).registerImageCommands] },
+  { names: ['hash', 'check'], load: async () => [(await import('./commands/check.js')).registerCheck] },
+  { names: ['match'], load: async () => [(await import('./commands/match.js')).registerMatch] },
+  { names: ['tokens'], load: async () => [(await import('./commands/tokens.js')).registerTokens] },
+  { names: ['feedback', 'disputes'], load: async () => [(await import('./commands/feedback.js')).registerFeedback] },
+  { names: ['reports'], load: async () => [(await import('./commands/reports.js')).registerReports] },
+  { names: ['audit'], load: async () => [(await import('./commands/audit.js')).registerAudit] },
+  { names: ['config'], load: async () => [(await import('./commands/config.js')).registerConfig] }
+]
 
 /** Input the user can fix exits 2 (like usage errors); failures of the node or network exit 1. */
 const USER_ERRORS = new Set<ErrorCode>([
@@ -24,31 +32,21 @@ const USER_ERRORS = new Set<ErrorCode>([
   'HF_NOT_FOUND', 'HF_STORE_VERSION', 'HF_FORBIDDEN', 'HF_TOO_LARGE', 'HF_INVALID_IMAGE'
 ])
 
-export function buildProgram (): Command {
+/** The program with the commands `argv` needs: the one named, or all of them for help. */
+export async function buildProgram (argv: string[] = process.argv): Promise<Command> {
   const program = new Command('hashfed')
     .description('federation node for CSAM hotlines: signed hash lists, URL report routing, hash checks')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride() // before the commands are added, so they inherit it
-  registerInit(program)
-  registerStart(program)
-  registerStatus(program)
-  registerFederation(program)
-  registerHashes(program)
-  registerReports(program)
-  registerPeers(program)
-  registerAudit(program)
-  registerConfig(program)
-  registerImageCommands(program) // after registerHashes: adds `hashes add-images`
-  registerCheck(program)
-  registerMatch(program)
-  registerTokens(program)
-  registerFeedback(program)
+  const asked = argv[2] === 'help' ? argv[3] : argv[2]
+  const wanted = COMMANDS.filter(c => c.names.includes(asked ?? ''))
+  for (const c of wanted.length > 0 ? wanted : COMMANDS) for (const register of await c.load()) register(program)
   return program
 }
 
 async function main (): Promise<void> {
-  const program = buildProgram()
+  const program = await buildProgram()
   try {
     await program.parseAsync(process.argv)
   } catch (err) {
