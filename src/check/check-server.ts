@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { hfError, ErrorCodes } from '../errors.js'
@@ -8,6 +9,7 @@ import type { CheckQuery, CheckService } from './check-service.js'
 import type { FeedbackService } from './feedback-service.js'
 import type { TokenStore } from './token-store.js'
 import { TokenBuckets } from './token-bucket.js'
+import { fastCheckHandler } from './fast-check-route.js'
 import { CHECK_BYTES_PER_HASH, MAX_IMAGE_BYTES } from './constants.js'
 
 export interface CheckServerInit {
@@ -82,10 +84,30 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   const stats: CheckStats = { requests: 0, hashes: 0, images: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
   const jsonLimit = Math.max(64 * 1024, init.service.maxHashes * CHECK_BYTES_PER_HASH)
   const imageLimit = init.maxImageBytes ?? MAX_IMAGE_BYTES
-  // requestTimeout: a client that trickles its body cannot hold a connection (and its buffer) forever
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: jsonLimit, requestTimeout: 60_000, ajv: { customOptions: { removeAdditional: false } } })
-  installErrorReplies(app)
   const buckets = new TokenBuckets(init.rateLimit)
+  const fastCheck = fastCheckHandler({
+    service: init.service,
+    tokens: init.tokens,
+    buckets,
+    rateLimit: init.rateLimit,
+    bodyLimit: jsonLimit,
+    stats,
+    observe: init.observe,
+    onInternalError: (err) => init.logger.error({ err }, 'check request failed')
+  })
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: jsonLimit,
+    ajv: { customOptions: { removeAdditional: false } },
+    // the common case of POST /v1/check is answered before Fastify (see fast-check-route.ts)
+    serverFactory: (handler) => {
+      // requestTimeout: a client that trickles its body cannot hold a connection (and its buffer) forever
+      const server = createServer({ requestTimeout: 60_000 }, (req, res) => { if (!fastCheck(req, res)) handler(req, res) })
+      server.keepAliveTimeout = 72_000 // Fastify's default, which a server of our own must set itself
+      return server
+    }
+  })
+  installErrorReplies(app)
 
   app.decorateRequest('hoster', '')
   // a callback hook, not an async one: no promise per request on the hot path

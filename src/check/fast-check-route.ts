@@ -14,6 +14,8 @@ export interface FastCheckInit {
   bodyLimit: number
   stats: { requests: number, hashes: number, matches: number, rateLimited: number }
   observe?: (route: string, statusCode: number, ms: number) => void
+  /** an unexpected failure (a bug): answered 500 HF_INTERNAL */
+  onInternalError: (err: unknown) => void
 }
 
 const ROUTE = '/v1/check'
@@ -94,6 +96,7 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
         for (const r of results) stats.matches += r.matches.length
         reply(200, JSON.stringify({ results }))
       }, (err: unknown) => {
+        if (!isHashfedError(err)) init.onInternalError(err)
         fail(isHashfedError(err) ? err : hfError(ErrorCodes.INTERNAL, 'internal error'))
       })
     })
