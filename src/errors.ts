@@ -17,6 +17,8 @@ export const ErrorCodes = {
   STORE_VERSION: 'HF_STORE_VERSION',
   /** store could not be opened (locked by a process we cannot reach, corrupt) */
   STORE_UNAVAILABLE: 'HF_STORE_UNAVAILABLE',
+  /** a record in the store does not decode (damaged on disk or written by something else); `details.what` names it */
+  STORE_CORRUPT: 'HF_STORE_CORRUPT',
   /** a hash value of the wrong length or alphabet for its algorithm */
   INVALID_HASH: 'HF_INVALID_HASH',
   /** an import file that is not the format it claims */

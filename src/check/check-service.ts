@@ -1,6 +1,6 @@
 import { hfError, ErrorCodes, isHashfedError } from '../errors.js'
 import type { MatchIndex, OriginRef, PerceptualAlgorithm } from '../match/match-index.js'
-import { formatHashValue, parseAlgorithm, parseHashValue, PERCEPTUAL, type AlgorithmName } from '../log/hash-value.js'
+import { ALGORITHMS, formatHashValue, parseAlgorithm, parseHashValue, PERCEPTUAL, type AlgorithmName } from '../log/hash-value.js'
 import type { ClassificationName, HashRecord } from '../log/entry.js'
 import type { ImageHashes } from '../hashing/hash-image.js'
 import type { MatchMetadata, Vouch, VouchRef } from './match-metadata.js'
@@ -67,6 +67,9 @@ export interface CheckServiceInit {
   /** @default 10000 */
   maxHashes?: number
 }
+
+const EXACT_NAMES: ReadonlySet<string> = new Set(ALGORITHMS)
+const LOWER_HEX = /^[0-9a-f]+$/
 
 const SEVERITY: Record<ClassificationName, number> = { baseline: 3, national: 2, 'not-illegal': 1 }
 
@@ -167,9 +170,11 @@ function parseQuery (q: CheckQuery, i: number): Parsed {
     if (q === null || typeof q !== 'object' || typeof q.algorithm !== 'string' || typeof q.value !== 'string') {
       throw hfError(ErrorCodes.INVALID_HASH, 'each hash is {algorithm, value}')
     }
-    const algorithm = parseAlgorithm(q.algorithm)
+    // the hot path: a hoster sends the canonical name and lower-case hex, which is used as is
+    const algorithm = EXACT_NAMES.has(q.algorithm) ? q.algorithm as AlgorithmName : parseAlgorithm(q.algorithm)
     const value = parseHashValue(algorithm, q.value)
-    const parsed: Parsed = { algorithm, value, valueHex: formatHashValue(value) }
+    const valueHex = q.value.length === 2 * value.length && LOWER_HEX.test(q.value) ? q.value : formatHashValue(value)
+    const parsed: Parsed = { algorithm, value, valueHex }
     if (q.quality !== undefined) {
       if (!Number.isInteger(q.quality) || q.quality < 0 || q.quality > 100) throw hfError(ErrorCodes.INVALID_HASH, 'quality: an integer 0-100')
       parsed.quality = q.quality

@@ -12,6 +12,7 @@ import type { Outbox } from '../reports/outbox.js'
 import { openFeedback, sameBytes, signFeedback, type Feedback } from '../reports/report-codec.js'
 import { rejection } from '../reports/rejection.js'
 import { MAX_FEEDBACK_REASON } from './constants.js'
+import { MAX_TIME_MS } from '../reports/constants.js'
 
 export const VERDICTS = ['confirmed', 'disputed'] as const
 export type Verdict = typeof VERDICTS[number]
@@ -194,6 +195,6 @@ function feedbackProblem (f: Feedback): string | null {
   if (f.hash?.value == null || f.hash.value.length !== VALUE_BYTES[algorithm]) return `a ${algorithm} value has ${VALUE_BYTES[algorithm]} bytes`
   if (f.reason.length > MAX_FEEDBACK_REASON) return 'the reason is too long'
   if (f.hoster.length > MAX_HOSTER) return 'the hoster name is too long'
-  if (u64(f.atMs) <= 0) return 'no time'
+  if (u64(f.atMs) <= 0 || u64(f.atMs) > MAX_TIME_MS) return 'no valid time'
   return null
 }

@@ -5,6 +5,7 @@ import type { Store, BatchOp } from '../store/store.js'
 import { batchKey, seqKey, sourcePrefix } from '../store/layout.js'
 import { parsePeerId, peerIdFromBytes, type Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
+import { decodeStored } from '../store/stored-record.js'
 import { algorithmToEnum, formatHashValue, hexToBytes, parseHashValue, type AlgorithmName } from './hash-value.js'
 import type { AppendItem, HashRecord, LogEntry } from './entry.js'
 import { addToProto, entryFromProto, entryToProto, metaFromProto, metaToProto } from './entry-codec.js'
@@ -252,7 +253,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   async load (): Promise<void> {
     for await (const [origin, value] of this.store.sub.heads.iterator()) {
-      const h = pb.Head.decode(value)
+      const h = decodeStored(pb.Head, value, `head of ${origin}`)
       this.headMap.set(origin, {
         origin,
         originBytes: h.origin ?? new Uint8Array(0),
@@ -552,7 +553,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     if (filter !== undefined) return filter
     filter = new KeyFilter()
     for await (const signed of this.store.sub.batches.values(originRange(origin))) {
-      const body = pb.BatchBody.decode(pb.Signed.decode(signed).body)
+      const body = decodeStored(pb.BatchBody, decodeStored(pb.Signed, signed, `a batch of ${origin}`).body, `a batch of ${origin}`)
       for (const e of body.entries) if (e.op === pb.HashEntry.Op.ADD && e.value != null) filter.add(keyHash(e.algorithm ?? 0, e.value))
     }
     this.filters.set(origin, filter)
@@ -607,7 +608,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       expected++
     }
     const stored = await this.store.sub.heads.get(origin)
-    const head = stored === undefined ? undefined : pb.Head.decode(stored)
+    const head = stored === undefined ? undefined : decodeStored(pb.Head, stored, `head of ${origin}`)
     if (u64(head?.seq) !== expected - 1 || !sameBytes(head?.hash ?? new Uint8Array(0), prevHash)) {
       return fail(expected - 1, 'head-mismatch', `the head says batch ${u64(head?.seq)} but the chain ends at batch ${expected - 1}`)
     }
@@ -619,7 +620,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const suffix = filter.origin === undefined ? undefined : `:${filter.origin}`
     for await (const [key, value] of this.store.sub.hashes.iterator(range)) {
       if (suffix !== undefined && !key.endsWith(suffix)) continue
-      const p = pb.Provenance.decode(value)
+      const p = decodeStored(pb.Provenance, value, `hash row ${key}`)
       if (p.retracted === true) continue
       yield toCurrent(key, p)
     }
@@ -629,7 +630,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const prefix = `${algorithm}:${formatHashValue(value)}:`
     const out: HashProvenance[] = []
     for await (const [key, raw] of this.store.sub.hashes.iterator({ gte: prefix, lt: prefix + '\xff' })) {
-      const p = pb.Provenance.decode(raw)
+      const p = decodeStored(pb.Provenance, raw, `hash row ${key}`)
       const current = toCurrent(key, p)
       const signed = await this.getBatch(current.origin, current.seq)
       const shown: HashProvenance = { ...current, index: p.index ?? 0, batchHash: signed === undefined ? new Uint8Array(0) : decodeBatch(signed).hash }
@@ -646,7 +647,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   async forks (): Promise<ForkRecord[]> {
     const out: ForkRecord[] = []
     for await (const [key, raw] of this.store.sub.forks.iterator()) {
-      const f = pb.ForkEvidence.decode(raw)
+      const f = decodeStored(pb.ForkEvidence, raw, `fork evidence ${key}`)
       const kept = pb.Signed.encode(f.kept ?? {}).finish()
       const refused = pb.Signed.encode(f.refused ?? {}).finish()
       const record: ForkRecord = {

@@ -25,3 +25,8 @@ export const MAX_HASHES = 100
 /** Retention runs at start and then this often (deleting is cheap; once a few hours is plenty). */
 export const RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000
 export const DAY_MS = 24 * 60 * 60 * 1000
+/**
+ * The latest time a JS Date can hold (year 275760). A signed record claiming a later time is
+ * refused as malformed: every view, statistic and retention bucket turns times into dates.
+ */
+export const MAX_TIME_MS = 8.64e15

@@ -8,7 +8,7 @@ import { normaliseCountry } from '../config/country.js'
 import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identity.js'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import type { NodeContext } from '../node/node-context.js'
-import { DAY_MS, MAX_NOTE_LENGTH, MAX_URL_LENGTH } from './constants.js'
+import { DAY_MS, MAX_NOTE_LENGTH, MAX_TIME_MS, MAX_URL_LENGTH } from './constants.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { Inbox } from './inbox.js'
 import { Outbox, type OutboxInit } from './outbox.js'
@@ -258,7 +258,7 @@ export class ReportService {
         if (author !== from) throw rejection('relayed', `a status update of ${u.reportId} was signed by ${ctx.federation.nameOf(author)} but sent by ${ctx.federation.nameOf(from)}`)
         if (!UUID.test(u.reportId)) throw rejection('malformed', 'a status update names no report id')
         const status = statusFromEnum(u.status)
-        if (status === null || status === 'received' || u.seq < 1 || u.note.length > MAX_NOTE_LENGTH) throw rejection('malformed', `status update of ${u.reportId}: unknown status ${u.status}, seq ${u.seq} or note too long`)
+        if (status === null || status === 'received' || u.seq < 1 || u.note.length > MAX_NOTE_LENGTH || u64(u.atMs) > MAX_TIME_MS) throw rejection('malformed', `status update of ${u.reportId}: unknown status ${u.status}, seq ${u.seq}, note too long or time out of range`)
         return { record: { author: u.author, subject: u.reportId }, value: u }
       },
       store: async (u, signed, _from, now) => {
@@ -394,7 +394,7 @@ function reportProblem (r: UrlReport): string | null {
   if (r.url === '' || r.url.length > MAX_URL_LENGTH) return `the URL is empty or longer than ${MAX_URL_LENGTH}`
   if (normaliseCountry(r.country) !== r.country) return `"${r.country}" is not a country code`
   if (r.note.length > MAX_NOTE_LENGTH) return 'the note is too long'
-  if (u64(r.createdMs) <= 0) return 'no creation time'
+  if (u64(r.createdMs) <= 0 || u64(r.createdMs) > MAX_TIME_MS) return 'no valid creation time'
   return null
 }
 

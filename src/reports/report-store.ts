@@ -1,5 +1,6 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Store } from '../store/store.js'
+import { decodeStored } from '../store/stored-record.js'
 import { KeyedLock } from './keyed-lock.js'
 
 export type StoredReport = hashfed.v1.StoredReport
@@ -17,7 +18,7 @@ export class ReportStore {
 
   async get (id: string): Promise<StoredReport | undefined> {
     const raw = await this.store.sub.reports.get(id)
-    return raw === undefined ? undefined : pb.StoredReport.decode(raw)
+    return raw === undefined ? undefined : decodeStored(pb.StoredReport, raw, `report ${id}`)
   }
 
   put (id: string, report: StoredReportInit): BatchOp {
@@ -34,6 +35,6 @@ export class ReportStore {
 
   /** Every report in id order. A scan: fine for the thousands a hotline holds (~250k rows/s). */
   async * entries (): AsyncGenerator<[string, StoredReport]> {
-    for await (const [key, value] of this.store.sub.reports.iterator()) yield [key, pb.StoredReport.decode(value)]
+    for await (const [key, value] of this.store.sub.reports.iterator()) yield [key, decodeStored(pb.StoredReport, value, `report ${key}`)]
   }
 }

@@ -7,6 +7,8 @@ import type { StoredReport } from './report-store.js'
 import { classificationName, hashRefText, mediaName } from './report-input.js'
 import { statusFromEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
 import type { ReportFact } from './report-stats.js'
+import { decodeStored } from '../store/stored-record.js'
+import { MAX_TIME_MS } from './constants.js'
 
 export interface TimelineEntry {
   status: UpdateStatus | 'received' | null
@@ -49,7 +51,8 @@ export interface ReportView {
   timeline: TimelineEntry[]
 }
 
-const iso = (value: Parameters<typeof u64>[0]): string | null => { const ms = u64(value); return ms > 0 ? new Date(ms).toISOString() : null }
+/** A stored time as ISO text; null when unset or beyond what a Date holds (a damaged record must not break a listing). */
+const iso = (value: Parameters<typeof u64>[0]): string | null => { const ms = u64(value); return ms > 0 && ms <= MAX_TIME_MS ? new Date(ms).toISOString() : null }
 const peerText = (bytes: Uint8Array | null | undefined): string | null => {
   if (bytes == null || bytes.length === 0) return null
   try { return peerIdFromBytes(bytes).toString() } catch { return null }
@@ -62,11 +65,11 @@ function removalMs (stored: StoredReport, r: UrlReport): number | null {
 }
 
 export function decodeStoredReport (stored: StoredReport): UrlReport {
-  return pb.UrlReport.decode(stored.report?.body ?? new Uint8Array())
+  return decodeStored(pb.UrlReport, stored.report?.body ?? new Uint8Array(), 'a stored report')
 }
 
 export function decodeTimeline (stored: StoredReport): StatusUpdate[] {
-  return stored.timeline.map(s => pb.StatusUpdate.decode(s.body ?? new Uint8Array()))
+  return stored.timeline.map(s => decodeStored(pb.StatusUpdate, s.body ?? new Uint8Array(), 'a stored status update'))
 }
 
 /** The status a report shows: see REPORT_STATUSES. */
@@ -83,7 +86,7 @@ export function toReportView (stored: StoredReport, federation: FederationView):
   const targetPeerId = peerText(r.target)
   const receivedMs = stored.inbound
     ? u64(stored.receivedMs)
-    : stored.receipt?.body != null ? u64(pb.Receipt.decode(stored.receipt.body).receivedMs) : 0
+    : stored.receipt?.body != null ? u64(decodeStored(pb.Receipt, stored.receipt.body, 'a stored receipt').receivedMs) : 0
   const timeline = decodeTimeline(stored)
     .map(u => {
       const author = peerText(u.author) ?? ''

@@ -1,8 +1,8 @@
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { hfError, ErrorCodes, isHashfedError } from '../errors.js'
 import { parsePeerId, peerIdToBytes, peerIdFromBytes } from '../identity/identity.js'
 import { FRAME_TARGET_BYTES, MAX_FRAME_BYTES, MAX_HEADS, SESSION_IDLE_MS } from './constants.js'
+import { FrameStream } from './frame-stream.js'
 import { decodeSync, encodeSync, type SyncMessage } from './sync-codec.js'
 import { headsFromWire, headsToWire } from './heads-codec.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
@@ -42,42 +42,17 @@ export interface SessionResult {
   rejected: number
 }
 
-function lp (stream: Stream): LengthPrefixedStream<Stream> {
-  return lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+function frames (stream: Stream): FrameStream {
+  // two frames may wait unread while we verify and store; beyond that the sender is paused
+  return new FrameStream(stream, { maxFrameBytes: MAX_FRAME_BYTES, highWaterBytes: 2 * FRAME_TARGET_BYTES })
 }
 
-/**
- * Why reading a frame failed: a frame over MAX_FRAME_BYTES, a length prefix that is not one,
- * or a peer that went quiet are offences; a stream that closed or reset is not (links drop).
- */
-function readFailure (err: unknown, timedOut: boolean): string {
-  if (timedOut) return 'timeout'
-  const name = (err as Error).name
-  if (name === 'InvalidDataLengthError') return 'too-large'
-  if (name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError') return 'malformed'
-  return 'stream'
+async function readMessage (s: FrameStream, idleMs: number): Promise<SyncMessage> {
+  return decodeSync(await s.read(AbortSignal.timeout(idleMs)))
 }
 
-async function readMessage (stream: LengthPrefixedStream<Stream>, idleMs: number): Promise<SyncMessage> {
-  const signal = AbortSignal.timeout(idleMs)
-  let data
-  try {
-    data = await stream.read({ signal })
-  } catch (err) {
-    const reason = readFailure(err, signal.aborted)
-    throw hfError(ErrorCodes.PROTOCOL, reason === 'timeout' ? `sync stream: the peer sent nothing for ${idleMs} ms` : `sync stream: ${(err as Error).message}`, { reason }, err)
-  }
-  return decodeSync(data)
-}
-
-async function write (stream: LengthPrefixedStream<Stream>, msg: Parameters<typeof encodeSync>[0], idleMs: number): Promise<void> {
-  const signal = AbortSignal.timeout(idleMs)
-  try {
-    await stream.write(encodeSync(msg), { signal })
-  } catch (err) {
-    if (!signal.aborted) throw err
-    throw hfError(ErrorCodes.PROTOCOL, `sync stream: the peer read nothing for ${idleMs} ms`, { reason: 'timeout' }, err)
-  }
+async function write (s: FrameStream, msg: Parameters<typeof encodeSync>[0], idleMs: number): Promise<void> {
+  await s.write(encodeSync(msg), AbortSignal.timeout(idleMs))
 }
 
 function expect<K extends NonNullable<SyncMessage['kind']>> (msg: SyncMessage, kind: K): void {
@@ -106,7 +81,7 @@ type Request = { origin: string, from: number, to: number }
 
 /** Initiator side: heads first, then our pull, then the peer's. */
 export async function runInitiator (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
-  const s = lp(stream)
+  const s = frames(stream)
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
   await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
   const reply = await readMessage(s, idleMs)
@@ -119,7 +94,7 @@ export async function runInitiator (stream: Stream, hooks: SessionHooks): Promis
 
 /** Responder side: answer heads, serve the initiator's requests, then pull what we lack. */
 export async function runResponder (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
-  const s = lp(stream)
+  const s = frames(stream)
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
   const first = await readMessage(s, idleMs)
   expect(first, 'heads')
@@ -136,7 +111,7 @@ export async function runResponder (stream: Stream, hooks: SessionHooks): Promis
  * batch from before the range (a replay), and it must keep storing something: a session that
  * stores nothing for `idleMs` while frames trickle in holds its origins' claims hostage.
  */
-async function pull (s: LengthPrefixedStream<Stream>, hooks: SessionHooks, theirs: OriginHead[]): Promise<SessionResult> {
+async function pull (s: FrameStream, hooks: SessionHooks, theirs: OriginHead[]): Promise<SessionResult> {
   hooks.onPeerHeads(hooks.peer, theirs)
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
   const result: SessionResult = { requested: 0, stored: 0, rejected: 0 }
@@ -184,7 +159,7 @@ async function pull (s: LengthPrefixedStream<Stream>, hooks: SessionHooks, their
 }
 
 /** Reads the peer's requests up to its end{}, then serves each range in frames. */
-async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog, idleMs: number): Promise<void> {
+async function serveRequests (s: FrameStream, log: SyncLog, idleMs: number): Promise<void> {
   const requests: Request[] = []
   const asked = new Set<string>()
   for (;;) {
@@ -210,7 +185,7 @@ async function serveRequests (s: LengthPrefixedStream<Stream>, log: SyncLog, idl
   for (const r of requests) await serveRange(s, log, r.origin, r.from, r.to, idleMs)
 }
 
-async function serveRange (s: LengthPrefixedStream<Stream>, log: SyncLog, origin: string, from: number, to: number, idleMs: number): Promise<void> {
+async function serveRange (s: FrameStream, log: SyncLog, origin: string, from: number, to: number, idleMs: number): Promise<void> {
   let frame: Uint8Array[] = []
   let size = 0
   const flush = async (): Promise<void> => {

@@ -1,0 +1,171 @@
+import type { Stream } from '@libp2p/interface'
+import { hfError, ErrorCodes } from '../errors.js'
+
+export interface FrameStreamInit {
+  /** largest frame accepted; a longer length prefix is a `too-large` offence */
+  maxFrameBytes: number
+  /** unread bytes above which the stream is paused until we catch up */
+  highWaterBytes: number
+}
+
+/**
+ * Length-prefixed frames (unsigned varint length, then the bytes, as libp2p's lpStream) on a
+ * stream, with backpressure on the reading side. lpStream buffers whatever arrives and resets
+ * the stream past 4 MiB, while yamux keeps granting the sender window as soon as bytes arrive:
+ * a node that takes a few hundred ms to verify and store a batch then loses the session after
+ * a few MiB of a large transfer. Here the stream is paused (yamux stops granting window) while
+ * more than `highWaterBytes` wait unread, and resumed when a read needs more bytes.
+ *
+ * Errors are HF_PROTOCOL with `details.reason`: `too-large` (length over maxFrameBytes),
+ * `malformed` (a length prefix that is not one), `timeout` (nothing for the read's time),
+ * `stream` (closed or reset: not the peer's offence, links drop).
+ */
+export class FrameStream {
+  private chunks: Uint8Array[] = []
+  private buffered = 0
+  private paused = false
+  private remoteEnded = false
+  private failure: Error | null = null
+  private wake: (() => void) | null = null
+  private readonly maxLengthBytes: number
+
+  constructor (private readonly stream: Stream, private readonly init: FrameStreamInit) {
+    this.maxLengthBytes = varint(init.maxFrameBytes).length
+    // while paused, the sender may still use the window yamux granted (up to 16 MiB): the
+    // stream holds those bytes instead of resetting past its 4 MiB default
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, 16 * 1024 * 1024 + init.maxFrameBytes)
+    stream.addEventListener('message', (evt) => {
+      const data = evt.data
+      if (data instanceof Uint8Array) this.push(data)
+      else for (const chunk of data) this.push(chunk)
+      if (this.buffered > this.init.highWaterBytes && !this.paused && stream.readStatus === 'readable') {
+        this.paused = true
+        stream.pause()
+      }
+      this.signal()
+    })
+    stream.addEventListener('remoteCloseWrite', () => { this.remoteEnded = true; this.signal() })
+    stream.addEventListener('close', (evt) => {
+      this.remoteEnded = true
+      if (evt.error != null) this.failure = evt.error
+      this.signal()
+    })
+  }
+
+  /** The next frame; waits at most until `signal` aborts. */
+  async read (signal: AbortSignal): Promise<Uint8Array> {
+    for (;;) {
+      const frame = this.takeFrame()
+      if (frame !== null) {
+        if (this.paused && this.buffered <= this.init.highWaterBytes) this.resume()
+        return frame
+      }
+      if (this.failure !== null) throw streamError(`sync stream: ${this.failure.message}`, this.failure)
+      if (this.remoteEnded) throw streamError(`sync stream: closed with ${this.buffered} bytes of an unfinished frame`)
+      if (this.paused) this.resume()
+      if (signal.aborted) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: the peer sent nothing in time', { reason: 'timeout' })
+      await new Promise<void>(resolve => {
+        const done = (): void => { signal.removeEventListener('abort', done); this.wake = null; resolve() }
+        this.wake = done
+        signal.addEventListener('abort', done, { once: true })
+      })
+    }
+  }
+
+  /** Writes one frame; waits at most until `signal` aborts for the stream to drain. */
+  async write (data: Uint8Array, signal: AbortSignal): Promise<void> {
+    if (this.stream.send(Buffer.concat([Uint8Array.from(varint(data.length)), data]))) return
+    await new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        this.stream.removeEventListener('drain', onDrain)
+        this.stream.removeEventListener('close', onClose)
+        signal.removeEventListener('abort', onAbort)
+      }
+      const onDrain = (): void => { cleanup(); resolve() }
+      const onClose = (): void => { cleanup(); reject(streamError('sync stream: closed while writing')) }
+      const onAbort = (): void => { cleanup(); reject(hfError(ErrorCodes.PROTOCOL, 'sync stream: the peer read nothing in time', { reason: 'timeout' })) }
+      this.stream.addEventListener('drain', onDrain)
+      this.stream.addEventListener('close', onClose)
+      signal.addEventListener('abort', onAbort)
+      if (signal.aborted) onAbort()
+    })
+  }
+
+  private push (chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+  }
+
+  private signal (): void {
+    this.wake?.()
+  }
+
+  private resume (): void {
+    this.paused = false
+    if (this.stream.readStatus === 'paused') this.stream.resume()
+  }
+
+  /** Takes one whole frame off the buffer, or null when it has not fully arrived yet. */
+  private takeFrame (): Uint8Array | null {
+    let length = 0
+    let prefix = 0
+    for (let i = 0, scale = 1; ; i++, scale *= 128) {
+      if (i >= this.maxLengthBytes) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: a length prefix longer than any frame may be', { reason: 'malformed' })
+      const byte = this.byteAt(i)
+      if (byte === undefined) return null
+      length += (byte & 0x7f) * scale
+      if ((byte & 0x80) === 0) { prefix = i + 1; break }
+    }
+    if (length > this.init.maxFrameBytes) throw hfError(ErrorCodes.PROTOCOL, `sync stream: a frame of ${length} bytes is over the ${this.init.maxFrameBytes} limit`, { reason: 'too-large' })
+    if (this.buffered < prefix + length) return null
+    const whole = this.consume(prefix + length)
+    return whole.subarray(prefix)
+  }
+
+  private byteAt (index: number): number | undefined {
+    for (const c of this.chunks) {
+      if (index < c.byteLength) return c[index]
+      index -= c.byteLength
+    }
+    return undefined
+  }
+
+  private consume (n: number): Uint8Array {
+    const first = this.chunks[0]
+    let out: Uint8Array
+    if (first.byteLength >= n) {
+      out = first.subarray(0, n)
+      if (first.byteLength === n) this.chunks.shift()
+      else this.chunks[0] = first.subarray(n)
+    } else {
+      out = new Uint8Array(n)
+      let at = 0
+      while (at < n) {
+        const c = this.chunks[0]
+        const take = Math.min(c.byteLength, n - at)
+        out.set(c.subarray(0, take), at)
+        at += take
+        if (take === c.byteLength) this.chunks.shift()
+        else this.chunks[0] = c.subarray(take)
+      }
+    }
+    this.buffered -= n
+    return out
+  }
+}
+
+function streamError (message: string, cause?: unknown): Error {
+  return hfError(ErrorCodes.PROTOCOL, message, { reason: 'stream' }, cause)
+}
+
+/** Unsigned LEB128 varint bytes of `n`. */
+function varint (n: number): number[] {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return out
+}
