@@ -1,7 +1,6 @@
 // Node folders and processes for benchmarks: like the tests' helpers, without node:test.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { initNode, type InitNodeResult } from '../../src/node/init-node.js'
@@ -13,14 +12,8 @@ import { loadKeyFile } from '../../src/identity/key-file.js'
 
 export interface BenchMember extends InitNodeResult { name: string, apiPort: number, port: number }
 
-export async function freePort (): Promise<number> {
-  return await new Promise((res, rej) => {
-    const srv = createServer().once('error', rej).listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => res(typeof a === 'object' && a !== null ? a.port : 0))
-    })
-  })
-}
+import { freePort } from '../../src/net/free-port.js'
+export { freePort }
 
 /** `n` node folders that all list each other (or only `links`, when given: [from, to] pairs they dial). */
 export async function benchFederation (root: string, names: string[], links?: Array<[number, number]>): Promise<BenchMember[]> {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { createServer } from 'node:net'
 
 /** The CLI the demo drives: `dist/src/cli/main.js` of this package. */
 export interface CliInit {
@@ -66,15 +65,5 @@ export class NodeProcess {
   }
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
+import { freePort } from '../../src/net/free-port.js'
+export { freePort }

@@ -1,3 +1,4 @@
+import { fmix32 } from '../util/mix32.js'
 import { KEY_FILTER_BITS_PER_KEY, KEY_FILTER_FIRST_CAPACITY, KEY_FILTER_PROBES } from './constants.js'
 
 interface Segment {
@@ -31,7 +32,7 @@ export class KeyFilter {
       this.segments.push(seg)
     }
     // double hashing: probe i is h1 + i * h2
-    const h2 = fmix(hash + 0x9e3779b9) | 1
+    const h2 = fmix32(hash + 0x9e3779b9) | 1
     for (let i = 0; i < KEY_FILTER_PROBES; i++) {
       const bit = (hash + Math.imul(i, h2)) & seg.mask
       seg.bits[bit >>> 5] |= 1 << (bit & 31)
@@ -42,7 +43,7 @@ export class KeyFilter {
 
   mightHave (hash: number): boolean {
     if (this.total === 0) return false
-    const h2 = fmix(hash + 0x9e3779b9) | 1
+    const h2 = fmix32(hash + 0x9e3779b9) | 1
     for (const seg of this.segments) {
       let all = true
       for (let i = 0; i < KEY_FILTER_PROBES; i++) {
@@ -69,7 +70,7 @@ export function keyHash (algorithm: number, value: Uint8Array): number {
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
   for (let i = words << 2; i < value.length; i++) h = Math.imul(h ^ value[i], 0x01000193)
-  return fmix(h ^ value.length)
+  return fmix32(h ^ value.length)
 }
 
 function newSegment (capacity: number): Segment {
@@ -78,12 +79,3 @@ function newSegment (capacity: number): Segment {
   return { bits: new Uint32Array(bitCount >>> 5), mask: bitCount - 1, capacity, count: 0 }
 }
 
-/** murmur3's finaliser: every input bit affects every output bit. */
-function fmix (h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}

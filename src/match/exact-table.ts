@@ -1,3 +1,4 @@
+import { fmix32 } from '../util/mix32.js'
 import { EXACT_INITIAL_ENTRIES, EXACT_MAX_LOAD } from './constants.js'
 import type { OriginTable } from './origin-table.js'
 
@@ -353,10 +354,5 @@ function mix (words: Uint32Array, offset: number, count: number): number {
     h = (h << 13) | (h >>> 19)
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
+  return fmix32(h)
 }

@@ -1,24 +1,12 @@
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
-import { addToFederation, createMembers, startMember, waitFor } from '../helpers/federation.js'
+import { addToFederation, createMembers, nodePool, waitFor } from '../helpers/federation.js'
 import { headSeq, randomAdds } from '../helpers/hashes.js'
 import { parseScrape, promtoolCheck, valueOf, type Scrape } from '../helpers/prometheus.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
 
-const running = new Set<HashfedNode>()
-after(async () => { await Promise.all([...running].map(async n => await n.stop())) })
-
-async function start (m: Parameters<typeof startMember>[0]): Promise<HashfedNode> {
-  const { node } = await startMember(m)
-  running.add(node)
-  return node
-}
-
-async function stop (node: HashfedNode): Promise<void> {
-  await node.stop()
-  running.delete(node)
-}
+const { start, stop } = nodePool()
 
 async function scrape (node: HashfedNode): Promise<{ text: string, parsed: Scrape }> {
   const res = await fetch(`${node.adminUrl}/metrics`)

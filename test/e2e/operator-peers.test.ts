@@ -1,25 +1,13 @@
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { runCli } from '../helpers/cli.js'
-import { createFederation, startMember, waitFor } from '../helpers/federation.js'
+import { createFederation, nodePool, waitFor } from '../helpers/federation.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
 import type { MemberStatus, NodeStatus } from '../../src/node/node-status.js'
 import { formatStatus } from '../../src/cli/commands/status.js'
 
-const running = new Set<HashfedNode>()
-after(async () => { await Promise.all([...running].map(async n => await n.stop())) })
-
-async function start (m: Parameters<typeof startMember>[0]): Promise<HashfedNode> {
-  const { node } = await startMember(m)
-  running.add(node)
-  return node
-}
-
-async function stop (node: HashfedNode): Promise<void> {
-  await node.stop()
-  running.delete(node)
-}
+const { start, stop } = nodePool()
 
 /** `hashfed peers --json` in a child process: it finds the running node and asks its admin API. */
 async function peers (dir: string): Promise<MemberStatus[]> {

@@ -1,24 +1,12 @@
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
-import { createFederation, startMember, waitFor } from '../helpers/federation.js'
+import { createFederation, nodePool, waitFor } from '../helpers/federation.js'
 import { setReportsConfig } from '../helpers/reports.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
 import { DAY_MS } from '../../src/reports/constants.js'
 
-const running = new Set<HashfedNode>()
-after(async () => { await Promise.all([...running].map(async n => await n.stop())) })
-
-async function start (m: Parameters<typeof startMember>[0]): Promise<HashfedNode> {
-  const { node } = await startMember(m)
-  running.add(node)
-  return node
-}
-
-async function stop (node: HashfedNode): Promise<void> {
-  await node.stop()
-  running.delete(node)
-}
+const { start, stop } = nodePool()
 
 async function inboundIds (node: HashfedNode): Promise<string[]> {
   return (await node.reports.list({ direction: 'inbound', limit: 100_000 })).map(r => r.id)

@@ -1,3 +1,4 @@
+import { after } from 'node:test'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -80,4 +81,21 @@ export async function waitFor (check: () => boolean | Promise<boolean>, timeoutM
     await sleep(intervalMs)
   }
   return await check()
+}
+
+/** Nodes a test file starts; whatever still runs is stopped when the file ends. */
+export function nodePool (): { start: (m: TestMember) => Promise<HashfedNode>, stop: (node: HashfedNode) => Promise<void> } {
+  const running = new Set<HashfedNode>()
+  after(async () => { await Promise.all([...running].map(async n => await n.stop())) })
+  return {
+    start: async (m) => {
+      const { node } = await startMember(m)
+      running.add(node)
+      return node
+    },
+    stop: async (node) => {
+      await node.stop()
+      running.delete(node)
+    }
+  }
 }

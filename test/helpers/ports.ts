@@ -1,14 +1,1 @@
-import { createServer } from 'node:net'
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../../src/net/free-port.js'
