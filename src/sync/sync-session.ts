@@ -10,13 +10,16 @@ import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 /**
  * One sync session on a `/hashfed/sync/1.0.0` stream. Both sides pull what they lack:
  *
- *   initiator → heads;            responder → heads
- *   initiator → request*, end{};  responder → for each: frame*, end{origin}
- *   responder → request*, end{};  initiator → for each: frame*, end{origin}
+ *   initiator → heads
+ *   responder → heads, request*, end{}     (it knows the initiator's heads already)
+ *   initiator → request*, end{}
+ *   then each side serves the other's requests (frame*, end{origin} per request) while it
+ *   receives the frames for its own.
  *
  * So one session both fetches and announces: a node that stored a new batch opens a session
- * and the peer requests the batch inside it. Every frame is decoded and every batch verified
- * before it is stored; a bad frame ends the session, never the node.
+ * and the peer requests the batch in its first answer. Serving and receiving run at once, so
+ * two sides with much to send each other never wait on each other's full buffers. Every batch
+ * is verified before it is stored; a bad frame ends the session, never the node.
  */
 
 export interface SessionHooks {
@@ -79,92 +82,73 @@ export async function planRequests (log: SyncLog, theirs: OriginHead[], isOrigin
 
 type Request = { origin: string, from: number, to: number }
 
-/** Initiator side: heads first, then our pull, then the peer's. */
+/** Initiator side: our heads first; we learn theirs (with their requests) and answer with ours. */
 export async function runInitiator (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = frames(stream)
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
   await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
   const reply = await readMessage(s, idleMs)
   expect(reply, 'heads')
-  const result = await pull(s, hooks, headsFromWire(reply.heads))
-  await serveRequests(s, hooks.log, idleMs)
-  await stream.close().catch(() => {})
-  return result
+  return await exchange(stream, s, hooks, headsFromWire(reply.heads), false)
 }
 
-/** Responder side: answer heads, serve the initiator's requests, then pull what we lack. */
+/** Responder side: their heads first; our heads go out together with our requests. */
 export async function runResponder (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = frames(stream)
-  const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
-  const first = await readMessage(s, idleMs)
+  const first = await readMessage(s, hooks.idleMs ?? SESSION_IDLE_MS)
   expect(first, 'heads')
-  await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
-  await serveRequests(s, hooks.log, idleMs)
-  const result = await pull(s, hooks, headsFromWire(first.heads))
-  await stream.close().catch(() => {})
-  return result
+  return await exchange(stream, s, hooks, headsFromWire(first.heads), true)
 }
 
-/**
- * Sends our requests (for origins we could claim), then receives and applies the ranges. A
- * peer may send only what was asked: no more batches than a range holds, no empty frames, no
- * batch from before the range (a replay), and it must keep storing something: a session that
- * stores nothing for `idleMs` while frames trickle in holds its origins' claims hostage.
- */
-async function pull (s: FrameStream, hooks: SessionHooks, theirs: OriginHead[]): Promise<SessionResult> {
-  hooks.onPeerHeads(hooks.peer, theirs)
+async function exchange (stream: Stream, s: FrameStream, hooks: SessionHooks, theirs: OriginHead[], sendHeads: boolean): Promise<SessionResult> {
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
-  const result: SessionResult = { requested: 0, stored: 0, rejected: 0 }
+  hooks.onPeerHeads(hooks.peer, theirs)
   const plan = (await planRequests(hooks.log, theirs, hooks.isOrigin, hooks.skip)).filter(r => hooks.claim(r.origin))
-  const breach = (message: string): Error => hfError(ErrorCodes.PROTOCOL, message, { reason: 'protocol' })
   try {
+    if (sendHeads) await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
     for (const r of plan) await write(s, { request: { origin: peerIdToBytes(parsePeerId(r.origin)), fromSeq: r.from, toSeq: r.to } }, idleMs)
     await write(s, { end: {} }, idleMs)
-    result.requested = plan.length
-    let progressAt = Date.now()
-    for (const r of plan) {
-      let failed = false
-      let received = 0
-      for (;;) {
-        if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
-        const msg = await readMessage(s, idleMs)
-        if (msg.kind === 'end') {
-          if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
-          progressAt = Date.now()
-          break
-        }
-        if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
-        expect(msg, 'frame')
-        const batches = msg.frame?.batches ?? []
-        if (batches.length === 0) throw breach('empty frame')
-        received += batches.length
-        if (received > r.to - r.from + 1) throw breach(`more batches than the ${r.to - r.from + 1} requested of ${r.origin}`)
-        for (const bytes of batches) {
-          if (failed) continue // the rest of a rejected range cannot chain onto our head
-          let outcome = await hooks.log.applyRemote(bytes, hooks.peer)
-          if (outcome.status === 'duplicate' && outcome.seq !== undefined && outcome.seq < r.from) {
-            outcome = { status: 'rejected', reason: 'replay', message: `batch ${outcome.seq} of ${r.origin} served again for a request from ${r.from}` }
-          }
-          hooks.onOutcome(r.origin, outcome)
-          if (outcome.status === 'stored') { result.stored++; progressAt = Date.now() }
-          if (outcome.status === 'rejected') { result.rejected++; failed = true }
-        }
-      }
-      hooks.release(r.origin)
-    }
+    const requests = await readRequests(s, hooks.log, idleMs)
+    const [, result] = await Promise.all([serveRanges(s, hooks.log, requests, idleMs), receive(s, hooks, plan, idleMs)])
+    await stream.close().catch(() => {})
+    return result
   } finally {
     for (const r of plan) hooks.release(r.origin)
+  }
+}
+
+/** Receives the ranges we requested, in order, verifying and applying every batch. */
+async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], idleMs: number): Promise<SessionResult> {
+  const result: SessionResult = { requested: plan.length, stored: 0, rejected: 0 }
+  for (const r of plan) {
+    let failed = false
+    for (;;) {
+      const msg = await readMessage(s, idleMs)
+      if (msg.kind === 'end') {
+        if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw hfError(ErrorCodes.PROTOCOL, 'range end for another origin', { reason: 'protocol' })
+        break
+      }
+      if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
+      expect(msg, 'frame')
+      for (const bytes of msg.frame?.batches ?? []) {
+        if (failed) continue // the rest of a rejected range cannot chain onto our head
+        const outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+        hooks.onOutcome(r.origin, outcome)
+        if (outcome.status === 'stored') result.stored++
+        if (outcome.status === 'rejected') { result.rejected++; failed = true }
+      }
+    }
+    hooks.release(r.origin)
   }
   return result
 }
 
-/** Reads the peer's requests up to its end{}, then serves each range in frames. */
-async function serveRequests (s: FrameStream, log: SyncLog, idleMs: number): Promise<void> {
+/** The peer's requests, up to its end{}, clipped to what we hold. */
+async function readRequests (s: FrameStream, log: SyncLog, idleMs: number): Promise<Request[]> {
   const requests: Request[] = []
-  const asked = new Set<string>()
   for (;;) {
     const msg = await readMessage(s, idleMs)
-    if (msg.kind === 'end') break
+    if (msg.kind === 'end') return requests
     expect(msg, 'request')
     const req = msg.request!
     let origin: string
@@ -174,14 +158,14 @@ async function serveRequests (s: FrameStream, log: SyncLog, idleMs: number): Pro
       throw hfError(ErrorCodes.PROTOCOL, 'request for a malformed origin', { reason: 'malformed' })
     }
     if (requests.length >= MAX_HEADS) throw hfError(ErrorCodes.PROTOCOL, 'too many requests', { reason: 'too-large' })
-    // one range per origin and session: repeats would make us serve a whole log over and over
-    if (asked.has(origin)) throw hfError(ErrorCodes.PROTOCOL, `${origin} requested twice in one session`, { reason: 'protocol' })
-    asked.add(origin)
     const head = log.head(origin)?.seq ?? 0
     const from = Math.max(1, Number(req.fromSeq ?? 1))
     const to = Math.min(head, Number(req.toSeq ?? 0) === 0 ? head : Number(req.toSeq))
     requests.push({ origin, from, to })
   }
+}
+
+async function serveRanges (s: FrameStream, log: SyncLog, requests: Request[], idleMs: number): Promise<void> {
   for (const r of requests) await serveRange(s, log, r.origin, r.from, r.to, idleMs)
 }
 

@@ -16,7 +16,7 @@ test('kill -9 during import (node and offline) and during sync: verified store, 
     offlineKills: 1,
     syncKills: 1,
     importLines: 20_000,
-    logBatches: 20,
+    logBatches: 16,
     entriesPerBatch: 2000,
     say: (line) => process.stdout.write(`# ${line}\n`)
   })

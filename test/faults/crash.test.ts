@@ -18,9 +18,9 @@ test(`kill -9 at ${POINTS} points during import and sync: every store verifies, 
   const t0 = Date.now()
   const f = await runCrashScenarios({
     seed, importKills, offlineKills, syncKills,
-    importLines: 40_000,
-    logBatches: 60,
-    entriesPerBatch: 5000,
+    importLines: 20_000,
+    logBatches: 30,
+    entriesPerBatch: 2000,
     say: (line) => process.stdout.write(`# ${line}\n`)
   })
   assert.equal(f.faults, importKills + offlineKills + syncKills)

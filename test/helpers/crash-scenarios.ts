@@ -69,45 +69,59 @@ export async function runCrashScenarios (init: CrashInit): Promise<CrashFigures>
     await start(eokm)
     await start(de)
 
-    // ---- 1. kill -9 the node while `hashes import` runs through its admin API
-    for (let k = 0; k < init.importKills; k++) {
-      const file = join(root, `import-${k}.txt`)
+    const importFile = async (name: string): Promise<string> => {
+      const file = join(root, name)
       await writeHashFile(file, init.importLines)
+      return file
+    }
+    const importArgs = (file: string): string[] => ['hashes', 'import', file, '--format', 'lines', '--classification', 'baseline', '--dir', eokm.dir, '--json']
+    const completeImport = async (file: string): Promise<void> => {
+      const again = await runCli(importArgs(file))
+      assert.equal(again.code, 0, again.stderr)
+      const summary = JSON.parse(again.stdout) as { added: number, alreadyPresent: number }
+      assert.equal(summary.added + summary.alreadyPresent, init.importLines, 'the re-run covers the whole file')
+      expected += init.importLines
+    }
+
+    // ---- 1. kill -9 the node while `hashes import` runs through its admin API, at a seeded
+    // moment within the time one import takes (measured first)
+    let t = Date.now()
+    await completeImport(await importFile('calibrate-node.txt'))
+    const importMs = Date.now() - t
+    for (let k = 0; k < init.importKills; k++) {
+      const file = await importFile(`import-${k}.txt`)
       const node = procs.get('EOKM')!
-      const base = (await headSeqs(node.adminUrl)).get(origin) ?? 0
-      const batches = Math.ceil(init.importLines / 10_000)
-      const target = base + rng.int(0, batches - 1)
-      const jitter = rng.int(0, 40)
-      const cli = spawnCli(['hashes', 'import', file, '--format', 'lines', '--classification', 'baseline', '--dir', eokm.dir, '--json'])
-      let finished = false
-      void cli.done.then(() => { finished = true })
-      await until(async () => finished || ((await headSeqs(node.adminUrl)).get(origin) ?? 0) >= target, 60_000)
-      await sleep(jitter)
-      if (!finished) figures.midway++
+      const delay = rng.int(0, importMs)
+      const cli = spawnCli(importArgs(file))
+      const done = await Promise.race([cli.done, sleep(delay).then(() => null)])
+      if (done === null) figures.midway++
       await node.kill9()
       figures.faults++
       const res = await cli.done
+      t = Date.now()
       const a = await audit(eokm)
       const held = a.current[origin] ?? 0
       assert.ok(held >= expected, `import kill ${k}: EOKM holds ${held} hashes, ${expected} were imported before`)
-      init.say(`import kill ${k + 1}/${init.importKills}: at batch ${target} +${jitter} ms, import ${res.code === 0 ? 'had finished' : 'cut'}; store verified: ${a.heads[origin]?.split(':')[0] ?? 0} batches, ${held} hashes`)
+      assert.ok(held <= expected + init.importLines)
+      const auditMs = Date.now() - t
+      t = Date.now()
       const restarted = await start(eokm)
-      const again = await runCli(['hashes', 'import', file, '--format', 'lines', '--dir', eokm.dir, '--json'])
-      assert.equal(again.code, 0, again.stderr)
-      const summary = JSON.parse(again.stdout) as { added: number, alreadyPresent: number, rejectedCount: number }
-      assert.equal(summary.added + summary.alreadyPresent, init.importLines, 'the re-run covers the whole file')
-      expected += init.importLines
+      const startMs = Date.now() - t
+      await completeImport(file)
       const entries = await currentAt(restarted.adminUrl, origin)
       assert.equal(entries, expected, `import ${k} resumed: every line held once`)
+      init.say(`import kill ${k + 1}/${init.importKills}: ${delay}/${importMs} ms into an import (${done === null ? 'cut' : 'had finished'}, CLI exit ${res.code ?? res.signal}); store verified in ${auditMs} ms: ${a.heads[origin]?.split(':')[0] ?? 0} batches, ${held} hashes (${held - (expected - init.importLines)} of the cut file); restarted in ${startMs} ms; resumed`)
     }
 
     // ---- 2. kill -9 an offline `hashes import` (the CLI process owns the store)
     await procs.get('EOKM')!.stop()
+    t = Date.now()
+    await completeImport(await importFile('calibrate-offline.txt'))
+    const offlineMs = Date.now() - t
     for (let k = 0; k < init.offlineKills; k++) {
-      const file = join(root, `offline-${k}.txt`)
-      await writeHashFile(file, init.importLines)
-      const delay = rng.int(100, 2500)
-      const cli = spawnCli(['hashes', 'import', file, '--format', 'lines', '--dir', eokm.dir, '--json'])
+      const file = await importFile(`offline-${k}.txt`)
+      const delay = rng.int(0, offlineMs)
+      const cli = spawnCli(importArgs(file))
       const done = await Promise.race([cli.done, sleep(delay).then(() => null)])
       if (done === null) {
         figures.midway++
@@ -117,41 +131,42 @@ export async function runCrashScenarios (init: CrashInit): Promise<CrashFigures>
       figures.faults++
       const a = await audit(eokm)
       const held = a.current[origin] ?? 0
-      assert.ok(held >= expected, `offline kill ${k}: EOKM holds ${held} hashes, ${expected} were imported before`)
-      init.say(`offline import kill ${k + 1}/${init.offlineKills}: after ${delay} ms, import ${res.code === 0 ? 'had finished' : 'cut'}; store verified: ${held} hashes`)
-      const again = await runCli(['hashes', 'import', file, '--format', 'lines', '--dir', eokm.dir, '--json'])
-      assert.equal(again.code, 0, again.stderr)
-      const summary = JSON.parse(again.stdout) as { added: number, alreadyPresent: number }
-      assert.equal(summary.added + summary.alreadyPresent, init.importLines)
-      expected += init.importLines
+      assert.ok(held >= expected && held <= expected + init.importLines, `offline kill ${k}: EOKM holds ${held} hashes, ${expected} were imported before`)
+      await completeImport(file)
+      init.say(`offline import kill ${k + 1}/${init.offlineKills}: ${delay}/${offlineMs} ms in (${res.signal ?? `exit ${res.code}`}); store verified: ${held} hashes (${held - (expected - init.importLines)} of the cut file); resumed`)
     }
     const eokmAudit = await audit(eokm)
     assert.equal(eokmAudit.current[origin], expected)
     const eokmBatches = eokmAudit.batchHashes[origin]
     await start(eokm)
 
-    // ---- 3. kill -9 a fresh node while it pulls EOKM's log
+    // ---- 3. kill -9 a fresh node while it pulls EOKM's log, at a seeded moment within the
+    // time a whole pull takes (measured first); a node killed part-way resumes at the next point
+    await wipeStore(gb.dir)
+    let node = await start(gb)
+    t = Date.now()
+    assert.ok(await until(async () => ((await headSeqs(node.adminUrl)).get(origin) ?? 0) >= eokmBatches.length, 120_000, 20))
+    const syncMs = Date.now() - t
+    await node.stop()
     for (let k = 0; k < init.syncKills; k++) {
       const before = await audit(gb)
       let have = Number(before.heads[origin]?.split(':')[0] ?? 0)
-      if (have >= eokmBatches.length) {
+      // little left to pull: start over as a fresh node (else resume what the last kill left)
+      if (have >= eokmBatches.length * 0.75) {
         await wipeStore(gb.dir)
         have = 0
       }
-      const target = rng.int(have + 1, Math.min(eokmBatches.length, have + Math.ceil(eokmBatches.length / 2)))
-      const jitter = rng.int(0, 30)
-      const node = await start(gb)
-      await until(async () => ((await headSeqs(node.adminUrl)).get(origin) ?? 0) >= target, 60_000, 5)
-      await sleep(jitter)
-      const seen = (await headSeqs(node.adminUrl)).get(origin) ?? 0
-      if (seen < eokmBatches.length) figures.midway++
+      node = await start(gb)
+      const delay = rng.int(0, Math.round(syncMs * (eokmBatches.length - have) / eokmBatches.length))
+      await sleep(delay)
       await node.kill9()
       figures.faults++
       const a = await audit(gb)
       const got = a.batchHashes[origin] ?? []
+      if (got.length < eokmBatches.length) figures.midway++
       assert.ok(got.length >= have, `sync kill ${k}: GB went back from ${have} to ${got.length} batches`)
       assert.deepEqual(got, eokmBatches.slice(0, got.length), `sync kill ${k}: GB holds a prefix of EOKM's log`)
-      init.say(`sync kill ${k + 1}/${init.syncKills}: at batch ${target} +${jitter} ms; GB verified ${got.length}/${eokmBatches.length} batches`)
+      init.say(`sync kill ${k + 1}/${init.syncKills}: ${delay}/${syncMs} ms into a pull from batch ${have + 1}; GB verified ${got.length}/${eokmBatches.length} batches`)
     }
 
     // ---- everyone up again: all converge on the same heads and the same current sets

@@ -108,14 +108,15 @@ export class HostilePeer {
     const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     decodeSync(await s.read())
     await s.write(encodeSync({ heads: headsToWire(this.heads()) }))
-    await this.answerRequests(stream, s, true)
+    await s.write(encodeSync({ end: {} })) // it requests nothing back
+    await this.answerRequests(stream, s)
   }
 
   /**
-   * Reads the node's requests up to its end{}, answers them as configured, then (responder)
-   * asks for nothing back (end{}) and closes. Returns false when it stalled or cut the stream.
+   * Reads the node's requests up to its end{}, answers them as configured, and closes.
+   * Returns false when it stalled or cut the stream.
    */
-  private async answerRequests (stream: Stream, s: LengthPrefixedStream<Stream>, responder: boolean): Promise<boolean> {
+  private async answerRequests (stream: Stream, s: LengthPrefixedStream<Stream>): Promise<boolean> {
     if (this.init.misbehave === 'stall-after-heads') return await this.stall(stream)
     const requests: RangeAsked[] = []
     for (;;) {
@@ -154,7 +155,6 @@ export class HostilePeer {
       }
       await s.write(encodeSync({ end: { origin: peerIdToBytes(parsePeerId(r.origin)) } }))
     }
-    if (responder) await s.write(encodeSync({ end: {} })) // it requests nothing back
     await stream.close()
     return true
   }
@@ -192,8 +192,8 @@ export class HostilePeer {
       await s.write(encodeSync({ heads: headsToWire(opts.heads ?? this.heads()) }))
       decodeSync(await s.read())
       await s.write(encodeSync({ end: {} }))
-      // the node serves nothing (we asked for nothing) and then sends its own requests
-      return await this.answerRequests(stream, s, false) ? 'completed' : 'stalled'
+      // the node's requests came right after its heads
+      return await this.answerRequests(stream, s) ? 'completed' : 'stalled'
     } catch {
       stream?.abort(new Error('hostile session failed'))
       return 'failed'
