@@ -58,8 +58,10 @@ export async function convergence (args: BenchArgs, nodes = 10, batches = 20): P
       const t0 = performance.now()
       const res = await fetch(`${procs[0].api}/v1/hashes/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: file, format: 'lines' }) })
       await res.text()
+      const tImport = performance.now()
       const done = await Promise.all(waits)
       times.push(Math.max(...done) - t0)
+      if (process.env.HASHFED_BENCH_DEBUG !== undefined) console.log(`import ${Math.round(tImport - t0)} ms; arrivals ${done.map(t => Math.round(t - t0)).sort((a, b) => a - b).join(" ")}`)
     }
     return [
       { scenario: 'convergence', name: `${nodes} processes, degree 3: publish to held by all, p50`, value: median(times), unit: 'ms' },

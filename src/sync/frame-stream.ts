@@ -23,7 +23,8 @@ export interface FrameStreamInit {
 export class FrameStream {
   private chunks: Uint8Array[] = []
   private buffered = 0
-  private paused = false
+  /** true while `resume` hands us what the stream held: pausing then would undo the resume */
+  private resuming = false
   private remoteEnded = false
   private failure: Error | null = null
   private wake: (() => void) | null = null
@@ -38,10 +39,7 @@ export class FrameStream {
       const data = evt.data
       if (data instanceof Uint8Array) this.push(data)
       else for (const chunk of data) this.push(chunk)
-      if (this.buffered > this.init.highWaterBytes && !this.paused && stream.readStatus === 'readable') {
-        this.paused = true
-        stream.pause()
-      }
+      if (this.buffered > this.init.highWaterBytes && !this.resuming && stream.readStatus === 'readable') stream.pause()
       this.signal()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.remoteEnded = true; this.signal() })
@@ -57,12 +55,13 @@ export class FrameStream {
     for (;;) {
       const frame = this.takeFrame()
       if (frame !== null) {
-        if (this.paused && this.buffered <= this.init.highWaterBytes) this.resume()
+        if (this.buffered <= this.init.highWaterBytes) this.resume()
         return frame
       }
+      // more bytes are needed: whatever the paused stream holds comes first
+      if (this.resume()) continue
       if (this.failure !== null) throw streamError(`sync stream: ${this.failure.message}`, this.failure)
       if (this.remoteEnded) throw streamError(`sync stream: closed with ${this.buffered} bytes of an unfinished frame`)
-      if (this.paused) this.resume()
       if (signal.aborted) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: the peer sent nothing in time', { reason: 'timeout' })
       await new Promise<void>(resolve => {
         const done = (): void => { signal.removeEventListener('abort', done); this.wake = null; resolve() }
@@ -101,9 +100,16 @@ export class FrameStream {
     this.wake?.()
   }
 
-  private resume (): void {
-    this.paused = false
-    if (this.stream.readStatus === 'paused') this.stream.resume()
+  /** Resumes a paused stream (it then delivers what it held); false when it was not paused. */
+  private resume (): boolean {
+    if (this.stream.readStatus !== 'paused') return false
+    this.resuming = true
+    try {
+      this.stream.resume()
+    } finally {
+      this.resuming = false
+    }
+    return true
   }
 
   /** Takes one whole frame off the buffer, or null when it has not fully arrived yet. */

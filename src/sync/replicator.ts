@@ -165,7 +165,8 @@ export class Replicator {
   private async pull (peer: string): Promise<void> {
     let stream: Stream | undefined
     try {
-      stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(this.idleMs) })
+      // optimistic protocol selection: our heads travel with the protocol name, one round trip less per hop
+      stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(this.idleMs), negotiateFully: false })
       this.sessionDone(peer, await runInitiator(stream, this.hooks(peer)))
     } catch (err) {
       stream?.abort(err as Error)

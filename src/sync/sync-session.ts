@@ -117,24 +117,41 @@ async function exchange (stream: Stream, s: FrameStream, hooks: SessionHooks, th
   }
 }
 
-/** Receives the ranges we requested, in order, verifying and applying every batch. */
+/**
+ * Receives the ranges we requested, in order, verifying and applying every batch. A peer may
+ * send only what was asked: no more batches than a range holds, no empty frames, no batch
+ * from before the range (a replay), and it must keep us storing: a session that stores
+ * nothing for `idleMs` while frames trickle in would hold its origins' claims hostage.
+ */
 async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], idleMs: number): Promise<SessionResult> {
   const result: SessionResult = { requested: plan.length, stored: 0, rejected: 0 }
+  const breach = (message: string): Error => hfError(ErrorCodes.PROTOCOL, message, { reason: 'protocol' })
+  let progressAt = Date.now()
   for (const r of plan) {
     let failed = false
+    let received = 0
     for (;;) {
+      if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
       const msg = await readMessage(s, idleMs)
       if (msg.kind === 'end') {
-        if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw hfError(ErrorCodes.PROTOCOL, 'range end for another origin', { reason: 'protocol' })
+        if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
+        progressAt = Date.now()
         break
       }
       if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
       expect(msg, 'frame')
-      for (const bytes of msg.frame?.batches ?? []) {
+      const batches = msg.frame?.batches ?? []
+      if (batches.length === 0) throw breach('empty frame')
+      received += batches.length
+      if (received > r.to - r.from + 1) throw breach(`more batches than the ${r.to - r.from + 1} requested of ${r.origin}`)
+      for (const bytes of batches) {
         if (failed) continue // the rest of a rejected range cannot chain onto our head
-        const outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+        let outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+        if (outcome.status === 'duplicate' && outcome.seq !== undefined && outcome.seq < r.from) {
+          outcome = { status: 'rejected', reason: 'replay', message: `batch ${outcome.seq} of ${r.origin} served again for a request from ${r.from}` }
+        }
         hooks.onOutcome(r.origin, outcome)
-        if (outcome.status === 'stored') result.stored++
+        if (outcome.status === 'stored') { result.stored++; progressAt = Date.now() }
         if (outcome.status === 'rejected') { result.rejected++; failed = true }
       }
     }
@@ -158,6 +175,8 @@ async function readRequests (s: FrameStream, log: SyncLog, idleMs: number): Prom
       throw hfError(ErrorCodes.PROTOCOL, 'request for a malformed origin', { reason: 'malformed' })
     }
     if (requests.length >= MAX_HEADS) throw hfError(ErrorCodes.PROTOCOL, 'too many requests', { reason: 'too-large' })
+    // one range per origin and session: repeats would make us serve a whole log over and over
+    if (requests.some(r => r.origin === origin)) throw hfError(ErrorCodes.PROTOCOL, `${origin} requested twice in one session`, { reason: 'protocol' })
     const head = log.head(origin)?.seq ?? 0
     const from = Math.max(1, Number(req.fromSeq ?? 1))
     const to = Math.min(head, Number(req.toSeq ?? 0) === 0 ? head : Number(req.toSeq))

@@ -91,13 +91,13 @@ export class HostilePeer {
     return peer
   }
 
-  /** Changes what it serves and how, from the next session on. */
+  /** Changes what it serves and how, from the next session on (a session keeps what it started with). */
   set (changes: Partial<Omit<HostileInit, 'member'>>): void {
     this.init = { ...this.init, ...changes }
   }
 
-  private heads (): OriginHead[] {
-    return this.init.heads ?? [...this.init.batches].filter(([, list]) => list.length > 0).map(([origin, list]) => {
+  private heads (cfg: HostileInit = this.init): OriginHead[] {
+    return cfg.heads ?? [...cfg.batches].filter(([, list]) => list.length > 0).map(([origin, list]) => {
       const last = decodeBatch(list[list.length - 1])
       return { origin, seq: last.seq, hash: last.hash, entries: 0 }
     })
@@ -105,31 +105,32 @@ export class HostilePeer {
 
   /** The responder role: the node opened the session. */
   private async respond (stream: Stream): Promise<void> {
+    const cfg = this.init
     const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     decodeSync(await s.read())
-    await s.write(encodeSync({ heads: headsToWire(this.heads()) }))
+    await s.write(encodeSync({ heads: headsToWire(this.heads(cfg)) }))
     await s.write(encodeSync({ end: {} })) // it requests nothing back
-    await this.answerRequests(stream, s)
+    await this.answerRequests(stream, s, cfg)
   }
 
   /**
    * Reads the node's requests up to its end{}, answers them as configured, and closes.
    * Returns false when it stalled or cut the stream.
    */
-  private async answerRequests (stream: Stream, s: LengthPrefixedStream<Stream>): Promise<boolean> {
-    if (this.init.misbehave === 'stall-after-heads') return await this.stall(stream)
+  private async answerRequests (stream: Stream, s: LengthPrefixedStream<Stream>, cfg: HostileInit): Promise<boolean> {
+    if (cfg.misbehave === 'stall-after-heads') return await this.stall(stream)
     const requests: RangeAsked[] = []
     for (;;) {
       const msg = decodeSync(await s.read())
       if (msg.kind === 'end') break
       if (msg.request == null) continue
       const origin = peerIdFromBytes(msg.request.origin ?? new Uint8Array()).toString()
-      const claimed = this.heads().find(h => h.origin === origin)?.seq ?? 0
+      const claimed = this.heads(cfg).find(h => h.origin === origin)?.seq ?? 0
       const to = Number(msg.request.toSeq ?? 0) === 0 ? claimed : Number(msg.request.toSeq)
       requests.push({ origin, from: Number(msg.request.fromSeq ?? 1), to })
     }
     this.asked.push(...requests)
-    switch (this.init.misbehave) {
+    switch (cfg.misbehave) {
       case 'stall-after-requests': return await this.stall(stream)
       case 'oversized-frame': {
         // a length prefix just over the limit, then some of the promised bytes
@@ -143,12 +144,12 @@ export class HostilePeer {
     }
     let sent = 0
     for (const r of requests) {
-      for (const frame of this.framesFor(r)) {
-        if (this.init.cutAfter !== undefined && sent >= this.init.cutAfter) {
+      for (const frame of this.framesFor(r, cfg)) {
+        if (cfg.cutAfter !== undefined && sent >= cfg.cutAfter) {
           stream.abort(new Error('hostile peer cuts the transfer'))
           return false
         }
-        if ((this.init.frameDelayMs ?? 0) > 0) await sleep(this.init.frameDelayMs)
+        if ((cfg.frameDelayMs ?? 0) > 0) await sleep(cfg.frameDelayMs)
         await s.write(encodeSync({ frame: { batches: frame } }))
         sent += frame.length
         this.served += frame.length
@@ -159,9 +160,9 @@ export class HostilePeer {
     return true
   }
 
-  private framesFor (r: RangeAsked): Uint8Array[][] {
-    if (this.init.frames !== undefined) return this.init.frames(r)
-    return (this.init.batches.get(r.origin) ?? []).filter(b => {
+  private framesFor (r: RangeAsked, cfg: HostileInit): Uint8Array[][] {
+    if (cfg.frames !== undefined) return cfg.frames(r)
+    return (cfg.batches.get(r.origin) ?? []).filter(b => {
       const seq = decodeBatch(b).seq
       return seq >= r.from && seq <= r.to
     }).map(b => [b])
@@ -185,15 +186,16 @@ export class HostilePeer {
    * its wares at a time of its choosing: a node pulls whatever a peer's heads show it lacks.
    */
   async session (target: TestMember, opts: { heads?: OriginHead[] } = {}): Promise<SessionEnd> {
+    const cfg = this.init
     let stream: Stream | undefined
     try {
       stream = await this.dial(target)
       const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      await s.write(encodeSync({ heads: headsToWire(opts.heads ?? this.heads()) }))
+      await s.write(encodeSync({ heads: headsToWire(opts.heads ?? this.heads(cfg)) }))
       decodeSync(await s.read())
       await s.write(encodeSync({ end: {} }))
       // the node's requests came right after its heads
-      return await this.answerRequests(stream, s) ? 'completed' : 'stalled'
+      return await this.answerRequests(stream, s, cfg) ? 'completed' : 'stalled'
     } catch {
       stream?.abort(new Error('hostile session failed'))
       return 'failed'
