@@ -428,7 +428,8 @@ export function deepTargets (): FuzzTarget[] {
   ]
 }
 
-const FIXTURE_OF: Record<string, string> = {
+/** The fixture file of each import format (test/fixtures/formats). */
+export const FIXTURE_OF: Record<string, string> = {
   lines: 'lines.txt',
   csv: 'hashes.csv',
   'ncmec-xml': 'ncmec-queryresult.xml',

@@ -6,21 +6,13 @@ import { ALGORITHMS, VALUE_BYTES, formatHashValue } from '../../src/log/hash-val
 import { AGE_BANDS, CLASSIFICATIONS, IWF_CATEGORIES, MEDIA_TYPES, type HashRecord, type ImportItem } from '../../src/log/entry.js'
 import { FORMATS, getFormat } from '../../src/formats/registry.js'
 import { chunks, collect, fixture, records, writeAll } from '../helpers/format-suite.js'
+import { FIXTURE_OF } from '../helpers/fuzz-targets.js'
 
 // Property tests: whatever bytes come in, a parser hands out well-formed items and can only
 // fail with HF_INVALID_FORMAT; whatever records go out, the file written parses back.
 
 /** runs per property; raise with HASHFED_FUZZ_RUNS for a longer hunt */
 const RUNS = Number(process.env.HASHFED_FUZZ_RUNS ?? 200)
-const FIXTURE_OF: Record<string, string> = {
-  lines: 'lines.txt',
-  csv: 'hashes.csv',
-  'ncmec-xml': 'ncmec-queryresult.xml',
-  'vics-json': 'vics-media.json',
-  'icse-csv': 'icse-export.csv',
-  'hma-csv': 'hma-bank.csv',
-  'stopncii-json': 'stopncii-fetch.json'
-}
 
 function checkItem (item: ImportItem): void {
   assert.ok(Number.isInteger(item.line) && item.line >= 1, `line ${item.line}`)
