@@ -54,6 +54,8 @@ export class MemberConnections {
       s.connectedSince = Date.now()
       s.lastError = null
       this.log.info({ peer: s.target.peerId, member: s.target.name }, 'member connected')
+      // a first round-trip time now, not only at the next ping interval
+      void this.ping(s.target.peerId).catch(() => {})
     })
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
       const s = this.members.get(evt.detail.toString())
