@@ -100,6 +100,9 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       origin: f.origin, name: fed.nameOf(f.origin), seq: f.seq, reportedBy: f.reportedBy ?? null, detectedAt: new Date(f.detectedMs).toISOString()
     }))
     const rejectedByReason = Object.fromEntries(node?.replicator.rejectedByReason ?? [])
+    // one pass over the reports (the dashboard asks every 2 s); a running node knows its outbox depth
+    const reports = await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
+    const outbox = node !== undefined ? node.reports.outboxDepth() : await ctx.store.count('outbox')
     return {
       running: opts.running,
       name: ctx.config.name,
@@ -115,8 +118,8 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       store: {
         batches: origins.reduce((n, o) => n + o.headSeq, 0),
         hashes: origins.reduce((n, o) => n + o.entries, 0),
-        reports: await ctx.store.count('reports'),
-        outbox: await ctx.store.count('outbox')
+        reports: reports.total,
+        outbox
       },
       rejected: {
         total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0),
@@ -131,7 +134,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         refused: node?.penalties.refusedTotal ?? 0,
         cutOff: (node?.penalties.list() ?? []).map(c => ({ ...c, name: fed.nameOf(c.peer), since: new Date(c.since).toISOString(), until: new Date(c.until).toISOString() }))
       },
-      reports: await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
+      reports
     }
   } finally {
     if (node === undefined) await log.close()

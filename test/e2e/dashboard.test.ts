@@ -156,10 +156,13 @@ test('dashboard in Chromium: a forked origin raises the alarm banner and the ref
   await nl.hashLog.append(nl.ctx.identity, randomAdds(10))
   // EOKM's key signs a second, different batch 1 (equivocation); a peer holding FR's key serves it
   const other = buildBatch({ identity: nl.ctx.identity, seq: 1, prevHash: new Uint8Array(), entries: randomAdds(10).map(e => entryToProto(e as never)) })
-  const hostile = await HostilePeer.start({ member: frM, batches: new Map([[nlM.peerId, [other.signed]]]) })
-  stops.push(async () => await hostile.stop())
+  // DE first holds EOKM's own batch 1, so the batch FR serves is the one refused
   const { node: de } = await startMember(deM)
   running.push(de)
+  assert.ok(await waitFor(() => (de.hashLog.head(nlM.peerId)?.seq ?? 0) === 1, 15_000), 'DE holds EOKM\'s batch 1')
+  const hostile = await HostilePeer.start({ member: frM, batches: new Map([[nlM.peerId, [other.signed]]]) })
+  stops.push(async () => await hostile.stop())
+  await hostile.session(deM)
   assert.ok(await waitFor(async () => (await de.hashLog.forks()).length === 1, 15_000), 'DE keeps the fork evidence')
 
   const page = await (await (await launch()).newContext({ viewport: { width: 1360, height: 900 } })).newPage()
