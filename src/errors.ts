@@ -49,6 +49,10 @@ export const ErrorCodes = {
   NODE_UNREACHABLE: 'HF_NODE_UNREACHABLE',
   /** operation not allowed on this node (e.g. publishing on a mirror) */
   FORBIDDEN: 'HF_FORBIDDEN',
+  /** an admin API request addressed to a host name that is not the API's own (DNS rebinding) */
+  WRONG_HOST: 'HF_WRONG_HOST',
+  /** an admin API request a web page could have sent: a foreign `Origin`, or a state change as a simple request */
+  CROSS_SITE: 'HF_CROSS_SITE',
   /** unexpected internal failure */
   INTERNAL: 'HF_INTERNAL'
 } as const

@@ -3,6 +3,7 @@ import type { HashfedNode } from '../node/hashfed-node.js'
 import { emptyBodyAsObject, memberBodySchema, noFieldsSchema, noQuerySchema } from './schemas.js'
 import { okMembersSchema, ref } from './response-schemas.js'
 import { registerOpenApi } from './openapi.js'
+import { clearUploads } from './upload-spool.js'
 import { nodeRequestActor } from './request-actor.js'
 import { auditLogOf } from '../audit/audit-log.js'
 import { memberDetails } from '../audit/audit-details.js'
@@ -21,6 +22,7 @@ import { registerDashboardRoutes } from './routes/dashboard.js'
  * Async because the OpenAPI plugin must be in place before the first route is added.
  */
 export async function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): Promise<void> {
+  await clearUploads(node.ctx.dir.uploads)
   await registerOpenApi(app, { title: 'hashfed admin API', version: '1', description: 'A hashfed node\'s admin API: status, peers, hash lists, reports, audit log, metrics.' })
 
   app.get('/v1/status', { schema: { summary: 'the node: identity, members, origins, forks, store counts, reports', querystring: noQuerySchema, response: { 200: ref('NodeStatus') } } }, async () => await node.status())

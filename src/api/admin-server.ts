@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { hfError, ErrorCodes } from '../errors.js'
 import { installErrorReplies } from './error-reply.js'
+import { setAuthMethod } from './request-auth.js'
 
 export interface HttpServerInit {
   host: string
@@ -13,6 +14,8 @@ export interface HttpServerInit {
   token?: string | (() => string | undefined)
   /** @default 1 MiB */
   bodyLimit?: number
+  /** checked on every request before authentication (the admin API's `webGuard`); throws to refuse */
+  guard?: (req: FastifyRequest) => void
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
@@ -32,18 +35,19 @@ export function createHttpServer (init: HttpServerInit): FastifyInstance {
   // removeAdditional off: a field the schema does not know (e.g. `reporter`) is refused, not silently dropped
   const app = Fastify({ logger: false, bodyLimit: init.bodyLimit ?? 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } })
   installErrorReplies(app)
-  if (init.token !== undefined) {
-    app.addHook('onRequest', async (req) => {
-      // the dashboard's page and assets hold no data; a browser cannot send a token when it navigates
-      if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return
-      const token = currentToken()
-      // a loopback node whose token was cleared needs none, as if it had started without one
-      if (token === undefined && isLoopback(init.host)) return
-      const header = req.headers.authorization ?? ''
-      const given = header.startsWith('Bearer ') ? header.slice(7) : ''
-      if (token === undefined || !timingSafeEqual(digest(given), digest(token))) throw hfError(ErrorCodes.UNAUTHORIZED, 'missing or wrong admin token')
-    })
-  }
+  const guard = init.guard
+  if (guard !== undefined) app.addHook('onRequest', async (req) => { guard(req) })
+  app.addHook('onRequest', async (req) => {
+    // the dashboard's page and assets hold no data; a browser cannot send a token when it navigates
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return setAuthMethod(req, 'public')
+    const token = init.token !== undefined ? currentToken() : undefined
+    // a loopback node without a token (or whose token was cleared) needs none
+    if (token === undefined && isLoopback(init.host)) return setAuthMethod(req, 'loopback-no-token')
+    const header = req.headers.authorization ?? ''
+    const given = header.startsWith('Bearer ') ? header.slice(7) : ''
+    if (token === undefined || !timingSafeEqual(digest(given), digest(token))) throw hfError(ErrorCodes.UNAUTHORIZED, 'missing or wrong admin token')
+    setAuthMethod(req, 'token')
+  })
   return app
 }
 

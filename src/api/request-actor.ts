@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { actorName, type AuditActor } from '../audit/audit-log.js'
+import { authMethodOf } from './request-auth.js'
 
 /** Header in which the CLI names the OS user it runs as (recorded in the audit log). */
 export const ACTOR_HEADER = 'x-hashfed-actor'
@@ -8,13 +9,15 @@ export const ACTOR_HEADER = 'x-hashfed-actor'
 export const ADMIN_TOKEN_NAME = 'admin'
 
 /**
- * Who made an admin API request, for the audit log. The header is the client's word; with a
- * token, `via` names the token, which is the part a server can vouch for.
+ * Who made an admin API request, for the audit log. The header is the client's word; the
+ * client's address and how it was let in (`auth`: the token, or a loopback API without one)
+ * are what the server can vouch for.
  */
 export function requestActor (req: FastifyRequest, tokenInUse: boolean): AuditActor {
   const header = req.headers[ACTOR_HEADER]
   const name = actorName(Array.isArray(header) ? header[0] : header)
-  return { name, via: tokenInUse ? `token:${ADMIN_TOKEN_NAME}` : 'api' }
+  const auth = authMethodOf(req) ?? (tokenInUse ? 'token' : 'loopback-no-token')
+  return { name, via: auth === 'token' ? `token:${ADMIN_TOKEN_NAME}` : 'api', auth, address: req.ip }
 }
 
 /** `requestActor` for a node's admin API: a token is in use when its config has one. */

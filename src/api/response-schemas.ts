@@ -167,6 +167,8 @@ export const auditRecordSchema = {
     action: { ...str, description: 'e.g. hashes.import, hashes.retract, reports.submit, reports.update, federation.add, api.token.set' },
     actor: { ...str, description: 'OS user name the CLI sent, or unknown' },
     via: { ...str, description: 'cli, api, or token:<name>' },
+    auth: { ...str, description: 'how the change was let in: token, loopback-no-token (admin API) or node-folder (offline CLI)' },
+    address: { ...str, description: 'the admin API client\'s IP address' },
     details: { type: 'object', additionalProperties: true }
   }
 } as const

@@ -7,8 +7,9 @@ import type { Member } from '../config/federation.js'
  * offline CLI did it. Never a reported URL, a note's text, a hash list's contents or a token.
  */
 
-export function importDetails (req: { path: string, format: string, classification?: string, source?: string }, s: ImportSummary): Record<string, unknown> {
-  return { file: req.path, format: req.format, classification: req.classification, source: req.source, added: s.added, updated: s.updated, retracted: s.retracted, rejected: s.rejectedCount, batches: s.batches }
+/** `file`: the path the offline CLI read, or the name an uploading client gave; `bytes`: an upload's size. */
+export function importDetails (req: { file: string, bytes?: number, format: string, classification?: string, source?: string }, s: ImportSummary): Record<string, unknown> {
+  return { file: req.file, bytes: req.bytes, format: req.format, classification: req.classification, source: req.source, added: s.added, updated: s.updated, retracted: s.retracted, rejected: s.rejectedCount, batches: s.batches }
 }
 
 export function retractDetails (ref: string, reason: string, res: { seq: number, retracted: number }): Record<string, unknown> {

@@ -8,6 +8,10 @@ export interface AuditActor {
   name: string
   /** `cli` (offline, on the node folder), `api` (loopback admin API), `token:<name>` (admin API with a token) */
   via: string
+  /** how the change was let in: `token`, `loopback-no-token` (admin API) or `node-folder` (offline CLI, by file permissions) */
+  auth?: string
+  /** the admin API client's IP address, as its socket showed it */
+  address?: string
 }
 
 /** One operator action. Never holds a reported URL or a token: `record` strips them. */
@@ -18,6 +22,10 @@ export interface AuditRecord {
   action: string
   actor: string
   via: string
+  /** see AuditActor.auth; absent in records written before it was kept */
+  auth?: string
+  /** see AuditActor.address; only for admin API changes */
+  address?: string
   details: Record<string, unknown>
 }
 
@@ -69,7 +77,15 @@ export class AuditLog {
     }
     if (this.counter > 0xffff_ffff) throw hfError(ErrorCodes.INTERNAL, 'too many audit records in one millisecond')
     this.lastMs = ms
-    const rec: AuditRecord = { at: new Date(ms).toISOString(), action, actor: actorName(actor.name), via: actorName(actor.via), details: scrub(details) }
+    const rec: AuditRecord = {
+      at: new Date(ms).toISOString(),
+      action,
+      actor: actorName(actor.name),
+      via: actorName(actor.via),
+      ...(actor.auth !== undefined ? { auth: actorName(actor.auth) } : {}),
+      ...(actor.address !== undefined ? { address: clientAddress(actor.address) } : {}),
+      details: scrub(details)
+    }
     await this.store.sub.audit.put(`${timeKey(ms)}!${this.counter.toString(16).padStart(8, '0')}`, Buffer.from(JSON.stringify(rec), 'utf8'))
     return rec
   }
@@ -113,7 +129,7 @@ export function auditLogOf (store: Store): AuditLog {
 
 /** The person running this CLI process, acting on the node folder directly. */
 export function cliActor (): AuditActor {
-  return { name: osUserName(), via: 'cli' }
+  return { name: osUserName(), via: 'cli', auth: 'node-folder' }
 }
 
 /** `os.userInfo()` throws when the uid has no passwd entry (some containers). */
@@ -129,6 +145,11 @@ export function osUserName (): string {
 export function actorName (name: string | undefined): string {
   if (name === undefined || name === '') return 'unknown'
   return ACTOR_NAME.test(name) || /^token:[\p{L}\p{N}_.@+-]{1,64}$/u.test(name) ? name : 'invalid'
+}
+
+/** An IP address as a socket reports it (v4, v6, v4-mapped v6); anything else is kept as `invalid`. */
+function clientAddress (address: string): string {
+  return /^[0-9a-f:.]{2,45}$/i.test(address) ? address : 'invalid'
 }
 
 /** Drops secret-looking keys and blanks anything URL-shaped, at any depth. */

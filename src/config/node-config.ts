@@ -40,7 +40,12 @@ const nodeConfigSchema = z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535),
     /** required when host is not a loopback address */
-    token: z.string().min(16).optional()
+    token: z.string().min(16).optional(),
+    /**
+     * further `Host` names the admin API answers to (`name` or `name:port`), e.g. the name a
+     * reverse proxy forwards; its own listen names and addresses need no entry
+     */
+    allowedHosts: z.array(z.string().min(1).max(255)).optional()
   }),
   check: z.strictObject({
     host: z.string().default('127.0.0.1'),

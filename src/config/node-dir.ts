@@ -13,6 +13,8 @@ export interface NodeDir {
   store: string
   /** written by a running node: pid and admin API address, removed on clean stop */
   runtime: string
+  /** hash lists uploaded to the admin API, held (0600) only while they are imported */
+  uploads: string
 }
 
 export function nodeDir (dir: string): NodeDir {
@@ -23,6 +25,7 @@ export function nodeDir (dir: string): NodeDir {
     config: join(root, 'config.json'),
     federation: join(root, 'federation.json'),
     store: join(root, 'store'),
-    runtime: join(root, 'runtime.json')
+    runtime: join(root, 'runtime.json'),
+    uploads: join(root, 'uploads')
   }
 }

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs'
-import { access } from 'node:fs/promises'
 import { hfError, ErrorCodes } from '../errors.js'
 import { getFormat } from '../formats/registry.js'
 import type { ParseInit } from '../formats/format.js'
@@ -10,10 +8,11 @@ import { CLASSIFICATIONS, type EntryMeta, type HashRecord } from '../log/entry.j
 import type { HashLog } from '../log/hash-log.js'
 import type { NodeContext } from './node-context.js'
 
-/** What `hashes import` takes, from the CLI or the admin API. */
+/**
+ * What `hashes import` takes, from the CLI or the admin API. The list's bytes come separately
+ * (an upload or the CLI's own file): the node never opens a path a request names.
+ */
 export interface ImportRequest {
-  /** absolute path of the file on this machine */
-  path: string
   format: string
   classification?: string
   source?: string
@@ -50,10 +49,10 @@ export class HashListService {
     if (this.ctx.config.mirrorOf !== undefined) throw hfError(ErrorCodes.FORBIDDEN, `this node is a read-only mirror of ${this.ctx.config.mirrorOf}: publish on the member's own node`)
   }
 
-  async import (req: ImportRequest, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
+  /** `input` opens the list's bytes afresh each time (the importer reads them twice: check, then write). */
+  async import (req: ImportRequest, input: () => AsyncIterable<Uint8Array | string>, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
     this.assertPublisher()
     const format = getFormat(req.format)
-    if (!await access(req.path).then(() => true, () => false)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${req.path}`)
     const defaults: EntryMeta = {}
     if (req.classification !== undefined) {
       if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
@@ -65,7 +64,7 @@ export class HashListService {
       log: this.log,
       identity: this.ctx.identity,
       format,
-      input: () => createReadStream(req.path),
+      input,
       init,
       onProgress
     })

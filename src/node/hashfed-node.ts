@@ -9,6 +9,7 @@ import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
 import { createHttpServer, listen } from '../api/admin-server.js'
 import { registerAdminRoutes } from '../api/admin-routes.js'
+import { webGuard } from '../api/web-guard.js'
 import { loadFederation, saveFederation, withMember, type Member } from '../config/federation.js'
 import { federationPath } from '../config/node-config.js'
 import { Store } from '../store/store.js'
@@ -146,7 +147,13 @@ export class HashfedNode {
     this.checkUrl = this.check.url ?? ''
     this.metrics.attachNode(this)
     // asked per request: POST /v1/admin/token rotates it without a restart
-    this.admin = createHttpServer({ host: config.api.host, port: config.api.port, token: () => this.ctx.config.api.token })
+    this.admin = createHttpServer({
+      host: config.api.host,
+      port: config.api.port,
+      token: () => this.ctx.config.api.token,
+      // a web page in the operator's browser must not be able to use the admin API
+      guard: webGuard({ host: config.api.host, allowedHosts: () => this.ctx.config.api.allowedHosts })
+    })
     await registerAdminRoutes(this.admin, this)
     this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
     this.onStop('admin API', async () => await this.admin?.close())

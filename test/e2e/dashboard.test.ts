@@ -1,5 +1,6 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { createReadStream } from 'node:fs'
 import { access, mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -54,7 +55,7 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   assert.ok(await waitFor(() => [nl, de, gb].every(n => n.members.connectedPeers().length === 2), 15_000), 'the three members connect')
 
   // a hash list published at EOKM reaches DE and GB
-  const summary = await nl.hashLists.import({ path: SAMPLE, format: 'lines' })
+  const summary = await nl.hashLists.import({ format: 'lines' }, () => createReadStream(SAMPLE))
   assert.equal(summary.added, 24)
   assert.ok(await waitFor(() => [de, gb].every(n => n.hashLog.head(nlM.peerId)?.entries === 24), 15_000), 'the list replicates')
 

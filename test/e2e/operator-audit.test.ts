@@ -52,9 +52,9 @@ test('every operator action is in the audit log, in order, with who did it; the 
   assert.ok(await waitFor(async () => (await de.reports.list({ direction: 'inbound' })).some(r => r.id === outbound.id), 10_000))
   await cliJson(['reports', 'update', outbound.id, '--dir', deM.dir, '--status', 'removed', '--note', 'gone'])
   // a client that names nobody, and one that sends something that is not a name
-  const anon = await fetch(`${nl.adminUrl}/v1/federation/reload`, { method: 'POST' })
+  const anon = await fetch(`${nl.adminUrl}/v1/federation/reload`, { method: 'POST', headers: { 'x-hashfed-request': '1' } })
   assert.equal(anon.status, 200)
-  const odd = await fetch(`${nl.adminUrl}/v1/federation/reload`, { method: 'POST', headers: { 'x-hashfed-actor': 'x"; DROP TABLE' } })
+  const odd = await fetch(`${nl.adminUrl}/v1/federation/reload`, { method: 'POST', headers: { 'x-hashfed-request': '1', 'x-hashfed-actor': 'x"; DROP TABLE' } })
   assert.equal(odd.status, 200)
 
   const records = await cliJson<AuditRecord[]>(['audit', '--dir', nlM.dir])

@@ -38,7 +38,7 @@ test('/openapi.json documents every admin route; requests are validated and erro
   const { node } = await startMember(nlM)
   running.add(node)
   const api = async (method: string, path: string, body?: unknown): Promise<{ status: number, json: any }> => {
-    const res = await fetch(node.adminUrl + path, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) })
+    const res = await fetch(node.adminUrl + path, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : { headers: { 'x-hashfed-request': '1' } }) })
     const text = await res.text()
     return { status: res.status, json: text === '' ? undefined : JSON.parse(text) }
   }

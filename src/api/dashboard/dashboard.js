@@ -84,7 +84,9 @@ function token () {
 
 async function api (path) {
   const t = token()
-  const res = await fetch(path, { headers: t === '' ? {} : { authorization: `Bearer ${t}` }, cache: 'no-store' })
+  // x-hashfed-request: the admin API refuses changes without it (a header no other site's page can send)
+  const headers = { 'x-hashfed-request': '1', ...(t === '' ? {} : { authorization: `Bearer ${t}` }) }
+  const res = await fetch(path, { headers, cache: 'no-store' })
   if (res.status === 401) throw new Unauthorized('the admin API wants a token')
   let body = null
   try { body = await res.json() } catch { /* an error page without JSON */ }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { HashfedNode } from '../../node/hashfed-node.js'
-import { isHashfedError, ErrorCodes } from '../../errors.js'
+import { hfError, isHashfedError, ErrorCodes } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
 import { ALGORITHMS } from '../../log/hash-value.js'
 import { CLASSIFICATIONS } from '../../log/entry.js'
@@ -9,17 +9,19 @@ import { auditLogOf } from '../../audit/audit-log.js'
 import { importDetails, retractDetails } from '../../audit/audit-details.js'
 import { nodeRequestActor } from '../request-actor.js'
 import { noQuerySchema } from '../schemas.js'
+import { spoolUpload } from '../upload-spool.js'
+import { MAX_IMPORT_BYTES } from '../constants.js'
 
-const importBody = {
+const importQuery = {
   type: 'object',
   additionalProperties: false,
-  required: ['path', 'format'],
+  required: ['format'],
   properties: {
-    path: { type: 'string', minLength: 1, description: 'absolute path of the file on the node\'s machine' },
     format: { type: 'string', enum: [...FORMAT_NAMES] },
     classification: { type: 'string', enum: [...CLASSIFICATIONS] },
     source: { type: 'string', maxLength: 200 },
-    algorithm: { type: 'string', enum: [...ALGORITHMS] }
+    algorithm: { type: 'string', enum: [...ALGORITHMS] },
+    name: { type: 'string', maxLength: 255, description: 'the file\'s name on the client, for the audit log' }
   }
 } as const
 
@@ -43,27 +45,38 @@ const retractBody = {
 
 /** Hash-list routes. Import answers NDJSON: progress lines, then one `summary` (or `error`) line. */
 export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): void {
-  app.post('/v1/hashes/import', {
-    schema: {
-      summary: 'import a hash list file on the node\'s machine into our origin log',
-      body: importBody,
-      response: { 200: { description: 'NDJSON: `{progress}` lines, then one `{summary}` or `{error}` line', content: { 'application/x-ndjson': { schema: { type: 'object', additionalProperties: true } } } } }
-    }
-  }, async (req, reply) => {
-    const body = req.body as { path: string, format: string, classification?: string, source?: string, algorithm?: string }
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
-    const line = (obj: unknown): void => { res.write(JSON.stringify(obj) + '\n') }
-    try {
-      const summary = await node.hashLists.import(body, (progress) => line({ progress }))
-      await auditLogOf(node.ctx.store).record('hashes.import', importDetails(body, summary), nodeRequestActor(req, node))
-      line({ summary })
-    } catch (err) {
-      line({ error: isHashfedError(err) ? { code: err.code, message: err.message, details: err.details } : { code: ErrorCodes.INTERNAL, message: 'internal error' } })
-      if (!isHashfedError(err)) node.log.error({ err }, 'import failed')
-    }
-    res.end()
+  // the list's bytes are the body: the node opens no path a request names
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => { done(null, payload) })
+    scope.post('/v1/hashes/import', {
+      schema: {
+        summary: 'import a hash list into our origin log; the body is the file\'s bytes (application/octet-stream)',
+        querystring: importQuery,
+        response: { 200: { description: 'NDJSON: `{progress}` lines, then one `{summary}` or `{error}` line', content: { 'application/x-ndjson': { schema: { type: 'object', additionalProperties: true } } } } }
+      }
+    }, async (req, reply) => {
+      const q = req.query as { format: string, classification?: string, source?: string, algorithm?: string, name?: string }
+      if (req.body !== undefined && !(req.body instanceof Readable)) {
+        throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the hash list\'s bytes as the body, with content-type application/octet-stream', { contentType: req.headers['content-type'] ?? null })
+      }
+      const upload = await spoolUpload(req.body, node.ctx.dir.uploads, MAX_IMPORT_BYTES)
+      const importReq = { format: q.format, classification: q.classification, source: q.source, algorithm: q.algorithm }
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      const line = (obj: unknown): void => { res.write(JSON.stringify(obj) + '\n') }
+      try {
+        const summary = await node.hashLists.import(importReq, upload.open, (progress) => line({ progress }))
+        await auditLogOf(node.ctx.store).record('hashes.import', importDetails({ ...importReq, file: q.name ?? 'upload', bytes: upload.bytes }, summary), nodeRequestActor(req, node))
+        line({ summary })
+      } catch (err) {
+        line({ error: isHashfedError(err) ? { code: err.code, message: err.message, details: err.details } : { code: ErrorCodes.INTERNAL, message: 'internal error' } })
+        if (!isHashfedError(err)) node.log.error({ err }, 'import failed')
+      } finally {
+        await upload.remove()
+      }
+      res.end()
+    })
   })
 
   app.get('/v1/hashes/export', {

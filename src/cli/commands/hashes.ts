@@ -1,10 +1,11 @@
-import { resolve } from 'node:path'
-import { createWriteStream } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import type { Command } from 'commander'
-import { HashfedError, type ErrorCode } from '../../errors.js'
+import { hfError, ErrorCodes, HashfedError, type ErrorCode } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
 import { openHashLog } from '../../log/hash-log.js'
 import type { ImportSummary } from '../../log/importer.js'
@@ -53,14 +54,18 @@ export function registerHashes (program: Command): void {
     .option('--algorithm <alg>', '`lines` only: algorithm of every line (default: detected by length)')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { dir?: string, format: string, classification?: string, source?: string, algorithm?: string, json?: boolean }) => {
-      const req = { path: resolve(file), format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm }
+      const path = resolve(file)
+      // read here, by the user running the CLI: the node takes the bytes, never a path
+      if (!await access(path, constants.R_OK).then(() => true, () => false)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
+      const req = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm }
       const bar = progressBar()
       const onProgress = (p: { phase: string, items: number, total?: number }): void => bar.update(p.phase, p.items, p.total)
       let summary: ImportSummary
       try {
         summary = await withNode(resolveDir(opts.dir), {
           remote: async (client) => {
-            for await (const line of client.ndjson('POST', '/v1/hashes/import', req)) {
+            const query = new URLSearchParams(Object.entries({ ...req, name: basename(path) }).filter(([, v]) => v !== undefined) as Array<[string, string]>)
+            for await (const line of client.upload(`/v1/hashes/import?${query.toString()}`, createReadStream(path))) {
               if (line.progress !== undefined) onProgress(line.progress as { phase: string, items: number, total?: number })
               if (line.summary !== undefined) return line.summary as ImportSummary
               if (line.error !== undefined) {
@@ -71,8 +76,8 @@ export function registerHashes (program: Command): void {
             throw new HashfedError('HF_NODE_UNREACHABLE', 'the node closed the import without a summary')
           },
           local: async (ctx) => await offline(ctx, async (svc) => {
-            const s = await svc.import(req, onProgress)
-            await auditLogOf(ctx.store).record('hashes.import', importDetails(req, s), cliActor())
+            const s = await svc.import(req, () => createReadStream(path), onProgress)
+            await auditLogOf(ctx.store).record('hashes.import', importDetails({ ...req, file: path }, s), cliActor())
             return s
           })
         })
