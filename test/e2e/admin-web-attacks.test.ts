@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
 import { runCli } from '../helpers/cli.js'
@@ -10,6 +11,8 @@ import { startNode, type NodeProcess } from '../helpers/crash.js'
 import { initNode } from '../../src/node/init-node.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import type { AuditRecord } from '../../src/audit/audit-log.js'
+import { createHttpServer, listen } from '../../src/api/admin-server.js'
+import { ownHostNames, parseHost, webGuard } from '../../src/api/web-guard.js'
 
 const running: NodeProcess[] = []
 after(async () => { await Promise.all(running.map(async p => await p.stop())) })
@@ -241,4 +244,43 @@ test('imports upload the file: the admin API opens no path a request names; the 
     ['api.token.set', 'api', 'loopback-no-token', '127.0.0.1'],
     ['tokens.create', 'token:admin', 'token', '127.0.0.1']
   ])
+})
+
+test('api.allowedHosts admits a proxy\'s name, live; a wildcard listener knows the machine\'s addresses; the guard answers before the token check', async () => {
+  const allowed: string[] = []
+  const app = createHttpServer({ host: '127.0.0.1', port: 0, token: 'a-token-of-sixteen-chars', guard: webGuard({ host: '127.0.0.1', allowedHosts: () => allowed }) })
+  app.post('/v1/change', async () => ({ ok: true }))
+  const url = await listen(app, '127.0.0.1', 0)
+  try {
+    const port = Number(new URL(url).port)
+    const auth = { authorization: 'Bearer a-token-of-sixteen-chars', 'content-type': 'application/json' }
+    const change = async (headers: Record<string, string>): Promise<Answer> => await send(port, 'POST', '/v1/change', { ...auth, ...headers }, '{}')
+    // a page learns nothing, not even that a token is wanted
+    assert.equal((await send(port, 'POST', '/v1/change', { host: 'admin.example.test', 'content-type': 'application/json' }, '{}')).status, 421)
+    assert.equal((await change({ host: 'admin.example.test' })).status, 421)
+    allowed.push('admin.example.test', 'other.example.test:8443')
+    assert.equal((await change({ host: 'admin.example.test' })).status, 200)
+    assert.equal((await change({ host: 'admin.example.test:443', origin: 'https://admin.example.test' })).status, 200)
+    assert.equal((await change({ host: 'admin.example.test', origin: 'https://evil.example' })).status, 403)
+    assert.equal((await change({ host: 'other.example.test:8443' })).status, 200)
+    assert.equal((await change({ host: 'other.example.test:8444' })).status, 421)
+    assert.equal((await change({ host: 'sub.admin.example.test' })).status, 421)
+    allowed.length = 0
+    assert.equal((await change({ host: 'admin.example.test' })).status, 421, 'a name taken out of the list is refused at once')
+    assert.equal((await send(port, 'POST', '/v1/change', { host: `127.0.0.1:${port}`, 'content-type': 'application/json' }, '{}')).status, 401, 'its own name, then the token check')
+  } finally {
+    await app.close()
+  }
+
+  const loopback = ownHostNames('127.0.0.1', '127.0.0.1')
+  assert.deepEqual([...loopback].sort(), ['127.0.0.1', '[::1]', 'localhost'])
+  assert.ok(!loopback.has(hostname().toLowerCase()), 'a loopback listener does not answer to the machine\'s name')
+  const wildcard = ownHostNames('0.0.0.0', '0.0.0.0')
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4') assert.ok(wildcard.has(i.address), i.address)
+  }
+  assert.ok(wildcard.has(hostname().toLowerCase()) && wildcard.has('localhost') && !wildcard.has('0.0.0.0'))
+  assert.deepEqual(parseHost('[::1]:8480'), { name: '[::1]', port: 8480 })
+  assert.deepEqual(parseHost('LocalHost'), { name: 'localhost', port: null })
+  for (const bad of ['', 'a b', 'host:99999', 'host:', '[::1', 'user@host', 'host/path']) assert.equal(parseHost(bad), null, bad)
 })
