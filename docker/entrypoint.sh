@@ -39,6 +39,17 @@ if [ ! -f "$DATA/config.json" ]; then
   fi
 fi
 
+# the admin API answers only to its own host names (DNS rebinding); a port published under
+# another number, or a proxy's name, is listed here, e.g. "127.0.0.1:8490,localhost:8490"
+if [ -n "${HASHFED_ADMIN_ALLOWED_HOSTS:-}" ]; then
+  node -e '
+    const fs = require("fs"); const p = process.argv[1]
+    const c = JSON.parse(fs.readFileSync(p, "utf8"))
+    c.api = { ...c.api, allowedHosts: process.argv[2].split(",").map(s => s.trim()).filter(s => s !== "") }
+    fs.writeFileSync(p + ".tmp", JSON.stringify(c, null, 2) + "\n", { mode: fs.statSync(p).mode })
+    fs.renameSync(p + ".tmp", p)' "$DATA/config.json" "$HASHFED_ADMIN_ALLOWED_HOSTS"
+fi
+
 if [ -n "${HASHFED_SHARED:-}" ]; then
   node "$APP/docker/exchange-members.mjs" "$DATA" "$HASHFED_SHARED" "${HASHFED_MEMBERS:-0}"
 fi

@@ -55,7 +55,7 @@ export function ownHostNames (configured: string, bound: string): Set<string> {
     }
     names.add(hostname().toLowerCase())
   }
-  for (const w of WILDCARD) names.delete(w)
+  // `0.0.0.0`/`[::]` stay: the CLI reaches a wildcard listener under the address runtime.json names, and no page can have that origin
   return names
 }
 

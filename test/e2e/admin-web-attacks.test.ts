@@ -279,7 +279,7 @@ test('api.allowedHosts admits a proxy\'s name, live; a wildcard listener knows t
   for (const list of Object.values(networkInterfaces())) {
     for (const i of list ?? []) if (i.family === 'IPv4') assert.ok(wildcard.has(i.address), i.address)
   }
-  assert.ok(wildcard.has(hostname().toLowerCase()) && wildcard.has('localhost') && !wildcard.has('0.0.0.0'))
+  assert.ok(wildcard.has(hostname().toLowerCase()) && wildcard.has('localhost') && wildcard.has('0.0.0.0'))
   assert.deepEqual(parseHost('[::1]:8480'), { name: '[::1]', port: 8480 })
   assert.deepEqual(parseHost('LocalHost'), { name: 'localhost', port: null })
   for (const bad of ['', 'a b', 'host:99999', 'host:', '[::1', 'user@host', 'host/path']) assert.equal(parseHost(bad), null, bad)
