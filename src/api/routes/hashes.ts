@@ -52,6 +52,9 @@ export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): vo
       schema: {
         summary: 'import a hash list into our origin log; the body is the file\'s bytes (application/octet-stream)',
         querystring: importQuery,
+        // documentation only: no type, so the stream the parser hands on passes validation
+        consumes: ['application/octet-stream'],
+        body: { description: 'the hash list file\'s bytes' },
         response: { 200: { description: 'NDJSON: `{progress}` lines, then one `{summary}` or `{error}` line', content: { 'application/x-ndjson': { schema: { type: 'object', additionalProperties: true } } } } }
       }
     }, async (req, reply) => {

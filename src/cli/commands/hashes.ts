@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, stat } from 'node:fs/promises'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
@@ -56,7 +56,8 @@ export function registerHashes (program: Command): void {
     .action(async (file: string, opts: { dir?: string, format: string, classification?: string, source?: string, algorithm?: string, json?: boolean }) => {
       const path = resolve(file)
       // read here, by the user running the CLI: the node takes the bytes, never a path
-      if (!await access(path, constants.R_OK).then(() => true, () => false)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
+      const readable = await access(path, constants.R_OK).then(async () => (await stat(path)).isFile(), () => false)
+      if (!readable) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
       const req = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm }
       const bar = progressBar()
       const onProgress = (p: { phase: string, items: number, total?: number }): void => bar.update(p.phase, p.items, p.total)
