@@ -94,6 +94,8 @@ export class HashfedNode {
       libp2p = await createNodeLibp2p({
         privateKey: ctx.identity.privateKey,
         listen: ctx.config.listen,
+        // members' IPs get through however many outsiders hold handshakes open
+        reservedAddresses: ctx.federation.others.flatMap(m => m.addresses),
         gater: federationGater({
           isMember: (id) => ctx.federation.isMember(id),
           onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
