@@ -6,6 +6,7 @@ import { yamux } from '@libp2p/yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { multiaddr } from '@multiformats/multiaddr'
+import ipaddr from 'ipaddr.js'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { INBOUND_UPGRADE_TIMEOUT_MS, MAX_INBOUND_PENDING_CONNECTIONS } from './constants.js'
 
@@ -71,4 +72,26 @@ export function reservedIps (addresses: string[]): string[] {
     if (ip?.value !== undefined) out.add(`/${ip.name}/${ip.value}`)
   }
   return [...out]
+}
+
+/** What libp2p's connection manager keeps per allow list entry (an IpNet): only `contains` is used. */
+interface AllowEntry { contains: (host: string) => boolean }
+
+/**
+ * Replaces the reserved member addresses of a running node, after a federation reload: libp2p
+ * reads its allow list only when it is created, so the list is updated in place. That list is
+ * libp2p's internal state (v3's ConnectionManager `allow`); returns false when it is not where
+ * it was (a libp2p upgrade), and the caller says the change applies at the next start. The
+ * slowloris e2e test covers this path, so such an upgrade fails a test rather than silently.
+ */
+export function reserveAddresses (libp2p: HashfedLibp2p, addresses: string[]): boolean {
+  const manager = (libp2p as unknown as { components?: { connectionManager?: { allow?: unknown } } }).components?.connectionManager
+  const list = manager?.allow
+  if (!Array.isArray(list) || !list.every((e: unknown) => typeof (e as Partial<AllowEntry>)?.contains === 'function')) return false
+  const ips = reservedIps(addresses).map(a => ipaddr.process(a.split('/')[2]).toString())
+  const entries: AllowEntry[] = ips.map(ip => ({
+    contains: (host: string) => ipaddr.isValid(host) && ipaddr.process(host).toString() === ip
+  }))
+  list.splice(0, list.length, ...entries)
+  return true
 }

@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../util/logger.js'
-import { createNodeLibp2p, type HashfedLibp2p } from '../net/create-libp2p.js'
+import { createNodeLibp2p, reserveAddresses, type HashfedLibp2p } from '../net/create-libp2p.js'
 import { federationGater } from '../net/federation-gater.js'
 import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
@@ -195,6 +195,9 @@ export class HashfedNode {
   private reloadFederation (file: Parameters<NodeContext['federation']['update']>[0]): void {
     this.ctx.federation.update(file)
     this.members.setTargets(this.memberTargets())
+    if (!reserveAddresses(this.libp2p, this.ctx.federation.others.flatMap(m => m.addresses))) {
+      this.log.warn('members\' addresses are reserved against connection floods from the next start on (this libp2p version does not allow changing them while running)')
+    }
     // connections of peers that are no longer members are closed by setTargets; the gater refuses new ones
     this.log.info({ members: file.members.length }, 'federation reloaded')
   }

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import { createFederation, nodePool, waitFor } from '../helpers/federation.js'
+import { addToFederation, createFederation, createMembers, nodePool, waitFor, type TestMember } from '../helpers/federation.js'
 
 /**
  * Outsiders that open TCP connections to a node's libp2p port and send nothing, from many
@@ -49,6 +49,15 @@ class SilentSockets {
   }
 }
 
+/** From its next start the member listens on another port than the one its peers know. */
+async function moveToAnotherPort (m: TestMember): Promise<void> {
+  const config = JSON.parse(await readFile(nodeDir(m.dir).config, 'utf8')) as { listen: string[] }
+  config.listen = ['/ip4/127.0.0.1/tcp/0']
+  await writeFile(nodeDir(m.dir).config, JSON.stringify(config, null, 2))
+}
+
+const ATTACKERS = Array.from({ length: 49 }, (_, i) => `127.0.0.${i + 2}`)
+
 test('outsiders holding silent connections cannot keep a member from reconnecting', async (t) => {
   const root = await tempDir()
   const [nl, gb] = await createFederation(root, [{ name: 'nl', countries: ['NL'] }, { name: 'gb', countries: ['GB'] }])
@@ -63,13 +72,10 @@ test('outsiders holding silent connections cannot keep a member from reconnectin
   // address it knows fail and only GB's own dial (inbound at NL, from 127.0.0.1) can reconnect
   await pool.stop(member)
   assert.ok(await waitFor(() => !connected(), 30_000))
-  const config = JSON.parse(await readFile(nodeDir(gb.dir).config, 'utf8')) as { listen: string[] }
-  config.listen = ['/ip4/127.0.0.1/tcp/0']
-  await writeFile(nodeDir(gb.dir).config, JSON.stringify(config, null, 2))
+  await moveToAnotherPort(gb)
 
   // the attack: 49 other loopback addresses, 3 silent sockets each, on NL's libp2p port
-  const addresses = Array.from({ length: 49 }, (_, i) => `127.0.0.${i + 2}`)
-  const attack = new SilentSockets(nl.port, addresses, 3)
+  const attack = new SilentSockets(nl.port, ATTACKERS, 3)
   after(() => { attack.stop() })
   // the node is saturated: it holds silent sockets and refuses further outsiders
   assert.ok(await waitFor(() => attack.held >= 10 && attack.refused > 0, 30_000), `attack in place: ${attack.held} held, ${attack.refused} refused`)
@@ -83,5 +89,29 @@ test('outsiders holding silent connections cannot keep a member from reconnectin
   assert.ok(during.held >= 10, `the attack was still holding ${during.held} sockets when GB connected`)
   const link = member.members.links().find(l => l.peerId === nl.peerId)
   assert.equal(link?.connected, true, 'GB sees NL as connected')
+  attack.stop()
+})
+
+test('a member added while the node runs is reserved at once: it gets in during a flood', async (t) => {
+  const root = await tempDir()
+  const [nl, gb] = await createMembers(root, [{ name: 'nl', countries: ['NL'] }, { name: 'gb', countries: ['GB'] }])
+  await addToFederation(gb, [nl]) // GB knows NL; NL does not know GB yet
+  await moveToAnotherPort(gb)
+  const pool = nodePool()
+  const target = await pool.start(nl)
+  const gbId = peerIdFromString(gb.peerId)
+  const connected = (): boolean => target.libp2p.getConnections(gbId).some(c => c.status === 'open')
+
+  const attack = new SilentSockets(nl.port, ATTACKERS, 3)
+  after(() => { attack.stop() })
+  assert.ok(await waitFor(() => attack.held >= 10 && attack.refused > 0, 30_000), `attack in place: ${attack.held} held, ${attack.refused} refused`)
+
+  // the operator adds GB (as `hashfed federation add` does), with the address GB had
+  await target.addMember({ name: 'gb', peerId: gb.peerId, countries: ['GB'], addresses: gb.announce })
+  await pool.start(gb)
+  const inTime = await waitFor(connected, 30_000)
+  t.diagnostic(`GB connected ${inTime ? 'during' : 'NOT during'} the attack: ${attack.held} silent sockets held, ${attack.refused} refused`)
+  assert.ok(inTime, `GB could not connect during the attack (${attack.held} silent sockets held)`)
+  assert.ok(attack.held >= 10, 'the attack was still in place')
   attack.stop()
 })
