@@ -195,10 +195,10 @@ export class HashfedNode {
   private reloadFederation (file: Parameters<NodeContext['federation']['update']>[0]): void {
     this.ctx.federation.update(file)
     this.members.setTargets(this.memberTargets())
+    // connections of peers that are no longer members are closed by setTargets; the gater refuses new ones
     if (!reserveAddresses(this.libp2p, this.ctx.federation.others.flatMap(m => m.addresses))) {
       this.log.warn('members\' addresses are reserved against connection floods from the next start on (this libp2p version does not allow changing them while running)')
     }
-    // connections of peers that are no longer members are closed by setTargets; the gater refuses new ones
     this.log.info({ members: file.members.length }, 'federation reloaded')
   }
 
