@@ -155,7 +155,8 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     if (!Buffer.isBuffer(body) || body.length === 0) {
       throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the image as the raw request body with Content-Type: application/octet-stream (or image/jpeg, image/png, …)')
     }
-    const hashes = await init.images.hash(body)
+    // keyed by hoster: each token has its share of the hashing queue (see ImageHashPool)
+    const hashes = await init.images.hash(body, { key: req.hoster })
     // nothing of the image outlives the request: the hashes are all that is kept for the answer
     const result = await init.service.checkImage(hashes)
     stats.images++

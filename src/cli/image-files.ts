@@ -35,7 +35,7 @@ export type FileHashes = { file: string, hashes: ImageHashes } | { file: string,
  * memory, hashed and dropped; a file that is not a decodable image gets an error, the others go on.
  */
 export async function hashFiles (files: string[]): Promise<FileHashes[]> {
-  const pool = new ImageHashPool({ workers: availableParallelism(), maxQueue: Number.MAX_SAFE_INTEGER })
+  const pool = new ImageHashPool({ workers: availableParallelism(), maxQueue: Number.MAX_SAFE_INTEGER, maxQueuePerKey: Number.MAX_SAFE_INTEGER })
   const limit = availableParallelism() * 2 // files held in memory at once
   const out: FileHashes[] = new Array(files.length)
   let next = 0

@@ -2,7 +2,7 @@ import jpeg from 'jpeg-js'
 import { PNG } from 'pngjs'
 import sharp from 'sharp'
 import { hfError, isHashfedError, ErrorCodes } from '../errors.js'
-import { MAX_IMAGE_PIXELS, JPEG_DECODE_BYTES_PER_PIXEL } from './constants.js'
+import { MAX_IMAGE_PIXELS, JPEG_DECODE_BYTES_PER_PIXEL, FULL_DECODE_MAX_PIXELS, JPEG_MAX_PIXELS_PER_BYTE, LARGE_IMAGE_MAX_PIXELS_PER_BYTE } from './constants.js'
 import type { RgbaImage } from './rgba-image.js'
 
 export const IMAGE_FORMATS = ['jpeg', 'png', 'gif', 'webp'] as const
@@ -10,6 +10,8 @@ export type ImageFormat = typeof IMAGE_FORMATS[number]
 
 export interface DecodedImage extends RgbaImage {
   format: ImageFormat
+  /** the image's own size; `width`×`height` is smaller when it was shrunk while decoding */
+  original: { width: number, height: number }
 }
 
 export interface DecodeInit {
@@ -19,6 +21,12 @@ export interface DecodeInit {
    * @default MAX_IMAGE_PIXELS (100 MP)
    */
   maxPixels?: number
+  /**
+   * Larger images are shrunk to at most this many pixels while they are decoded, so no
+   * decode holds more than this many pixels in memory.
+   * @default FULL_DECODE_MAX_PIXELS (16.8 MP)
+   */
+  fullDecodeMaxPixels?: number
 }
 
 /**
@@ -44,30 +52,40 @@ export function detectImageFormat (bytes: Uint8Array): ImageFormat | null {
  * differs by up to 14 (ARCHITECTURE.md); for PDQ both land equally close. PNG, GIF and
  * WebP decode to the same pixels with any correct decoder (pngjs, libvips).
  *
- * Throws HF_INVALID_IMAGE for unsupported or undecodable bytes and HF_TOO_LARGE for more
- * than `maxPixels` pixels.
+ * Memory is bounded before any pixel is decoded: the header's size is checked against
+ * `maxPixels` and against what the byte count can honestly carry (JPEG_MAX_PIXELS_PER_BYTE,
+ * LARGE_IMAGE_MAX_PIXELS_PER_BYTE), and images beyond `fullDecodeMaxPixels` are shrunk while
+ * decoding by libvips (shrink-on-load) instead of being decoded at full size.
+ *
+ * Throws HF_INVALID_IMAGE for unsupported or undecodable bytes and for sizes the bytes cannot
+ * carry (details.reason 'pixels-per-byte'), HF_TOO_LARGE for more than `maxPixels` pixels.
  */
 export async function decodeImage (bytes: Uint8Array, init: DecodeInit = {}): Promise<DecodedImage> {
   const maxPixels = init.maxPixels ?? MAX_IMAGE_PIXELS
+  const fullDecodeMaxPixels = init.fullDecodeMaxPixels ?? FULL_DECODE_MAX_PIXELS
   const format = detectImageFormat(bytes)
   if (format === null) {
     throw hfError(ErrorCodes.INVALID_IMAGE, `not a supported image (expected ${IMAGE_FORMATS.join(', ')}; got ${bytes.length} bytes starting ${Buffer.from(bytes.subarray(0, 8)).toString('hex') || 'with nothing'})`, { size: bytes.length })
   }
-  await checkPixelCount(bytes, format, maxPixels)
+  const original = await readSize(bytes, format)
+  checkPixelCount(format, original, bytes.length, maxPixels, fullDecodeMaxPixels)
   try {
-    const image = await decodeAs(format, bytes, maxPixels)
+    const image = original.width * original.height > fullDecodeMaxPixels
+      ? await decodeShrunk(bytes, original, maxPixels, fullDecodeMaxPixels)
+      // the decoders' own caps hold even where they read another size than libvips' header
+      : await decodeAs(format, bytes, Math.min(maxPixels, fullDecodeMaxPixels))
     if (image.width < 1 || image.height < 1 || image.data.length !== image.width * image.height * 4) {
       throw new Error(`decoder returned ${image.width}x${image.height} with ${image.data.length} bytes`)
     }
-    return { ...image, format }
+    return { ...image, format, original }
   } catch (err) {
     if (isHashfedError(err)) throw err
     throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image does not decode: ${messageOf(err)}`, { format }, err)
   }
 }
 
-/** Reads only the header, so a decompression bomb is refused before it is inflated. */
-async function checkPixelCount (bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<void> {
+/** Reads only the header (libvips), so a decompression bomb is refused before it is inflated. */
+async function readSize (bytes: Uint8Array, format: ImageFormat): Promise<{ width: number, height: number }> {
   let width: number | undefined
   let height: number | undefined
   try {
@@ -78,9 +96,40 @@ async function checkPixelCount (bytes: Uint8Array, format: ImageFormat, maxPixel
   if (width === undefined || height === undefined || width < 1 || height < 1) {
     throw hfError(ErrorCodes.INVALID_IMAGE, `${format} image has no dimensions`, { format })
   }
-  if (width * height > maxPixels) {
+  return { width, height }
+}
+
+function checkPixelCount (format: ImageFormat, { width, height }: { width: number, height: number }, size: number, maxPixels: number, fullDecodeMaxPixels: number): void {
+  const pixels = width * height
+  if (pixels > maxPixels) {
     throw hfError(ErrorCodes.TOO_LARGE, `${format} image of ${width}x${height} exceeds the limit of ${maxPixels} pixels`, { format, width, height, maxPixels })
   }
+  const maxPerByte = pixels > fullDecodeMaxPixels
+    ? Math.min(LARGE_IMAGE_MAX_PIXELS_PER_BYTE, format === 'jpeg' ? JPEG_MAX_PIXELS_PER_BYTE : Infinity)
+    : (format === 'jpeg' ? JPEG_MAX_PIXELS_PER_BYTE : Infinity)
+  if (pixels > size * maxPerByte) {
+    throw hfError(ErrorCodes.INVALID_IMAGE,
+      `${format} image declares ${width}x${height} (${(pixels / 1e6).toFixed(1)} MP) in ${size} bytes, more than its bytes can carry (at most ${maxPerByte} pixels per byte at this size): truncated or a decompression bomb, refused without decoding`,
+      { format, width, height, size, reason: 'pixels-per-byte', maxPixelsPerByte: maxPerByte })
+  }
+}
+
+/**
+ * Decodes an image larger than `budget` pixels shrunk to at most `budget` pixels. libvips
+ * shrinks JPEG in the DCT (1/2, 1/4, 1/8) and other formats row by row as they are read
+ * (sequential access), so the full-size image is never held.
+ */
+async function decodeShrunk (bytes: Uint8Array, original: { width: number, height: number }, maxPixels: number, budget: number): Promise<RgbaImage> {
+  const scale = Math.sqrt(budget / (original.width * original.height))
+  const width = Math.max(1, Math.floor(original.width * scale))
+  const height = Math.max(1, Math.floor(original.height * scale))
+  const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true })
+    .resize(width, height, { fit: 'fill', fastShrinkOnLoad: true })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  if (info.channels !== 4) throw new Error(`expected 4 channels, got ${info.channels}`)
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
 }
 
 async function decodeAs (format: ImageFormat, bytes: Uint8Array, maxPixels: number): Promise<RgbaImage> {

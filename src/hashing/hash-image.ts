@@ -23,6 +23,8 @@ export interface ImageHashes {
  * hashes of the decoded pixels. The bytes and pixels live only in memory for the call.
  * Throws HF_INVALID_IMAGE when the bytes are not a decodable JPEG/PNG/GIF/WebP (callers
  * wanting digests of any file use `digests()`), HF_TOO_LARGE beyond `maxPixels`.
+ * `width` and `height` are the image's own; the perceptual hashes of an image larger than
+ * FULL_DECODE_MAX_PIXELS are taken from its pixels shrunk while decoding (see decodeImage).
  */
 export async function hashImage (bytes: Uint8Array, init: HashImageInit = {}): Promise<ImageHashes> {
   const image = await decodeImage(bytes, init)
@@ -37,8 +39,8 @@ export async function hashImage (bytes: Uint8Array, init: HashImageInit = {}): P
   }
   return {
     format: image.format,
-    width: image.width,
-    height: image.height,
+    width: image.original.width,
+    height: image.original.height,
     records: IMAGE_HASH_ALGORITHMS.map(a => byAlgorithm[a]),
     byAlgorithm
   }

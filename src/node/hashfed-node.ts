@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../util/logger.js'
-import { createNodeLibp2p, type HashfedLibp2p } from '../net/create-libp2p.js'
+import { createNodeLibp2p, reserveAddresses, type HashfedLibp2p } from '../net/create-libp2p.js'
 import { federationGater } from '../net/federation-gater.js'
 import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
@@ -95,6 +95,8 @@ export class HashfedNode {
       libp2p = await createNodeLibp2p({
         privateKey: ctx.identity.privateKey,
         listen: ctx.config.listen,
+        // members' IPs get through however many outsiders hold handshakes open
+        reservedAddresses: ctx.federation.others.flatMap(m => m.addresses),
         gater: federationGater({
           isMember: (id) => ctx.federation.isMember(id),
           onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
@@ -201,6 +203,9 @@ export class HashfedNode {
     this.ctx.federation.update(file)
     this.members.setTargets(this.memberTargets())
     // connections of peers that are no longer members are closed by setTargets; the gater refuses new ones
+    if (!reserveAddresses(this.libp2p, this.ctx.federation.others.flatMap(m => m.addresses))) {
+      this.log.warn('members\' addresses are reserved against connection floods from the next start on (this libp2p version does not allow changing them while running)')
+    }
     this.log.info({ members: file.members.length }, 'federation reloaded')
   }
 
