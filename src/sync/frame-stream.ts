@@ -31,6 +31,8 @@ export class FrameStream {
   /** the peer reset the stream or closed its writing side (the connection did not drop) */
   private endedByPeer = false
   private failure: Error | null = null
+  /** set once a frame was refused: what the peer sends from then on is dropped unread */
+  private refused = false
   private wake: (() => void) | null = null
   private readonly maxLengthBytes: number
 
@@ -97,7 +99,7 @@ export class FrameStream {
   }
 
   private push (chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return
+    if (chunk.byteLength === 0 || this.refused) return
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
   }
@@ -123,16 +125,24 @@ export class FrameStream {
     let length = 0
     let prefix = 0
     for (let i = 0, scale = 1; ; i++, scale *= 128) {
-      if (i >= this.maxLengthBytes) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: a length prefix longer than any frame may be', { reason: 'malformed' })
+      if (i >= this.maxLengthBytes) throw this.refuse(hfError(ErrorCodes.PROTOCOL, 'sync stream: a length prefix longer than any frame may be', { reason: 'malformed' }))
       const byte = this.byteAt(i)
       if (byte === undefined) return null
       length += (byte & 0x7f) * scale
       if ((byte & 0x80) === 0) { prefix = i + 1; break }
     }
-    if (length > maxBytes) throw hfError(ErrorCodes.PROTOCOL, `sync stream: a frame of ${length} bytes is over the ${maxBytes} limit`, { reason: 'too-large' })
+    if (length > maxBytes) throw this.refuse(hfError(ErrorCodes.PROTOCOL, `sync stream: a frame of ${length} bytes is over the ${maxBytes} limit`, { reason: 'too-large' }))
     if (this.buffered < prefix + length) return null
     const whole = this.consume(prefix + length)
     return whole.subarray(prefix)
+  }
+
+  /** Drops what is buffered (and all that follows) of a refused stream at once, not when the session object goes. */
+  private refuse (err: Error): Error {
+    this.refused = true
+    this.chunks = []
+    this.buffered = 0
+    return err
   }
 
   private byteAt (index: number): number | undefined {
