@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { MemberLink } from '../net/member-connections.js'
-import type { PeerSyncState } from '../sync/replicator.js'
+import type { OriginLag, PeerSyncState } from '../sync/replicator.js'
+import { MAX_LAG_SHOWN_BATCHES } from '../sync/constants.js'
 import type { ReportFact } from '../reports/report-stats.js'
 import { REPORT_STATUSES } from '../reports/report-status.js'
 
@@ -24,6 +25,8 @@ export interface MetricsSource {
     batchesReceived: number
     rejectedByReason: ReadonlyMap<string, number>
     peerState: (peer: string) => PeerSyncState
+    /** per origin, how far we are behind the newest head a member announced */
+    lag: () => OriginLag[]
   }
   reports: {
     outboxDepth: (peer?: string) => number
@@ -173,23 +176,11 @@ export class NodeMetrics {
     })
 
     // ---- replication
-    const lag = (): Array<{ origin: string, batches: number, entries: number }> => {
-      const best = new Map<string, { seq: number, entries: number }>()
-      for (const m of node().ctx.federation.others) {
-        for (const h of node().replicator.peerState(m.peerId).heads.values()) {
-          const b = best.get(h.origin)
-          if (b === undefined || h.seq > b.seq) best.set(h.origin, { seq: h.seq, entries: h.entries })
-        }
-      }
-      for (const o of node().hashLog.listOrigins()) if (!best.has(o.origin)) best.set(o.origin, { seq: 0, entries: 0 })
-      return [...best].map(([origin, b]) => {
-        const ours = node().hashLog.head(origin)
-        return { origin, batches: Math.max(0, b.seq - (ours?.seq ?? 0)), entries: Math.max(0, b.entries - (ours?.entries ?? 0)) }
-      })
-    }
+    // bounded by the replicator: one row per origin, at most MAX_LAG_SHOWN_BATCHES behind
+    const lag = (): OriginLag[] => node().replicator.lag()
     new Gauge({
       name: 'hashfed_sync_lag_batches',
-      help: 'Per origin, batches between our head and the newest head any member announced.',
+      help: `Per origin, batches between our head and the newest head any member announced (an unverified claim: shown up to ${MAX_LAG_SHOWN_BATCHES}).`,
       labelNames: ['origin'],
       registers,
       collect () { this.reset(); for (const l of lag()) this.set({ origin: nameOf(l.origin) }, l.batches) }

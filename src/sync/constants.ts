@@ -3,8 +3,33 @@ export const SYNC_PROTOCOL = '/hashfed/sync/1.0.0'
 export const FRAME_TARGET_BYTES = 1024 * 1024
 /** Largest frame accepted; a single batch may exceed the target but never this. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024
-/** Heads are O(origins); this many origins is far beyond any federation. */
-export const MAX_HEADS = 10_000
+/** Heads are O(origins); this many origins is far beyond any federation (INHOPE has ~50 hotlines). */
+export const MAX_HEADS = 1_024
+/**
+ * Largest heads message read: a head encodes to ~100 bytes (origin, seq, 32-byte hash,
+ * entries), so MAX_HEADS heads fit; a longer frame is refused before it is decoded.
+ */
+export const MAX_HEADS_FRAME_BYTES = MAX_HEADS * 128
+/** Longest head hash accepted (ours are SHA-256, 32 bytes): a head is a claim, not a payload. */
+export const MAX_HEAD_HASH_BYTES = 64
+/**
+ * Heads of origins we do not replicate that a peer may send in one message, dropped without
+ * an offence: while an edit of the federation file rolls out, a peer may list a few members
+ * we do not have yet. More is an attempt to bloat our tables, an offence.
+ */
+export const MAX_FOREIGN_HEADS = 16
+/**
+ * An origin's range claimed by one session and not advancing (no batch stored) for this long
+ * may be fetched from another peer that has it: a member that announces a head and then
+ * stalls delays that origin by this much, not by the session's idle timeout.
+ */
+export const CLAIM_FALLBACK_MS = 3_000
+/**
+ * Lag shown (status, metrics) is at most this many batches past our verified head. A head
+ * is a peer's unverified claim; this is ~100M hashes at the default batch size, beyond any
+ * hotline's list, so an honest lag is shown as it is and a claim of 2^53 is not.
+ */
+export const MAX_LAG_SHOWN_BATCHES = 10_000
 /** Periodic heads exchange with every connected member, in case an announcement was lost. */
 export const PERIODIC_SYNC_MS = 30_000
 /** A session that makes no progress for this long is abandoned (it resumes next time). */

@@ -18,7 +18,9 @@ export interface FrameStreamInit {
  *
  * Errors are HF_PROTOCOL with `details.reason`: `too-large` (length over maxFrameBytes),
  * `malformed` (a length prefix that is not one), `timeout` (nothing for the read's time),
- * `stream` (closed or reset: not the peer's offence, links drop).
+ * `stream` (closed or reset: not the peer's offence by itself, links drop). A `stream` error
+ * has `details.byPeer` true when the peer itself reset the stream or closed its side while
+ * the connection stayed up (not a dropped link, not our own close).
  */
 export class FrameStream {
   private chunks: Uint8Array[] = []
@@ -26,7 +28,11 @@ export class FrameStream {
   /** true while `resume` hands us what the stream held: pausing then would undo the resume */
   private resuming = false
   private remoteEnded = false
+  /** the peer reset the stream or closed its writing side (the connection did not drop) */
+  private endedByPeer = false
   private failure: Error | null = null
+  /** set once a frame was refused: what the peer sends from then on is dropped unread */
+  private refused = false
   private wake: (() => void) | null = null
   private readonly maxLengthBytes: number
 
@@ -42,26 +48,28 @@ export class FrameStream {
       if (this.buffered > this.init.highWaterBytes && !this.resuming && stream.readStatus === 'readable') stream.pause()
       this.signal()
     })
-    stream.addEventListener('remoteCloseWrite', () => { this.remoteEnded = true; this.signal() })
+    stream.addEventListener('remoteCloseWrite', () => { this.remoteEnded = true; this.endedByPeer = true; this.signal() })
     stream.addEventListener('close', (evt) => {
       this.remoteEnded = true
       if (evt.error != null) this.failure = evt.error
+      // a reset from the other side (a dropped connection closes the stream without one)
+      if (evt.local === false && evt.error != null) this.endedByPeer = true
       this.signal()
     })
   }
 
-  /** The next frame; waits at most until `signal` aborts. */
-  async read (signal: AbortSignal): Promise<Uint8Array> {
+  /** The next frame; waits at most until `signal` aborts. `maxBytes` lowers the frame limit for this read. */
+  async read (signal: AbortSignal, maxBytes = this.init.maxFrameBytes): Promise<Uint8Array> {
     for (;;) {
-      const frame = this.takeFrame()
+      const frame = this.takeFrame(Math.min(maxBytes, this.init.maxFrameBytes))
       if (frame !== null) {
         if (this.buffered <= this.init.highWaterBytes) this.resume()
         return frame
       }
       // more bytes are needed: whatever the paused stream holds comes first
       if (this.resume()) continue
-      if (this.failure !== null) throw streamError(`sync stream: ${this.failure.message}`, this.failure)
-      if (this.remoteEnded) throw streamError(`sync stream: closed with ${this.buffered} bytes of an unfinished frame`)
+      if (this.failure !== null) throw streamError(`sync stream: ${this.failure.message}`, this.endedByPeer, this.failure)
+      if (this.remoteEnded) throw streamError(`sync stream: closed with ${this.buffered} bytes of an unfinished frame`, this.endedByPeer)
       if (signal.aborted) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: the peer sent nothing in time', { reason: 'timeout' })
       await new Promise<void>(resolve => {
         const done = (): void => { signal.removeEventListener('abort', done); this.wake = null; resolve() }
@@ -81,7 +89,7 @@ export class FrameStream {
         signal.removeEventListener('abort', onAbort)
       }
       const onDrain = (): void => { cleanup(); resolve() }
-      const onClose = (): void => { cleanup(); reject(streamError('sync stream: closed while writing')) }
+      const onClose = (): void => { cleanup(); reject(streamError('sync stream: closed while writing', this.endedByPeer)) }
       const onAbort = (): void => { cleanup(); reject(hfError(ErrorCodes.PROTOCOL, 'sync stream: the peer read nothing in time', { reason: 'timeout' })) }
       this.stream.addEventListener('drain', onDrain)
       this.stream.addEventListener('close', onClose)
@@ -91,7 +99,7 @@ export class FrameStream {
   }
 
   private push (chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return
+    if (chunk.byteLength === 0 || this.refused) return
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
   }
@@ -113,20 +121,28 @@ export class FrameStream {
   }
 
   /** Takes one whole frame off the buffer, or null when it has not fully arrived yet. */
-  private takeFrame (): Uint8Array | null {
+  private takeFrame (maxBytes: number): Uint8Array | null {
     let length = 0
     let prefix = 0
     for (let i = 0, scale = 1; ; i++, scale *= 128) {
-      if (i >= this.maxLengthBytes) throw hfError(ErrorCodes.PROTOCOL, 'sync stream: a length prefix longer than any frame may be', { reason: 'malformed' })
+      if (i >= this.maxLengthBytes) throw this.refuse(hfError(ErrorCodes.PROTOCOL, 'sync stream: a length prefix longer than any frame may be', { reason: 'malformed' }))
       const byte = this.byteAt(i)
       if (byte === undefined) return null
       length += (byte & 0x7f) * scale
       if ((byte & 0x80) === 0) { prefix = i + 1; break }
     }
-    if (length > this.init.maxFrameBytes) throw hfError(ErrorCodes.PROTOCOL, `sync stream: a frame of ${length} bytes is over the ${this.init.maxFrameBytes} limit`, { reason: 'too-large' })
+    if (length > maxBytes) throw this.refuse(hfError(ErrorCodes.PROTOCOL, `sync stream: a frame of ${length} bytes is over the ${maxBytes} limit`, { reason: 'too-large' }))
     if (this.buffered < prefix + length) return null
     const whole = this.consume(prefix + length)
     return whole.subarray(prefix)
+  }
+
+  /** Drops what is buffered (and all that follows) of a refused stream at once, not when the session object goes. */
+  private refuse (err: Error): Error {
+    this.refused = true
+    this.chunks = []
+    this.buffered = 0
+    return err
   }
 
   private byteAt (index: number): number | undefined {
@@ -161,8 +177,8 @@ export class FrameStream {
   }
 }
 
-function streamError (message: string, cause?: unknown): Error {
-  return hfError(ErrorCodes.PROTOCOL, message, { reason: 'stream' }, cause)
+function streamError (message: string, byPeer: boolean, cause?: unknown): Error {
+  return hfError(ErrorCodes.PROTOCOL, message, { reason: 'stream', byPeer }, cause)
 }
 
 /** Unsigned LEB128 varint bytes of `n`. */

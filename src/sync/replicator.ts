@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
-import { DIVERGED_RETRY_MS, MAX_INBOUND_SESSIONS_PER_PEER, PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
+import { MAX_BATCH_ENTRIES } from '../log/constants.js'
+import { CLAIM_FALLBACK_MS, DIVERGED_RETRY_MS, MAX_INBOUND_SESSIONS_PER_PEER, MAX_LAG_SHOWN_BATCHES, PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
 import { runInitiator, runResponder, syncErrorReason, type SessionHooks, type SessionResult } from './sync-session.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 
@@ -20,11 +21,13 @@ export interface ReplicatorInit {
   periodicMs?: number
   /** a session in which the peer sends nothing (or, receiving, nothing is stored) for this long is abandoned @default SESSION_IDLE_MS */
   sessionIdleMs?: number
+  /** a claimed origin with no batch stored for this long may be fetched from another peer @default CLAIM_FALLBACK_MS */
+  claimFallbackMs?: number
 }
 
 export interface PeerSyncState {
   peer: string
-  /** heads the peer last told us */
+  /** heads of origins we replicate that the peer last told us (at most one per origin) */
   heads: Map<string, OriginHead>
   lastSyncAt: number | null
   lastError: string | null
@@ -42,10 +45,29 @@ export interface Rejection {
 
 const RECENT_REJECTIONS = 100
 
+/** Per origin, how far we are behind a claimed head: never more than MAX_LAG_SHOWN_BATCHES. */
+export interface OriginLag {
+  origin: string
+  batches: number
+  entries: number
+}
+
+/** An origin reserved for one session's fetch. */
+interface Claim {
+  /** the session holding it (its hooks) */
+  session: object
+  peer: string
+  /** when it was claimed or last stored a batch */
+  progressAt: number
+}
+
 /**
  * Keeps our copy of every origin's log in step with the connected members: pulls on connect,
  * periodically, and when a peer shows newer heads; announces (opens a session) when we store
- * a batch. At most one outgoing session per peer and one fetch per origin at a time.
+ * a batch. At most one outgoing session per peer, and one fetch per origin at a time unless
+ * the fetching session stalls: after `claimFallbackMs` without a stored batch another peer
+ * that has the origin may fetch it, so a member that claims a head and never serves it
+ * delays that origin by seconds, not by a session timeout.
  */
 export class Replicator {
   readonly rejectedByReason = new Map<string, number>()
@@ -54,9 +76,11 @@ export class Replicator {
   private readonly peers = new Map<string, PeerSyncState>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly again = new Set<string>()
-  private readonly claimed = new Set<string>()
-  /** peers to ask again once an origin another session was fetching is released */
+  private readonly claims = new Map<string, Claim>()
+  /** peers to ask again once an origin another session was fetching is released or stalls */
   private readonly waiting = new Map<string, Set<string>>()
+  /** per origin with waiting peers: when to look whether its claim stalled */
+  private readonly fallbackTimers = new Map<string, NodeJS.Timeout>()
   /** sessions each peer has open towards us */
   private readonly inbound = new Map<string, number>()
   /** `<peer> <origin>` → until when that origin is not requested from that peer (its copy diverged) */
@@ -79,6 +103,8 @@ export class Replicator {
   stop (): void {
     this.stopped = true
     if (this.timer !== null) clearInterval(this.timer)
+    for (const t of this.fallbackTimers.values()) clearTimeout(t)
+    this.fallbackTimers.clear()
   }
 
   /** Tells every connected member (but `except`) that we have something new. */
@@ -95,15 +121,46 @@ export class Replicator {
     return s
   }
 
-  /** Per origin, how far we are behind the heads `peer` announced. */
-  behind (peer: string): Array<{ origin: string, batches: number, entries: number }> {
-    const out: Array<{ origin: string, batches: number, entries: number }> = []
-    for (const h of this.peerState(peer).heads.values()) {
-      const ours = this.init.log.head(h.origin)
-      const batches = h.seq - (ours?.seq ?? 0)
-      if (batches > 0) out.push({ origin: h.origin, batches, entries: Math.max(0, h.entries - (ours?.entries ?? 0)) })
+  /** Per origin, how far we are behind the heads `peer` announced (bounded: see `lagOf`). */
+  behind (peer: string): OriginLag[] {
+    const out: OriginLag[] = []
+    for (const h of this.peers.get(peer)?.heads.values() ?? []) {
+      const lag = this.lagOf(h)
+      if (lag.batches > 0) out.push(lag)
     }
     return out
+  }
+
+  /**
+   * Per origin we hold or replicate, how far we are behind the newest head any member
+   * announced (0 when none is ahead), bounded as `lagOf`. Rows are origins we verified or
+   * the federation lists, whatever members claim: the metrics series.
+   */
+  lag (): OriginLag[] {
+    const best = new Map<string, OriginLag>()
+    for (const h of this.init.log.heads()) best.set(h.origin, { origin: h.origin, batches: 0, entries: 0 })
+    for (const state of this.peers.values()) {
+      if (!this.init.isMember(state.peer)) continue
+      for (const h of state.heads.values()) {
+        const lag = this.lagOf(h)
+        const b = best.get(h.origin)
+        if (b === undefined || lag.batches > b.batches || (lag.batches === b.batches && lag.entries > b.entries)) best.set(h.origin, lag)
+      }
+    }
+    return [...best.values()]
+  }
+
+  /**
+   * How far our verified head of an origin is behind a claimed head. A claim is unverified
+   * until its batches arrive: the lag shown is at most MAX_LAG_SHOWN_BATCHES batches, and at
+   * most MAX_BATCH_ENTRIES entries per batch shown. Origins we do not replicate show none.
+   */
+  private lagOf (h: OriginHead): OriginLag {
+    if (!this.init.isOrigin(h.origin)) return { origin: h.origin, batches: 0, entries: 0 }
+    const ours = this.init.log.head(h.origin)
+    const batches = Math.min(MAX_LAG_SHOWN_BATCHES, Math.max(0, h.seq - (ours?.seq ?? 0)))
+    const entries = Math.min(batches * MAX_BATCH_ENTRIES, Math.max(0, h.entries - (ours?.entries ?? 0)))
+    return { origin: h.origin, batches, entries }
   }
 
   /** Starts a session with `peer` now, or once more after the running one. */
@@ -136,25 +193,21 @@ export class Replicator {
 
   /** Hooks of one session with `peer`, in either role. */
   private hooks (peer: string): SessionHooks {
+    const session = {}
     return {
       log: this.init.log,
       peer,
       isOrigin: this.init.isOrigin,
       onPeerHeads: (p, heads) => this.recordHeads(p, heads),
-      claim: (origin) => {
-        if (!this.claimed.has(origin)) {
-          this.claimed.add(origin)
-          return true
-        }
-        const w = this.waiting.get(origin) ?? new Set<string>()
-        this.waiting.set(origin, w.add(peer))
-        return false
+      claim: (origin) => this.claim(session, peer, origin),
+      progress: (origin) => {
+        const c = this.claims.get(origin)
+        if (c?.session === session) c.progressAt = Date.now()
       },
       release: (origin) => {
-        if (!this.claimed.delete(origin)) return
-        const w = this.waiting.get(origin)
-        this.waiting.delete(origin)
-        for (const p of w ?? []) this.syncWith(p)
+        if (this.claims.get(origin)?.session !== session) return // taken over meanwhile
+        this.claims.delete(origin)
+        this.wakeWaiting(origin)
       },
       onOutcome: (origin, outcome) => this.recordOutcome(peer, origin, outcome),
       skip: (origin) => (this.diverged.get(`${peer} ${origin}`) ?? 0) > Date.now(),
@@ -172,6 +225,59 @@ export class Replicator {
       stream?.abort(err as Error)
       this.sessionFailed(peer, err)
     }
+  }
+
+  /**
+   * Reserves `origin` for `session`. A claim that stored nothing for `claimFallbackMs` is
+   * taken over: its peer announced a head it does not deliver. Otherwise the peer waits, and
+   * is asked again when the claim is released or stalls.
+   */
+  private claim (session: object, peer: string, origin: string): boolean {
+    const now = Date.now()
+    const held = this.claims.get(origin)
+    if (held === undefined || (held.session !== session && now - held.progressAt >= this.fallbackMs)) {
+      if (held !== undefined) {
+        this.init.logger.info({ origin, stalled: held.peer, peer, ms: now - held.progressAt }, 'sync: fetching an origin from another peer, the claimed range stalled')
+        this.dropClaimedHead(held.peer, origin)
+      }
+      this.claims.set(origin, { session, peer, progressAt: now })
+      return true
+    }
+    const w = this.waiting.get(origin) ?? new Set<string>()
+    this.waiting.set(origin, w.add(peer))
+    this.watchClaim(origin, held.progressAt + this.fallbackMs - now)
+    return false
+  }
+
+  /** Asks the waiting peers again once `origin`'s claim has stalled (or is gone). */
+  private watchClaim (origin: string, inMs: number): void {
+    if (this.fallbackTimers.has(origin) || this.stopped) return
+    const timer = setTimeout(() => {
+      this.fallbackTimers.delete(origin)
+      const held = this.claims.get(origin)
+      if (!this.waiting.has(origin)) return
+      const left = held === undefined ? 0 : held.progressAt + this.fallbackMs - Date.now()
+      if (left > 0) this.watchClaim(origin, left)
+      else this.wakeWaiting(origin)
+    }, Math.max(0, inMs) + 10)
+    timer.unref()
+    this.fallbackTimers.set(origin, timer)
+  }
+
+  private wakeWaiting (origin: string): void {
+    const w = this.waiting.get(origin)
+    this.waiting.delete(origin)
+    for (const p of w ?? []) this.syncWith(p)
+  }
+
+  /** `peer` claimed a head of `origin` and stalled: another peer serves it, its claim no longer counts as lag. */
+  private dropClaimedHead (peer: string, origin: string): void {
+    const h = this.peers.get(peer)?.heads.get(origin)
+    if (h !== undefined && h.seq > (this.init.log.head(origin)?.seq ?? 0)) this.peers.get(peer)?.heads.delete(origin)
+  }
+
+  private get fallbackMs (): number {
+    return this.init.claimFallbackMs ?? CLAIM_FALLBACK_MS
   }
 
   private get idleMs (): number {
@@ -210,13 +316,14 @@ export class Replicator {
   private sessionFailed (peer: string, err: unknown): void {
     this.peerState(peer).lastError = (err as Error).message
     const reason = syncErrorReason(err)
-    if (reason !== 'stream') this.reject(peer, null, reason, (err as Error).message)
+    // while we stop (or after the peer left the federation) our own hang-ups end sessions: nobody's offence
+    if (reason !== 'stream' && !this.stopped && this.init.isMember(peer)) this.reject(peer, null, reason, (err as Error).message)
     else this.init.logger.debug({ peer, err: (err as Error).message }, 'sync session failed')
   }
 
+  /** The peer's heads replace what it told us before: one entry per origin we replicate. */
   private recordHeads (peer: string, heads: OriginHead[]): void {
-    const state = this.peerState(peer)
-    for (const h of heads) state.heads.set(h.origin, h)
+    this.peerState(peer).heads = new Map(heads.filter(h => this.init.isOrigin(h.origin)).map(h => [h.origin, h]))
   }
 
   private recordOutcome (peer: string, origin: string, outcome: ApplyOutcome): void {

@@ -1,7 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import { hfError, ErrorCodes, isHashfedError } from '../errors.js'
 import { parsePeerId, peerIdToBytes, peerIdFromBytes } from '../identity/identity.js'
-import { FRAME_TARGET_BYTES, MAX_FRAME_BYTES, MAX_HEADS, SESSION_IDLE_MS } from './constants.js'
+import { FRAME_TARGET_BYTES, MAX_FOREIGN_HEADS, MAX_FRAME_BYTES, MAX_HEADS, MAX_HEADS_FRAME_BYTES, SESSION_IDLE_MS } from './constants.js'
 import { FrameStream } from './frame-stream.js'
 import { decodeSync, encodeSync, type SyncMessage } from './sync-codec.js'
 import { headsFromWire, headsToWire } from './heads-codec.js'
@@ -20,6 +20,10 @@ import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
  * and the peer requests the batch in its first answer. Serving and receiving run at once, so
  * two sides with much to send each other never wait on each other's full buffers. Every batch
  * is verified before it is stored; a bad frame ends the session, never the node.
+ *
+ * Heads are claims. Only heads of origins we replicate are kept (a few others are dropped,
+ * more are an offence), and a peer that ends the stream while a range we requested is
+ * undelivered commits an offence too: the origin was reserved for this session meanwhile.
  */
 
 export interface SessionHooks {
@@ -28,9 +32,12 @@ export interface SessionHooks {
   peer: string
   /** origins whose logs we replicate (federation members that publish) */
   isOrigin: (origin: string) => boolean
+  /** the heads of origins we replicate that the peer announced (others are dropped before) */
   onPeerHeads: (peer: string, heads: OriginHead[]) => void
   /** reserves an origin for this session; false when another session is fetching it */
   claim: (origin: string) => boolean
+  /** the session stored (or found stored) the next batch of a claimed origin */
+  progress?: (origin: string) => void
   release: (origin: string) => void
   onOutcome: (origin: string, outcome: ApplyOutcome) => void
   /** origins not to request from this peer now (its copy diverged from ours) */
@@ -50,8 +57,32 @@ function frames (stream: Stream): FrameStream {
   return new FrameStream(stream, { maxFrameBytes: MAX_FRAME_BYTES, highWaterBytes: 2 * FRAME_TARGET_BYTES })
 }
 
-async function readMessage (s: FrameStream, idleMs: number): Promise<SyncMessage> {
-  return decodeSync(await s.read(AbortSignal.timeout(idleMs)))
+async function readMessage (s: FrameStream, idleMs: number, maxBytes?: number): Promise<SyncMessage> {
+  return decodeSync(await s.read(AbortSignal.timeout(idleMs), maxBytes))
+}
+
+/** A heads message: a frame of at most MAX_HEADS_FRAME_BYTES. */
+async function readHeads (s: FrameStream, idleMs: number): Promise<OriginHead[]> {
+  const msg = await readMessage(s, idleMs, MAX_HEADS_FRAME_BYTES)
+  expect(msg, 'heads')
+  return headsFromWire(msg.heads)
+}
+
+/** Our heads as we announce them: only origins the federation replicates. */
+function ourHeads (hooks: SessionHooks): OriginHead[] {
+  return hooks.log.heads().filter(h => hooks.isOrigin(h.origin))
+}
+
+/**
+ * The heads of origins we replicate. A peer's federation file may list a few members ours
+ * does not (an edit rolling out); their heads are dropped. Beyond MAX_FOREIGN_HEADS the
+ * message is an attempt to fill our tables: refused, an offence.
+ */
+export function memberHeads (heads: OriginHead[], isOrigin: (origin: string) => boolean): OriginHead[] {
+  const known = heads.filter(h => isOrigin(h.origin))
+  const foreign = heads.length - known.length
+  if (foreign > MAX_FOREIGN_HEADS) throw hfError(ErrorCodes.PROTOCOL, `${foreign} heads of origins that are not federation members`, { reason: 'foreign-heads' })
+  return known
 }
 
 async function write (s: FrameStream, msg: Parameters<typeof encodeSync>[0], idleMs: number): Promise<void> {
@@ -86,32 +117,39 @@ type Request = { origin: string, from: number, to: number }
 export async function runInitiator (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = frames(stream)
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
-  await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
-  const reply = await readMessage(s, idleMs)
-  expect(reply, 'heads')
-  return await exchange(stream, s, hooks, headsFromWire(reply.heads), false)
+  await write(s, { heads: headsToWire(ourHeads(hooks)) }, idleMs)
+  return await exchange(stream, s, hooks, await readHeads(s, idleMs), false)
 }
 
 /** Responder side: their heads first; our heads go out together with our requests. */
 export async function runResponder (stream: Stream, hooks: SessionHooks): Promise<SessionResult> {
   const s = frames(stream)
-  const first = await readMessage(s, hooks.idleMs ?? SESSION_IDLE_MS)
-  expect(first, 'heads')
-  return await exchange(stream, s, hooks, headsFromWire(first.heads), true)
+  return await exchange(stream, s, hooks, await readHeads(s, hooks.idleMs ?? SESSION_IDLE_MS), true)
 }
 
-async function exchange (stream: Stream, s: FrameStream, hooks: SessionHooks, theirs: OriginHead[], sendHeads: boolean): Promise<SessionResult> {
+async function exchange (stream: Stream, s: FrameStream, hooks: SessionHooks, all: OriginHead[], sendHeads: boolean): Promise<SessionResult> {
   const idleMs = hooks.idleMs ?? SESSION_IDLE_MS
+  const theirs = memberHeads(all, hooks.isOrigin)
   hooks.onPeerHeads(hooks.peer, theirs)
   const plan = (await planRequests(hooks.log, theirs, hooks.isOrigin, hooks.skip)).filter(r => hooks.claim(r.origin))
+  /** origins of `plan` whose range end{} arrived */
+  const ended = new Set<string>()
   try {
-    if (sendHeads) await write(s, { heads: headsToWire(hooks.log.heads()) }, idleMs)
+    if (sendHeads) await write(s, { heads: headsToWire(ourHeads(hooks)) }, idleMs)
     for (const r of plan) await write(s, { request: { origin: peerIdToBytes(parsePeerId(r.origin)), fromSeq: r.from, toSeq: r.to } }, idleMs)
     await write(s, { end: {} }, idleMs)
     const requests = await readRequests(s, hooks.log, idleMs)
-    const [, result] = await Promise.all([serveRanges(s, hooks.log, requests, idleMs), receive(s, hooks, plan, idleMs)])
+    const [, result] = await Promise.all([serveRanges(s, hooks.log, requests, idleMs), receive(s, hooks, plan, idleMs, ended)])
     await stream.close().catch(() => {})
     return result
+  } catch (err) {
+    // a peer that resets (or closes) the stream while a range we claimed from it is undelivered
+    // held that origin hostage meanwhile: its offence (a dropped link or our own close is not)
+    const open = plan.filter(r => !ended.has(r.origin))
+    if (open.length > 0 && syncErrorReason(err) === 'stream' && isHashfedError(err) && err.details?.byPeer === true) {
+      throw hfError(ErrorCodes.PROTOCOL, `sync stream ended with ${open.length} requested range(s) undelivered (${open[0].origin} ${open[0].from}..${open[0].to}): ${(err as Error).message}`, { reason: 'abandoned' }, err)
+    }
+    throw err
   } finally {
     for (const r of plan) hooks.release(r.origin)
   }
@@ -123,19 +161,22 @@ async function exchange (stream: Stream, s: FrameStream, hooks: SessionHooks, th
  * from before the range (a replay), and it must keep us storing: a session that stores
  * nothing for `idleMs` while frames trickle in would hold its origins' claims hostage.
  */
-async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], idleMs: number): Promise<SessionResult> {
+async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], idleMs: number, ended: Set<string>): Promise<SessionResult> {
   const result: SessionResult = { requested: plan.length, stored: 0, rejected: 0 }
   const breach = (message: string): Error => hfError(ErrorCodes.PROTOCOL, message, { reason: 'protocol' })
   let progressAt = Date.now()
   for (const r of plan) {
     let failed = false
     let received = 0
+    /** highest seq of this range found stored already (another session fetched it first) */
+    let duplicateSeq = r.from - 1
     for (;;) {
       if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
       const msg = await readMessage(s, idleMs)
       if (msg.kind === 'end') {
         if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
         progressAt = Date.now()
+        ended.add(r.origin)
         break
       }
       if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
@@ -151,7 +192,11 @@ async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], id
           outcome = { status: 'rejected', reason: 'replay', message: `batch ${outcome.seq} of ${r.origin} served again for a request from ${r.from}` }
         }
         hooks.onOutcome(r.origin, outcome)
-        if (outcome.status === 'stored') { result.stored++; progressAt = Date.now() }
+        // a batch that another session stored meanwhile still moves the range on (once per seq)
+        const advanced = outcome.status === 'stored' || (outcome.status === 'duplicate' && outcome.seq !== undefined && outcome.seq > duplicateSeq)
+        if (outcome.status === 'duplicate' && outcome.seq !== undefined) duplicateSeq = Math.max(duplicateSeq, outcome.seq)
+        if (outcome.status === 'stored') result.stored++
+        if (advanced) { progressAt = Date.now(); hooks.progress?.(r.origin) }
         if (outcome.status === 'rejected') { result.rejected++; failed = true }
       }
     }

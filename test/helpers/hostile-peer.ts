@@ -56,6 +56,19 @@ export interface HostileInit {
 /** What the node did with a session the hostile peer opened or answered. */
 export type SessionEnd = 'completed' | 'stalled' | 'failed'
 
+/** What became of one heads-bloat session. */
+export type BloatEnd = 'answered' | 'refused'
+
+/** A claim-hostage session: the node requested a range from it, and it holds the stream silent. */
+export interface HeldClaim {
+  /** the ranges the node asked for (empty when it asked for nothing) */
+  asked: RangeAsked[]
+  /** true while the stream is still open: the hostile peer holds the claim */
+  holding: () => boolean
+  /** resets the stream (not a clean close), as a peer that stalls and then walks away */
+  reset: () => Promise<void>
+}
+
 /** A raw `/hashfed/sync/1.0.0` stream to a node: write anything, read what comes back. */
 export interface RawSession {
   stream: Stream
@@ -71,8 +84,9 @@ export interface RawSession {
  * purpose. As a responder (the node dials it) and as an initiator (`session`: it opens the
  * session, claims heads and lets the node pull), it serves whatever it is given: forged or
  * re-signed batches, forks, replays, cut transfers, garbage, oversized or empty frames, or
- * nothing at all. `openRaw` and `flood` open streams that it then abuses byte by byte. It
- * never verifies anything.
+ * nothing at all. `openRaw` and `flood` open streams that it then abuses byte by byte;
+ * `bloatHeads` announces heads of thousands of non-member origins, and `holdClaim` claims a
+ * head it does not have and holds the node's request hostage. It never verifies anything.
  */
 export class HostilePeer {
   served = 0
@@ -202,6 +216,67 @@ export class HostilePeer {
     }
   }
 
+  /**
+   * Heads bloat: one session whose heads name `count` random origins that are no federation
+   * members (well-formed Ed25519 peer IDs, one per head), besides `heads` (default: none).
+   * It reads the node's answer up to its end{} and closes, as a peer that only announces.
+   * 'refused' when the node reset the stream instead of answering.
+   */
+  async bloatHeads (target: TestMember, count: number, heads: OriginHead[] = []): Promise<BloatEnd> {
+    // built as bytes: thousands of peer IDs through their string form would cost this process more than the target
+    const wire = headsToWire(heads)
+    const random = randomBytes(64 * count)
+    for (let i = 0; i < count; i++) {
+      const origin = new Uint8Array(38)
+      origin.set(ED25519_ID_PREFIX)
+      origin.set(random.subarray(64 * i, 64 * i + 32), ED25519_ID_PREFIX.length)
+      wire.heads?.push({ origin, seq: 1 + (random.readUInt32LE(64 * i + 32) % 1e6), hash: random.subarray(64 * i + 32, 64 * i + 64), entries: 10_000 })
+    }
+    let stream: Stream | undefined
+    try {
+      stream = await this.dial(target)
+      const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      await s.write(encodeSync({ heads: wire }))
+      decodeSync(await s.read())
+      await s.write(encodeSync({ end: {} }))
+      for (;;) if (decodeSync(await s.read()).kind === 'end') break
+      await stream.close()
+      return 'answered'
+    } catch {
+      stream?.abort(new Error('hostile bloat session ends'))
+      return 'refused'
+    }
+  }
+
+  /**
+   * Claim hostage: opens a session claiming `head` (say, another origin's head one ahead, or
+   * at 2^53), lets the node request the range, then sends nothing and holds the stream open
+   * until `reset()`, which resets it mid-claim. Resolves once the node's requests are read.
+   */
+  async holdClaim (target: TestMember, head: OriginHead): Promise<HeldClaim> {
+    const stream = await this.dial(target)
+    const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    await s.write(encodeSync({ heads: headsToWire([head]) }))
+    decodeSync(await s.read())
+    await s.write(encodeSync({ end: {} }))
+    const asked: RangeAsked[] = []
+    for (;;) {
+      const msg = decodeSync(await s.read())
+      if (msg.kind === 'end') break
+      if (msg.request == null) continue
+      asked.push({ origin: peerIdFromBytes(msg.request.origin ?? new Uint8Array()).toString(), from: Number(msg.request.fromSeq ?? 1), to: Number(msg.request.toSeq ?? 0) })
+    }
+    this.asked.push(...asked)
+    // the node's own requests of us are never answered either
+    const raw: RawSession = { stream, lp: s, writeBytes: async (bytes) => { await writeRaw(stream, bytes) }, ended: () => stream.status !== 'open' || stream.readStatus !== 'readable' }
+    this.raws.push(raw)
+    return {
+      asked,
+      holding: () => !raw.ended(),
+      reset: async () => { stream.abort(new Error('hostile peer resets the held stream')) }
+    }
+  }
+
   /** A raw sync stream to `target` (nothing written yet). */
   async openRaw (target: TestMember): Promise<RawSession> {
     const stream = await this.dial(target)
@@ -237,6 +312,9 @@ export class HostilePeer {
 async function writeRaw (stream: Stream, bytes: Uint8Array): Promise<void> {
   if (!stream.send(bytes)) await new Promise(resolve => stream.addEventListener('drain', resolve, { once: true }))
 }
+
+/** Identity multihash (0x00, 36 bytes) of a protobuf Ed25519 public key (type 1, 32 bytes): a peer ID's bytes before the key. */
+const ED25519_ID_PREFIX = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20]
 
 /** Unsigned LEB128, as libp2p's length prefix. */
 function varintOf (n: number): number[] {
