@@ -33,7 +33,7 @@ test('one validator for submit and receipt: every field of a report record is ch
     ['createdMs', { createdMs: now + MAX_CLOCK_SKEW_MS + 60_000 }],
     ['createdMs', { createdMs: 0 }],
     ['countrySource', { countrySource: 'reporter=jane' }],
-    ['classification', { classification: 77 as pb.Classification }],
+    ['classification', { classification: 77 as hashfed.v1.Classification }],
     ['id', { id: 'not-a-uuid' }]
   ]
   for (const [f, change] of bad) assert.throws(() => validateReportRecord({ ...good, ...change }, now), field(f), JSON.stringify(change).slice(0, 80))
