@@ -10,7 +10,6 @@ import type { NodeContext } from '../node/node-context.js'
 import { DAY_MS, MAX_CLOCK_SKEW_MS, MAX_NOTE_LENGTH, MAX_STATUS_UPDATES } from './constants.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { Inbox } from './inbox.js'
-import type { InboundQuotaInit } from './inbound-quota.js'
 import type { IndexRow, ReportDirection } from './report-index.js'
 import { Outbox, type OutboxInit } from './outbox.js'
 import { openReport, openStatus, sameBytes, sentBy, signReport, signStatus, type Signed, type StatusUpdate, type UrlReport } from './report-codec.js'
@@ -100,7 +99,7 @@ export class ReportService {
       locks: this.reports.locks,
       logger,
       isMember: (p) => ctx.federation.isMember(p),
-      quota: config.inboundQuota as InboundQuotaInit | undefined,
+      quota: config.inboundQuota,
       onOffence: (peer, reason) => init.onOffence?.(peer, `report:${reason}`),
       write
     })
