@@ -294,7 +294,7 @@ export class ReportService {
         if (stored === undefined) throw rejection('unknown-report', `no report ${u.reportId} here`)
         const r = decodeStoredReport(stored)
         // only the responsible hotline assesses, sends notices and sees removals
-        if (sameBytes(u.author, r.origin)) throw rejection('not-responsible', `status update of ${u.reportId}: only the responsible hotline records a report's status, not its origin`)
+        if (sameBytes(u.author, r.origin)) throw rejection('not-responsible', `status update of ${u.reportId}: only the responsible hotline records a report's status, not its origin`, ErrorCodes.FORBIDDEN)
         if (!sameBytes(u.author, r.target)) throw rejection('not-party', `the author of a status update of ${u.reportId} is neither its origin nor its target`)
         if (u64(u.atMs) < u64(r.createdMs) - MAX_CLOCK_SKEW_MS) throw rejection('bad-time', `status update of ${u.reportId} is dated before the report was made`)
         if (decodeTimeline(stored).some(t => sameBytes(t.author, u.author) && t.seq === u.seq)) return []
