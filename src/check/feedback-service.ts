@@ -9,10 +9,10 @@ import { algorithmFromEnum, algorithmToEnum, formatHashValue, parseHashRef, VALU
 import { u64 } from '../log/uint64.js'
 import type { Inbox } from '../reports/inbox.js'
 import type { Outbox } from '../reports/outbox.js'
-import { openFeedback, sameBytes, signFeedback, type Feedback } from '../reports/report-codec.js'
+import { openFeedback, sameBytes, sentBy, signFeedback, type Feedback } from '../reports/report-codec.js'
 import { rejection } from '../reports/rejection.js'
 import { MAX_FEEDBACK_REASON } from './constants.js'
-import { MAX_TIME_MS } from '../reports/constants.js'
+import { checkSignedTime } from '../reports/report-validation.js'
 
 export const VERDICTS = ['confirmed', 'disputed'] as const
 export type Verdict = typeof VERDICTS[number]
@@ -125,11 +125,9 @@ export class FeedbackService {
   register (inbox: Inbox): void {
     const { logger, nameOf } = this.init
     inbox.register<Feedback>('feedback', {
-      open: (signed, from) => {
-        const f = openFeedback(signed)
-        let author: string
-        try { author = peerIdFromBytes(f.author).toString() } catch { throw rejection('malformed', 'feedback: the author is not a peer ID') }
-        if (author !== from) throw rejection('relayed', `feedback ${UUID.test(f.id) ? f.id : ''} was signed by ${nameOf(author)} but sent by ${nameOf(from)}; feedback is never relayed`)
+      open: (signed, _from, fromBytes) => {
+        // signed by the sender (checked before the signature), in this version's fields only
+        const f = openFeedback(signed, sentBy(fromBytes))
         if (!sameBytes(f.origin, this.init.identity.peerIdBytes)) throw rejection('wrong-target', 'feedback is addressed to another hotline')
         const problem = feedbackProblem(f)
         if (problem !== null) throw rejection('malformed', `feedback ${UUID.test(f.id) ? f.id : '(bad id)'}: ${problem}`)
@@ -195,6 +193,6 @@ function feedbackProblem (f: Feedback): string | null {
   if (f.hash?.value == null || f.hash.value.length !== VALUE_BYTES[algorithm]) return `a ${algorithm} value has ${VALUE_BYTES[algorithm]} bytes`
   if (f.reason.length > MAX_FEEDBACK_REASON) return 'the reason is too long'
   if (f.hoster.length > MAX_HOSTER) return 'the hoster name is too long'
-  if (u64(f.atMs) <= 0 || u64(f.atMs) > MAX_TIME_MS) return 'no valid time'
+  try { checkSignedTime('atMs', f.atMs, Date.now()) } catch (err) { return (err as Error).message }
   return null
 }

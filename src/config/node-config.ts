@@ -69,7 +69,15 @@ const nodeConfigSchema = z.strictObject({
     /** closed reports are deleted after this many days @default 365 */
     retentionDays: z.number().positive().default(365),
     /** hosters with reports open longer than this are listed @default 7 */
-    openAlertDays: z.number().positive().default(7)
+    openAlertDays: z.number().positive().default(7),
+    /**
+     * report-protocol messages each member may send us, per kind: `burst` at once, refilled at
+     * `perMinute` @default { burst: 2000, perMinute: 60 } (reports/constants.ts says why)
+     */
+    inboundQuota: z.strictObject({
+      burst: z.number().int().positive(),
+      perMinute: z.number().positive()
+    }).optional()
   }).default({ cidrTable: [], retentionDays: 365, openAlertDays: 7 }),
   /** set on a read-only mirror: the member name whose check service it scales */
   mirrorOf: z.string().optional()

@@ -42,7 +42,18 @@ export function identityFromKeyBytes (bytes: Uint8Array): Identity {
   }
 }
 
+/**
+ * Verification keys kept, oldest dropped first. Only members sign what we verify, and a
+ * federation has tens of them; the bound stops a flood of records naming ever new signers
+ * from growing the cache without end.
+ */
+export const MAX_VERIFY_KEYS = 1024
 const verifyKeys = new Map<string, KeyObject>()
+
+/** Keys in the verification cache (tests and memory checks). */
+export function verifyKeyCacheSize (): number {
+  return verifyKeys.size
+}
 
 /** Public verification key of an Ed25519 peer ID (the key is inlined in the ID). */
 function verifyKeyFor (peerIdBytes: Uint8Array): KeyObject {
@@ -54,6 +65,7 @@ function verifyKeyFor (peerIdBytes: Uint8Array): KeyObject {
       throw hfError(ErrorCodes.INVALID_SIGNATURE, `peer ${peerId.toString()} is not an Ed25519 identity`)
     }
     key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(peerId.publicKey.raw) }, format: 'jwk' })
+    if (verifyKeys.size >= MAX_VERIFY_KEYS) verifyKeys.delete(verifyKeys.keys().next().value as string)
     verifyKeys.set(cacheKey, key)
   }
   return key

@@ -141,7 +141,7 @@ export class HashfedNode {
     this.onStop('penalties', () => this.penalties.stop())
     this.members.start(this.memberTargets())
     this.onStop('member connections', () => this.members.stop())
-    this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log })
+    this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log, onOffence: (peer, reason) => { this.penalties.offence(peer, reason) } })
     this.onStop('reports', async () => await this.reports.stop())
     await this.reports.start()
     this.check = await CheckFeature.start({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log, observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms) })

@@ -1,9 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
-import { hfError, ErrorCodes, HashfedError } from '../errors.js'
-import { parseCountry, normaliseCountry } from '../config/country.js'
+import { hfError, ErrorCodes, type HashfedError } from '../errors.js'
+import { normaliseCountry } from '../config/country.js'
 import { createCidrTable, type CidrRow, type CidrTable } from './cidr-table.js'
 import { openGeoip, type GeoipDatabase } from './geoip.js'
 import { parseIpAddress, hostToIp, type IpAddress } from './ip-address.js'
+import { checkAsn, checkCountry, checkHoster, checkIp, checkUrl } from './report-validation.js'
 
 /** Where a report's hosting country came from (UrlReport.country_source). */
 export type CountrySource = 'explicit' | 'cidr-table' | 'geoip' | 'dns+cidr-table' | 'dns+geoip'
@@ -47,11 +48,6 @@ export interface CountryResolver {
 }
 
 const DEFAULT_DNS_TIMEOUT_MS = 5000
-const URL_SCHEMES = new Set(['http:', 'https:', 'ftp:'])
-// Browsers cut URLs at ~2 MB, servers at 8–64 KiB; anything longer is not a real report.
-const MAX_URL_LENGTH = 8192
-const MAX_HOSTER_LENGTH = 256
-const MAX_ASN = 0xffff_ffff
 
 export const defaultHostLookup: HostLookup = async (host) => {
   // lookup (getaddrinfo) rather than resolve4/6: it honours /etc/hosts like the
@@ -138,49 +134,17 @@ interface ValidLocation {
   asn?: number
 }
 
-function invalid (field: string, message: string, cause?: unknown): HashfedError {
-  return hfError(ErrorCodes.INVALID_REPORT, `${field}: ${message}`, { field }, cause)
-}
-
+/** The analyst's input, with the checks every report record passes (report-validation). */
 function validate (location: ReportLocation): ValidLocation {
-  if (typeof location?.url !== 'string' || location.url.trim() === '') throw invalid('url', 'a URL is required')
-  if (location.url.length > MAX_URL_LENGTH) throw invalid('url', `longer than ${MAX_URL_LENGTH} characters`)
-  let url: URL
-  try {
-    url = new URL(location.url.trim())
-  } catch (err) {
-    throw invalid('url', 'not an absolute URL (e.g. https://example.com/path)', err)
-  }
-  if (!URL_SCHEMES.has(url.protocol)) throw invalid('url', `scheme "${url.protocol.slice(0, -1)}" is not http, https or ftp`)
-  if (url.hostname === '') throw invalid('url', 'the URL has no host')
+  const url = checkUrl(location?.url)
   const out: ValidLocation = { host: url.hostname }
-
-  if (location.ip !== undefined && location.ip !== '') {
-    const ip = typeof location.ip === 'string' ? parseIpAddress(location.ip) : null
-    if (ip === null) throw invalid('ip', `"${String(location.ip)}" is not an IPv4 or IPv6 address`)
-    out.ip = ip
-  }
-  if (location.country !== undefined && location.country !== '') {
-    try {
-      out.country = parseCountry(String(location.country))
-    } catch (err) {
-      throw invalid('country', (err as Error).message.replace(/^country: /, ''), err)
-    }
-  }
+  if (location.ip !== undefined && location.ip !== '') out.ip = checkIp(location.ip)
+  if (location.country !== undefined && location.country !== '') out.country = checkCountry(location.country)
   if (location.hoster !== undefined) {
-    const hoster = String(location.hoster).trim()
-    // eslint-disable-next-line no-control-regex
-    if (hoster.length > MAX_HOSTER_LENGTH || /[\u0000-\u001f\u007f]/.test(hoster)) {
-      throw invalid('hoster', `a hoster name is at most ${MAX_HOSTER_LENGTH} printable characters`)
-    }
+    const hoster = checkHoster(location.hoster)
     if (hoster !== '') out.hoster = hoster
   }
-  if (location.asn !== undefined) {
-    if (!Number.isInteger(location.asn) || location.asn < 1 || location.asn > MAX_ASN) {
-      throw invalid('asn', `${String(location.asn)} is not an AS number (1–${MAX_ASN})`)
-    }
-    out.asn = location.asn
-  }
+  if (location.asn !== undefined) out.asn = checkAsn(location.asn)
   return out
 }
 

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino'
 import { pb } from '../proto/index.js'
 import { ErrorCodes, isHashfedError } from '../errors.js'
-import { peerIdFromBytes, type Identity } from '../identity/identity.js'
+import { parsePeerId, peerIdFromBytes, peerIdToBytes, type Identity } from '../identity/identity.js'
 import type { BatchOp, Store } from '../store/store.js'
+import { LogThrottle } from '../util/log-throttle.js'
+import { REFUSAL_LOG_WINDOW_MS, REFUSAL_LOGS_PER_WINDOW } from './constants.js'
 import { bodyHash, hex, signReceipt, type MessageKind, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
 import type { KeyedLock } from './keyed-lock.js'
-import { rejection, rejectReason } from './rejection.js'
+import { InboundQuota, type InboundQuotaInit } from './inbound-quota.js'
+import { OFFENCES, rejection, rejectReason } from './rejection.js'
 
 /** Who signed an inbound record and what it is about. */
 export interface InboundRecord {
@@ -17,12 +20,13 @@ export interface InboundRecord {
 
 /**
  * One kind of inbound message (report, status, feedback). `open` decodes and verifies it and
- * checks the sender may send it; `store` runs under the subject's lock, only for a body not
- * seen before, and returns the ops that keep it (none for a duplicate by id). Both throw
- * `rejection(...)` to refuse.
+ * checks the sender may send it (`fromBytes`: the sender's peer ID bytes, which must be the
+ * record's signer); `store` runs under the subject's lock, only for a body not seen before,
+ * and returns the ops that keep it (none for a duplicate by id). Both throw `rejection(...)`
+ * to refuse.
  */
 export interface KindHandler<T> {
-  open: (signed: Signed, from: string) => { record: InboundRecord, value: T }
+  open: (signed: Signed, from: string, fromBytes: Uint8Array) => { record: InboundRecord, value: T }
   store: (value: T, signed: Signed, from: string, now: number) => Promise<BatchOp[]>
 }
 
@@ -32,6 +36,12 @@ export interface InboxInit {
   locks: KeyedLock
   logger: Logger
   isMember: (peer: string) => boolean
+  /** per-member quota of inbound messages @default InboundQuota's defaults */
+  quota?: InboundQuotaInit
+  /** a refusal no honest member causes (OFFENCES), or a quota ignored: feeds the peer's penalties */
+  onOffence?: (peer: string, reason: string) => void
+  /** commits the ops of an accepted message with its receipt @default store.write */
+  write?: (ops: BatchOp[]) => Promise<void>
 }
 
 export interface InboxRejection {
@@ -50,7 +60,10 @@ const RECENT_REJECTIONS = 100
  * The receiving side of the report protocol: verifies, stores durably, then answers with a
  * signed receipt. A body already receipted gets the very receipt it got before (kept in
  * `seen`) and stores nothing twice. A refused message is answered with an error, counted
- * per reason and logged with its report id (never its URL); the node keeps serving.
+ * per reason and logged with its report id (never its URL; a few lines per peer and reason
+ * a minute); the node keeps serving. Each member has a quota of messages per kind, and a
+ * refusal that is an offence feeds the same penalties as sync, so a member that keeps
+ * sending what no honest node sends is cut off.
  */
 export class Inbox {
   readonly rejectedByReason = new Map<string, number>()
@@ -60,10 +73,17 @@ export class Inbox {
   readonly acceptedByKind = new Map<string, number>()
   /** redeliveries answered from `seen` */
   duplicates = 0
+  /** messages refused for quota, by sending peer (also counted in rejectedByReason) */
+  readonly quotaByPeer = new Map<string, number>()
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly handlers = new Map<MessageKind, KindHandler<any>>()
+  private readonly quota: InboundQuota
+  private readonly logThrottle = new LogThrottle(REFUSAL_LOGS_PER_WINDOW, REFUSAL_LOG_WINDOW_MS)
+  private readonly peerBytes = new Map<string, Uint8Array>()
 
-  constructor (private readonly init: InboxInit) {}
+  constructor (private readonly init: InboxInit) {
+    this.quota = new InboundQuota(init.quota)
+  }
 
   register<T> (kind: MessageKind, handler: KindHandler<T>): void {
     this.handlers.set(kind, handler)
@@ -77,7 +97,15 @@ export class Inbox {
       const handler = this.handlers.get(kind as MessageKind)
       const signed = message[kind as MessageKind]
       if (handler === undefined || signed == null) throw rejection('unknown-kind', `this node accepts no "${kind}" messages`)
-      const { record, value } = handler.open(signed, from)
+      // before any signature is checked: a member over its quota costs a map lookup
+      const quota = this.quota.take(from, kind)
+      if (!quota.granted) {
+        this.quotaByPeer.set(from, (this.quotaByPeer.get(from) ?? 0) + 1)
+        if (quota.ignored) this.init.onOffence?.(from, 'quota-ignored')
+        this.record({ peer: from, kind, subject: null, reason: 'quota', message: 'quota', at: Date.now() })
+        return { error: { code: ErrorCodes.RATE_LIMITED, reason: 'quota', message: `${kind} quota of this member spent: pause and retry in ${quota.retryAfterMs} ms`, retryAfterMs: quota.retryAfterMs } }
+      }
+      const { record, value } = handler.open(signed, from, this.bytesOf(from))
       subject = record.subject
       const hash = bodyHash(signed)
       const seenKey = `${peerIdFromBytes(record.author).toString()}!${hex(hash)}`
@@ -91,7 +119,8 @@ export class Inbox {
         const ops = await handler.store(value, signed, from, now)
         const receipt = signReceipt(this.init.identity, { reportId: record.subject, receiver: this.init.identity.peerIdBytes, ackedHash: hash, receivedMs: now })
         // the message and the receipt we give for it land together: stored first, then answered
-        await this.init.store.write([...ops, { type: 'put', sublevel: this.init.store.sub.seen, key: seenKey, value: pb.Signed.encode(receipt).finish() }])
+        const write = this.init.write ?? (async (o: BatchOp[]) => await this.init.store.write(o))
+        await write([...ops, { type: 'put', sublevel: this.init.store.sub.seen, key: seenKey, value: pb.Signed.encode(receipt).finish() }])
         this.acceptedByKind.set(kind, (this.acceptedByKind.get(kind) ?? 0) + 1)
         return { receipt }
       })
@@ -114,12 +143,28 @@ export class Inbox {
     return n
   }
 
+  /** Peer ID bytes of a member (members are few; parsed once). */
+  private bytesOf (peer: string): Uint8Array {
+    let b = this.peerBytes.get(peer)
+    if (b === undefined) {
+      b = peerIdToBytes(parsePeerId(peer))
+      this.peerBytes.set(peer, b)
+    }
+    return b
+  }
+
   private record (r: InboxRejection, err?: unknown): void {
     this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1)
     this.rejectedByPeer.set(r.peer, (this.rejectedByPeer.get(r.peer) ?? 0) + 1)
-    this.recentRejections.push(r)
-    if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
-    if (r.reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err }, 'failed to store an inbound report message')
-    else this.init.logger.warn({ peer: r.peer, kind: r.kind, reportId: r.subject, reason: r.reason, err: r.message }, 'rejected report message')
+    if (r.reason !== 'quota') {
+      this.recentRejections.push(r)
+      if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
+    }
+    if ((OFFENCES as ReadonlySet<string>).has(r.reason)) this.init.onOffence?.(r.peer, r.reason)
+    const log = this.logThrottle.take(`${r.peer}!${r.reason}`)
+    if (log === null) return
+    const suppressed = log.suppressed > 0 ? { suppressed: log.suppressed } : {}
+    if (r.reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err, ...suppressed }, 'failed to store an inbound report message')
+    else this.init.logger.warn({ peer: r.peer, kind: r.kind, reportId: r.subject, reason: r.reason, err: r.message, ...suppressed }, 'rejected report message')
   }
 }

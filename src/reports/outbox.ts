@@ -33,6 +33,8 @@ export interface OutboxInit {
   retryMaxMs?: number
   /** streams (each sending one message at a time) per target @default SEND_CONCURRENCY (16) */
   concurrency?: number
+  /** commits an item with its `with` ops, and a receipt's ops with the item's removal @default store.write */
+  write?: (ops: BatchOp[]) => Promise<void>
 }
 
 export interface OutboxEntry {
@@ -110,9 +112,14 @@ export class Outbox {
     const item: hashfed.v1.OutboxItem.$Properties = {
       id, target: peerIdToBytes(parsePeerId(target)), message, attempts: 0, nextAttemptMs: now, createdMs: now, subject: opts.subject
     }
-    await this.init.store.write([...(opts.with ?? []), { type: 'put', sublevel: this.init.store.sub.outbox, key: id, value: pb.OutboxItem.encode(item).finish() }])
+    await this.commit([...(opts.with ?? []), { type: 'put', sublevel: this.init.store.sub.outbox, key: id, value: pb.OutboxItem.encode(item).finish() }])
     if (this.started) this.enqueue(target, id, 0)
     return id
+  }
+
+  private async commit (ops: BatchOp[]): Promise<void> {
+    if (this.init.write !== undefined) await this.init.write(ops)
+    else await this.init.store.write(ops)
   }
 
   /** Loads the stored items and starts delivering (only with libp2p). */
@@ -310,6 +317,15 @@ export class Outbox {
       return true
     }
     const e = answer.error
+    if (answer.kind === 'error' && e?.reason === 'quota') {
+      // the target takes no more from us for now: the whole queue waits, the item keeps its place
+      const wait = Math.min(Math.max(e.retryAfterMs ?? 0, this.init.retryMinMs ?? RETRY_MIN_MS), this.init.retryMaxMs ?? RETRY_MAX_MS)
+      q.pausedUntil = Math.max(q.pausedUntil, Date.now() + wait)
+      q.ready.add(id)
+      await this.persistFailure(item, pending, `${e.code} quota: ${e.message}`)
+      this.init.logger.debug({ peer: q.peer, item: id, waitMs: wait }, 'target\'s quota for us is spent; the queue pauses')
+      return true
+    }
     const why = answer.kind === 'error' ? `${e?.code ?? ''} ${e?.reason ?? ''}: ${e?.message ?? ''}`.trim() : `unexpected answer "${answer.kind ?? 'none'}"`
     this.init.logger.warn({ peer: q.peer, member: this.init.nameOf?.(q.peer), item: id, reportId: item.subject, reason: e?.reason }, 'target refused an outbox item; it stays and is retried')
     await this.refused(q, item, pending, why)
@@ -333,7 +349,7 @@ export class Outbox {
     const hook = this.hooks.get(kind)
     await this.init.locks.run(item.subject, async () => {
       const ops = hook !== undefined ? await hook(item, receipt, openReceipt(receipt)) : []
-      await this.init.store.write([...ops, { type: 'del', sublevel: this.init.store.sub.outbox, key: item.id }])
+      await this.commit([...ops, { type: 'del', sublevel: this.init.store.sub.outbox, key: item.id }])
     })
     q.items.delete(item.id)
     this.delivered++

@@ -33,8 +33,15 @@ function sign<P> (identity: Identity, codec: BodyCodec<unknown, P>, props: P): S
   return { body, signature: identity.sign(body) }
 }
 
-/** Decodes `signed.body` and checks the signature against the signer the record names. */
-function open<T, P> (codec: BodyCodec<T, P>, signed: Signed | null | undefined, what: string, signerOf: (record: T) => Uint8Array): T {
+/**
+ * Decodes `signed.body` and checks the signature against the signer the record names. The
+ * body must be exactly what this version would encode from the fields it knows: a record
+ * carrying unknown fields (a `reporter=` smuggled past the schema) or a non-canonical
+ * encoding is refused, because records are stored as the signed bytes. `checkSigner` (see
+ * `sentBy`) refuses a signer before its signature is looked at, so a stream of records naming
+ * ever new signers costs neither a verification nor a cached key.
+ */
+function open<T, P> (codec: BodyCodec<T, P>, signed: Signed | null | undefined, what: string, signerOf: (record: T) => Uint8Array, checkSigner?: SignerCheck): T {
   const body = signed?.body
   const signature = signed?.signature
   if (body == null || body.length === 0 || signature == null) throw rejection('malformed', `${what}: empty or unsigned`)
@@ -44,10 +51,26 @@ function open<T, P> (codec: BodyCodec<T, P>, signed: Signed | null | undefined, 
   } catch (err) {
     throw rejection('malformed', `${what}: does not decode: ${(err as Error).message}`)
   }
+  if (!sameBytes(codec.encode(record as unknown as P).finish(), body)) throw rejection('malformed', `${what}: holds fields this version does not know, or is not encoded canonically`)
   const signer = signerOf(record)
   if (signer.length === 0) throw rejection('malformed', `${what}: names no signer`)
+  checkSigner?.(signer, what)
   if (!verifySignature(signer, body, signature)) throw rejection('bad-signature', `${what}: the signature is not its signer's`, ErrorCodes.INVALID_SIGNATURE)
   return record
+}
+
+/** Throws a rejection for a signer that may not have sent this record. */
+export type SignerCheck = (signer: Uint8Array, what: string) => void
+
+/**
+ * The signer must be the Noise-authenticated sender (`senderBytes`): records are never
+ * relayed. `also` checks the signer first (e.g. that it is a member hotline).
+ */
+export function sentBy (senderBytes: Uint8Array, also?: SignerCheck): SignerCheck {
+  return (signer, what) => {
+    also?.(signer, what)
+    if (!sameBytes(signer, senderBytes)) throw rejection('relayed', `${what}: signed by another peer than the one that sent it; records are never relayed`)
+  }
 }
 
 /** SHA-256 of the signed body: what receipts acknowledge and `seen` is keyed by. */
@@ -57,11 +80,11 @@ export function bodyHash (signed: Signed): Uint8Array {
 
 export const signReport = (identity: Identity, props: hashfed.v1.UrlReport.$Properties): Signed => sign(identity, pb.UrlReport, props)
 /** Signed by the report's origin. */
-export const openReport = (signed: Signed | null | undefined): UrlReport => open(pb.UrlReport, signed, 'report', r => r.origin)
+export const openReport = (signed: Signed | null | undefined, check?: SignerCheck): UrlReport => open(pb.UrlReport, signed, 'report', r => r.origin, check)
 
 export const signStatus = (identity: Identity, props: hashfed.v1.StatusUpdate.$Properties): Signed => sign(identity, pb.StatusUpdate, props)
 /** Signed by the update's author. */
-export const openStatus = (signed: Signed | null | undefined): StatusUpdate => open(pb.StatusUpdate, signed, 'status update', s => s.author)
+export const openStatus = (signed: Signed | null | undefined, check?: SignerCheck): StatusUpdate => open(pb.StatusUpdate, signed, 'status update', s => s.author, check)
 
 export const signReceipt = (identity: Identity, props: hashfed.v1.Receipt.$Properties): Signed => sign(identity, pb.Receipt, props)
 /** Signed by the receiver it names. */
@@ -69,7 +92,7 @@ export const openReceipt = (signed: Signed | null | undefined): Receipt => open(
 
 export const signFeedback = (identity: Identity, props: hashfed.v1.Feedback.$Properties): Signed => sign(identity, pb.Feedback, props)
 /** Signed by the node that collected it. */
-export const openFeedback = (signed: Signed | null | undefined): Feedback => open(pb.Feedback, signed, 'feedback', f => f.author)
+export const openFeedback = (signed: Signed | null | undefined, check?: SignerCheck): Feedback => open(pb.Feedback, signed, 'feedback', f => f.author, check)
 
 export function encodeMessage (msg: ReportMessageInit): Uint8Array {
   return pb.ReportMessage.encode(msg).finish()

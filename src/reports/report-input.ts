@@ -2,7 +2,7 @@ import { pb, type hashfed } from '../proto/index.js'
 import { hfError, ErrorCodes } from '../errors.js'
 import { CLASSIFICATIONS, type ClassificationName } from '../log/entry.js'
 import { algorithmFromEnum, algorithmToEnum, formatHashValue, parseHashRef } from '../log/hash-value.js'
-import { MAX_HASHES, MAX_NOTE_LENGTH } from './constants.js'
+import { checkHashCount, checkNote, invalidReport } from './report-validation.js'
 
 /** A report's media: an image, a video, or a whole site. */
 export const REPORT_MEDIA = ['image', 'video', 'site'] as const
@@ -42,10 +42,6 @@ const CLASSIFICATION_TO_ENUM: Record<ClassificationName, number> = {
 }
 const MEDIA_TO_ENUM: Record<ReportMedia, number> = { image: pb.MediaType.IMAGE, video: pb.MediaType.VIDEO, site: pb.MediaType.SITE }
 
-function invalid (field: string, message: string): Error {
-  return hfError(ErrorCodes.INVALID_REPORT, `${field}: ${message}`, { field })
-}
-
 /** Refuses unknown fields (a `reporter` or `email` above all) before anything else is looked at. */
 export function checkSubmitFields (input: object): void {
   for (const key of Object.keys(input)) {
@@ -59,23 +55,22 @@ export function checkSubmitFields (input: object): void {
 export function parseReportDetails (input: SubmitInput): ReportDetails {
   let classification = pb.Classification.CLASSIFICATION_UNSPECIFIED
   if (input.classification !== undefined) {
-    if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification)) throw invalid('classification', `"${String(input.classification)}" is not one of ${CLASSIFICATIONS.join(', ')}`)
+    if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification)) throw invalidReport('classification', `"${String(input.classification)}" is not one of ${CLASSIFICATIONS.join(', ')}`)
     classification = CLASSIFICATION_TO_ENUM[input.classification]
   }
   let media = pb.MediaType.MEDIA_UNSPECIFIED
   if (input.media !== undefined) {
-    if (!(REPORT_MEDIA as readonly string[]).includes(input.media)) throw invalid('media', `"${String(input.media)}" is not one of ${REPORT_MEDIA.join(', ')}`)
+    if (!(REPORT_MEDIA as readonly string[]).includes(input.media)) throw invalidReport('media', `"${String(input.media)}" is not one of ${REPORT_MEDIA.join(', ')}`)
     media = MEDIA_TO_ENUM[input.media]
   }
   const hashes = input.hashes ?? []
-  if (!Array.isArray(hashes) || hashes.length > MAX_HASHES) throw invalid('hashes', `at most ${MAX_HASHES} ALG:VALUE hashes`)
+  if (!Array.isArray(hashes)) throw invalidReport('hashes', 'a list of ALG:VALUE hashes')
+  checkHashCount(hashes.length)
   const refs = hashes.map(text => {
     const { algorithm, value } = parseHashRef(String(text))
     return { algorithm: algorithmToEnum(algorithm), value }
   })
-  const note = input.note ?? ''
-  if (typeof note !== 'string' || note.length > MAX_NOTE_LENGTH || note.includes('\u0000')) throw invalid('note', `text of at most ${MAX_NOTE_LENGTH} characters`)
-  return { classification, media, hashes: refs, note: note.trim() }
+  return { classification, media, hashes: refs, note: checkNote(input.note ?? '') }
 }
 
 export function classificationName (value: number): ClassificationName | null {

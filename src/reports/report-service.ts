@@ -4,21 +4,22 @@ import { isAbsolute, join } from 'node:path'
 import type { Logger } from 'pino'
 import { pb } from '../proto/index.js'
 import { hfError, ErrorCodes } from '../errors.js'
-import { normaliseCountry } from '../config/country.js'
 import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identity.js'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import type { NodeContext } from '../node/node-context.js'
-import { DAY_MS, MAX_NOTE_LENGTH, MAX_TIME_MS, MAX_URL_LENGTH } from './constants.js'
+import { DAY_MS, MAX_CLOCK_SKEW_MS, MAX_NOTE_LENGTH, MAX_STATUS_UPDATES } from './constants.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { Inbox } from './inbox.js'
+import type { IndexRow, ReportDirection } from './report-index.js'
 import { Outbox, type OutboxInit } from './outbox.js'
-import { openReport, openStatus, sameBytes, signReport, signStatus, type Signed, type StatusUpdate, type UrlReport } from './report-codec.js'
+import { openReport, openStatus, sameBytes, sentBy, signReport, signStatus, type Signed, type StatusUpdate, type UrlReport } from './report-codec.js'
 import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
 import { serveReportProtocol } from './report-protocol.js'
 import { archiveRange, factsFromArchive, summarise, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, STATS_GROUPS } from './report-stats.js'
 import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, statusToEnum, type ReportStatusName } from './report-status.js'
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
-import { decodeStoredReport, decodeTimeline, toReportFact, toReportView, viewStatus, type ReportView } from './report-view.js'
+import { checkNote, checkSignedTime, UUID, validateReportRecord } from './report-validation.js'
+import { decodeStoredReport, decodeTimeline, toReportView, type ReportView } from './report-view.js'
 import { rejection } from './rejection.js'
 import { Retention } from './retention.js'
 
@@ -31,9 +32,11 @@ export interface ReportServiceInit {
   resolver?: CountryResolver
   /** outbox tuning (tests) */
   outbox?: Pick<OutboxInit, 'retryMinMs' | 'retryMaxMs' | 'concurrency'>
+  /** an inbound message that no honest member sends (see rejection OFFENCES): the node's penalties count it */
+  onOffence?: (peer: string, reason: string) => void
 }
 
-export type ReportDirection = 'inbound' | 'outbound' | 'unroutable'
+export type { ReportDirection } from './report-index.js'
 
 export interface ListFilter {
   direction?: ReportDirection
@@ -58,7 +61,6 @@ export interface ReportCounts {
   byDirection: Record<ReportDirection, Record<ReportStatusName, number>>
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const DEFAULT_LIST_LIMIT = 1000
 
 /**
@@ -89,8 +91,18 @@ export class ReportService {
       cidrTable: config.cidrTable,
       geoipMmdb: config.geoipMmdb === undefined || isAbsolute(config.geoipMmdb) ? config.geoipMmdb : join(ctx.dir.root, config.geoipMmdb)
     })
-    this.outbox = new Outbox({ store: ctx.store, locks: this.reports.locks, logger, libp2p: init.libp2p, nameOf: (p) => ctx.federation.nameOf(p), ...init.outbox })
-    this.inbox = new Inbox({ store: ctx.store, identity: ctx.identity, locks: this.reports.locks, logger, isMember: (p) => ctx.federation.isMember(p) })
+    const write = async (ops: Parameters<ReportStore['write']>[0]): Promise<void> => await this.reports.write(ops)
+    this.outbox = new Outbox({ store: ctx.store, locks: this.reports.locks, logger, libp2p: init.libp2p, nameOf: (p) => ctx.federation.nameOf(p), write, ...init.outbox })
+    this.inbox = new Inbox({
+      store: ctx.store,
+      identity: ctx.identity,
+      locks: this.reports.locks,
+      logger,
+      isMember: (p) => ctx.federation.isMember(p),
+      quota: config.inboundQuota,
+      onOffence: (peer, reason) => init.onOffence?.(peer, `report:${reason}`),
+      write
+    })
     this.retention = new Retention({ store: ctx.store, reports: this.reports, logger, retentionDays: config.retentionDays })
     this.registerHandlers()
   }
@@ -99,6 +111,7 @@ export class ReportService {
   async start (): Promise<void> {
     const { libp2p, logger } = this.init
     if (libp2p === undefined) throw hfError(ErrorCodes.INTERNAL, 'the report service needs libp2p to start')
+    await this.reports.loadIndex()
     this.unserve = await serveReportProtocol({
       libp2p,
       logger,
@@ -135,7 +148,7 @@ export class ReportService {
     const member = ctx.federation.forCountry(where.country)
     const id = randomUUID()
     const now = Date.now()
-    const signed = signReport(ctx.identity, {
+    const record = {
       version: 1,
       id,
       origin: ctx.identity.peerIdBytes,
@@ -148,7 +161,10 @@ export class ReportService {
       ...details,
       createdMs: now,
       countrySource: where.source
-    })
+    }
+    // the very check the responsible hotline runs on receipt: what we sign, it accepts
+    validateReportRecord(record, now)
+    const signed = signReport(ctx.identity, record)
     const route = await this.route(id, signed, member?.peerId ?? null, now)
     logger.info({ reportId: id, country: where.country, countrySource: where.source, route, target: member?.name ?? null }, 'report submitted')
     logger.debug({ reportId: id, url: input.url }, 'report URL')
@@ -176,12 +192,14 @@ export class ReportService {
   async reroute (): Promise<number> {
     const { ctx, logger } = this.init
     let routed = 0
-    for await (const [id, stored] of this.reports.entries()) {
-      if (!stored.unroutable) continue
-      const r = decodeStoredReport(stored)
-      const member = ctx.federation.forCountry(r.country)
-      if (member === undefined) continue
+    const unroutable = [...(await this.reports.loadIndex()).values()].filter(row => row.direction === 'unroutable')
+    for (const { id } of unroutable) {
       await this.reports.locks.run(id, async () => {
+        const stored = await this.reports.get(id)
+        if (stored?.unroutable !== true) return
+        const r = decodeStoredReport(stored)
+        const member = ctx.federation.forCountry(r.country)
+        if (member === undefined) return
         const props = pb.UrlReport.toObject(r) as UrlReport
         const signed = signReport(ctx.identity, { ...props, target: peerIdBytes(member.peerId) })
         const route = await this.route(id, signed, member.peerId, Date.now())
@@ -205,6 +223,7 @@ export class ReportService {
       if (!stored.inbound) {
         throw hfError(ErrorCodes.FORBIDDEN, `report ${id} is ${stored.unroutable ? 'unroutable' : `handled by ${this.targetName(stored)}`}; only the responsible hotline records its status`)
       }
+      if (stored.timeline.length >= MAX_STATUS_UPDATES) throw hfError(ErrorCodes.FORBIDDEN, `report ${id} already has ${MAX_STATUS_UPDATES} status updates`)
       const r = decodeStoredReport(stored)
       const seq = decodeTimeline(stored).filter(u => sameBytes(u.author, ctx.identity.peerIdBytes)).reduce((m, u) => Math.max(m, u.seq), 0) + 1
       const update = { reportId: id, author: ctx.identity.peerIdBytes, seq, status: statusToEnum(status), note: text, atMs: Date.now() }
@@ -231,13 +250,17 @@ export class ReportService {
     }
 
     this.inbox.register<UrlReport>('report', {
-      open: (signed, from) => {
-        const r = openReport(signed)
-        const origin = member(r.origin, 'the report\'s origin')
-        if (origin !== from) throw rejection('relayed', `report ${r.id} was signed by ${ctx.federation.nameOf(origin)} but sent by ${ctx.federation.nameOf(from)}; reports are never relayed`)
+      open: (signed, from, fromBytes) => {
+        const r = openReport(signed, sentBy(fromBytes, (origin) => { member(origin, 'the report\'s origin') }))
         if (!sameBytes(r.target, ctx.identity.peerIdBytes)) throw rejection('wrong-target', `report ${r.id} is addressed to another hotline`)
-        const problem = reportProblem(r)
-        if (problem !== null) throw rejection('malformed', `report ${UUID.test(r.id) ? r.id : '(bad id)'}: ${problem}`)
+        const id = UUID.test(r.id) ? r.id : '(bad id)'
+        try {
+          validateReportRecord(r, Date.now())
+        } catch (err) {
+          throw rejection('invalid-report', `report ${id}: ${(err as Error).message}`, ErrorCodes.INVALID_REPORT)
+        }
+        // the sender's federation file may be older than ours: refused, not an offence
+        if (ctx.federation.forCountry(r.country)?.peerId !== this.self) throw rejection('wrong-country', `report ${id}: this hotline does not cover ${r.country}`, ErrorCodes.INVALID_REPORT)
         return { record: { author: r.origin, subject: r.id }, value: r }
       },
       store: async (r, signed, _from, now) => {
@@ -252,21 +275,30 @@ export class ReportService {
     })
 
     this.inbox.register<StatusUpdate>('status', {
-      open: (signed, from) => {
-        const u = openStatus(signed)
-        const author = member(u.author, 'the update\'s author')
-        if (author !== from) throw rejection('relayed', `a status update of ${u.reportId} was signed by ${ctx.federation.nameOf(author)} but sent by ${ctx.federation.nameOf(from)}`)
+      open: (signed, from, fromBytes) => {
+        const u = openStatus(signed, sentBy(fromBytes, (author) => { member(author, 'the update\'s author') }))
         if (!UUID.test(u.reportId)) throw rejection('malformed', 'a status update names no report id')
         const status = statusFromEnum(u.status)
-        if (status === null || status === 'received' || u.seq < 1 || u.note.length > MAX_NOTE_LENGTH || u64(u.atMs) > MAX_TIME_MS) throw rejection('malformed', `status update of ${u.reportId}: unknown status ${u.status}, seq ${u.seq}, note too long or time out of range`)
+        let note = ''
+        try { note = checkNote(u.note) } catch {}
+        if (status === null || status === 'received' || u.seq < 1 || note !== u.note) throw rejection('malformed', `status update of ${u.reportId}: unknown status ${u.status}, seq ${u.seq}, or a note that is too long or not trimmed`)
+        try {
+          checkSignedTime('atMs', u.atMs, Date.now())
+        } catch (err) {
+          throw rejection('bad-time', `status update of ${u.reportId}: ${(err as Error).message}`)
+        }
         return { record: { author: u.author, subject: u.reportId }, value: u }
       },
       store: async (u, signed, _from, now) => {
         const stored = await this.reports.get(u.reportId)
         if (stored === undefined) throw rejection('unknown-report', `no report ${u.reportId} here`)
         const r = decodeStoredReport(stored)
-        if (!sameBytes(u.author, r.target) && !sameBytes(u.author, r.origin)) throw rejection('not-party', `the author of a status update of ${u.reportId} is neither its origin nor its target`)
+        // only the responsible hotline assesses, sends notices and sees removals
+        if (sameBytes(u.author, r.origin)) throw rejection('not-responsible', `status update of ${u.reportId}: only the responsible hotline records a report's status, not its origin`, ErrorCodes.FORBIDDEN)
+        if (!sameBytes(u.author, r.target)) throw rejection('not-party', `the author of a status update of ${u.reportId} is neither its origin nor its target`)
+        if (u64(u.atMs) < u64(r.createdMs) - MAX_CLOCK_SKEW_MS) throw rejection('bad-time', `status update of ${u.reportId} is dated before the report was made`)
         if (decodeTimeline(stored).some(t => sameBytes(t.author, u.author) && t.seq === u.seq)) return []
+        if (stored.timeline.length >= MAX_STATUS_UPDATES) throw rejection('too-many-updates', `report ${u.reportId} already has ${MAX_STATUS_UPDATES} status updates`)
         logger.info({ reportId: u.reportId, status: statusFromEnum(u.status), seq: u.seq }, 'report status received')
         return [this.reports.put(u.reportId, withUpdate(stored, signed, u, now))]
       }
@@ -288,32 +320,38 @@ export class ReportService {
     return toReportView(await this.mustGet(id), this.init.ctx.federation)
   }
 
+  /** Newest first, from the index: only the reports shown are read from the store. */
   async list (filter: ListFilter = {}): Promise<ReportView[]> {
     const status = filter.status !== undefined ? parseStatusFilter(filter.status) : undefined
     const limit = filter.limit ?? DEFAULT_LIST_LIMIT
-    const matched: StoredReport[] = []
-    for await (const [, stored] of this.reports.entries()) {
-      if (filter.direction !== undefined && directionOf(stored) !== filter.direction) continue
-      if (status !== undefined && viewStatus(stored) !== status) continue
-      matched.push(stored)
+    const index = await this.reports.loadIndex()
+    const matched: IndexRow[] = []
+    for (const row of index.values()) {
+      if (filter.direction !== undefined && row.direction !== filter.direction) continue
+      if (status !== undefined && row.status !== status) continue
+      matched.push(row)
     }
-    return matched
-      .map(s => toReportView(s, this.init.ctx.federation))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))
-      .slice(0, limit)
+    matched.sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const views: ReportView[] = []
+    for (const row of matched.slice(0, limit)) {
+      const stored = await this.reports.get(row.id)
+      if (stored !== undefined) views.push(toReportView(stored, this.init.ctx.federation))
+    }
+    return views
   }
 
-  /** Counts for `hashfed status` and metrics (a scan of the reports). */
+  /** Counts for `hashfed status`, the dashboard and metrics: kept with every write, no scan. */
   async reportCounts (): Promise<ReportCounts> {
-    const zero = (): Record<ReportStatusName, number> => Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
-    const counts: ReportCounts = { total: 0, inbound: 0, outbound: 0, unroutable: 0, byStatus: zero(), byDirection: { inbound: zero(), outbound: zero(), unroutable: zero() } }
-    for await (const [, stored] of this.reports.entries()) {
-      const direction = directionOf(stored)
-      const status = viewStatus(stored)
-      counts.total++
-      counts[direction]++
-      counts.byStatus[status]++
-      counts.byDirection[direction][status]++
+    const byDirection = (await this.reports.loadIndex()).byDirection()
+    const byStatus = Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
+    const counts: ReportCounts = { total: 0, inbound: 0, outbound: 0, unroutable: 0, byStatus, byDirection }
+    for (const direction of ['inbound', 'outbound', 'unroutable'] as const) {
+      for (const status of REPORT_STATUSES) {
+        const n = byDirection[direction][status]
+        counts.total += n
+        counts[direction] += n
+        byStatus[status] += n
+      }
     }
     return counts
   }
@@ -336,7 +374,7 @@ export class ReportService {
   /** Anonymous facts of held and retained reports (the time-to-removal histogram reads these). */
   async facts (): Promise<ReportFact[]> {
     const facts: ReportFact[] = []
-    for await (const [, stored] of this.reports.entries()) facts.push(toReportFact(stored))
+    for (const row of (await this.reports.loadIndex()).values()) facts.push(row.fact)
     for await (const [key, raw] of this.init.ctx.store.sub.stats.iterator(archiveRange)) {
       try {
         facts.push(...factsFromArchive(key, JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket))
@@ -383,28 +421,19 @@ function peerIdBytes (peerId: string): Uint8Array {
   return peerIdToBytes(parsePeerId(peerId))
 }
 
-function directionOf (stored: StoredReport): ReportDirection {
-  return stored.unroutable ? 'unroutable' : stored.inbound ? 'inbound' : 'outbound'
-}
-
-/** What a receiver refuses in an otherwise well-signed report. */
-function reportProblem (r: UrlReport): string | null {
-  if (r.version !== 1) return `version ${r.version} is not supported`
-  if (!UUID.test(r.id)) return 'the id is not a UUID'
-  if (r.url === '' || r.url.length > MAX_URL_LENGTH) return `the URL is empty or longer than ${MAX_URL_LENGTH}`
-  if (normaliseCountry(r.country) !== r.country) return `"${r.country}" is not a country code`
-  if (r.note.length > MAX_NOTE_LENGTH) return 'the note is too long'
-  if (u64(r.createdMs) <= 0 || u64(r.createdMs) > MAX_TIME_MS) return 'no valid creation time'
-  return null
-}
-
-/** The report with one more status update: kept in arrival order, the latest decides the status. */
+/**
+ * The report with one more status update, kept in arrival order. The status shown is that of
+ * the responsible hotline's update with the highest sequence number (its own order; updates
+ * may arrive out of order, and a signed time decides nothing), and the removal time that of
+ * its first REMOVED. Updates by anyone else (kept by older versions) count for nothing.
+ */
 function withUpdate (stored: StoredReport, signed: Signed, update: StatusUpdate, now: number): StoredReportInit {
+  const target = decodeStoredReport(stored).target
   const timeline = [...stored.timeline, signed]
-  const updates = [...decodeTimeline(stored), update]
-  const latest = updates.reduce((a, b) => (u64(b.atMs) > u64(a.atMs) || (u64(b.atMs) === u64(a.atMs) && b.seq > a.seq)) ? b : a)
-  const removedMs = u64(stored.removedMs) > 0 ? u64(stored.removedMs) : update.status === pb.ReportStatus.REMOVED ? u64(update.atMs) : 0
-  return { ...stored, timeline, status: latest.status, removedMs, updatedMs: now }
+  const updates = [...decodeTimeline(stored), update].filter(u => sameBytes(u.author, target)).sort((a, b) => a.seq - b.seq)
+  const latest = updates[updates.length - 1]
+  const removed = updates.find(u => u.status === pb.ReportStatus.REMOVED)
+  return { ...stored, timeline, status: latest?.status ?? stored.status, removedMs: removed !== undefined ? u64(removed.atMs) : 0, updatedMs: now }
 }
 
 /** `--since`: an ISO date/time, or `<n>d`, `<n>h`, `<n>w` back from now. */

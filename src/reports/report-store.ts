@@ -2,6 +2,7 @@ import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
 import { KeyedLock } from './keyed-lock.js'
+import { indexRow, ReportIndex, type IndexRow } from './report-index.js'
 
 export type StoredReport = hashfed.v1.StoredReport
 export type StoredReportInit = hashfed.v1.StoredReport.$Properties
@@ -10,9 +11,13 @@ export type StoredReportInit = hashfed.v1.StoredReport.$Properties
  * The `reports` sublevel: one StoredReport per report id, at its origin and at its target
  * only. Writers hold `locks` for the id around read-change-write, and return ops so the
  * caller can write a report together with its outbox item or receipt in one atomic batch.
+ * Every batch holding report ops is committed through `write`, which keeps `index` current.
  */
 export class ReportStore {
   readonly locks = new KeyedLock()
+  readonly index = new ReportIndex()
+  /** the index row each pending put or del op leaves behind once committed */
+  private readonly rowOf = new WeakMap<BatchOp, { id: string, row: IndexRow | null }>()
 
   constructor (private readonly store: Store) {}
 
@@ -22,18 +27,33 @@ export class ReportStore {
   }
 
   put (id: string, report: StoredReportInit): BatchOp {
-    return { type: 'put', sublevel: this.store.sub.reports, key: id, value: pb.StoredReport.encode(report).finish() }
+    const op: BatchOp = { type: 'put', sublevel: this.store.sub.reports, key: id, value: pb.StoredReport.encode(report).finish() }
+    this.rowOf.set(op, { id, row: indexRow(id, pb.StoredReport.create(report)) })
+    return op
   }
 
   del (id: string): BatchOp {
-    return { type: 'del', sublevel: this.store.sub.reports, key: id }
+    const op: BatchOp = { type: 'del', sublevel: this.store.sub.reports, key: id }
+    this.rowOf.set(op, { id, row: null })
+    return op
   }
 
+  /** Commits ops atomically (any sublevels), then brings the index up to date with them. */
   async write (ops: BatchOp[]): Promise<void> {
     await this.store.write(ops)
+    for (const op of ops) {
+      const r = this.rowOf.get(op)
+      if (r !== undefined) this.index.apply(r.id, r.row)
+    }
   }
 
-  /** Every report in id order. A scan: fine for the thousands a hotline holds (~250k rows/s). */
+  /** Loads the index (one scan); listings and counts read it from then on. */
+  async loadIndex (): Promise<ReportIndex> {
+    await this.index.load(() => this.entries())
+    return this.index
+  }
+
+  /** Every report in id order: a scan, for retention and loading the index. */
   async * entries (): AsyncGenerator<[string, StoredReport]> {
     for await (const [key, value] of this.store.sub.reports.iterator()) yield [key, decodeStored(pb.StoredReport, value, `report ${key}`)]
   }

@@ -3,12 +3,14 @@ import { u64 } from '../log/uint64.js'
 import { peerIdFromBytes } from '../identity/identity.js'
 import type { FederationView } from '../node/federation-view.js'
 import type { StatusUpdate, UrlReport } from './report-codec.js'
-import type { StoredReport } from './report-store.js'
+import type { hashfed } from '../proto/index.js'
 import { classificationName, hashRefText, mediaName } from './report-input.js'
 import { statusFromEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
 import type { ReportFact } from './report-stats.js'
 import { decodeStored } from '../store/stored-record.js'
 import { MAX_TIME_MS } from './constants.js'
+
+type StoredReport = hashfed.v1.StoredReport
 
 export interface TimelineEntry {
   status: UpdateStatus | 'received' | null

@@ -72,7 +72,7 @@ export class Retention {
           ...seenKeys(stored).map(k => ({ type: 'del' as const, sublevel: store.sub.seen, key: k })),
           { type: 'put', sublevel: store.sub.stats, key, value: Buffer.from(JSON.stringify(bucket), 'utf8') }
         ]
-        await store.write(ops)
+        await reports.write(ops)
         deleted++
       })
     }

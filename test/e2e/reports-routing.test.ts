@@ -6,9 +6,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createFederation, startMember, waitFor, type CapturedLog, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, waitFor, type TestMember } from '../helpers/federation.js'
 import { storeHolds } from '../helpers/reports.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import { HashfedNode } from '../../src/node/hashfed-node.js'
 import { isHashfedError } from '../../src/errors.js'
 import { pb } from '../../src/proto/index.js'
 import { generateIdentityKey, identityFromKeyBytes, parsePeerId, peerIdToBytes, type Identity } from '../../src/identity/identity.js'
@@ -32,7 +32,12 @@ before(async () => {
   // not tempDir(): its cleanup would run when this hook ends, under the running nodes
   root = await mkdtemp(join(tmpdir(), 'hashfed-reports-'))
   members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }, { name: 'GB', countries: ['GB'] }])
-  for (const m of members) nodes[m.name] = await startMember(m)
+  // refusals are counted here, not punished: a high threshold keeps DE from being cut off by
+  // the forgeries below (hostile-report-attacks pins the cut-off)
+  for (const m of members) {
+    const log = new CapturedLog({ node: m.name })
+    nodes[m.name] = { node: await HashfedNode.start({ dir: m.dir, logger: log.logger, penalties: { threshold: 1000 } }), log }
+  }
 })
 after(async () => {
   await Promise.all(Object.values(nodes).map(async n => await n.node.stop()))
@@ -150,9 +155,11 @@ test('own country goes to our inbound queue; an uncovered country is kept unrout
   assert.equal(await gb().ctx.store.count('reports'), before + 1)
   assert.equal(await gb().ctx.store.count('outbox'), 0)
 
-  // once a member covers FR (here GB learns that DE does), the kept report is routed to it
+  // once a member covers FR (DE takes it on, and GB learns that it does), the kept report is routed to it
   const deMember = members.find(m => m.name === 'DE')!
-  await gb().addMember({ name: 'DE', peerId: deMember.peerId, countries: ['DE', 'FR'], addresses: deMember.announce })
+  const deCoversFr = { name: 'DE', peerId: deMember.peerId, countries: ['DE', 'FR'], addresses: deMember.announce }
+  await de().addMember(deCoversFr)
+  await gb().addMember(deCoversFr)
   assert.equal(await gb().reports.reroute(), 1)
   assert.ok(await waitFor(async () => (await gb().reports.show(fr.id)).status === 'received'))
   const atDe = await de().reports.show(fr.id)
@@ -200,7 +207,8 @@ test('forged, relayed, misaddressed and non-member messages are refused, counted
   const seenBefore = await eokm().ctx.store.count('seen')
   const cases: Array<[string, Parameters<typeof exchange>[2]]> = [
     ['not-member', { report: report(outsider, outsider.peerIdBytes, idOf('EOKM')) }],
-    ['bad-signature', { report: report(de().ctx.identity, idOf('GB'), idOf('EOKM')) }],
+    // DE's own report under a signature that is not DE's (naming GB as origin is 'relayed', refused before any signature is checked)
+    ['bad-signature', { report: (() => { const r = report(de().ctx.identity, idOf('DE'), idOf('EOKM')); return { body: r.body, signature: gb().ctx.identity.sign(r.body!) } })() }],
     ['relayed', { report: report(gb().ctx.identity, idOf('GB'), idOf('EOKM')) }],
     ['wrong-target', { report: report(de().ctx.identity, idOf('DE'), idOf('GB')) }],
     ['not-party', { status: signStatus(de().ctx.identity, { reportId: gbReport.id, author: idOf('DE'), seq: 1, status: pb.ReportStatus.REMOVED, atMs: Date.now() }) }],
