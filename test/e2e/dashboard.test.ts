@@ -9,7 +9,7 @@ import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
 
-/** Debian's chromium (CI's .ci/run installs it); the background flags keep it off the closed network. */
+/** scripts/test-setup.mjs provides the browser (npm test sets HASHFED_CHROMIUM); the background flags keep it off the closed network. */
 const CHROMIUM = process.env.HASHFED_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SAMPLE = resolve('scripts/demo-data/sample-hashes.txt')
@@ -26,7 +26,7 @@ after(async () => {
 })
 
 async function launch (): Promise<Browser> {
-  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set HASHFED_CHROMIUM`) })
+  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: run the tests with scripts/run-tests.mjs (npm test), which provides one, or set HASHFED_CHROMIUM`) })
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   return browser
 }
