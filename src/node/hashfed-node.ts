@@ -150,7 +150,7 @@ export class HashfedNode {
     await registerAdminRoutes(this.admin, this)
     this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
     this.onStop('admin API', async () => await this.admin?.close())
-    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
+    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), listen: this.listenAddresses(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
     this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
   }
 

@@ -6,6 +6,8 @@ import type { NodeDir } from '../config/node-dir.js'
 export interface RuntimeInfo {
   pid: number
   peerId: string
+  /** the libp2p addresses it listens on, real ports (a configured port 0 is resolved here) */
+  listen: string[]
   adminUrl: string
   checkUrl?: string
   startedAt: string

@@ -3,21 +3,20 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { readFile, writeFile, stat } from 'node:fs/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { runCli, startCliNode } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { plainAddress, runCli, runtimeOf, startCliNode } from '../helpers/cli.js'
 import { waitFor } from '../helpers/federation.js'
 import type { NodeStatus } from '../../src/node/node-status.js'
 
-async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string, port: number }> {
-  const port = await freePort()
-  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--check-port', String(await freePort()), '--json'])
+/** A node folder whose servers bind port 0: the real addresses are in runtime.json once it runs. */
+async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string }> {
+  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', '0', '--json'])
   assert.equal(res.code, 0, res.stderr)
   const out = JSON.parse(res.stdout) as { peerId: string }
   assert.match(out.peerId, /^12D3KooW/)
-  return { peerId: out.peerId, port }
+  return { peerId: out.peerId }
 }
 
-test('init, federation add, start and status --json through the real CLI', async () => {
+test('init, start, federation add on the running nodes with their real addresses, and status --json through the real CLI', async () => {
   const root = await tempDir()
   const nlDir = join(root, 'nl')
   const deDir = join(root, 'de')
@@ -31,14 +30,19 @@ test('init, federation add, start and status --json through the real CLI', async
   assert.match(again.stderr, /HF_NODE_EXISTS/)
   assert.deepEqual(await readFile(join(nlDir, 'identity.key')), keyBytes, 'existing key untouched')
 
-  for (const [dir, other, cc, name] of [[nlDir, de, 'DE', 'DE-hotline'], [deDir, nl, 'NL', 'EOKM']] as const) {
-    const add = await runCli(['federation', 'add', '--dir', dir, '--name', name, '--peer-id', other.peerId, '--country', cc, '--addr', `/ip4/127.0.0.1/tcp/${other.port}`])
-    assert.equal(add.code, 0, add.stderr)
-  }
-
   const a = startCliNode(nlDir)
   const b = startCliNode(deDir)
   try {
+    const [nlRt, deRt] = await Promise.all([runtimeOf(nlDir, a), runtimeOf(deDir, b)])
+    for (const rt of [nlRt, deRt]) {
+      assert.ok(rt.listen.length > 0 && rt.listen.every(l => !/\/tcp\/0(\/|$)/.test(l)), `real libp2p ports in runtime.json: ${rt.listen.join(' ')}`)
+      assert.doesNotMatch(rt.adminUrl, /:0$/)
+    }
+    // a command that edits data goes through the running node, which applies it at once
+    for (const [dir, other, rt, cc, name] of [[nlDir, de, deRt, 'DE', 'DE-hotline'], [deDir, nl, nlRt, 'NL', 'EOKM']] as const) {
+      const add = await runCli(['federation', 'add', '--dir', dir, '--name', name, '--peer-id', other.peerId, '--country', cc, '--addr', plainAddress(rt.listen[0])])
+      assert.equal(add.code, 0, add.stderr)
+    }
     let status: NodeStatus | undefined
     const connected = await waitFor(async () => {
       const res = await runCli(['status', '--dir', nlDir, '--json'])
@@ -50,7 +54,7 @@ test('init, federation add, start and status --json through the real CLI', async
     assert.equal(status?.running, true)
     assert.equal(status?.peerId, nl.peerId)
     assert.deepEqual(status?.countries, ['NL'])
-    assert.ok(status?.listen.some(l => l.includes(`/tcp/${nl.port}`)))
+    assert.ok(status?.listen.some(l => plainAddress(l) === plainAddress(nlRt.listen[0])))
     assert.equal(typeof status?.store.batches, 'number')
     // a command that edits data goes through the running node: no lock error
     const list = await runCli(['federation', 'list', '--dir', nlDir, '--json'])

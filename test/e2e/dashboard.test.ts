@@ -4,7 +4,7 @@ import { access, mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp-dir.js'
-import { addToFederation, createFederation, createMembers, startMember, waitFor, type TestMember } from '../helpers/federation.js'
+import { addToFederation, createFederation, createMembers, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
@@ -161,6 +161,7 @@ test('dashboard in Chromium: a forked origin raises the alarm banner and the ref
   running.push(de)
   assert.ok(await waitFor(() => (de.hashLog.head(nlM.peerId)?.seq ?? 0) === 1, 15_000), 'DE holds EOKM\'s batch 1')
   const hostile = await HostilePeer.start({ member: frM, batches: new Map([[nlM.peerId, [other.signed]]]) })
+  await publishPeer(frM, hostile)
   stops.push(async () => await hostile.stop())
   await hostile.session(deM)
   assert.ok(await waitFor(async () => (await de.hashLog.forks()).length === 1, 15_000), 'DE keeps the fork evidence')
