@@ -36,15 +36,25 @@ export async function createMembers (root: string, specs: Array<{ name: string, 
   return out
 }
 
-/** Every member this test file created, and the node running for it (if any). */
+/** A member's running node: in this process, or a `hashfed start` child reached through its admin API. */
+type Running = { kind: 'node', node: HashfedNode } | { kind: 'process', pid: number, adminUrl: string }
+
+/** Every member this test file created, and what runs for it (if anything). */
 const known: TestMember[] = []
-const live = new Map<string, HashfedNode>()
+const live = new Map<string, Running>()
 /** serialises address publishing, so two members starting together both learn each other's address */
 let publishing: Promise<void> = Promise.resolve()
 
-function running (peerId: string): HashfedNode | undefined {
-  const node = live.get(peerId)
-  return node !== undefined && node.libp2p.status === 'started' ? node : undefined
+function running (peerId: string): Running | undefined {
+  const r = live.get(peerId)
+  if (r === undefined) return undefined
+  if (r.kind === 'node') return r.node.libp2p.status === 'started' ? r : undefined
+  try {
+    process.kill(r.pid, 0)
+    return r
+  } catch {
+    return undefined
+  }
 }
 
 /** "holder peerId> m peerId" pairs whose entry stays without addresses (m dials holder, not back) */
@@ -62,10 +72,19 @@ async function updateAddress (holder: TestMember, m: TestMember): Promise<void> 
   const fed = await loadFederation(path)
   const entry = fed.members.find(e => e.peerId === m.peerId)
   if (entry === undefined) return
+  const member = { ...entry, addresses: m.announce }
   // a running holder may have read its file before it was last written: always apply
-  const node = running(holder.peerId)
-  if (node !== undefined) await node.addMember({ ...entry, addresses: m.announce })
-  else if (entry.addresses.join(' ') !== m.announce.join(' ')) await saveFederation(path, withMember(fed, { ...entry, addresses: m.announce }))
+  const r = running(holder.peerId)
+  if (r?.kind === 'node') {
+    await r.node.addMember(member)
+    return
+  }
+  if (r?.kind === 'process') {
+    const res = await fetch(`${r.adminUrl}/v1/federation/members`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(member) }).catch(() => null)
+    if (res?.ok === true) return
+    // it went away meanwhile (a crash test's kill): its file is what it reads when it comes back
+  }
+  if (entry.addresses.join(' ') !== m.announce.join(' ')) await saveFederation(path, withMember(fed, member))
 }
 
 /**
@@ -73,7 +92,7 @@ async function updateAddress (holder: TestMember, m: TestMember): Promise<void> 
  * that lists it, and gives `node` the addresses of the members already running.
  */
 export async function publishAddresses (m: TestMember, node: HashfedNode): Promise<void> {
-  await publish(m, node.listenAddresses(), node)
+  await publish(m, node.listenAddresses(), { kind: 'node', node }, node.adminUrl)
 }
 
 /** The same for a peer that is not a HashfedNode (e.g. a HostilePeer started for member `m`). */
@@ -81,19 +100,23 @@ export async function publishPeer (m: TestMember, peer: { libp2p: { getMultiaddr
   await publish(m, peer.libp2p.getMultiaddrs().map(a => a.toString()))
 }
 
-async function publish (m: TestMember, addresses: string[], node?: HashfedNode): Promise<void> {
+/** The same for a `hashfed start` process in a member's folder, from its runtime.json (no-op for other folders). */
+export async function publishRuntime (dir: string, runtime: { pid: number, listen: string[], adminUrl: string }): Promise<void> {
+  const m = known.find(k => k.dir === dir)
+  if (m !== undefined) await publish(m, runtime.listen, { kind: 'process', pid: runtime.pid, adminUrl: runtime.adminUrl }, runtime.adminUrl)
+}
+
+async function publish (m: TestMember, addresses: string[], runner?: Running, adminUrl?: string): Promise<void> {
   const step = publishing.then(async () => {
     const listen = addresses.filter(a => a.includes('/tcp/')).map(a => a.replace(/\/p2p\/.*$/, ''))
     m.announce = listen
     m.port = Number(/\/tcp\/(\d+)/.exec(listen[0] ?? '')?.[1] ?? 0)
-    if (node !== undefined) {
-      m.apiPort = Number(new URL(node.adminUrl).port)
-      live.set(m.peerId, node)
-    }
+    if (adminUrl !== undefined) m.apiPort = Number(new URL(adminUrl).port)
+    if (runner !== undefined) live.set(m.peerId, runner)
     for (const other of known) {
       if (other === m || other.peerId === m.peerId) continue
       await updateAddress(other, m)
-      if (node !== undefined && running(other.peerId) !== undefined) await updateAddress(m, other)
+      if (runner !== undefined && running(other.peerId) !== undefined) await updateAddress(m, other)
     }
   })
   publishing = step.catch(() => {})
