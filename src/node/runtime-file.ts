@@ -1,5 +1,4 @@
 import { readFile, rm } from 'node:fs/promises'
-import { writeJsonAtomic } from '../config/node-config.js'
 import type { NodeDir } from '../config/node-dir.js'
 
 /** What a running node tells CLI commands about itself (the admin token is not in here). */
@@ -14,6 +13,8 @@ export interface RuntimeInfo {
 }
 
 export async function writeRuntime (dir: NodeDir, info: RuntimeInfo): Promise<void> {
+  // loaded here: readers (every CLI command) should not pay for the config schema
+  const { writeJsonAtomic } = await import('../config/node-config.js')
   await writeJsonAtomic(dir.runtime, info, 0o600)
 }
 

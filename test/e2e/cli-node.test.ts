@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import { readFile, writeFile, stat } from 'node:fs/promises'
 import { tempDir } from '../helpers/temp-dir.js'
 import { plainAddress, runCli, runtimeOf, startCliNode } from '../helpers/cli.js'
@@ -111,4 +112,32 @@ test('bad federation and config files exit 2 with a message naming the problem',
   assert.equal(res.code, 2)
   assert.match(res.stderr, /HF_NODE_NOT_FOUND/)
   assert.ok(peerId.length > 0)
+})
+
+test('a configured port that another process holds: start exits 2 with one line naming the address and the config key', async () => {
+  const root = await tempDir()
+  // the test holds a port (bound to port 0 and read back) that each node is then configured with
+  const holder = createServer()
+  await new Promise<void>(resolve => holder.listen(0, '127.0.0.1', resolve))
+  const taken = (holder.address() as AddressInfo).port
+  try {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['libp2p', ['--listen', `/ip4/127.0.0.1/tcp/${taken}`, '--api-port', '0', '--check-port', '0'], new RegExp(`libp2p cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${taken}: the port is already in use .*change listen in config\\.json`)],
+      ['admin API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', String(taken), '--check-port', '0'], new RegExp(`the admin API cannot listen on 127\\.0\\.0\\.1:${taken}: the port is already in use .*api\\.host/api\\.port`)],
+      ['check API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', String(taken)], new RegExp(`the check API cannot listen on 127\\.0\\.0\\.1:${taken}.*check\\.port.*EADDRINUSE`)]
+    ]
+    for (const [what, ports, message] of cases) {
+      const dir = join(root, what.replace(' ', '-'))
+      const init = await runCli(['init', '--dir', dir, '--name', 'EOKM', '--country', 'NL', ...ports])
+      assert.equal(init.code, 0, init.stderr)
+      const res = await runCli(['start', '--dir', dir])
+      assert.equal(res.code, 2, `${what}: exit code; ${res.stderr}`)
+      const lines = res.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, `${what}: one line, no stack: ${res.stderr}`)
+      assert.match(lines[0], /^error \[HF_INVALID_CONFIG\]: /, what)
+      assert.match(lines[0], message, what)
+    }
+  } finally {
+    holder.close()
+  }
 })

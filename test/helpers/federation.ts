@@ -1,4 +1,5 @@
 import { after } from 'node:test'
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -69,6 +70,8 @@ export function keepAddressless (holder: TestMember, m: TestMember): void {
 async function updateAddress (holder: TestMember, m: TestMember): Promise<void> {
   if (addressless.has(`${holder.peerId}>${m.peerId}`)) return
   const path = nodeDir(holder.dir).federation
+  // a member of an earlier run whose folder is gone lists no one
+  if (!await access(path).then(() => true, () => false)) return
   const fed = await loadFederation(path)
   const entry = fed.members.find(e => e.peerId === m.peerId)
   if (entry === undefined) return
