@@ -9,7 +9,9 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Narrator, seconds } from './demo/narrator.js'
-import { freePort, NodeProcess, runHashfed, type CliInit } from './demo/hashfed-process.js'
+import { NodeProcess, runHashfed, type CliInit } from './demo/hashfed-process.js'
+import { nodeDir } from '../src/config/node-dir.js'
+import { readLiveRuntime } from '../src/node/runtime-file.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js')
@@ -42,9 +44,9 @@ const HOTLINES: Hotline[] = [
 
 interface DemoNode extends Hotline {
   dir: string
+  /** real ports, read from runtime.json once the node runs */
   port: number
   apiPort: number
-  checkPort: number
   peerId: string
   announce: string
   adminUrl: string
@@ -95,7 +97,7 @@ async function api<T> (node: DemoNode, path: string): Promise<T> {
 async function until<T> (what: string, check: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<{ value: T, ms: number }> {
   const start = Date.now()
   while (Date.now() - start < timeoutMs) {
-    const value = await check().catch(() => undefined)
+    const value = await check().catch((err: unknown) => { if (err instanceof DemoFailure) throw err; return undefined })
     if (value !== undefined) return { value, ms: Date.now() - start }
     await sleep(50)
   }
@@ -108,39 +110,18 @@ const byName = (name: string): DemoNode => nodes.find(n => n.name === name)!
 
 async function createNodes (): Promise<void> {
   say.heading(STEPS, 'Creating three hotline nodes')
-  say.say('Each gets its own Ed25519 identity key, config, federation file and LevelDB store.')
-  const used = new Set<number>()
-  const port = async (): Promise<number> => {
-    let p = await freePort()
-    while (used.has(p)) p = await freePort()
-    used.add(p)
-    return p
-  }
-  const planned = []
-  for (const h of HOTLINES) planned.push({ ...h, dir: join(folder!, h.name), port: await port(), apiPort: await port(), checkPort: await port() })
-  const args = planned.map(n => ['init', '--dir', n.dir, '--name', n.name, '--country', n.country, '--listen', `/ip4/127.0.0.1/tcp/${n.port}`,
-    '--api-port', String(n.apiPort), '--check-port', String(n.checkPort), '--json'])
+  say.say('Each gets its own Ed25519 identity key, config, federation file and LevelDB store; its')
+  say.say('servers listen on port 0 of 127.0.0.1, so the system assigns each a port that is free.')
+  const planned = HOTLINES.map(h => ({ ...h, dir: join(folder!, h.name) }))
+  const args = planned.map(n => ['init', '--dir', n.dir, '--name', n.name, '--country', n.country, '--listen', '/ip4/127.0.0.1/tcp/0',
+    '--api-port', '0', '--check-port', '0', '--json'])
   args.forEach(a => say.command(a))
   const outs = await Promise.all(args.map(async a => await hashfed(a, { show: false, echo: false })))
   planned.forEach((n, i) => {
-    const res = JSON.parse(outs[i]) as { peerId: string, announce: string[] }
-    nodes.push({ ...n, peerId: res.peerId, announce: res.announce[0], adminUrl: `http://127.0.0.1:${n.apiPort}` })
-    say.ok(`${n.name.padEnd(10)} ${n.country}  peer ${short(res.peerId)}  listening on 127.0.0.1:${n.port}, admin API on 127.0.0.1:${n.apiPort}`)
+    const res = JSON.parse(outs[i]) as { peerId: string }
+    nodes.push({ ...n, peerId: res.peerId, port: 0, apiPort: 0, announce: '', adminUrl: '' })
+    say.ok(`${n.name.padEnd(10)} ${n.country}  peer ${short(res.peerId)}`)
   })
-}
-
-async function introduce (): Promise<void> {
-  say.heading(STEPS, 'Introducing them to each other')
-  say.say('A node admits only the peer IDs in its federation file, in both directions; in real life')
-  say.say('hotlines exchange their peer IDs, countries and addresses out of band. For EOKM:')
-  await Promise.all(nodes.map(async (n) => {
-    for (const other of nodes) {
-      if (other === n) continue
-      await hashfed(['federation', 'add', '--dir', n.dir, '--name', other.name, '--peer-id', other.peerId, '--country', other.country, '--addr', other.announce],
-        { show: false, echo: n.name === 'EOKM' })
-    }
-  }))
-  say.ok('each of the three lists the other two (and the same was done at DE-hotline and GB-hotline)')
 }
 
 async function start (): Promise<void> {
@@ -149,6 +130,35 @@ async function start (): Promise<void> {
     say.command(['start', '--dir', n.dir])
     n.process = new NodeProcess(cli, n.dir, join(folder!, `${n.name}.log`))
   }
+  say.wait('each node writes where it really listens into its runtime.json')
+  await Promise.all(nodes.map(async (n) => {
+    const { value: rt } = await until(`${n.name} to start`, async () => {
+      if (n.process?.running !== true) throw new DemoFailure(`${n.name} stopped while starting`)
+      const rt = await readLiveRuntime(nodeDir(n.dir))
+      return rt !== null && rt.pid === n.process.child.pid ? rt : undefined
+    })
+    n.adminUrl = rt.adminUrl
+    n.apiPort = Number(new URL(rt.adminUrl).port)
+    n.announce = rt.listen.map(a => a.replace(/\/p2p\/.*$/, '')).find(a => a.startsWith('/ip4/127.0.0.1/tcp/')) ?? ''
+    n.port = Number(/\/tcp\/(\d+)/.exec(n.announce)?.[1] ?? 0)
+    if (n.port === 0) throw new DemoFailure(`${n.name} reports no TCP listen address: ${rt.listen.join(' ')}`)
+  }))
+  for (const n of nodes) say.ok(`${n.name.padEnd(10)} listening on 127.0.0.1:${n.port}, admin API on 127.0.0.1:${n.apiPort}`)
+}
+
+async function introduce (): Promise<void> {
+  say.heading(STEPS, 'Introducing them to each other')
+  say.say('A node admits only the peer IDs in its federation file, in both directions; in real life')
+  say.say('hotlines exchange their peer IDs, countries and addresses out of band. A running node')
+  say.say('applies an added member at once. For EOKM:')
+  await Promise.all(nodes.map(async (n) => {
+    for (const other of nodes) {
+      if (other === n) continue
+      await hashfed(['federation', 'add', '--dir', n.dir, '--name', other.name, '--peer-id', other.peerId, '--country', other.country, '--addr', other.announce],
+        { show: false, echo: n.name === 'EOKM' })
+    }
+  }))
+  say.ok('each of the three lists the other two (and the same was done at DE-hotline and GB-hotline)')
   say.wait('each node dials the others over TCP; Noise authenticates both keys before anything else is said')
   const { ms } = await until('the three nodes to connect to each other', async () => {
     for (const n of nodes) {
@@ -281,8 +291,8 @@ async function main (): Promise<void> {
   const t0 = Date.now()
   try {
     await createNodes()
-    await introduce()
     await start()
+    await introduce()
     await publish()
     const id = await report()
     await handle(id)

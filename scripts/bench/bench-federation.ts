@@ -3,37 +3,29 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { initNode, type InitNodeResult } from '../../src/node/init-node.js'
-import { loadFederation, saveFederation, withMember } from '../../src/config/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
+import { readLiveRuntime } from '../../src/node/runtime-file.js'
+import { addToFederation, createMembers, keepAddressless, publishRuntime, type TestMember } from '../../test/helpers/federation.js'
 import { Store } from '../../src/store/store.js'
 import { openHashLog } from '../../src/log/hash-log.js'
 import { loadKeyFile } from '../../src/identity/key-file.js'
 
-export interface BenchMember extends InitNodeResult { name: string, apiPort: number, port: number }
+export type BenchMember = TestMember
 
-import { freePort } from '../../src/net/free-port.js'
-export { freePort }
-
-/** `n` node folders that all list each other (or only `links`, when given: [from, to] pairs they dial). */
+/**
+ * `n` node folders that all list each other (or only `links`, when given: [from, to] pairs they
+ * dial). Every server binds port 0: startProcess (or publishAddresses for an in-process node)
+ * tells the others the real addresses once a node runs.
+ */
 export async function benchFederation (root: string, names: string[], links?: Array<[number, number]>): Promise<BenchMember[]> {
   const countries = ['NL', 'DE', 'GB', 'FR', 'BE', 'AT', 'IT', 'ES', 'PL', 'SE', 'DK', 'FI', 'IE', 'PT', 'CZ']
-  const members: BenchMember[] = []
-  for (const [i, name] of names.entries()) {
-    const port = await freePort()
-    const apiPort = await freePort()
-    const r = await initNode({ dir: join(root, name), name, countries: [countries[i % countries.length]], listen: [`/ip4/127.0.0.1/tcp/${port}`], apiPort, checkPort: await freePort() })
-    members.push({ ...r, name, apiPort, port })
-  }
+  const members = await createMembers(root, names.map((name, i) => ({ name, countries: [countries[i % countries.length]] })))
   for (const [i, m] of members.entries()) {
-    const path = nodeDir(m.dir).federation
-    let fed = await loadFederation(path)
+    await addToFederation(m, members)
     for (const [j, o] of members.entries()) {
-      if (o === m) continue
       const dial = links === undefined || links.some(([a, b]) => a === i && b === j)
-      fed = withMember(fed, { name: o.name, peerId: o.peerId, countries: [countries[j % countries.length]], addresses: dial ? o.announce : [] })
+      if (o !== m && !dial) keepAddressless(m, o)
     }
-    await saveFederation(path, fed)
   }
   return members
 }
@@ -58,15 +50,19 @@ export async function populate (m: BenchMember, n: number): Promise<number> {
 
 export interface NodeProcess { child: ChildProcess, api: string, stop: () => Promise<void> }
 
-/** `hashfed start` as a child process; resolves once its admin API answers. */
+/** `hashfed start` as a child process; resolves once its admin API answers and the others know its address. */
 export async function startProcess (m: BenchMember): Promise<NodeProcess> {
   const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'start', '--dir', m.dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HASHFED_LOG_LEVEL: 'warn' } })
-  const api = `http://127.0.0.1:${m.apiPort}`
-  for (let i = 0; i < 600; i++) {
+  let api = ''
+  for (let i = 0; i < 1200 && api === ''; i++) {
     if (child.exitCode !== null) throw new Error(`${m.name} exited with ${child.exitCode}`)
-    if (await fetch(`${api}/v1/hashes/origins`).then(r => r.ok, () => false)) break
-    await sleep(50)
+    const rt = await readLiveRuntime(nodeDir(m.dir))
+    if (rt !== null && rt.pid === child.pid && await fetch(`${rt.adminUrl}/v1/hashes/origins`).then(r => r.ok, () => false)) {
+      api = rt.adminUrl
+      await publishRuntime(m.dir, rt)
+    } else await sleep(50)
   }
+  if (api === '') throw new Error(`${m.name} did not come up`)
   const exited = new Promise<void>((res) => child.once('exit', () => res()))
   return { child, api, stop: async () => { if (child.exitCode === null) child.kill('SIGTERM'); await exited } }
 }

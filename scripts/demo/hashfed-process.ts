@@ -64,6 +64,3 @@ export class NodeProcess {
     return await this.exited
   }
 }
-
-import { freePort } from '../../src/net/free-port.js'
-export { freePort }

@@ -1,8 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { nodeDir } from '../config/node-dir.js'
-import { loadNodeConfig } from '../config/node-config.js'
+import { nodeDir, type NodeDir } from '../config/node-dir.js'
 import { isHashfedError, ErrorCodes } from '../errors.js'
-import { openNodeContext, type NodeContext } from '../node/node-context.js'
+import type { NodeContext } from '../node/node-context.js'
 import { readLiveRuntime } from '../node/runtime-file.js'
 import { AdminClient } from './admin-client.js'
 
@@ -22,10 +22,9 @@ export async function withNode<T> (dirPath: string, access: NodeAccess<T>): Prom
   const dir = nodeDir(dirPath)
   for (let attempt = 0; ; attempt++) {
     const runtime = await readLiveRuntime(dir)
-    if (runtime !== null) {
-      const config = await loadNodeConfig(dir)
-      return await access.remote(new AdminClient(runtime.adminUrl, config.api.token))
-    }
+    if (runtime !== null) return await access.remote(new AdminClient(runtime.adminUrl, await apiToken(dir)))
+    // only a command on a stopped node pays for the store, the schemas and the node's modules
+    const { openNodeContext } = await import('../node/node-context.js')
     let ctx: NodeContext
     try {
       ctx = await openNodeContext(dirPath)
@@ -41,5 +40,19 @@ export async function withNode<T> (dirPath: string, access: NodeAccess<T>): Prom
     } finally {
       await ctx.store.close()
     }
+  }
+}
+
+/**
+ * The admin token of a running node's config. The node validated the whole file when it started;
+ * a command that only talks to it reads the one field, so it starts without the config schema.
+ */
+async function apiToken (dir: NodeDir): Promise<string | undefined> {
+  try {
+    const token = (JSON.parse(await readFile(dir.config, 'utf8')) as { api?: { token?: unknown } }).api?.token
+    return typeof token === 'string' ? token : undefined
+  } catch {
+    // unreadable now: the node's own check answers (HF_UNAUTHORIZED when it wants a token)
+    return undefined
   }
 }

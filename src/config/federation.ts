@@ -84,6 +84,8 @@ export async function saveFederation (path: string, fed: FederationFile): Promis
 
 /** Adds a member, or replaces the one with the same name; validated as a whole before writing. */
 export function withMember (fed: FederationFile, member: Member): FederationFile {
-  const others = fed.members.filter(m => m.name.toLowerCase() !== member.name.toLowerCase())
-  return parseFederation({ ...fed, members: [...others, member] })
+  // a replaced member keeps its place (an address change does not reorder the file)
+  const at = fed.members.findIndex(m => m.name.toLowerCase() === member.name.toLowerCase())
+  const members = at < 0 ? [...fed.members, member] : fed.members.map((m, i) => i === at ? member : m)
+  return parseFederation({ ...fed, members })
 }

@@ -83,7 +83,10 @@ export class MemberConnections {
     for (const target of targets) {
       const existing = this.members.get(target.peerId)
       if (existing !== undefined) {
+        const moved = existing.target.addresses.join(' ') !== target.addresses.join(' ')
         existing.target = target
+        // a member's new address is tried now, not after the backoff the old one built up
+        if (moved) this.redialNow(target.peerId)
         continue
       }
       const s: State = { target, attempt: 0, timer: null, dialing: false, rttMs: null, connectedSince: null, lastError: null, nextDialAt: null }

@@ -19,6 +19,7 @@ import { syncLogOf } from '../sync/hash-log-adapter.js'
 import { HashListService } from './hash-list-service.js'
 import { loadNodeFiles, type NodeContext } from './node-context.js'
 import { removeRuntime, writeRuntime } from './runtime-file.js'
+import { failedListenAddress, listenError } from './listen-error.js'
 import { collectStatus, type NodeStatus } from './node-status.js'
 import { createReportService, type ReportService } from '../reports/report-service.js'
 import { MatchService } from './match-service.js'
@@ -92,18 +93,23 @@ export class HashfedNode {
       onRestored: (peer) => { node?.members.redialNow(peer) }
     })
     try {
-      libp2p = await createNodeLibp2p({
-        privateKey: ctx.identity.privateKey,
-        listen: ctx.config.listen,
-        // members' IPs get through however many outsiders hold handshakes open
-        reservedAddresses: ctx.federation.others.flatMap(m => m.addresses),
-        gater: federationGater({
-          isMember: (id) => ctx.federation.isMember(id),
-          onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
-          isCutOff: (id) => penalties.isCutOff(id),
-          onRefusedCutOff: (peerId, direction) => penalties.refused(peerId, direction)
+      try {
+        libp2p = await createNodeLibp2p({
+          privateKey: ctx.identity.privateKey,
+          listen: ctx.config.listen,
+          // members' IPs get through however many outsiders hold handshakes open
+          reservedAddresses: ctx.federation.others.flatMap(m => m.addresses),
+          gater: federationGater({
+            isMember: (id) => ctx.federation.isMember(id),
+            onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
+            isCutOff: (id) => penalties.isCutOff(id),
+            onRefusedCutOff: (peerId, direction) => penalties.refused(peerId, direction)
+          })
         })
-      })
+      } catch (err) {
+        if (!/listen/i.test(err instanceof Error ? err.message : String(err))) throw err
+        throw listenError('libp2p', failedListenAddress(err, ctx.config.listen), 'listen', err)
+      }
       node = new HashfedNode(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, init.sync)
       await node.startServices()
       return node
@@ -157,9 +163,14 @@ export class HashfedNode {
       guard: webGuard({ host: config.api.host, allowedHosts: () => this.ctx.config.api.allowedHosts })
     })
     await registerAdminRoutes(this.admin, this)
-    this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
+    try {
+      this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
+    } catch (err) {
+      await this.admin.close().catch(() => {})
+      throw listenError('the admin API', `${config.api.host}:${config.api.port}`, 'api.host/api.port', err)
+    }
     this.onStop('admin API', async () => await this.admin?.close())
-    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
+    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), listen: this.listenAddresses(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
     this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
   }
 

@@ -79,7 +79,8 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   await mkdir(dir.root, { recursive: true, mode: 0o700 })
   const identity = await createKeyFile(dir.key)
   const peerId = identity.peerId.toString()
-  const announce = init.announce ?? listen.map(a => a.replace('/ip4/0.0.0.0/', '/ip4/127.0.0.1/').replace('/ip6/::/', '/ip6/::1/'))
+  // a port-0 listen address is only known once the node runs (`hashfed status`, runtime.json): not announced
+  const announce = init.announce ?? listen.filter(a => !/\/tcp\/0(\/|$)/.test(a)).map(a => a.replace('/ip4/0.0.0.0/', '/ip4/127.0.0.1/').replace('/ip6/::/', '/ip6/::1/'))
   announce.forEach(a => multiaddr(a))
   await saveNodeConfig(dir, config)
   const self = { name: init.name, peerId, countries: config.countries, addresses: announce, ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }

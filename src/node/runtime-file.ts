@@ -1,17 +1,20 @@
 import { readFile, rm } from 'node:fs/promises'
-import { writeJsonAtomic } from '../config/node-config.js'
 import type { NodeDir } from '../config/node-dir.js'
 
 /** What a running node tells CLI commands about itself (the admin token is not in here). */
 export interface RuntimeInfo {
   pid: number
   peerId: string
+  /** the libp2p addresses it listens on, real ports (a configured port 0 is resolved here) */
+  listen: string[]
   adminUrl: string
   checkUrl?: string
   startedAt: string
 }
 
 export async function writeRuntime (dir: NodeDir, info: RuntimeInfo): Promise<void> {
+  // loaded here: readers (every CLI command) should not pay for the config schema
+  const { writeJsonAtomic } = await import('../config/node-config.js')
   await writeJsonAtomic(dir.runtime, info, 0o600)
 }
 

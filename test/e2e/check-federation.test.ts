@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { readFile, writeFile } from 'node:fs/promises'
 import sharp from 'sharp'
 import { tempDir } from '../helpers/temp-dir.js'
-import { freePort } from '../helpers/ports.js'
 import { runCli } from '../helpers/cli.js'
 import { CapturedLog, createFederation, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { loadFederation, saveFederation, withMember } from '../../src/config/federation.js'
@@ -54,9 +53,8 @@ describe('hash check across a federation: EOKM publishes, DE and GB check, a mir
 
     // the mirror is made with the CLI from EOKM's federation file, then every member lists it
     mirrorDir = join(root, 'EOKM-mirror')
-    const port = await freePort()
     const init = await runCli(['init', '--dir', mirrorDir, '--name', 'EOKM-mirror', '--mirror-of', 'EOKM', '--federation', nodeDir(members[0].dir).federation,
-      '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--check-port', String(await freePort()), '--json'])
+      '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', '0', '--json'])
     assert.equal(init.code, 0, init.stderr)
     const m = JSON.parse(init.stdout) as { peerId: string, announce: string[], mirrorOf: string }
     assert.equal(m.mirrorOf, 'EOKM')
@@ -70,6 +68,15 @@ describe('hash check across a federation: EOKM publishes, DE and GB check, a mir
     running.push(eokm, de, gb)
     mirror = await HashfedNode.start({ dir: mirrorDir, logger: new CapturedLog({ node: 'EOKM-mirror' }).logger })
     running.push(mirror)
+    // every server bound port 0: now that all run, each learns the others' real addresses
+    const mirrorEntry = (await loadFederation(nodeDir(mirrorDir).federation)).members
+    const plain = (addrs: string[]): string[] => addrs.map(a => a.replace(/\/p2p\/.*$/, ''))
+    for (const node of [eokm, de, gb]) await node.addMember({ name: 'EOKM-mirror', peerId: m.peerId, countries: [], addresses: plain(mirror.listenAddresses()), mirrorOf: 'EOKM' })
+    for (const x of members) {
+      const entry = mirrorEntry.find(e => e.peerId === x.peerId)
+      assert.ok(entry !== undefined)
+      await mirror.addMember({ ...entry, addresses: x.announce })
+    }
     assert.ok(await waitFor(() => running.every(n => n.members.connectedPeers().length === 3), 15_000), 'all four connected')
     for (const [name, node] of [['acme', de], ['gb-host', gb], ['eokm-host', eokm]] as const) tokens[name] = (await node.check.tokens.create(name)).token
     // the mirror shares EOKM's token, as mirrors behind one load balancer do

@@ -1,23 +1,23 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import { readFile, writeFile, stat } from 'node:fs/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { runCli, startCliNode } from '../helpers/cli.js'
-import { freePort } from '../helpers/ports.js'
+import { plainAddress, runCli, runtimeOf, startCliNode } from '../helpers/cli.js'
 import { waitFor } from '../helpers/federation.js'
 import type { NodeStatus } from '../../src/node/node-status.js'
 
-async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string, port: number }> {
-  const port = await freePort()
-  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(await freePort()), '--check-port', String(await freePort()), '--json'])
+/** A node folder whose servers bind port 0: the real addresses are in runtime.json once it runs. */
+async function initVia (dir: string, name: string, country: string): Promise<{ peerId: string }> {
+  const res = await runCli(['init', '--dir', dir, '--name', name, '--country', country, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', '0', '--json'])
   assert.equal(res.code, 0, res.stderr)
   const out = JSON.parse(res.stdout) as { peerId: string }
   assert.match(out.peerId, /^12D3KooW/)
-  return { peerId: out.peerId, port }
+  return { peerId: out.peerId }
 }
 
-test('init, federation add, start and status --json through the real CLI', async () => {
+test('init, start, federation add on the running nodes with their real addresses, and status --json through the real CLI', async () => {
   const root = await tempDir()
   const nlDir = join(root, 'nl')
   const deDir = join(root, 'de')
@@ -31,14 +31,19 @@ test('init, federation add, start and status --json through the real CLI', async
   assert.match(again.stderr, /HF_NODE_EXISTS/)
   assert.deepEqual(await readFile(join(nlDir, 'identity.key')), keyBytes, 'existing key untouched')
 
-  for (const [dir, other, cc, name] of [[nlDir, de, 'DE', 'DE-hotline'], [deDir, nl, 'NL', 'EOKM']] as const) {
-    const add = await runCli(['federation', 'add', '--dir', dir, '--name', name, '--peer-id', other.peerId, '--country', cc, '--addr', `/ip4/127.0.0.1/tcp/${other.port}`])
-    assert.equal(add.code, 0, add.stderr)
-  }
-
   const a = startCliNode(nlDir)
   const b = startCliNode(deDir)
   try {
+    const [nlRt, deRt] = await Promise.all([runtimeOf(nlDir, a), runtimeOf(deDir, b)])
+    for (const rt of [nlRt, deRt]) {
+      assert.ok(rt.listen.length > 0 && rt.listen.every(l => !/\/tcp\/0(\/|$)/.test(l)), `real libp2p ports in runtime.json: ${rt.listen.join(' ')}`)
+      assert.doesNotMatch(rt.adminUrl, /:0$/)
+    }
+    // a command that edits data goes through the running node, which applies it at once
+    for (const [dir, other, rt, cc, name] of [[nlDir, de, deRt, 'DE', 'DE-hotline'], [deDir, nl, nlRt, 'NL', 'EOKM']] as const) {
+      const add = await runCli(['federation', 'add', '--dir', dir, '--name', name, '--peer-id', other.peerId, '--country', cc, '--addr', plainAddress(rt.listen[0])])
+      assert.equal(add.code, 0, add.stderr)
+    }
     let status: NodeStatus | undefined
     const connected = await waitFor(async () => {
       const res = await runCli(['status', '--dir', nlDir, '--json'])
@@ -50,7 +55,7 @@ test('init, federation add, start and status --json through the real CLI', async
     assert.equal(status?.running, true)
     assert.equal(status?.peerId, nl.peerId)
     assert.deepEqual(status?.countries, ['NL'])
-    assert.ok(status?.listen.some(l => l.includes(`/tcp/${nl.port}`)))
+    assert.ok(status?.listen.some(l => plainAddress(l) === plainAddress(nlRt.listen[0])))
     assert.equal(typeof status?.store.batches, 'number')
     // a command that edits data goes through the running node: no lock error
     const list = await runCli(['federation', 'list', '--dir', nlDir, '--json'])
@@ -107,4 +112,32 @@ test('bad federation and config files exit 2 with a message naming the problem',
   assert.equal(res.code, 2)
   assert.match(res.stderr, /HF_NODE_NOT_FOUND/)
   assert.ok(peerId.length > 0)
+})
+
+test('a configured port that another process holds: start exits 2 with one line naming the address and the config key', async () => {
+  const root = await tempDir()
+  // the test holds a port (bound to port 0 and read back) that each node is then configured with
+  const holder = createServer()
+  await new Promise<void>(resolve => holder.listen(0, '127.0.0.1', resolve))
+  const taken = (holder.address() as AddressInfo).port
+  try {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['libp2p', ['--listen', `/ip4/127.0.0.1/tcp/${taken}`, '--api-port', '0', '--check-port', '0'], new RegExp(`libp2p cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${taken}: the port is already in use .*change listen in config\\.json`)],
+      ['admin API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', String(taken), '--check-port', '0'], new RegExp(`the admin API cannot listen on 127\\.0\\.0\\.1:${taken}: the port is already in use .*api\\.host/api\\.port`)],
+      ['check API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', String(taken)], new RegExp(`the check API cannot listen on 127\\.0\\.0\\.1:${taken}.*check\\.port.*EADDRINUSE`)]
+    ]
+    for (const [what, ports, message] of cases) {
+      const dir = join(root, what.replace(' ', '-'))
+      const init = await runCli(['init', '--dir', dir, '--name', 'EOKM', '--country', 'NL', ...ports])
+      assert.equal(init.code, 0, init.stderr)
+      const res = await runCli(['start', '--dir', dir])
+      assert.equal(res.code, 2, `${what}: exit code; ${res.stderr}`)
+      const lines = res.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, `${what}: one line, no stack: ${res.stderr}`)
+      assert.match(lines[0], /^error \[HF_INVALID_CONFIG\]: /, what)
+      assert.match(lines[0], message, what)
+    }
+  } finally {
+    holder.close()
+  }
 })

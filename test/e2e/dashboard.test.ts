@@ -5,12 +5,12 @@ import { access, mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp-dir.js'
-import { addToFederation, createFederation, createMembers, startMember, waitFor, type TestMember } from '../helpers/federation.js'
+import { addToFederation, createFederation, createMembers, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
 
-/** Debian's chromium (CI's .ci/run installs it); the background flags keep it off the closed network. */
+/** scripts/test-setup.mjs provides the browser (npm test sets HASHFED_CHROMIUM); the background flags keep it off the closed network. */
 const CHROMIUM = process.env.HASHFED_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SAMPLE = resolve('scripts/demo-data/sample-hashes.txt')
@@ -27,7 +27,7 @@ after(async () => {
 })
 
 async function launch (): Promise<Browser> {
-  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set HASHFED_CHROMIUM`) })
+  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: run the tests with scripts/run-tests.mjs (npm test), which provides one, or set HASHFED_CHROMIUM`) })
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   return browser
 }
@@ -162,6 +162,7 @@ test('dashboard in Chromium: a forked origin raises the alarm banner and the ref
   running.push(de)
   assert.ok(await waitFor(() => (de.hashLog.head(nlM.peerId)?.seq ?? 0) === 1, 15_000), 'DE holds EOKM\'s batch 1')
   const hostile = await HostilePeer.start({ member: frM, batches: new Map([[nlM.peerId, [other.signed]]]) })
+  await publishPeer(frM, hostile)
   stops.push(async () => await hostile.stop())
   await hostile.session(deM)
   assert.ok(await waitFor(async () => (await de.hashLog.forks()).length === 1, 15_000), 'DE keeps the fork evidence')

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
-import { addToFederation, createMembers, nodePool, waitFor } from '../helpers/federation.js'
+import { addToFederation, createMembers, nodePool, publishPeer, waitFor } from '../helpers/federation.js'
 import { headSeq, randomAdds } from '../helpers/hashes.js'
 import { parseScrape, promtoolCheck, valueOf, type Scrape } from '../helpers/prometheus.js'
 import type { HashfedNode } from '../../src/node/hashfed-node.js'
@@ -49,6 +49,7 @@ test('/metrics: sync lag and rejections from a lying peer, then replication and 
   body[body.length - 5] ^= 0x01
   const tampered = pb.Signed.encode({ body, signature: signed.signature }).finish()
   const h = await HostilePeer.start({ member: hM, batches: new Map([[nlM.peerId, [tampered]]]), heads: [{ origin: nlM.peerId, seq: 1, hash: new Uint8Array(32), entries: 40 }] })
+  await publishPeer(hM, h)
   const de = await start(deM)
   try {
     assert.ok(await waitFor(() => (de.replicator.rejectedByReason.get('bad-signature') ?? 0) >= 1, 10_000), 'tampered batch rejected')

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { tempDir } from '../helpers/temp-dir.js'
 import { addToFederation, createMembers, waitFor } from '../helpers/federation.js'
-import { runCli, startCliNode } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
+import { startNode } from '../helpers/crash.js'
 
 test('separate `hashfed start` processes: a list imported at EOKM replicates, a retraction follows', async () => {
   const root = await tempDir()
@@ -15,7 +16,8 @@ test('separate `hashfed start` processes: a list imported at EOKM replicates, a 
   const file = join(root, 'list.txt')
   await writeFile(file, values.join('\n') + '\n')
 
-  const procs = members.map(m => startCliNode(m.dir))
+  // each comes up on ports the system assigns, then the others learn its address
+  const procs = await Promise.all(members.map(async m => await startNode(m.dir)))
   try {
     const imported = await runCli(['hashes', 'import', file, '--format', 'lines', '--classification', 'baseline', '--dir', members[0].dir, '--json'])
     assert.equal(imported.code, 0, imported.stderr)

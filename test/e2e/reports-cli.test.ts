@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
-import { runCli, startCliNode } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
+import { startNode } from '../helpers/crash.js'
 import { createFederation, waitFor } from '../helpers/federation.js'
 import type { ReportView } from '../../src/reports/report-view.js'
 import type { ReportStats } from '../../src/reports/report-stats.js'
@@ -31,8 +32,8 @@ test('reports through the CLI: offline submit is queued and delivered when the n
   const badStatus = await runCli(['reports', 'list', '--dir', de.dir, '--inbound', '--outbound'])
   assert.equal(badStatus.code, 2)
 
-  const a = startCliNode(nl.dir)
-  const b = startCliNode(de.dir)
+  // each comes up on ports the system assigns; the other then learns its address
+  const [a, b] = await Promise.all([startNode(nl.dir), startNode(de.dir)])
   try {
     let inbound: ReportView[] = []
     assert.ok(await waitFor(async () => {

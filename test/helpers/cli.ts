@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { nodeDir } from '../../src/config/node-dir.js'
+import { readLiveRuntime, type RuntimeInfo } from '../../src/node/runtime-file.js'
 
 export const CLI = resolve('dist/src/cli/main.js')
 
@@ -33,4 +36,24 @@ export function startCliNode (dir: string, env: Record<string, string> = {}): { 
       return await exited
     }
   }
+}
+
+/**
+ * The runtime.json of the node started in `dir` by `child` (its real addresses: every server
+ * binds port 0 in tests), once it is written; throws when the process exits first.
+ */
+export async function runtimeOf (dir: string, node: { child: ChildProcess, output: () => string }, timeoutMs = 60_000): Promise<RuntimeInfo> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    const info = await readLiveRuntime(nodeDir(dir))
+    if (info !== null && info.pid === node.child.pid) return info
+    if (node.child.exitCode !== null) throw new Error(`the node in ${dir} exited (${node.child.exitCode}) before it ran:\n${node.output()}`)
+    await sleep(50)
+  }
+  throw new Error(`the node in ${dir} wrote no runtime.json within ${timeoutMs} ms:\n${node.output()}`)
+}
+
+/** A runtime address without its /p2p/ part, as a federation file lists it. */
+export function plainAddress (addr: string): string {
+  return addr.replace(/\/p2p\/.*$/, '')
 }

@@ -9,7 +9,7 @@ import { openHashLog } from '../../src/log/hash-log.js'
 import { readLiveRuntime } from '../../src/node/runtime-file.js'
 import { pb } from '../../src/proto/index.js'
 import { CLI, startCliNode } from './cli.js'
-import { waitFor } from './federation.js'
+import { publishRuntime, waitFor } from './federation.js'
 
 // Kill -9 at seeded random points, then look at what the store holds. The PRNG is seeded so
 // that a failing run can be repeated exactly: HASHFED_FAULT_SEED=<printed seed>.
@@ -53,7 +53,10 @@ export async function startNode (dir: string): Promise<NodeProcess> {
     const rt = await readLiveRuntime(nodeDir(dir))
     if (rt === null || rt.pid !== p.child.pid) return false
     adminUrl = rt.adminUrl
-    return await fetch(`${adminUrl}/v1/hashes/origins`).then(r => r.ok, () => false)
+    if (!await fetch(`${adminUrl}/v1/hashes/origins`).then(r => r.ok, () => false)) return false
+    // its servers bound port 0: the other members learn where it listens now
+    await publishRuntime(dir, rt)
+    return true
   }, 60_000, 50)
   if (!up || p.child.exitCode !== null) {
     await p.stop()

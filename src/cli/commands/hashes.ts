@@ -7,19 +7,19 @@ import { Readable } from 'node:stream'
 import type { Command } from 'commander'
 import { hfError, ErrorCodes, HashfedError, type ErrorCode } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
-import { openHashLog } from '../../log/hash-log.js'
 import type { ImportSummary } from '../../log/importer.js'
-import { HashListService } from '../../node/hash-list-service.js'
+import type { HashListService } from '../../node/hash-list-service.js'
 import type { NodeContext } from '../../node/node-context.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, table } from '../output.js'
-import { progressBar } from '../progress.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { importDetails, retractDetails } from '../../audit/audit-details.js'
 
 /** Runs `fn` over an offline node's hash lists (the store is open, the node is not running). */
 async function offline<T> (ctx: NodeContext, fn: (svc: HashListService) => Promise<T>): Promise<T> {
+  // loaded here: a command that goes through a running node never needs the log code
+  const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../node/hash-list-service.js')])
   const log = await openHashLog({ store: ctx.store })
   try {
     return await fn(new HashListService(ctx, log))
@@ -59,7 +59,7 @@ export function registerHashes (program: Command): void {
       const readable = await access(path, constants.R_OK).then(async () => (await stat(path)).isFile(), () => false)
       if (!readable) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
       const req = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm }
-      const bar = progressBar()
+      const bar = (await import('../progress.js')).progressBar()
       const onProgress = (p: { phase: string, items: number, total?: number }): void => bar.update(p.phase, p.items, p.total)
       let summary: ImportSummary
       try {
@@ -103,7 +103,7 @@ export function registerHashes (program: Command): void {
         remote: async (client) => {
           const q = new URLSearchParams(Object.entries(req).filter(([, v]) => v !== undefined) as Array<[string, string]>)
           const res = await client.raw('GET', `/v1/hashes/export?${q.toString()}`)
-          await pipeline(Readable.fromWeb(res.body as never), out, { end: out !== process.stdout })
+          await pipeline(res, out, { end: out !== process.stdout })
         },
         local: async (ctx) => await offline(ctx, async (svc) => {
           await pipeline(Readable.from(svc.export(req)), out, { end: out !== process.stdout })

@@ -1,13 +1,10 @@
 import type { Command } from 'commander'
-import { formatHashValue } from '../../log/hash-value.js'
-import { openHashLog } from '../../log/hash-log.js'
-import { HashListService, type AddHashesRequest, type AddHashesSummary } from '../../node/hash-list-service.js'
+import type { AddHashesRequest, AddHashesSummary } from '../../node/hash-list-service.js'
 import { PDQ_MIN_QUALITY } from '../../check/constants.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson } from '../output.js'
-import { collectImageFiles, hashFiles } from '../image-files.js'
 
 /** Records per admin API request: ~100 bytes each keeps a request well under the body limit. */
 const RECORDS_PER_REQUEST = 20_000
@@ -32,6 +29,8 @@ export function registerImageCommands (program: Command): void {
     .option('--keep-low-quality', `also add PDQ hashes of quality below ${PDQ_MIN_QUALITY} (usually discarded: they match unrelated flat images)`)
     .option('--json', 'print the summary as JSON')
     .action(async (paths: string[], opts: { dir?: string, classification?: string, source?: string, keepLowQuality?: boolean, json?: boolean }) => {
+      // loaded on use: the hashing and log code is not for `hashes list-origins` or `--help`
+      const [{ collectImageFiles, hashFiles }, { formatHashValue }] = await Promise.all([import('../image-files.js'), import('../../log/hash-value.js')])
       const files = await collectImageFiles(paths)
       const summary: AddImagesSummary = { images: files.length, hashed: 0, lowQualityPdqSkipped: 0, rejected: [], added: 0, updated: 0, alreadyPresent: 0, batches: 0 }
       const records: AddHashesRequest['records'] = []
@@ -62,6 +61,7 @@ export function registerImageCommands (program: Command): void {
             for (let i = 0; i < records.length; i += RECORDS_PER_REQUEST) add(await client.post<AddHashesSummary>('/v1/hashes/add', { records: records.slice(i, i + RECORDS_PER_REQUEST), ...meta }))
           },
           local: async (ctx) => {
+            const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../node/hash-list-service.js')])
             const log = await openHashLog({ store: ctx.store })
             try {
               const res = await new HashListService(ctx, log).addHashes({ records, ...meta })

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { MemberStatus } from '../../node/node-status.js'
-import { collectPeers } from '../../node/peer-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, shortPeerId, table } from '../output.js'
@@ -13,7 +12,7 @@ export function registerPeers (program: Command): void {
     .action(async (opts: { dir?: string, json?: boolean }) => {
       const peers = await withNode(resolveDir(opts.dir), {
         remote: async (client) => (await client.get<{ peers: MemberStatus[] }>('/v1/peers')).peers,
-        local: async (ctx) => await collectPeers(ctx)
+        local: async (ctx) => await (await import('../../node/peer-status.js')).collectPeers(ctx)
       })
       if (opts.json === true) return printJson(peers)
       process.stdout.write(formatPeers(peers) + '\n')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { collectStatus, type NodeStatus } from '../../node/node-status.js'
+import type { NodeStatus } from '../../node/node-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { printJson, table } from '../output.js'
@@ -13,7 +13,7 @@ export function registerStatus (program: Command): void {
     .action(async (opts: { dir?: string, json?: boolean }) => {
       const status = await withNode(resolveDir(opts.dir), {
         remote: async (client) => await client.get<NodeStatus>('/v1/status'),
-        local: async (ctx) => await collectStatus(ctx, { running: false })
+        local: async (ctx) => await (await import('../../node/node-status.js')).collectStatus(ctx, { running: false })
       })
       if (opts.json === true) return printJson(status)
       process.stdout.write(formatStatus(status) + '\n')
