@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, publishAddresses, publishPeer, waitFor, type TestMember } from '../helpers/federation.js'
 import { setReportsConfig, storeHolds } from '../helpers/reports.js'
 import { HostileReporter, garbageReportFrame, withUnknownField } from '../helpers/hostile-reporter.js'
-import { startCliNode } from '../helpers/cli.js'
+import { startNode } from '../helpers/crash.js'
 import { randomAdds } from '../helpers/hashes.js'
 import { HashfedNode, type StartNodeInit } from '../../src/node/hashfed-node.js'
 import { pb } from '../../src/proto/index.js'
@@ -26,12 +26,14 @@ after(async () => { for (const n of running.reverse()) await n.stop().catch(() =
 async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}, log = new CapturedLog({ node: m.name })): Promise<{ node: HashfedNode, log: CapturedLog }> {
   const node = await HashfedNode.start({ dir: m.dir, logger: log.logger, ...extra })
   running.push(node)
+  await publishAddresses(m, node)
   return { node, log }
 }
 
 async function hostile (m: TestMember): Promise<HostileReporter> {
   const h = await HostileReporter.start(m)
   running.push(h.peer)
+  await publishPeer(m, h.peer)
   return h
 }
 
@@ -231,11 +233,10 @@ test('under a report flood the target stays within +50 MiB and an honest member\
   const root = await tempDir()
   const [nlM, gbM, deM] = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'GB', countries: ['GB'] }, { name: 'DE', countries: ['DE'] }])
   await setReportsConfig(nlM, { inboundQuota: { burst: 300, perMinute: 60 } })
-  // EOKM runs as its own process, so its RSS is its own
-  const eokm = startCliNode(nlM.dir)
+  // EOKM runs as its own process, so its RSS is its own; startNode publishes its real addresses
+  const eokm = await startNode(nlM.dir)
   running.push({ stop: async () => { await eokm.stop() } })
-  const admin = `http://127.0.0.1:${nlM.apiPort}`
-  assert.ok(await waitFor(async () => await fetch(`${admin}/v1/status`).then(r => r.ok, () => false), 30_000, 200), `EOKM started: ${eokm.output()}`)
+  const admin = eokm.adminUrl
   const { node: gb } = await start(gbM)
   const origin = gbM.peerId
   const arrived = async (seq: number): Promise<number> => {

@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, publishAddresses, publishPeer, waitFor, type TestMember } from '../helpers/federation.js'
 import { randomAdds } from '../helpers/hashes.js'
 import { HostilePeer } from '../helpers/hostile-peer.js'
 import { startNodeChild } from '../helpers/node-child.js'
@@ -22,6 +22,7 @@ after(async () => { for (const n of running.reverse()) await n.stop().catch(() =
 async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}): Promise<HashfedNode> {
   const node = await HashfedNode.start({ dir: m.dir, logger: new CapturedLog({ node: m.name }).logger, ...extra })
   running.push(node)
+  await publishAddresses(m, node)
   return node
 }
 
@@ -46,6 +47,7 @@ test('heads bloat: heads of non-member origins are dropped before they are store
   running.push(a)
   const h = await HostilePeer.start({ member: hM, batches: new Map() })
   running.push(h)
+  await publishPeer(hM, h)
   const origin = aM.peerId
   const arrived = (seq: number): number | undefined => c.batches.find(b => b.origin === origin && b.seq === seq)?.at
   const connected = async (): Promise<boolean> => {
@@ -132,6 +134,7 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
   const a = await start(aM)
   const h = await HostilePeer.start({ member: hM, batches: new Map() })
   running.push(h)
+  await publishPeer(hM, h)
   const origin = aM.peerId
   assert.ok(await waitFor(() => c.members.isConnected(aM.peerId) && c.members.isConnected(hM.peerId), 30_000), 'A and H connected to C')
   await a.hashLog.append(a.ctx.identity, randomAdds(20))

@@ -5,16 +5,19 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { HashfedNode, type StartNodeInit } from '../../src/node/hashfed-node.js'
 import { createLogger } from '../../src/util/logger.js'
 import { randomAdds } from './hashes.js'
+import { publishRuntime } from './federation.js'
 
 // A HashfedNode in a child process of its own, so that a test can measure that node's memory
 // alone (RSS of the test process would include the attackers and the other nodes). It is the
 // real node with test options (penalties, sync timing) that `hashfed start` does not take.
 // It can also publish batches of its own (an honest origin kept apart from the attackers'
-// CPU in the test process). Run as a script: node node-child.js <dir> <StartNodeInit as JSON>.
+// CPU in the test process). Its servers bind port 0 like every test node: once it runs, its
+// real addresses are published to the other members (publishRuntime), as startMember does.
+// Run as a script: node node-child.js <dir> <StartNodeInit as JSON>.
 
 /** Messages the child sends. */
 export type ChildEvent =
-  | { type: 'ready', adminUrl: string, pid: number }
+  | { type: 'ready', adminUrl: string, pid: number, listen: string[] }
   | { type: 'batch', origin: string, seq: number, at: number }
   | { type: 'memory', rss: number, peakRss: number, heapUsed: number }
   /** a `publish` loop ended */
@@ -39,6 +42,8 @@ export interface NodeChild {
   child: ChildProcess
   adminUrl: string
   pid: number
+  /** the libp2p addresses it listens on (bound to port 0: known once it runs) */
+  listen: string[]
   /** batches the node stored, its own included, as they were stored (its clock is the test's clock: same machine) */
   readonly batches: Array<{ origin: string, seq: number, at: number }>
   /** publishes batches of its own; resolves when the loop ends (`count` reached or `stopPublishing`) */
@@ -50,7 +55,10 @@ export interface NodeChild {
   stop: () => Promise<void>
 }
 
-/** Starts the node of `dir` in a child process and waits until its admin API listens. */
+/**
+ * Starts the node of `dir` in a child process, waits until its admin API listens, and publishes
+ * its real addresses to the other members of the test's federation.
+ */
 export async function startNodeChild (dir: string, options: Omit<StartNodeInit, 'dir' | 'logger'> = {}): Promise<NodeChild> {
   const child = fork(fileURLToPath(import.meta.url), [dir, JSON.stringify(options)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
   let stderr = ''
@@ -58,7 +66,7 @@ export async function startNodeChild (dir: string, options: Omit<StartNodeInit, 
   const batches: NodeChild['batches'] = []
   let answer: ((m: Extract<ChildEvent, { type: 'memory' }>) => void) | null = null
   let published: (() => void) | null = null
-  const ready = new Promise<{ adminUrl: string, pid: number }>((resolve, reject) => {
+  const ready = new Promise<{ adminUrl: string, pid: number, listen: string[] }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`node child exited (${String(code)}) before it was ready: ${stderr}`)))
     child.on('message', (m: ChildEvent) => {
       if (m.type === 'ready') resolve(m)
@@ -68,7 +76,8 @@ export async function startNodeChild (dir: string, options: Omit<StartNodeInit, 
       else if (m.type === 'published') published?.()
     })
   })
-  const { adminUrl, pid } = await ready
+  const { adminUrl, pid, listen } = await ready
+  await publishRuntime(dir, { pid, listen, adminUrl })
   const ask = async (cmd: ChildCommand): Promise<{ rss: number, peakRss: number, heapUsed: number }> => await new Promise(resolve => {
     answer = (m) => { answer = null; resolve({ rss: m.rss, peakRss: m.peakRss, heapUsed: m.heapUsed }) }
     child.send(cmd)
@@ -78,6 +87,7 @@ export async function startNodeChild (dir: string, options: Omit<StartNodeInit, 
     child,
     adminUrl,
     pid,
+    listen,
     batches,
     gc: async () => await ask({ type: 'gc' }),
     memory: async () => await ask({ type: 'memory' }),
@@ -131,7 +141,7 @@ async function runChild (dir: string, options: Omit<StartNodeInit, 'dir' | 'logg
     }
   })
   process.on('disconnect', () => { clearInterval(sampler); void node.stop().finally(() => process.exit(0)) })
-  send({ type: 'ready', adminUrl: node.adminUrl, pid: process.pid })
+  send({ type: 'ready', adminUrl: node.adminUrl, pid: process.pid, listen: node.listenAddresses() })
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
