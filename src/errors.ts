@@ -49,6 +49,8 @@ export const ErrorCodes = {
   NODE_UNREACHABLE: 'HF_NODE_UNREACHABLE',
   /** operation not allowed on this node (e.g. publishing on a mirror) */
   FORBIDDEN: 'HF_FORBIDDEN',
+  /** the node folder is readable or writable by other users (`start` refuses it) */
+  INSECURE_PERMISSIONS: 'HF_INSECURE_PERMISSIONS',
   /** unexpected internal failure */
   INTERNAL: 'HF_INTERNAL'
 } as const
