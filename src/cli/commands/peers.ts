@@ -3,7 +3,7 @@ import type { MemberStatus } from '../../node/node-status.js'
 import { collectPeers } from '../../node/peer-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, shortPeerId, table } from '../output.js'
+import { print, printJson, shortPeerId, table } from '../output.js'
 
 export function registerPeers (program: Command): void {
   program.command('peers')
@@ -16,7 +16,7 @@ export function registerPeers (program: Command): void {
         local: async (ctx) => await collectPeers(ctx)
       })
       if (opts.json === true) return printJson(peers)
-      process.stdout.write(formatPeers(peers) + '\n')
+      print(formatPeers(peers) + '\n')
     })
 }
 
