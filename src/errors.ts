@@ -53,6 +53,8 @@ export const ErrorCodes = {
   WRONG_HOST: 'HF_WRONG_HOST',
   /** an admin API request a web page could have sent: a foreign `Origin`, or a state change as a simple request */
   CROSS_SITE: 'HF_CROSS_SITE',
+  /** the node folder is readable or writable by other users (`start` refuses it) */
+  INSECURE_PERMISSIONS: 'HF_INSECURE_PERMISSIONS',
   /** unexpected internal failure */
   INTERNAL: 'HF_INTERNAL'
 } as const

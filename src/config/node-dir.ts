@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { hfError, ErrorCodes } from '../errors.js'
 
 /** Files of a node folder. One place, so no module guesses a path. */
 export interface NodeDir {
@@ -27,5 +29,23 @@ export function nodeDir (dir: string): NodeDir {
     store: join(root, 'store'),
     runtime: join(root, 'runtime.json'),
     uploads: join(root, 'uploads')
+  }
+}
+
+/**
+ * Refuses a node folder other users can read, write or enter (any group or other bit): it
+ * holds reported URLs, the identity key and the store. Only the folder itself is looked at:
+ * with it at 0700 nobody else reaches anything inside, whatever the files' own modes.
+ * We refuse rather than fix: a folder that was open may already have been read, and whoever
+ * opened it (a shared group, a backup job) should decide. `init` makes folders private itself.
+ */
+export async function assertPrivateNodeDir (dir: NodeDir): Promise<void> {
+  const st = await stat(dir.root).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return null; throw err })
+  if (st === null) return // no folder: opening the node says so
+  const mode = st.mode & 0o777
+  if ((mode & 0o077) !== 0) {
+    throw hfError(ErrorCodes.INSECURE_PERMISSIONS,
+      `${dir.root} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); it holds reported URLs and the node's key. Make it private and start again: chmod -R go= ${dir.root}`,
+      { dir: dir.root, mode: mode.toString(8) })
   }
 }

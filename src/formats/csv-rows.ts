@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parse, CsvError } from 'csv-parse'
 import { MAX_FIELD_CHARS } from './constants.js'
+import { restoreCell } from './csv-cell.js'
 import type { FormatName } from './format.js'
 import { asBytes } from './input.js'
 import { invalidFormat } from './invalid-format.js'
@@ -20,7 +21,8 @@ export interface CsvRow {
 
 /**
  * Streams the rows of a CSV file (RFC 4180 quoting, any line ending, UTF-8 with or without
- * BOM; blank lines skipped). Rows may have any number of cells: the format decides. Broken
+ * BOM; blank lines skipped). A cell's formula-guard quote (csv-cell.ts) is removed. Rows may
+ * have any number of cells: the format decides. Broken
  * quoting or an over-long record throws HF_INVALID_FORMAT with the line.
  */
 export async function * csvRows (input: AsyncIterable<Uint8Array | string>, init: CsvRowsInit): AsyncGenerator<CsvRow> {
@@ -41,7 +43,7 @@ export async function * csvRows (input: AsyncIterable<Uint8Array | string>, init
       // info.lines is where the row ends; count back over line breaks inside quoted cells
       let breaks = 0
       for (const cell of record) for (let i = cell.indexOf('\n'); i >= 0; i = cell.indexOf('\n', i + 1)) breaks++
-      yield { line: info.lines - breaks, cells: record }
+      yield { line: info.lines - breaks, cells: record.map(restoreCell) }
     }
   } catch (err) {
     failure ??= err

@@ -1,6 +1,6 @@
-import { stringify } from 'csv-stringify/sync'
 import { detectAlgorithm, formatHashValue, parseAlgorithm } from '../log/hash-value.js'
 import { AGE_BANDS, CLASSIFICATIONS, IWF_CATEGORIES, MEDIA_TYPES, type HashRecord, type ImportItem } from '../log/entry.js'
+import { csvRow } from './csv-cell.js'
 import { csvRows } from './csv-rows.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { invalidFormat } from './invalid-format.js'
@@ -29,6 +29,8 @@ import { chunked } from './write-chunks.js'
  * Empty cells take `init.defaults`. A row with the wrong number of cells or an invalid cell is
  * rejected with its line; a header with unknown or duplicate columns throws HF_INVALID_FORMAT.
  * The writer writes all ten columns in this order, so import -> export -> import is exact.
+ * Cells a spreadsheet would run as a formula get a leading `'` (see csv-cell.ts), which the
+ * reader removes again.
  */
 export const csvFormat: HashListFormat = {
   name: 'csv',
@@ -125,7 +127,7 @@ async function * writeCsv (records: AsyncIterable<HashRecord>): AsyncGenerator<s
   yield CSV_COLUMNS.join(',') + '\n'
   yield * chunked(records, r => {
     if (csvUnsupported(r) !== undefined) return ''
-    return stringify([[
+    return csvRow([
       r.algorithm,
       formatHashValue(r.value),
       r.algorithm === 'pdq' && r.quality !== undefined ? String(r.quality) : '',
@@ -136,6 +138,6 @@ async function * writeCsv (records: AsyncIterable<HashRecord>): AsyncGenerator<s
       r.media ?? '',
       (r.tags ?? []).join('|'),
       r.source ?? ''
-    ]])
+    ])
   })
 }

@@ -1,6 +1,6 @@
-import { stringify } from 'csv-stringify/sync'
 import { formatHashValue, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem, MEDIA_TYPES } from '../log/entry.js'
+import { csvRow } from './csv-cell.js'
 import { csvRows } from './csv-rows.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { invalidFormat } from './invalid-format.js'
@@ -20,7 +20,8 @@ import { chunked } from './write-chunks.js'
  *
  * Writer: `signal_type,signal_value,bank_name,content_id` with the types above (MD5 by its
  * media), tags joined by `|`, and the content id of `hma:` sources. Only PDQ and MD5 exist
- * in HMA: records of other algorithms are not written.
+ * in HMA: records of other algorithms are not written. Cells a spreadsheet would run as a
+ * formula get a leading `'` (see csv-cell.ts).
  */
 export const hmaCsvFormat: HashListFormat = {
   name: 'hma-csv',
@@ -99,6 +100,6 @@ async function * writeHma (records: AsyncIterable<HashRecord>): AsyncGenerator<s
   yield HMA_COLUMNS.join(',') + '\n'
   yield * chunked(records, r => {
     if (hmaUnsupported(r) !== undefined) return ''
-    return stringify([[signalType(r), formatHashValue(r.value), (r.tags ?? []).join('|'), contentId(r) ?? '']])
+    return csvRow([signalType(r), formatHashValue(r.value), (r.tags ?? []).join('|'), contentId(r) ?? ''])
   })
 }

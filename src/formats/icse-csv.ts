@@ -1,6 +1,6 @@
-import { stringify } from 'csv-stringify/sync'
 import { formatHashValue, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
+import { csvRow, startsLikeFormula } from './csv-cell.js'
 import { csvRows } from './csv-rows.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { groupConsecutive } from './group-consecutive.js'
@@ -23,6 +23,8 @@ import { chunked } from './write-chunks.js'
  * Writer: the same header; consecutive records with the same `icse:` source, media and
  * classification share a row (one hash per column; PhotoDNA in base64). Only MD5, SHA-1 and
  * PhotoDNA fit, and `not-illegal` records are not written (ICSE holds abuse material only).
+ * Cells a spreadsheet would run as a formula (an image id `=…`) get a leading `'` (see
+ * csv-cell.ts); a PhotoDNA whose base64 would start with `+` is written in hex instead.
  */
 export const icseCsvFormat: HashListFormat = {
   name: 'icse-csv',
@@ -92,6 +94,16 @@ function icseId (record: HashRecord): string | undefined {
   return record.source?.startsWith('icse:') === true && record.source.length > 5 ? record.source.slice(5) : undefined
 }
 
+/**
+ * PhotoDNA in base64, as VICS-based tools (which exchange with ICSE) write it; in hex when the
+ * base64 would start with `+`: a spreadsheet would take that cell for a formula, and quoting
+ * it would change the value other tools read. Both forms are read back.
+ */
+function photoDnaText (value: Uint8Array): string {
+  const base64 = Buffer.from(value).toString('base64')
+  return startsLikeFormula(base64) ? formatHashValue(value) : base64
+}
+
 async function * writeIcse (records: AsyncIterable<HashRecord>): AsyncGenerator<string> {
   yield ICSE_COLUMNS.join(';') + '\n'
   const writable = (async function * () { for await (const r of records) if (icseUnsupported(r) === undefined) yield r })()
@@ -102,11 +114,10 @@ async function * writeIcse (records: AsyncIterable<HashRecord>): AsyncGenerator<
   yield * chunked(groups, group => {
     const head = group[0]
     const row = new Map<string, string>()
-    // PhotoDNA in base64 as VICS-based tools (which exchange with ICSE) write it; the rest hex
-    for (const r of group) row.set(r.algorithm, r.algorithm === 'photodna' ? Buffer.from(r.value).toString('base64') : formatHashValue(r.value))
+    for (const r of group) row.set(r.algorithm, r.algorithm === 'photodna' ? photoDnaText(r.value) : formatHashValue(r.value))
     const baseline = head.classification === 'baseline' ? 'Yes' : head.classification === 'national' ? 'No' : ''
     const media = head.media === 'image' ? 'Image' : head.media === 'video' ? 'Video' : ''
-    return stringify([[row.get('md5') ?? '', row.get('sha1') ?? '', row.get('photodna') ?? '', icseId(head) ?? '', '', '', '', '', '', '', media, baseline]], { delimiter: ';' })
+    return csvRow([row.get('md5') ?? '', row.get('sha1') ?? '', row.get('photodna') ?? '', icseId(head) ?? '', '', '', '', '', '', '', media, baseline], ';')
   })
 }
 

@@ -1,6 +1,6 @@
 import { Tokenizer, TokenParser, TokenType, type ParsedTokenInfo } from '@streamparser/json'
 import { isHashfedError } from '../errors.js'
-import { MAX_JSON_HEADER_TOKENS } from './constants.js'
+import { MAX_BUFFERED_CHARS, MAX_JSON_HEADER_BYTES, MAX_JSON_HEADER_TOKENS, MAX_JSON_RECORD_BYTES, MAX_NESTING, PARSE_PIECE } from './constants.js'
 import type { FormatName } from './format.js'
 import { asBytes } from './input.js'
 import { invalidFormat } from './invalid-format.js'
@@ -34,6 +34,12 @@ const CLOSE = new Set<TokenType>([TokenType.RIGHT_BRACE, TokenType.RIGHT_BRACKET
  * Streams the records of a JSON envelope `{ ...scalars, "<arrayKey>": [ record, ... ] }`
  * without holding the document: each record is built, handed out and dropped. Records keep
  * the line they start on. Invalid, truncated or non-object JSON throws HF_INVALID_FORMAT.
+ *
+ * Memory is bounded by caps, each refusing the file (HF_INVALID_FORMAT with the line) when
+ * passed: a token (string or number, read or not) that reaches more than MAX_BUFFERED_CHARS
+ * bytes past the start of the token before it, a record of MAX_JSON_RECORD_BYTES, a header of
+ * MAX_JSON_HEADER_BYTES, nesting of MAX_NESTING. Values outside the records are dropped as
+ * they complete (`keepStack: false`).
  */
 export async function * jsonRecords (input: AsyncIterable<Uint8Array | string>, init: JsonRecordsInit): AsyncGenerator<JsonRecord> {
   const { format, arrayKey } = init
@@ -70,8 +76,16 @@ export async function * jsonRecords (input: AsyncIterable<Uint8Array | string>, 
   let pending: ParsedTokenInfo[] | undefined = []
   const openLines: number[] = []
   let valueLine = 1
+  // records are the containers opened at this depth (root object = 1), e.g. 3 for `$.value.*`
+  let recordDepth = Infinity
+  let recordStart = 0
+  let written = 0 // bytes handed to the tokenizer so far
+  // where the last whole token started: the tokenizer gathers a string or number whole before
+  // it emits it, so the bytes since then bound what it holds
+  let lastToken = 0
 
   const startParser = (paths: string[]): void => {
+    recordDepth = Math.min(...paths.map(p => p.split('.').length))
     parser = new TokenParser({ paths, keepStack: false })
     parser.onValue = ({ value }) => { out.push({ line: valueLine, value }) }
     for (const t of pending ?? []) parser.write(t)
@@ -81,6 +95,11 @@ export async function * jsonRecords (input: AsyncIterable<Uint8Array | string>, 
   tokenizer.onToken = (info: ParsedTokenInfo) => {
     const { token } = info
     const line = lineAt(info.offset)
+    lastToken = info.offset
+    if (depth >= recordDepth && info.offset - recordStart > MAX_JSON_RECORD_BYTES) {
+      throw invalidFormat(format, openLines[recordDepth], `a record larger than ${MAX_JSON_RECORD_BYTES} bytes starts here`)
+    }
+    if (parser === undefined && info.offset > MAX_JSON_HEADER_BYTES) throw invalidFormat(format, line, `no "${arrayKey}" array within the first ${MAX_JSON_HEADER_BYTES} bytes`)
     if (rootClosed) throw invalidFormat(format, line, 'data after the end of the JSON document')
     if (depth === 0 && token !== TokenType.LEFT_BRACE) throw invalidFormat(format, line, 'expected a JSON object')
     if (depth === 1) {
@@ -98,6 +117,8 @@ export async function * jsonRecords (input: AsyncIterable<Uint8Array | string>, 
     }
     if (OPEN.has(token)) {
       depth++
+      if (depth > MAX_NESTING) throw invalidFormat(format, line, `containers nested deeper than ${MAX_NESTING} levels`)
+      if (depth === recordDepth) recordStart = info.offset
       openLines[depth] = line
       if (depth === 1) expectKey = true
     }
@@ -121,17 +142,23 @@ export async function * jsonRecords (input: AsyncIterable<Uint8Array | string>, 
     throw invalidFormat(format, cursorLine, `invalid JSON: ${err instanceof Error ? err.message : String(err)}`, err)
   }
 
-  for await (const bytes of asBytes(input)) {
-    chunk = bytes
-    const first = bytes.indexOf(10)
-    nextBreak = first < 0 ? Infinity : first
-    try {
-      tokenizer.write(bytes)
-    } catch (err) {
-      fail(err)
+  for await (const read of asBytes(input)) {
+    // in pieces: what the tokenizer gathers is measured after each
+    for (let at = 0; at < read.length; at += PARSE_PIECE) {
+      const bytes = read.length <= PARSE_PIECE ? read : read.subarray(at, at + PARSE_PIECE)
+      chunk = bytes
+      const first = bytes.indexOf(10)
+      nextBreak = first < 0 ? Infinity : first
+      written += bytes.length
+      try {
+        tokenizer.write(bytes)
+      } catch (err) {
+        fail(err)
+      }
+      const line = lineAt(chunkStart + bytes.length)
+      chunkStart += bytes.length
+      if (written - lastToken > MAX_BUFFERED_CHARS) throw invalidFormat(format, line, `a string, number or blank run longer than ${MAX_BUFFERED_CHARS} bytes`)
     }
-    lineAt(chunkStart + bytes.length)
-    chunkStart += bytes.length
     yield * out
     out.length = 0
   }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { SaxesParser } from 'saxes'
 import { formatHashValue, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
-import { MAX_FIELD_CHARS } from './constants.js'
+import { writeBounded } from './bounded-xml.js'
+import { MAX_FIELD_CHARS, MAX_NESTING } from './constants.js'
 import type { HashListFormat, ParseInit, WriteInit } from './format.js'
 import { groupConsecutive } from './group-consecutive.js'
 import { asText } from './input.js'
@@ -64,7 +65,9 @@ interface Entry {
   line: number
   id?: string
   classification?: string
-  fingerprints: Array<{ name: string, line: number, text: string }>
+  /** the child (`id`, `classification`) whose text was longer than MAX_FIELD_CHARS */
+  tooLong?: string
+  fingerprints: Array<{ name: string, line: number, text: string, tooLong?: boolean }>
 }
 
 const ENTRY_KINDS = new Set(['image', 'video', 'deletedImage', 'deletedVideo'])
@@ -75,27 +78,36 @@ async function * parseNcmec (input: AsyncIterable<Uint8Array | string>, init: Pa
   const out: ImportItem[] = []
   const path: string[] = []
   let entry: Entry | undefined
-  // the leaf element whose text is being gathered, and where its text goes
-  let text: { value: string, depth: number, done: (value: string) => void } | undefined
+  // the leaf element whose text is being gathered, and where its text goes (`tooLong`: it
+  // outgrew MAX_FIELD_CHARS; the value is then rejected, never cut and imported)
+  let text: { value: string, depth: number, done: (value: string) => void, tooLong: () => void, over: boolean } | undefined
 
   parser.on('opentag', tag => {
     const name = localName(tag.name)
     if (path.length === 0 && name !== 'queryResult') throw invalidFormat('ncmec-xml', parser.line, `root element <${name}> is not an NCMEC <queryResult>`)
     path.push(name)
     const depth = path.length
+    if (depth > MAX_NESTING) throw invalidFormat('ncmec-xml', parser.line, `elements nested deeper than ${MAX_NESTING} levels: not an NCMEC hash-sharing page`)
     if (depth === 3 && (path[1] === 'images' || path[1] === 'videos') && ENTRY_KINDS.has(name)) {
       entry = { kind: name as Entry['kind'], line: parser.line, fingerprints: [] }
     } else if (entry !== undefined && text === undefined && depth === 4 && (name === 'id' || name === 'classification')) {
       const e = entry
-      text = { value: '', depth, done: v => { if (name === 'id') e.id = v; else e.classification = v } }
+      text = { value: '', depth, over: false, done: v => { if (name === 'id') e.id = v; else e.classification = v }, tooLong: () => { e.tooLong = name } }
     } else if (entry !== undefined && text === undefined && depth === 5 && path[3] === 'fingerprints' && FINGERPRINTS.has(name.toLowerCase())) {
-      const fp = { name: name.toLowerCase(), line: parser.line, text: '' }
+      const fp: Entry['fingerprints'][number] = { name: name.toLowerCase(), line: parser.line, text: '' }
       entry.fingerprints.push(fp)
-      text = { value: '', depth, done: v => { fp.text = v } }
+      text = { value: '', depth, over: false, done: v => { fp.text = v }, tooLong: () => { fp.tooLong = true } }
     }
   })
   const onText = (t: string): void => {
-    if (text !== undefined && text.value.length < MAX_FIELD_CHARS) text.value += t
+    if (text === undefined || text.over) return
+    if (text.value.length + t.length > MAX_FIELD_CHARS) {
+      text.over = true
+      text.value = ''
+      text.tooLong()
+    } else {
+      text.value += t
+    }
   }
   parser.on('text', onText)
   parser.on('cdata', onText)
@@ -103,7 +115,7 @@ async function * parseNcmec (input: AsyncIterable<Uint8Array | string>, init: Pa
     const depth = path.length
     path.pop()
     if (text !== undefined && text.depth === depth) {
-      text.done(text.value.trim())
+      if (!text.over) text.done(text.value.trim())
       text = undefined
     }
     if (entry !== undefined && depth === 3) {
@@ -113,14 +125,16 @@ async function * parseNcmec (input: AsyncIterable<Uint8Array | string>, init: Pa
   })
 
   const write = (chunk: string | null): void => {
+    let tooLarge: string | undefined
     try {
       if (chunk === null) parser.close()
-      else parser.write(chunk)
+      else tooLarge = writeBounded(parser, chunk)
     } catch (err) {
       // saxes reports malformed XML as plain Errors; ours are HashfedErrors, bugs are other types
       if (err instanceof Error && err.constructor === Error) throw invalidFormat('ncmec-xml', parser.line, `not well-formed XML: ${err.message}`, err)
       throw err
     }
+    if (tooLarge !== undefined) throw invalidFormat('ncmec-xml', parser.line, `${tooLarge}: not an NCMEC hash-sharing page (nothing is imported)`)
   }
   for await (const chunk of asText(input)) {
     write(chunk)
@@ -132,6 +146,9 @@ async function * parseNcmec (input: AsyncIterable<Uint8Array | string>, init: Pa
 }
 
 function entryItems (entry: Entry, init: ParseInit): ImportItem[] {
+  if (entry.tooLong !== undefined) {
+    return [{ kind: 'reject', line: entry.line, reason: `<${entry.kind}>: <${entry.tooLong}> longer than ${MAX_FIELD_CHARS} characters: not imported` }]
+  }
   if (entry.id === undefined || entry.id === '') {
     return [{ kind: 'reject', line: entry.line, reason: `<${entry.kind}> without <id>: not imported (a later delete could not find it)` }]
   }
@@ -148,6 +165,7 @@ function entryItems (entry: Entry, init: ParseInit): ImportItem[] {
   for (const fp of entry.fingerprints) {
     const algorithm = FINGERPRINTS.get(fp.name) as AlgorithmName
     try {
+      if (fp.tooLong === true) throw new FieldError(`${fp.name} fingerprint longer than ${MAX_FIELD_CHARS} characters`)
       if (fp.text === '') throw new FieldError(`empty ${fp.name} fingerprint`)
       items.push({ kind: 'add', line: fp.line, record: makeRecord(algorithm, readHashValue(algorithm, fp.text), own, init) })
     } catch (err) {

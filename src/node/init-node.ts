@@ -1,4 +1,4 @@
-import { mkdir, access } from 'node:fs/promises'
+import { mkdir, access, chmod } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { nodeDir } from '../config/node-dir.js'
 import { CONFIG_VERSION, parseNodeConfig, saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
@@ -9,6 +9,7 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { isLoopback } from '../api/admin-server.js'
 import { generateApiToken } from '../config/api-token.js'
 import { auditLogOf, cliActor } from '../audit/audit-log.js'
+import { makePrivate, PRIVATE_DIR_MODE, usePrivateFileMode } from '../util/private-files.js'
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
 export const DEFAULT_API_PORT = 8480
@@ -53,7 +54,7 @@ export interface InitNodeResult {
   mirrorOf?: string
 }
 
-/** Creates a node folder: identity key (0600), config, a federation file naming only us, an empty store. */
+/** Creates a node folder (0700, every file in it 0600): identity key, config, a federation file naming only us, an empty store. */
 export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   const dir = nodeDir(init.dir)
   for (const existing of [dir.key, dir.config]) {
@@ -76,7 +77,10 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
     ...(base !== null ? { mirrorOf: base.mirrorOf } : {})
   }
   parseNodeConfig(config, dir.config) // validate before anything is written
-  await mkdir(dir.root, { recursive: true, mode: 0o700 })
+  // owner-only, also when the folder existed (a Docker volume, a `mkdir` with umask 022)
+  usePrivateFileMode()
+  await mkdir(dir.root, { recursive: true, mode: PRIVATE_DIR_MODE })
+  await chmod(dir.root, PRIVATE_DIR_MODE)
   const identity = await createKeyFile(dir.key)
   const peerId = identity.peerId.toString()
   // a port-0 listen address is only known once the node runs (`hashfed status`, runtime.json): not announced
@@ -93,6 +97,8 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   } finally {
     await store.close()
   }
+  // what we made is private even where an older folder or a copied-in file said otherwise
+  for (const path of [dir.key, dir.config, dir.federation, dir.store]) await makePrivate(path)
   return { dir: dir.root, peerId, listen, announce, apiPort: config.api.port, apiHost, ...(apiToken !== undefined ? { apiToken } : {}), ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
 }
 

@@ -2,6 +2,7 @@ import { Level } from 'level'
 import type { AbstractSublevel, AbstractBatchOperation } from 'abstract-level'
 import { hfError, ErrorCodes } from '../errors.js'
 import { SCHEMA_VERSION, SUBLEVELS, type SublevelName } from './layout.js'
+import { usePrivateFileMode } from '../util/private-files.js'
 
 type Db = Level<string, Uint8Array>
 export type Sublevel = AbstractSublevel<Db, string | Uint8Array | Buffer, string, Uint8Array>
@@ -20,6 +21,8 @@ export class Store {
   }
 
   static async open (path: string, opts: { create?: boolean } = {}): Promise<Store> {
+    // the store holds reported URLs: LevelDB's files, now and as it makes new ones, owner-only
+    usePrivateFileMode()
     // a 32 MiB write buffer (default 4 MiB): fewer, larger compactions during bulk imports and
     // initial syncs; measured +7% rows/s on our index rows
     const db: Db = new Level<string, Uint8Array>(path, { valueEncoding: 'view', createIfMissing: opts.create ?? false, writeBufferSize: 32 * 1024 * 1024 })

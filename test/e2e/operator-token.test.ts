@@ -98,7 +98,7 @@ test('with a token, requests without it get 401; the CLI sends it; it rotates wi
   assert.equal(cleared.code, 0, cleared.stderr)
   assert.equal((await get('/v1/status')).status, 200)
   assert.equal((await readConfig(m.dir)).api.token, undefined)
-  assert.equal(await mode(m.dir), 0o644)
+  assert.equal(await mode(m.dir), 0o600, 'without a token too: every file of the node folder is owner-only')
 
   const audit = ((await (await fetch(node.adminUrl + '/v1/audit')).json()) as { records: AuditRecord[] }).records
   assert.deepEqual(audit.map(r => [r.action, r.via]), [['node.init', 'cli'], ['api.token.set', 'cli'], ['api.token.set', 'token:admin'], ['api.token.clear', 'token:admin']])

@@ -3,7 +3,7 @@ import { auditLogOf, type AuditRecord } from '../../audit/audit-log.js'
 import { parseSince } from '../../reports/report-service.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, table } from '../output.js'
 
 function limitArg (value: string): number {
   const n = Number(value)
@@ -28,7 +28,7 @@ export function registerAudit (program: Command): void {
         local: async (ctx) => await auditLogOf(ctx.store).list({ sinceMs, limit: opts.limit })
       })
       if (opts.json === true) return printJson(records)
-      process.stdout.write(table(records.map(r => ({
+      print(table(records.map(r => ({
         at: r.at.slice(0, 19).replace('T', ' '),
         action: r.action,
         actor: r.actor,

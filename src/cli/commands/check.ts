@@ -10,7 +10,7 @@ import { MatchMetadata } from '../../check/match-metadata.js'
 import { createLogger } from '../../util/logger.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printError, printJson, safe, table } from '../output.js'
 import { collectImageFiles, hashFiles } from '../image-files.js'
 
 /** Hashes per admin API request: within the node's check.maxHashes default (10,000). */
@@ -35,9 +35,9 @@ async function checkOffline (ctx: NodeContext, queries: CheckQuery[]): Promise<C
 function printResults (labelled: Array<{ label: string, result: CheckResult }>): void {
   for (const { label, result } of labelled) {
     const quality = result.quality !== undefined ? ` (quality ${result.quality}${result.lowQuality === true ? ', LOW: weak evidence' : ''})` : ''
-    process.stdout.write(`${label}  ${result.algorithm}:${result.value}${quality}\n`)
+    print(safe`${label}  ${result.algorithm}:${result.value}` + quality + '\n')
     if (result.matches.length === 0) {
-      process.stdout.write('  no match\n')
+      print('  no match\n')
       continue
     }
     const rows = result.matches.flatMap(m => m.origins.map(o => ({
@@ -48,7 +48,7 @@ function printResults (labelled: Array<{ label: string, result: CheckResult }>):
       value: m.value === result.value ? '(same)' : `${m.algorithm}:${m.value}`,
       note: o.lowQuality === true ? 'low-quality PDQ' : undefined
     })))
-    process.stdout.write(table(rows).replace(/^/gm, '  ') + '\n')
+    print(table(rows).replace(/^/gm, '  ') + '\n')
   }
 }
 
@@ -73,12 +73,12 @@ export function registerCheck (program: Command): void {
       else {
         for (const r of rows) {
           if ('error' in r && r.error !== undefined) {
-            process.stderr.write(`${r.file}: error [${r.error.code}]: ${r.error.message}\n`)
+            printError(safe`${r.file}: error [${r.error.code}]: ${r.error.message}` + '\n')
             continue
           }
-          process.stdout.write(`${r.file} (${r.format} ${r.width}x${r.height})\n`)
+          print(safe`${r.file} (${r.format} ${r.width}x${r.height})` + '\n')
           for (const [alg, value] of Object.entries(r.hashes ?? {})) {
-            process.stdout.write(`  ${alg.padEnd(10)} ${value}${alg === 'pdq' ? `  quality ${r.pdqQuality ?? '-'}${(r.pdqQuality ?? 100) < 50 ? ' (low: usually discarded)' : ''}` : ''}\n`)
+            print(`  ${alg.padEnd(10)} ${value}${alg === 'pdq' ? `  quality ${r.pdqQuality ?? '-'}${(r.pdqQuality ?? 100) < 50 ? ' (low: usually discarded)' : ''}` : ''}\n`)
           }
         }
       }

@@ -5,7 +5,7 @@ import { hfError, ErrorCodes } from '../../errors.js'
 import { isLoopback } from '../../api/admin-server.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson } from '../output.js'
+import { print, printJson } from '../output.js'
 
 export function registerConfig (program: Command): void {
   const config = program.command('config').description('change the node config: admin API token and address')
@@ -27,7 +27,7 @@ export function registerConfig (program: Command): void {
         }
       })
       if (opts.json === true) return printJson(res)
-      process.stdout.write(res.token !== null
+      print(res.token !== null
         ? `admin API token (shown once; kept in config.json, mode 0600): ${res.token}\nthe CLI on this machine reads it from the config; other clients send it as "Authorization: Bearer <token>"\n`
         : `admin API token removed; the admin API on ${res.host} needs none\n`)
     })
@@ -48,7 +48,7 @@ export function registerConfig (program: Command): void {
         }
       })
       if (opts.json === true) return printJson(res)
-      process.stdout.write(`admin API address set to ${res.host} (applies at the next start)\n`)
-      if (res.token !== null) process.stdout.write(`admin API token (shown once; kept in config.json, mode 0600): ${res.token}\n`)
+      print(`admin API address set to ${res.host} (applies at the next start)\n`)
+      if (res.token !== null) print(`admin API token (shown once; kept in config.json, mode 0600): ${res.token}\n`)
     })
 }

@@ -3,7 +3,7 @@ import { loadFederation, saveFederation, withMember, type Member } from '../../c
 import { federationPath } from '../../config/node-config.js'
 import { withNode } from '../node-access.js'
 import { collect, countriesArg, DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, shortPeerId, table } from '../output.js'
+import { print, printJson, safe, shortPeerId, table } from '../output.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { memberDetails } from '../../audit/audit-details.js'
 
@@ -34,7 +34,7 @@ export function registerFederation (program: Command): void {
           await auditLogOf(ctx.store).record('federation.add', memberDetails(member), cliActor())
         }
       })
-      process.stdout.write(`member ${opts.name} saved\n`)
+      print(safe`member ${opts.name} saved` + '\n')
     })
 
   fed.command('list')
@@ -47,7 +47,7 @@ export function registerFederation (program: Command): void {
         local: async (ctx) => ctx.federation.members
       })
       if (opts.json === true) return printJson(members)
-      process.stdout.write(table(members.map(m => ({ name: m.name, peer: shortPeerId(m.peerId), countries: m.countries, addresses: m.addresses, mirrorOf: m.mirrorOf }))) + '\n')
+      print(table(members.map(m => ({ name: m.name, peer: shortPeerId(m.peerId), countries: m.countries, addresses: m.addresses, mirrorOf: m.mirrorOf }))) + '\n')
     })
 
   fed.command('reload')
@@ -56,7 +56,7 @@ export function registerFederation (program: Command): void {
     .action(async (opts: { dir?: string }) => {
       await withNode(resolveDir(opts.dir), {
         remote: async (client) => { await client.post('/v1/federation/reload') },
-        local: async () => { process.stdout.write('node is not running; the file is read when it starts\n') }
+        local: async () => { print('node is not running; the file is read when it starts\n') }
       })
     })
 }

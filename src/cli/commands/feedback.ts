@@ -8,7 +8,7 @@ import { createLogger } from '../../util/logger.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, safe, table } from '../output.js'
 
 /** Feedback on a stopped node: queued in the outbox, sent when the node starts. */
 async function offlineFeedback<T> (ctx: NodeContext, fn: (svc: FeedbackService) => Promise<T>): Promise<T> {
@@ -42,7 +42,7 @@ export function registerFeedback (program: Command): void {
         })
       })
       if (opts.json === true) return printJson(sent)
-      for (const s of sent) process.stdout.write(`feedback ${s.id} ${s.delivery === 'stored' ? 'stored (we are the origin)' : `queued for ${s.name}`}\n`)
+      for (const s of sent) print(safe`feedback ${s.id} ` + (s.delivery === 'stored' ? 'stored (we are the origin)' : safe`queued for ${s.name}`) + '\n')
     })
 
   const disputes = program.command('disputes').description('feedback hosters and members sent about our hashes')
@@ -57,7 +57,7 @@ export function registerFeedback (program: Command): void {
         local: async (ctx) => await offlineFeedback(ctx, async (svc) => await svc.list({ all: opts.all }))
       })
       if (opts.json === true) return printJson(list)
-      process.stdout.write(table(list.map(f => ({ at: f.at, verdict: f.verdict, ref: f.ref, hoster: f.hoster, from: f.from, current: f.current, reason: f.reason })), ['at', 'verdict', 'ref', 'hoster', 'from', 'current', 'reason']) + '\n')
+      print(table(list.map(f => ({ at: f.at, verdict: f.verdict, ref: f.ref, hoster: f.hoster, from: f.from, current: f.current, reason: f.reason })), ['at', 'verdict', 'ref', 'hoster', 'from', 'current', 'reason']) + '\n')
     })
 }
 

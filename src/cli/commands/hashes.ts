@@ -12,7 +12,7 @@ import type { HashListService } from '../../node/hash-list-service.js'
 import type { NodeContext } from '../../node/node-context.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, safe, table } from '../output.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { importDetails, retractDetails } from '../../audit/audit-details.js'
 
@@ -29,14 +29,14 @@ async function offline<T> (ctx: NodeContext, fn: (svc: HashListService) => Promi
 }
 
 function printSummary (s: ImportSummary): void {
-  process.stdout.write([
+  print([
     `added           ${s.added}`,
     `updated         ${s.updated}`,
     `already present ${s.alreadyPresent}`,
     `retracted       ${s.retracted}`,
     `rejected        ${s.rejectedCount}`,
     `batches         ${s.batches}`,
-    ...s.rejected.map(r => `  line ${r.line}: ${r.reason}`),
+    ...s.rejected.map(r => safe`  line ${r.line}: ${r.reason}`),
     ...(s.rejectedCount > s.rejected.length ? [`  … and ${s.rejectedCount - s.rejected.length} more`] : [])
   ].join('\n') + '\n')
 }
@@ -127,7 +127,7 @@ export function registerHashes (program: Command): void {
         })
       })
       if (opts.json === true) return printJson(res)
-      process.stdout.write(`retracted in batch ${res.seq}\n`)
+      print(`retracted in batch ${res.seq}\n`)
     })
 
   hashes.command('show')
@@ -141,8 +141,8 @@ export function registerHashes (program: Command): void {
         local: async (ctx) => await offline(ctx, async (svc) => await svc.show(ref))
       })
       if (opts.json === true) return printJson(res)
-      process.stdout.write(`${res.algorithm}:${res.value}\n`)
-      process.stdout.write(table(res.origins as Array<Record<string, unknown>>, ['name', 'classification', 'seq', 'index', 'retracted', 'source']) + '\n')
+      print(`${res.algorithm}:${res.value}\n`)
+      print(table(res.origins as Array<Record<string, unknown>>, ['name', 'classification', 'seq', 'index', 'retracted', 'source']) + '\n')
     })
 
   hashes.command('list-origins')
@@ -155,6 +155,6 @@ export function registerHashes (program: Command): void {
         local: async (ctx) => await offline(ctx, async (svc) => svc.listOrigins())
       })
       if (opts.json === true) return printJson(origins)
-      process.stdout.write(table(origins, ['name', 'entries', 'retractions', 'headSeq', 'headHash']) + '\n')
+      print(table(origins, ['name', 'entries', 'retractions', 'headSeq', 'headHash']) + '\n')
     })
 }

@@ -4,7 +4,7 @@ import { PDQ_MIN_QUALITY } from '../../check/constants.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson } from '../output.js'
+import { print, printJson, safe } from '../output.js'
 
 /** Records per admin API request: ~100 bytes each keeps a request well under the body limit. */
 const RECORDS_PER_REQUEST = 20_000
@@ -74,14 +74,14 @@ export function registerImageCommands (program: Command): void {
         })
       }
       if (opts.json === true) return printJson(summary)
-      process.stdout.write([
+      print([
         `images          ${summary.images} (${summary.hashed} hashed)`,
         `added           ${summary.added}`,
         `updated         ${summary.updated}`,
         `already present ${summary.alreadyPresent}`,
         `low-quality PDQ ${summary.lowQualityPdqSkipped} skipped`,
         `rejected        ${summary.rejected.length}`,
-        ...summary.rejected.map(r => `  ${r.file}: [${r.code}] ${r.reason}`),
+        ...summary.rejected.map(r => safe`  ${r.file}: [${r.code}] ${r.reason}`),
         `batches         ${summary.batches}`
       ].join('\n') + '\n')
     })

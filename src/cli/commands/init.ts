@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { initNode } from '../../node/init-node.js'
 import { collect, countriesArg, DIR_OPTION, portArg, resolveDir } from '../options.js'
-import { printJson } from '../output.js'
+import { print, printJson } from '../output.js'
 
 export function registerInit (program: Command): void {
   program.command('init')
@@ -36,7 +36,7 @@ export function registerInit (program: Command): void {
         ...(opts.checkHost !== undefined ? { checkHost: opts.checkHost } : {})
       })
       if (opts.json === true) return printJson(result)
-      process.stdout.write([
+      print([
         `created node ${opts.name} in ${result.dir}`,
         `peer ID:   ${result.peerId}`,
         `listen:    ${result.listen.join(', ')}`,

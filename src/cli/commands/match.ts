@@ -6,7 +6,7 @@ import { createLogger } from '../../util/logger.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, safe, table } from '../output.js'
 
 /** The kill switch on a stopped node: the config is edited; the index is built when the node starts. */
 async function offlineMatch<T> (ctx: NodeContext, fn: (svc: MatchService) => Promise<T>): Promise<T> {
@@ -39,7 +39,7 @@ export function registerMatch (program: Command): void {
           })
         })
         if (opts.json === true) return printJson(res)
-        process.stdout.write(`${res.name}: matching ${res.enabled ? 'enabled' : 'disabled'} (${res.entries} hashes)\n`)
+        print(safe`${res.name}: matching ${res.enabled ? 'enabled' : 'disabled'} (${res.entries} hashes)` + '\n')
       })
   }
 
@@ -61,6 +61,6 @@ export function registerMatch (program: Command): void {
         lines.push(table(Object.entries(status.counts).map(([algorithm, c]) => ({ algorithm, values: c.values, refs: c.refs }))))
       }
       lines.push('', table(status.origins.map(o => ({ origin: o.name, enabled: o.enabled, entries: o.entries, peerId: o.peerId }))))
-      process.stdout.write(lines.join('\n') + '\n')
+      print(lines.join('\n') + '\n')
     })
 }

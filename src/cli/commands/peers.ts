@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { MemberStatus } from '../../node/node-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, shortPeerId, table } from '../output.js'
+import { print, printJson, shortPeerId, table } from '../output.js'
 
 export function registerPeers (program: Command): void {
   program.command('peers')
@@ -15,7 +15,7 @@ export function registerPeers (program: Command): void {
         local: async (ctx) => await (await import('../../node/peer-status.js')).collectPeers(ctx)
       })
       if (opts.json === true) return printJson(peers)
-      process.stdout.write(formatPeers(peers) + '\n')
+      print(formatPeers(peers) + '\n')
     })
 }
 

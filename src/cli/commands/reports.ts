@@ -8,7 +8,7 @@ import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
 import type { OutboxEntry } from '../../reports/outbox.js'
 import { withNode } from '../node-access.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, shortPeerId, table } from '../output.js'
+import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { reportSubmitDetails, reportUpdateDetails } from '../../audit/audit-details.js'
 
@@ -43,27 +43,28 @@ export function formatDuration (ms: number | null): string {
 const shortUrl = (url: string): string => url.length > 60 ? url.slice(0, 57) + '...' : url
 
 function routeText (v: ReportView): string {
-  if (v.status === 'unroutable') return `kept as unroutable: no member covers ${v.country}; it is routed when one does`
-  if (v.local) return `in our own inbound queue (${v.country}, ${v.countrySource})`
-  return `for ${v.target ?? '?'} (${v.country}, ${v.countrySource}); ${v.status === 'queued' ? 'queued until it sends a receipt' : v.status}`
+  if (v.status === 'unroutable') return safe`kept as unroutable: no member covers ${v.country}; it is routed when one does`
+  if (v.local) return safe`in our own inbound queue (${v.country}, ${v.countrySource})`
+  return safe`for ${v.target ?? '?'} (${v.country}, ${v.countrySource}); ${v.status === 'queued' ? 'queued until it sends a receipt' : v.status}`
 }
 
 function formatReport (v: ReportView): string {
+  // every value is the origin's or the responsible hotline's text: `safe` escapes its controls
   const lines = [
-    `report      ${v.id}`,
-    `status      ${v.status}`,
-    `direction   ${v.direction}${v.local ? ' (our own country)' : ''}`,
-    `url         ${v.url}`,
-    `hosting     ${v.country} (${v.countrySource})${v.ip !== null ? `  ip ${v.ip}` : ''}${v.hoster !== null ? `  hoster ${v.hoster}` : ''}${v.asn !== null ? `  AS${v.asn}` : ''}`,
-    `origin      ${v.origin}`,
-    `target      ${v.target ?? '-'}`,
-    `created     ${v.createdAt}`,
-    `received    ${v.receivedAt ?? '-'}`,
-    ...(v.removedAt !== null ? [`removed     ${v.removedAt} (after ${formatDuration(v.timeToRemovalMs)})`] : []),
-    ...(v.classification !== null ? [`class       ${v.classification}`] : []),
-    ...(v.media !== null ? [`media       ${v.media}`] : []),
-    ...(v.hashes.length > 0 ? [`hashes      ${v.hashes.join('\n            ')}`] : []),
-    ...(v.note !== null ? [`note        ${v.note}`] : []),
+    safe`report      ${v.id}`,
+    safe`status      ${v.status}`,
+    safe`direction   ${v.direction}${v.local ? ' (our own country)' : ''}`,
+    safe`url         ${v.url}`,
+    safe`hosting     ${v.country} (${v.countrySource})` + (v.ip !== null ? safe`  ip ${v.ip}` : '') + (v.hoster !== null ? safe`  hoster ${v.hoster}` : '') + (v.asn !== null ? safe`  AS${v.asn}` : ''),
+    safe`origin      ${v.origin}`,
+    safe`target      ${v.target ?? '-'}`,
+    safe`created     ${v.createdAt}`,
+    safe`received    ${v.receivedAt ?? '-'}`,
+    ...(v.removedAt !== null ? [safe`removed     ${v.removedAt} (after ${formatDuration(v.timeToRemovalMs)})`] : []),
+    ...(v.classification !== null ? [safe`class       ${v.classification}`] : []),
+    ...(v.media !== null ? [safe`media       ${v.media}`] : []),
+    ...v.hashes.map((h, i) => (i === 0 ? 'hashes      ' : '            ') + safeText(h)),
+    ...(v.note !== null ? [safe`note        ${v.note}`] : []),
     '',
     'timeline',
     table(v.timeline.map(t => ({ at: t.at, status: t.status, by: t.author, seq: t.seq, note: t.note })))
@@ -83,8 +84,8 @@ function summaryRow (s: StatsSummary): Record<string, unknown> {
 
 function formatStats (s: ReportStats): string {
   const lines = [
-    `reports     ${s.total}${s.since !== null ? ` since ${s.since}` : ''}${s.archived > 0 ? ` (${s.archived} kept as counts after retention)` : ''}`,
-    `by status   ${Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
+    safe`reports     ${s.total}` + (s.since !== null ? safe` since ${s.since}` : '') + (s.archived > 0 ? safe` (${s.archived} kept as counts after retention)` : ''),
+    safe`by status   ${Object.entries(s.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`,
     `removal     median ${formatDuration(s.removal.medianMs)}, p90 ${formatDuration(s.removal.p90Ms)} (${s.removal.count} removed)`
   ]
   if (s.by !== null) lines.push('', table(s.groups.map(g => ({ [s.by!]: g.key, ...summaryRow(g) }))))
@@ -130,7 +131,7 @@ export function registerReports (program: Command): void {
         })
       })
       if (opts.json === true) return printJson(view)
-      process.stdout.write(`report ${view.id}: ${routeText(view)}\n`)
+      print(safe`report ${view.id}: ` + routeText(view) + '\n')
     })
 
   reports.command('list')
@@ -153,7 +154,7 @@ export function registerReports (program: Command): void {
         local: async (ctx) => await offline(ctx, async (s) => await s.list(filter))
       })
       if (opts.json === true) return printJson(list)
-      process.stdout.write(table(list.map(v => ({
+      print(table(list.map(v => ({
         id: v.id,
         dir: v.local ? 'local' : v.status === 'unroutable' ? '-' : v.direction,
         status: v.status,
@@ -176,7 +177,7 @@ export function registerReports (program: Command): void {
         local: async (ctx) => await offline(ctx, async (s) => await s.show(id))
       })
       if (opts.json === true) return printJson(view)
-      process.stdout.write(formatReport(view) + '\n')
+      print(formatReport(view) + '\n')
     })
 
   reports.command('update')
@@ -197,7 +198,7 @@ export function registerReports (program: Command): void {
         })
       })
       if (opts.json === true) return printJson(view)
-      process.stdout.write(`report ${view.id}: ${view.status}${view.local ? '' : ` (sent to ${view.origin})`}\n`)
+      print(safe`report ${view.id}: ${view.status}` + (view.local ? '' : safe` (sent to ${view.origin})`) + '\n')
     })
 
   reports.command('stats')
@@ -214,7 +215,7 @@ export function registerReports (program: Command): void {
         local: async (ctx) => await offline(ctx, async (s) => await s.stats(q))
       })
       if (opts.json === true) return printJson(stats)
-      process.stdout.write(formatStats(stats) + '\n')
+      print(formatStats(stats) + '\n')
     })
 
   reports.command('outbox')
@@ -227,7 +228,7 @@ export function registerReports (program: Command): void {
         local: async (ctx) => await offline(ctx, async (s) => await s.outbox.list())
       })
       if (opts.json === true) return printJson(items)
-      process.stdout.write(table(items.map(i => ({
+      print(table(items.map(i => ({
         kind: i.kind, report: i.subject, target: i.target === i.targetPeerId ? shortPeerId(i.target) : i.target, attempts: i.attempts, created: i.createdAt, 'last error': i.lastError
       }))) + '\n')
     })

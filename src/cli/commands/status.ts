@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { NodeStatus } from '../../node/node-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, safe, table } from '../output.js'
 import { formatPeers } from './peers.js'
 
 export function registerStatus (program: Command): void {
@@ -16,26 +16,27 @@ export function registerStatus (program: Command): void {
         local: async (ctx) => await (await import('../../node/node-status.js')).collectStatus(ctx, { running: false })
       })
       if (opts.json === true) return printJson(status)
-      process.stdout.write(formatStatus(status) + '\n')
+      print(formatStatus(status) + '\n')
     })
 }
 
 export function formatStatus (s: NodeStatus): string {
+  // names, reasons and addresses come from the federation file and from members: `safe` escapes their controls
   const lines = [
-    `node       ${s.name} (${s.running ? 'running' : 'not running'})`,
-    `peer ID    ${s.peerId}`,
-    `countries  ${s.countries.join(', ') || '-'}${s.mirrorOf !== undefined ? `  (mirror of ${s.mirrorOf})` : ''}`,
-    `listen     ${s.listen.join(', ')}`,
-    `admin API  ${s.adminUrl ?? '-'}`,
+    safe`node       ${s.name} (${s.running ? 'running' : 'not running'})`,
+    safe`peer ID    ${s.peerId}`,
+    safe`countries  ${s.countries.join(', ') || '-'}` + (s.mirrorOf !== undefined ? safe`  (mirror of ${s.mirrorOf})` : ''),
+    safe`listen     ${s.listen.join(', ')}`,
+    safe`admin API  ${s.adminUrl ?? '-'}`,
     `store      ${s.store.hashes} hashes in ${s.store.batches} batches from ${s.origins.length} origins, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
     `rejected   ${s.rejected.total} batches/messages failed verification${s.rejected.total > 0 ? ` (${Object.entries(s.rejected.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     `refused    ${s.refused.total} connections from non-members`,
     `penalties  ${s.penalties.offences} offences, ${s.penalties.cutOffs} cut-offs, ${s.penalties.refused} connections refused while cut off`,
-    ...s.penalties.cutOff.map(c => `CUT OFF    ${c.name} until ${c.until} (${c.offences > 0 ? `${c.offences} offences, last: ` : ''}${c.reason})`),
+    ...s.penalties.cutOff.map(c => safe`CUT OFF    ${c.name} until ${c.until} (` + (c.offences > 0 ? safe`${c.offences} offences, last: ` : '') + safe`${c.reason})`),
     `reports    ${s.reports.inbound} inbound, ${s.reports.outbound} outbound, ${s.reports.unroutable} unroutable${s.reports.total > 0 ? ` (${Object.entries(s.reports.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
-    ...s.forks.map(f => `ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
+    ...s.forks.map(f => safe`ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
     '',
-    `federation ${s.federation}`,
+    safe`federation ${s.federation}`,
     formatPeers(s.members),
     '',
     'origins',

@@ -3,7 +3,7 @@ import { TokenStore, type TokenInfo } from '../../check/token-store.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { printJson, table } from '../output.js'
+import { print, printJson, safe, table } from '../output.js'
 
 export function registerTokens (program: Command): void {
   const tokens = program.command('tokens').description('check API tokens, one per hoster (stored hashed; a token is shown once)')
@@ -26,10 +26,10 @@ export function registerTokens (program: Command): void {
       })
       if (opts.tokenStdin === true) {
         if (opts.json === true) return printJson({ info: res.info })
-        return void process.stdout.write(`token registered for ${res.info.name} (${res.info.prefix}…)\n`)
+        return print(safe`token registered for ${res.info.name} (${res.info.prefix}…)` + '\n')
       }
       if (opts.json === true) return printJson(res)
-      process.stdout.write(`token for ${res.info.name} (shown once, store it now):\n${res.token}\n`)
+      print(safe`token for ${res.info.name} (shown once, store it now):` + '\n' + safe`${res.token}` + '\n')
     })
 
   tokens.command('revoke')
@@ -47,7 +47,7 @@ export function registerTokens (program: Command): void {
         }
       })
       if (opts.json === true) return printJson(info)
-      process.stdout.write(`revoked the token of ${info.name} (${info.prefix}…)\n`)
+      print(safe`revoked the token of ${info.name} (${info.prefix}…)` + '\n')
     })
 
   tokens.command('list')
@@ -60,7 +60,7 @@ export function registerTokens (program: Command): void {
         local: async (ctx) => (await TokenStore.open(ctx.store)).list()
       })
       if (opts.json === true) return printJson(list)
-      process.stdout.write(table(list.map(t => ({ name: t.name, prefix: `${t.prefix}…`, created: t.createdAt, revoked: t.revokedAt })), ['name', 'prefix', 'created', 'revoked']) + '\n')
+      print(table(list.map(t => ({ name: t.name, prefix: `${t.prefix}…`, created: t.createdAt, revoked: t.revokedAt })), ['name', 'prefix', 'created', 'revoked']) + '\n')
     })
 }
 
