@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
-import { runCli, startCliNode } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
+import { startNode } from '../helpers/crash.js'
 import { createFederation, waitFor } from '../helpers/federation.js'
 import type { ReportView } from '../../src/reports/report-view.js'
 
@@ -41,8 +42,9 @@ test('CLI output: control characters in a member\'s report, status note and hash
   assert.equal(submitted.code, 0, submitted.stderr)
   const id = (JSON.parse(submitted.stdout) as ReportView).id
 
-  const a = startCliNode(nl.dir)
-  const b = startCliNode(de.dir)
+  // port 0: each learns the other's real address once both run
+  const a = await startNode(nl.dir)
+  const b = await startNode(de.dir)
   try {
     assert.ok(await waitFor(async () => {
       const res = await runCli(['reports', 'show', id, '--dir', nl.dir, '--json'])
