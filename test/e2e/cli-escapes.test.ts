@@ -81,8 +81,8 @@ test('CLI output: control characters in a member\'s report, status note and hash
     assert.equal(view.note, NOTE)
     assert.equal(view.hoster, HOSTER)
   } finally {
-    assert.equal(await a.stop(), 0)
-    assert.equal(await b.stop(), 0)
+    const codes = [await a.stop(), await b.stop()]
+    assert.deepEqual(codes, [0, 0], `both nodes stop cleanly:\n${a.output()}\n${b.output()}`)
   }
   // offline: the CLI reads the stores itself
   for (const dir of [nl.dir, de.dir]) {
