@@ -6,7 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CapturedLog, createFederation, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, publishAddresses, waitFor, type TestMember } from '../helpers/federation.js'
 import { storeHolds } from '../helpers/reports.js'
 import { HashfedNode } from '../../src/node/hashfed-node.js'
 import { isHashfedError } from '../../src/errors.js'
@@ -36,7 +36,10 @@ before(async () => {
   // the forgeries below (hostile-report-attacks pins the cut-off)
   for (const m of members) {
     const log = new CapturedLog({ node: m.name })
-    nodes[m.name] = { node: await HashfedNode.start({ dir: m.dir, logger: log.logger, penalties: { threshold: 1000 } }), log }
+    const node = await HashfedNode.start({ dir: m.dir, logger: log.logger, penalties: { threshold: 1000 } })
+    // port 0: the members learn this node's real address now
+    await publishAddresses(m, node)
+    nodes[m.name] = { node, log }
   }
 })
 after(async () => {
