@@ -5,11 +5,12 @@ import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createDeflate, crc32 } from 'node:zlib'
+import { createDeflate } from 'node:zlib'
 import sharp from 'sharp'
 import { initNode } from '../../src/node/init-node.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { runCli, startCliNode } from '../helpers/cli.js'
+import { pngBytes } from '../helpers/png-bytes.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { waitFor } from '../helpers/federation.js'
 
@@ -34,18 +35,6 @@ async function truncatedProgressiveJpeg (): Promise<Buffer> {
  */
 async function hundredMegapixelPng (): Promise<Buffer> {
   const side = 10_000
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const out = Buffer.alloc(8 + data.length + 4)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), 8 + data.length)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(side, 0)
-  ihdr.writeUInt32BE(side, 4)
-  ihdr.set([8, 6, 0, 0, 0], 8) // 8-bit RGBA
   const deflate = createDeflate({ level: 9 })
   const parts: Buffer[] = []
   deflate.on('data', (d: Buffer) => parts.push(d))
@@ -56,12 +45,7 @@ async function hundredMegapixelPng (): Promise<Buffer> {
   }
   deflate.end()
   await done
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.concat(parts)),
-    chunk('IEND', Buffer.alloc(0))
-  ])
+  return pngBytes(side, side, 6, Buffer.concat(parts))
 }
 
 interface Answer { status: number, body: { error?: { code: string, message: string, details?: Record<string, unknown> }, image?: { width: number, height: number }, results?: unknown[] } }

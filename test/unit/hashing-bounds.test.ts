@@ -2,12 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { crc32 } from 'node:zlib'
 import { decodeImage } from '../../src/hashing/decode.js'
 import { hashImage } from '../../src/hashing/hash-image.js'
 import { hammingDistance } from '../../src/hashing/hamming.js'
 import { ImageHashPool } from '../../src/hashing/image-hash-pool.js'
 import { isHashfedError } from '../../src/errors.js'
+import { pngBytes } from '../helpers/png-bytes.js'
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url))
 const photo = new Uint8Array(readFileSync(FIXTURES + 'pdq/bridge-1-original.jpg'))
@@ -29,19 +29,7 @@ function jpegClaiming (width: number, height: number, size: number): Uint8Array 
 
 /** A PNG of `width`×`height` declared around `idat` bytes of compressed data. */
 function pngClaiming (width: number, height: number, idat: Buffer): Uint8Array {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const out = Buffer.alloc(8 + data.length + 4)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), 8 + data.length)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 6, 0, 0, 0], 8)
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]))
+  return new Uint8Array(pngBytes(width, height, 6, idat))
 }
 
 test('images declaring more pixels than their bytes can carry are refused from the header', async () => {

@@ -2,11 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { decodeImage, detectImageFormat } from '../../src/hashing/decode.js'
 import { hashImage } from '../../src/hashing/hash-image.js'
 import { isHashfedError } from '../../src/errors.js'
+import { pngBytes } from '../helpers/png-bytes.js'
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url))
 
@@ -143,24 +143,7 @@ test('random damage to any format gives a decoded image or a typed error, never 
 
 /** A PNG whose header claims `width`×`height` with one tiny compressed row: a decompression bomb. */
 function pngClaiming (width: number, height: number): Uint8Array {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const out = Buffer.alloc(8 + data.length + 4)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc32(body), 8 + data.length)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  return new Uint8Array(Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-    chunk('IEND', Buffer.alloc(0))
-  ]))
+  return new Uint8Array(pngBytes(width, height, 2, Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])))
 }
 
 /** A real JPEG whose frame header is patched to claim another size. */
