@@ -5,7 +5,8 @@
 //
 //   node dist/scripts/bench/sync-incremental.js [--scale 0.1]
 import '../../src/polyfill.js'
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -45,7 +46,8 @@ async function exportLines (node: HashfedNode, origin: string, file: string, sor
 /** rsync of `src` (served by a local daemon) onto `dest`: bytes both ways and seconds. */
 async function rsyncOnce (port: number, dest: string): Promise<{ bytes: number, seconds: number }> {
   const start = performance.now()
-  const out = execFileSync('rsync', ['--stats', '--no-whole-file', `rsync://127.0.0.1:${port}/lists/list.txt`, dest], { encoding: 'utf8' })
+  // asynchronously: the daemon that answers is served from this process's own event loop
+  const { stdout: out } = await promisify(execFile)('rsync', ['--stats', '--no-whole-file', `rsync://127.0.0.1:${port}/lists/list.txt`, dest], { encoding: 'utf8', timeout: 120_000 })
   const seconds = (performance.now() - start) / 1000
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(out)?.[1].replace(/,/g, '') ?? NaN)
   const received = Number(/Total bytes received: ([\d,]+)/.exec(out)?.[1].replace(/,/g, '') ?? NaN)
@@ -126,7 +128,8 @@ async function measureAt (args: BenchArgs, shared: number): Promise<Figure[]> {
     let appended = { bytes: NaN, seconds: NaN }
     let sorted = { bytes: NaN, seconds: NaN }
     if (hasRsync()) {
-      await writeFile(join(root, 'rsyncd.conf'), `use chroot = no\n[lists]\npath = ${srcDir}\nread only = yes\n`)
+      // the daemon stays this user (as root it would become nobody, and the files are owner-only)
+      await writeFile(join(root, 'rsyncd.conf'), `use chroot = no\nuid = ${process.getuid?.() ?? 0}\ngid = ${process.getgid?.() ?? 0}\n[lists]\npath = ${srcDir}\nread only = yes\n`)
       daemon = await rsyncDaemon(join(root, 'rsyncd.conf'))
       const rsyncPort = (daemon.address() as AddressInfo).port
       await exportLines(a, origin, join(srcDir, 'list.txt'), false)
