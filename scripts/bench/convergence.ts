@@ -4,7 +4,7 @@
 //
 //   node dist/scripts/bench/convergence.js [--scale 0.5] [--nodes 10] [--batches 20]
 import '../../src/polyfill.js'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -47,8 +47,7 @@ export async function convergence (args: BenchArgs, nodes = 10, batches = 20): P
     const times: number[] = []
     const origin = members[0].peerId
     for (let k = 1; k <= batches; k++) {
-      const file = join(root, `batch-${k}.txt`)
-      await writeFile(file, Array.from({ length: 100 }, () => randomBytes(32).toString('hex')).join('\n') + '\n')
+      const list = Array.from({ length: 100 }, () => randomBytes(32).toString('hex')).join('\n') + '\n'
       const waits = procs.slice(1).map(async p => {
         const r = await fetch(`${p.api}/v1/sync/wait?origin=${origin}&seq=${k}&timeoutMs=30000`).then(async res => await res.json() as { reached: boolean })
         if (!r.reached) throw new Error(`a node did not receive batch ${k}`)
@@ -56,7 +55,9 @@ export async function convergence (args: BenchArgs, nodes = 10, batches = 20): P
       })
       await sleep(20) // the waits are registered
       const t0 = performance.now()
-      const res = await fetch(`${procs[0].api}/v1/hashes/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: file, format: 'lines' }) })
+      // the admin API takes the list's bytes (never a path), as the CLI sends them
+      const res = await fetch(`${procs[0].api}/v1/hashes/import?format=lines`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-hashfed-request': '1' }, body: list })
+      if (!res.ok) throw new Error(`import of batch ${k} failed: ${await res.text()}`)
       await res.text()
       const tImport = performance.now()
       const done = await Promise.all(waits)

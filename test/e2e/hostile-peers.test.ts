@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, publishAddresses, publishPeer, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { headsOf, randomAdds } from '../helpers/hashes.js'
 import { HostilePeer, brokenChain, chainOf, claimingOrigin, equivocate, forgeSignature, garbageFrame, oversizedBatch, tamperBody, type HostileInit } from '../helpers/hostile-peer.js'
 import { parseScrape, valueOf } from '../helpers/prometheus.js'
@@ -23,10 +23,9 @@ const running: Array<{ stop: () => Promise<void> }> = []
 after(async () => { for (const n of running.reverse()) await n.stop().catch(() => {}) })
 
 async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}, log = new CapturedLog({ node: m.name })): Promise<{ node: HashfedNode, log: CapturedLog }> {
-  const node = await HashfedNode.start({ dir: m.dir, logger: log.logger, ...extra })
-  running.push(node)
-  await publishAddresses(m, node)
-  return { node, log }
+  const started = await startMember(m, log, extra)
+  running.push(started.node)
+  return started
 }
 
 /** A publishes a batch every `everyMs` until stopped; records when each reached C. */

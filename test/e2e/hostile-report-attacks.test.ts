@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, publishAddresses, publishPeer, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { setReportsConfig, storeHolds } from '../helpers/reports.js'
 import { HostileReporter, garbageReportFrame, withUnknownField } from '../helpers/hostile-reporter.js'
 import { startNode } from '../helpers/crash.js'
@@ -24,10 +24,9 @@ const running: Array<{ stop: () => Promise<void> }> = []
 after(async () => { for (const n of running.reverse()) await n.stop().catch(() => {}) })
 
 async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}, log = new CapturedLog({ node: m.name })): Promise<{ node: HashfedNode, log: CapturedLog }> {
-  const node = await HashfedNode.start({ dir: m.dir, logger: log.logger, ...extra })
-  running.push(node)
-  await publishAddresses(m, node)
-  return { node, log }
+  const started = await startMember(m, log, extra)
+  running.push(started.node)
+  return started
 }
 
 async function hostile (m: TestMember): Promise<HostileReporter> {

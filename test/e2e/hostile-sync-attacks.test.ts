@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, publishAddresses, publishPeer, waitFor, type TestMember } from '../helpers/federation.js'
+import { createFederation, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { randomAdds } from '../helpers/hashes.js'
 import { HostilePeer } from '../helpers/hostile-peer.js'
 import { startNodeChild } from '../helpers/node-child.js'
@@ -20,9 +20,8 @@ const running: Array<{ stop: () => Promise<void> }> = []
 after(async () => { for (const n of running.reverse()) await n.stop().catch(() => {}) })
 
 async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}): Promise<HashfedNode> {
-  const node = await HashfedNode.start({ dir: m.dir, logger: new CapturedLog({ node: m.name }).logger, ...extra })
+  const { node } = await startMember(m, undefined, extra)
   running.push(node)
-  await publishAddresses(m, node)
   return node
 }
 

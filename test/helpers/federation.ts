@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { initNode, type InitNodeResult } from '../../src/node/init-node.js'
 import { loadFederation, saveFederation, withMember } from '../../src/config/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
-import { HashfedNode } from '../../src/node/hashfed-node.js'
+import { HashfedNode, type StartNodeInit } from '../../src/node/hashfed-node.js'
 import { createLogger, type Logger } from '../../src/util/logger.js'
 
 export interface TestMember extends InitNodeResult {
@@ -164,8 +164,9 @@ export class CapturedLog {
   }
 }
 
-export async function startMember (m: TestMember, log = new CapturedLog({ node: m.name })): Promise<{ node: HashfedNode, log: CapturedLog }> {
-  const node = await HashfedNode.start({ dir: m.dir, logger: log.logger })
+/** Starts `m`'s node in this process (with any StartNodeInit extras) and publishes its real addresses. */
+export async function startMember (m: TestMember, log = new CapturedLog({ node: m.name }), extra: Omit<StartNodeInit, 'dir' | 'logger'> = {}): Promise<{ node: HashfedNode, log: CapturedLog }> {
+  const node = await HashfedNode.start({ dir: m.dir, logger: log.logger, ...extra })
   await publishAddresses(m, node)
   return { node, log }
 }
