@@ -81,7 +81,10 @@ test('1000 reports with restarts of both sides in between: each delivered exactl
   nl = await start(nlM)
   await submit(200)
   assert.equal(ids.length, 1000)
-  assert.ok(await waitFor(() => de.reports.outboxDepth() === 0, 30_000), `outbox drained (left: ${de.reports.outboxDepth()})`)
+  // a loaded machine delivers slowly: fail only when the outbox stops shrinking for 30 s
+  for (let left = de.reports.outboxDepth(); left > 0; left = de.reports.outboxDepth()) {
+    assert.ok(await waitFor(() => de.reports.outboxDepth() < left, 30_000), `outbox drains (stuck at ${left})`)
+  }
   const elapsed = Date.now() - t0
 
   const received = await inboundIds(nl)
