@@ -8,7 +8,7 @@ import type { ImageHashPool } from '../hashing/image-hash-pool.js'
 import type { CheckQuery, CheckService } from './check-service.js'
 import type { FeedbackService } from './feedback-service.js'
 import type { TokenStore } from './token-store.js'
-import { TokenBuckets } from './token-bucket.js'
+import { TokenBuckets } from '../util/token-bucket.js'
 import { fastCheckHandler } from './fast-check-route.js'
 import { CHECK_BYTES_PER_HASH, MAX_IMAGE_BYTES } from './constants.js'
 

@@ -3,7 +3,7 @@ import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../error
 import { errorStatus } from '../api/error-reply.js'
 import type { CheckQuery, CheckService } from './check-service.js'
 import type { TokenStore } from './token-store.js'
-import type { TokenBuckets } from './token-bucket.js'
+import type { TokenBuckets } from '../util/token-bucket.js'
 
 export interface FastCheckInit {
   service: CheckService

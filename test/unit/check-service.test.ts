@@ -12,7 +12,7 @@ import { IndexFeeder } from '../../src/match/index-feeder.js'
 import { CheckService } from '../../src/check/check-service.js'
 import { MatchMetadata } from '../../src/check/match-metadata.js'
 import { TokenStore } from '../../src/check/token-store.js'
-import { TokenBuckets } from '../../src/check/token-bucket.js'
+import { TokenBuckets } from '../../src/util/token-bucket.js'
 import { isHashfedError } from '../../src/errors.js'
 
 const alice = identityFromKeyBytes(await generateIdentityKey())
