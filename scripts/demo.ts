@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Narrator, seconds } from './demo/narrator.js'
 import { NodeProcess, runHashfed, type CliInit } from './demo/hashfed-process.js'
 import { nodeDir } from '../src/config/node-dir.js'
-import { readLiveRuntime } from '../src/node/runtime-file.js'
+import { readLiveRuntime } from '../src/context/runtime-file.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js')

@@ -16,7 +16,7 @@ import { once } from 'node:events'
 import { Store } from '../src/store/store.js'
 import { generateIdentityKey, identityFromKeyBytes } from '../src/identity/identity.js'
 import { openHashLog } from '../src/log/hash-log.js'
-import { importHashes } from '../src/log/importer.js'
+import { importHashes } from '../src/lists/importer.js'
 import { getFormat } from '../src/formats/registry.js'
 
 function arg (name: string, fallback: string): string {

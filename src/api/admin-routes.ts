@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../node/hashfed-node.js'
+import type { AdminNode } from './admin-node.js'
 import { emptyBodyAsObject, memberBodySchema, noFieldsSchema, noQuerySchema } from './schemas.js'
 import { okMembersSchema, ref } from './response-schemas.js'
 import { registerOpenApi } from './openapi.js'
@@ -21,7 +21,7 @@ import { registerDashboardRoutes } from './routes/dashboard.js'
  * Admin API routes: thin wrappers over node methods, so CLI and API share one behaviour.
  * Async because the OpenAPI plugin must be in place before the first route is added.
  */
-export async function registerAdminRoutes (app: FastifyInstance, node: HashfedNode): Promise<void> {
+export async function registerAdminRoutes (app: FastifyInstance, node: AdminNode): Promise<void> {
   await clearUploads(node.ctx.dir.uploads)
   await registerOpenApi(app, { title: 'hashfed admin API', version: '1', description: 'A hashfed node\'s admin API: status, peers, hash lists, reports, audit log, metrics.' })
 
@@ -32,7 +32,7 @@ export async function registerAdminRoutes (app: FastifyInstance, node: HashfedNo
   }, async () => ({ name: node.ctx.federation.name, members: node.ctx.federation.members }))
 
   app.post('/v1/federation/members', { schema: { summary: 'add or replace a member (applied at once)', body: memberBodySchema, response: { 200: okMembersSchema } } }, async (req) => {
-    const member = req.body as Parameters<HashfedNode['addMember']>[0]
+    const member = req.body as Parameters<AdminNode['addMember']>[0]
     await node.addMember(member)
     await auditLogOf(node.ctx.store).record('federation.add', memberDetails(member), nodeRequestActor(req, node))
     return { ok: true, members: node.ctx.federation.members.length }

@@ -44,9 +44,10 @@ export interface MetricsSource {
   }
   /** the match index: sizes per algorithm, and the kill switch per origin */
   match?: { index: { counts: () => Record<string, { values: number, refs: number }> }, isOriginEnabled: (origin: string) => boolean }
-  /** the hash check API, when the config has one: counters since start */
-  check?: { server: { stats: { hashes: number, images: number, matches: number, feedback: number } } | null }
 }
+
+/** the hash check API's counters since start, when the config has one */
+export type CheckStatsSource = () => { hashes: number, images: number, matches: number, feedback: number } | undefined
 
 export interface NodeMetricsInit {
   /** @default 'hashfed' version label of hashfed_build_info */
@@ -97,7 +98,7 @@ export class NodeMetrics {
   }
 
   /** Registers the node's gauges and counters; they read `source` at every scrape. */
-  attachNode (source: MetricsSource): void {
+  attachNode (source: MetricsSource, checkStats: CheckStatsSource = () => undefined): void {
     if (this.source !== null) return
     this.source = source
     const registers = [this.registry]
@@ -237,7 +238,7 @@ export class NodeMetrics {
       }
     })
     const checkStat = (name: string, help: string, pick: (s: { hashes: number, images: number, matches: number, feedback: number }) => number): void => {
-      new Counter({ name, help, registers, collect () { this.reset(); this.inc(pick(node().check?.server?.stats ?? { hashes: 0, images: 0, matches: 0, feedback: 0 })) } })
+      new Counter({ name, help, registers, collect () { this.reset(); this.inc(pick(checkStats() ?? { hashes: 0, images: 0, matches: 0, feedback: 0 })) } })
     }
     checkStat('hashfed_check_hashes_total', 'Hashes looked up through the check API, since start.', s => s.hashes)
     checkStat('hashfed_check_images_total', 'Images hashed (and discarded) for the check API, since start.', s => s.images)

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { actorName, type AuditActor } from '../audit/audit-log.js'
-import { authMethodOf } from './request-auth.js'
+import { authMethodOf } from '../http/request-auth.js'
 
 /** Header in which the CLI names the OS user it runs as (recorded in the audit log). */
 export const ACTOR_HEADER = 'x-hashfed-actor'

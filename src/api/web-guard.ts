@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import type { FastifyRequest } from 'fastify'
 import { hfError, ErrorCodes } from '../errors.js'
-import { isLoopback } from './admin-server.js'
+import { isLoopback } from '../util/loopback.js'
 import { NON_SIMPLE_TYPES, REQUEST_HEADER } from './constants.js'
 
 export interface WebGuardInit {

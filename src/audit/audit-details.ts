@@ -1,4 +1,4 @@
-import type { ImportSummary } from '../log/importer.js'
+import type { ImportSummary } from '../lists/importer.js'
 import type { ReportView } from '../reports/report-view.js'
 import type { Member } from '../config/federation.js'
 

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { nodeDir, type NodeDir } from '../config/node-dir.js'
 import { isHashfedError, ErrorCodes } from '../errors.js'
-import type { NodeContext } from '../node/node-context.js'
-import { readLiveRuntime } from '../node/runtime-file.js'
+import type { NodeContext } from '../context/node-context.js'
+import { readLiveRuntime } from '../context/runtime-file.js'
 import { AdminClient } from './admin-client.js'
 
 export interface NodeAccess<T> {
@@ -24,7 +24,7 @@ export async function withNode<T> (dirPath: string, access: NodeAccess<T>): Prom
     const runtime = await readLiveRuntime(dir)
     if (runtime !== null) return await access.remote(new AdminClient(runtime.adminUrl, await apiToken(dir)))
     // only a command on a stopped node pays for the store, the schemas and the node's modules
-    const { openNodeContext } = await import('../node/node-context.js')
+    const { openNodeContext } = await import('../context/node-context.js')
     let ctx: NodeContext
     try {
       ctx = await openNodeContext(dirPath)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { hfError, ErrorCodes } from '../errors.js'
-import { isLoopback } from '../api/admin-server.js'
+import { isLoopback } from '../util/loopback.js'
 import { saveNodeConfig, type NodeConfigInput } from './node-config.js'
 import type { NodeDir } from './node-dir.js'
 

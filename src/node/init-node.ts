@@ -6,7 +6,7 @@ import { FEDERATION_VERSION, loadFederation, saveFederation, withMember, type Fe
 import { createKeyFile } from '../identity/key-file.js'
 import { Store } from '../store/store.js'
 import { hfError, ErrorCodes } from '../errors.js'
-import { isLoopback } from '../api/admin-server.js'
+import { isLoopback } from '../util/loopback.js'
 import { generateApiToken } from '../config/api-token.js'
 import { auditLogOf, cliActor } from '../audit/audit-log.js'
 import { makePrivate, PRIVATE_DIR_MODE, usePrivateFileMode } from '../util/private-files.js'

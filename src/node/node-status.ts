@@ -1,42 +1,12 @@
-import type { NodeContext } from './node-context.js'
-import type { HashfedNode, RefusedPeer } from './hashfed-node.js'
+import type { NodeContext } from '../context/node-context.js'
+import type { NodeComponents, RefusedPeer } from './node-components.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { pino } from 'pino'
 import { createReportService, type ReportCounts } from '../reports/report-service.js'
-import { collectMembers } from './peer-status.js'
+import { collectMembers, type MemberStatus } from './peer-status.js'
 
 /** sync rejections listed by status (the counters count all) */
 const RECENT_SYNC_REJECTIONS = 20
-
-export interface OriginLag {
-  origin: string
-  name: string
-  batches: number
-  entries: number
-}
-
-export interface MemberStatus {
-  name: string
-  peerId: string
-  countries: string[]
-  mirrorOf?: string
-  self: boolean
-  connected: boolean
-  address: string | null
-  rttMs: number | null
-  connectedSince: string | null
-  lastError: string | null
-  /** last sync session with this peer that completed */
-  lastSyncAt: string | null
-  /** per origin, how far we are behind the heads this peer announced */
-  behind: OriginLag[]
-  /** batches and messages from this peer that failed verification */
-  rejected: number
-  /** of `rejected`, report-protocol messages (reports, status updates, feedback) */
-  rejectedReports: number
-  /** messages in our reports outbox waiting for this peer's receipt */
-  outbox: number
-}
 
 export interface OriginStatus {
   origin: string
@@ -87,7 +57,7 @@ export interface NodeStatus {
 }
 
 /** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
-export async function collectStatus (ctx: NodeContext, opts: { running: boolean, node?: HashfedNode }): Promise<NodeStatus> {
+export async function collectStatus (ctx: NodeContext, opts: { running: boolean, node?: NodeComponents, adminUrl?: string }): Promise<NodeStatus> {
   const node = opts.node
   const log: HashLog = node?.hashLog ?? await openHashLog({ store: ctx.store })
   try {
@@ -110,7 +80,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       countries: ctx.config.countries,
       ...(ctx.config.mirrorOf !== undefined ? { mirrorOf: ctx.config.mirrorOf } : {}),
       listen: node?.listenAddresses() ?? ctx.config.listen,
-      adminUrl: node?.adminUrl ?? null,
+      adminUrl: opts.adminUrl ?? null,
       federation: fed.name,
       members: await collectMembers(ctx, node),
       origins,

@@ -1,15 +1,44 @@
 import { pino } from 'pino'
-import type { NodeContext } from './node-context.js'
-import type { HashfedNode } from './hashfed-node.js'
-import type { MemberStatus } from './node-status.js'
+import type { NodeContext } from '../context/node-context.js'
+import type { NodeComponents } from './node-components.js'
 import { createReportService } from '../reports/report-service.js'
+
+export interface OriginLag {
+  origin: string
+  name: string
+  batches: number
+  entries: number
+}
+
+export interface MemberStatus {
+  name: string
+  peerId: string
+  countries: string[]
+  mirrorOf?: string
+  self: boolean
+  connected: boolean
+  address: string | null
+  rttMs: number | null
+  connectedSince: string | null
+  lastError: string | null
+  /** last sync session with this peer that completed */
+  lastSyncAt: string | null
+  /** per origin, how far we are behind the heads this peer announced */
+  behind: OriginLag[]
+  /** batches and messages from this peer that failed verification */
+  rejected: number
+  /** of `rejected`, report-protocol messages (reports, status updates, feedback) */
+  rejectedReports: number
+  /** messages in our reports outbox waiting for this peer's receipt */
+  outbox: number
+}
 
 /**
  * One row per federation member (ourselves included, `self: true`): link, sync and outbox
  * state as `hashfed peers`, `hashfed status` and GET /v1/peers show it. Offline (no `node`)
  * nothing is connected and the outbox depth is read from the store.
  */
-export async function collectMembers (ctx: NodeContext, node?: HashfedNode): Promise<MemberStatus[]> {
+export async function collectMembers (ctx: NodeContext, node?: NodeComponents): Promise<MemberStatus[]> {
   const links = new Map((node?.members.links() ?? []).map(l => [l.peerId, l]))
   const self = ctx.identity.peerId.toString()
   const fed = ctx.federation
@@ -40,7 +69,7 @@ export async function collectMembers (ctx: NodeContext, node?: HashfedNode): Pro
 }
 
 /** The other members only: `hashfed peers` and GET /v1/peers. */
-export async function collectPeers (ctx: NodeContext, node?: HashfedNode): Promise<MemberStatus[]> {
+export async function collectPeers (ctx: NodeContext, node?: NodeComponents): Promise<MemberStatus[]> {
   return (await collectMembers(ctx, node)).filter(m => !m.self)
 }
 

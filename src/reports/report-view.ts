@@ -1,7 +1,7 @@
 import { pb } from '../proto/index.js'
 import { u64 } from '../log/uint64.js'
 import { peerIdFromBytes } from '../identity/identity.js'
-import type { FederationView } from '../node/federation-view.js'
+import type { FederationView } from '../context/federation-view.js'
 import type { StatusUpdate, UrlReport } from './report-codec.js'
 import type { hashfed } from '../proto/index.js'
 import { classificationName, hashRefText, mediaName } from './report-input.js'

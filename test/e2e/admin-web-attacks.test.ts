@@ -11,7 +11,7 @@ import { startNode, type NodeProcess } from '../helpers/crash.js'
 import { initNode } from '../../src/node/init-node.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import type { AuditRecord } from '../../src/audit/audit-log.js'
-import { createHttpServer, listen } from '../../src/api/admin-server.js'
+import { createHttpServer, listen } from '../../src/http/http-server.js'
 import { ownHostNames, parseHost, webGuard } from '../../src/api/web-guard.js'
 
 const running: NodeProcess[] = []

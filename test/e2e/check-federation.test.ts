@@ -9,7 +9,7 @@ import { CapturedLog, createFederation, startMember, waitFor, type TestMember } 
 import { loadFederation, saveFederation, withMember } from '../../src/config/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { digests } from '../../src/hashing/digests.js'
-import { HashfedNode } from '../../src/node/hashfed-node.js'
+import { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import type { CheckResult, ImageCheckResult } from '../../src/check/check-service.js'
 import { isHashfedError } from '../../src/errors.js'
 

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/federation.js'
 import { collect, records } from '../helpers/format-suite.js'
 import { getFormat } from '../../src/formats/registry.js'
 import { nodeDir } from '../../src/config/node-dir.js'
-import { readLiveRuntime } from '../../src/node/runtime-file.js'
+import { readLiveRuntime } from '../../src/context/runtime-file.js'
 
 // Finding 9: a source such as `=cmd|' /C calc'!A0` was exported as is, and a spreadsheet
 // opening the export runs it. Entries whose sources, tags, HMA content ids and ICSE image

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { addToFederation, createFederation, createMembers, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 /** scripts/test-setup.mjs provides the browser (npm test sets HASHFED_CHROMIUM); the background flags keep it off the closed network. */
 const CHROMIUM = process.env.HASHFED_CHROMIUM ?? '/usr/bin/chromium'
@@ -116,7 +116,7 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   await addToFederation(outsiderM, [deM])
   const { node: outsider } = await startMember(outsiderM)
   running.push(outsider)
-  assert.ok(await waitFor(() => de.refusedTotal > 0, 15_000), 'DE refuses the outsider')
+  assert.ok(await waitFor(() => de.components.refusedTotal > 0, 15_000), 'DE refuses the outsider')
   await page.waitForSelector('#refusals li.event-warn', { timeout: 10_000 })
   assert.match(await page.textContent('#refusals') ?? '', new RegExp(`Inbound: ${outsiderM.peerId.slice(0, 8)}`))
   assert.match(await page.textContent('#card-refused') ?? '', /^[1-9]/)

@@ -7,7 +7,7 @@ import { randomAdds } from '../helpers/hashes.js'
 import { HostilePeer } from '../helpers/hostile-peer.js'
 import { startNodeChild } from '../helpers/node-child.js'
 import { parseScrape, valueOf } from '../helpers/prometheus.js'
-import { HashfedNode, type StartNodeInit } from '../../src/node/hashfed-node.js'
+import { HashfedNode, type StartNodeInit } from '../../src/daemon/hashfed-node.js'
 import { MAX_FOREIGN_HEADS, MAX_HEADS, MAX_LAG_SHOWN_BATCHES } from '../../src/sync/constants.js'
 import type { NodeStatus } from '../../src/node/node-status.js'
 

@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { addToFederation, createFederation, createMembers, startMember, waitFor } from '../helpers/federation.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 const running: HashfedNode[] = []
 after(async () => { await Promise.all(running.map(async n => await n.stop())) })

@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { runCli, startCliNode } from '../helpers/cli.js'
 import { waitFor } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
-import { readLiveRuntime } from '../../src/node/runtime-file.js'
+import { readLiveRuntime } from '../../src/context/runtime-file.js'
 
 // Finding 10: `init` into an existing 0755 folder left it 0755 and the LevelDB files 0644, so
 // any local user could read reported URLs from the store's log. Every step runs the real CLI

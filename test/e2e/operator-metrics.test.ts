@@ -4,7 +4,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { addToFederation, createMembers, nodePool, publishPeer, waitFor } from '../helpers/federation.js'
 import { headSeq, randomAdds } from '../helpers/hashes.js'
 import { parseScrape, promtoolCheck, valueOf, type Scrape } from '../helpers/prometheus.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 const { start, stop } = nodePool()
 

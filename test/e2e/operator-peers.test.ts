@@ -3,8 +3,9 @@ import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { runCli } from '../helpers/cli.js'
 import { createFederation, nodePool, waitFor } from '../helpers/federation.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
-import type { MemberStatus, NodeStatus } from '../../src/node/node-status.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
+import type { NodeStatus } from '../../src/node/node-status.js'
+import type { MemberStatus } from '../../src/node/peer-status.js'
 import { formatStatus } from '../../src/cli/commands/status.js'
 
 const { start, stop } = nodePool()

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { tempDir } from '../helpers/temp-dir.js'
 import { createFederation, startMember, waitFor } from '../helpers/federation.js'
 import { headsOf, randomAdds } from '../helpers/hashes.js'
-import { HashfedNode } from '../../src/node/hashfed-node.js'
+import { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 // Five members; the federation is cut in two through each node's connection gater (every node
 // cuts off the members on the other side, as PeerPenalties does with an offender), both sides

@@ -10,7 +10,7 @@ import { storeHolds } from '../helpers/reports.js'
 import { ImageWindows, LEAK_WINDOW } from '../helpers/image-leaks.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { Store } from '../../src/store/store.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 // No imagery is ever stored or sent. Real test images are hashed (CLI `hashes add-images` and
 // the check API's image upload) and a URL report naming one is forwarded; afterwards no 64-byte

@@ -5,7 +5,7 @@ import { addToFederation, createMembers, keepAddressless, publishPeer, startMemb
 import { headSeq, headsOf, randomAdds } from '../helpers/hashes.js'
 import { loadFederation, saveFederation } from '../../src/config/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 const running: HashfedNode[] = []
 after(async () => { await Promise.all(running.map(async n => await n.stop())) })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { createFederation, nodePool, waitFor } from '../helpers/federation.js'
 import { setReportsConfig } from '../helpers/reports.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import { DAY_MS } from '../../src/reports/constants.js'
 
 const { start, stop } = nodePool()

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { tempDir } from '../helpers/temp-dir.js'
 import { createFederation, startMember, waitFor } from '../helpers/federation.js'
 import { headsOf, randomAdds } from '../helpers/hashes.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 // A fresh node pulls a log several times larger than libp2p's 4 MiB stream read buffer in one
 // session: the receiver pauses the stream while it verifies and stores, instead of letting the

@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import { tempDir } from '../helpers/temp-dir.js'
 import { createFederation, type TestMember } from '../helpers/federation.js'
 import { faultSeed, prng, startNode, until, type NodeProcess } from '../helpers/crash.js'
-import { openNodeContext } from '../../src/node/node-context.js'
+import { openNodeContext } from '../../src/context/node-context.js'
 import { createReportService } from '../../src/reports/report-service.js'
 
 // `npm run test:faults`: 1,000 URL reports from DE to EOKM (NL) while both `hashfed start`

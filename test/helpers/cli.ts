@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { nodeDir } from '../../src/config/node-dir.js'
-import { readLiveRuntime, type RuntimeInfo } from '../../src/node/runtime-file.js'
+import { readLiveRuntime, type RuntimeInfo } from '../../src/context/runtime-file.js'
 
 export const CLI = resolve('dist/src/cli/main.js')
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { initNode, type InitNodeResult } from '../../src/node/init-node.js'
 import { loadFederation, saveFederation, withMember } from '../../src/config/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
-import { HashfedNode, type StartNodeInit } from '../../src/node/hashfed-node.js'
+import { HashfedNode, type StartNodeInit } from '../../src/daemon/hashfed-node.js'
 import { createLogger, type Logger } from '../../src/util/logger.js'
 
 export interface TestMember extends InitNodeResult {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AppendItem } from '../../src/log/entry.js'
-import type { HashfedNode } from '../../src/node/hashfed-node.js'
+import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
 /** `n` random SHA-256 add entries. */
 export function randomAdds (n: number, meta: { classification?: 'baseline' | 'national' } = { classification: 'baseline' }): AppendItem[] {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { auditLogOf } from '../../audit/audit-log.js'
 import { changeApiAccess, generateApiToken } from '../../config/api-token.js'
 import { nodeRequestActor } from '../request-actor.js'
@@ -15,7 +15,7 @@ const tokenBodySchema = {
  * POST /v1/admin/token: rotates the admin token of the running node without a restart. The
  * new token is in the answer once and in config.json (0600); the CLI reads it from there.
  */
-export function registerApiTokenRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerApiTokenRoutes (app: FastifyInstance, node: AdminNode): void {
   app.post('/v1/admin/token', {
     schema: {
       summary: 'generate or remove the admin API token (applies at once)',

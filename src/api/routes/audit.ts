@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { auditLogOf } from '../../audit/audit-log.js'
 import { parseSince } from '../../reports/report-service.js'
 import { ref } from '../response-schemas.js'
@@ -14,7 +14,7 @@ const auditQuerySchema = {
 } as const
 
 /** GET /v1/audit. Read only: the audit log has no route that changes or deletes a record. */
-export function registerAuditRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerAuditRoutes (app: FastifyInstance, node: AdminNode): void {
   app.get('/v1/audit', {
     schema: {
       summary: 'operator actions, oldest first (read only)',

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { ALGORITHMS } from '../../log/hash-value.js'
 import { CLASSIFICATIONS } from '../../log/entry.js'
 import type { CheckQuery } from '../../check/check-service.js'
@@ -80,7 +80,7 @@ const addHashesBody = {
 } as const
 
 /** Match index, kill switch, check tokens, analyst checks, feedback and disputes, hashes of images. */
-export function registerCheckRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerCheckRoutes (app: FastifyInstance, node: AdminNode): void {
   app.get('/v1/match/status', async () => node.match.status())
 
   for (const [verb, enabled] of [['disable', false], ['enable', true]] as const) {
@@ -124,7 +124,7 @@ export function registerCheckRoutes (app: FastifyInstance, node: HashfedNode): v
   })
 
   app.post('/v1/hashes/add', { bodyLimit: 16 * 1024 * 1024, schema: { body: addHashesBody } }, async (req) => {
-    const body = req.body as Parameters<HashfedNode['hashLists']['addHashes']>[0]
+    const body = req.body as Parameters<AdminNode['hashLists']['addHashes']>[0]
     const res = await node.hashLists.addHashes(body)
     await auditLogOf(node.ctx.store).record('hashes.add', { records: body.records.length, classification: body.classification ?? null, source: body.source ?? null, ...res }, nodeRequestActor(req, node))
     return res

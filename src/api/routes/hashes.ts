@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { hfError, isHashfedError, ErrorCodes } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
 import { ALGORITHMS } from '../../log/hash-value.js'
@@ -44,7 +44,7 @@ const retractBody = {
 } as const
 
 /** Hash-list routes. Import answers NDJSON: progress lines, then one `summary` (or `error`) line. */
-export function registerHashRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerHashRoutes (app: FastifyInstance, node: AdminNode): void {
   // the list's bytes are the body: the node opens no path a request names
   app.register(async (scope) => {
     scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => { done(null, payload) })

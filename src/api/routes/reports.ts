@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { CLASSIFICATIONS } from '../../log/entry.js'
 import { REPORT_MEDIA, type SubmitInput } from '../../reports/report-input.js'
@@ -86,7 +86,7 @@ function refuseUnknown (schema: { properties: Record<string, unknown> }, part: '
 }
 
 /** The reports API: thin wrappers over `node.reports`, so the CLI and API share one behaviour. */
-export function registerReportRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerReportRoutes (app: FastifyInstance, node: AdminNode): void {
   app.post('/v1/reports', { schema: { summary: 'sign a URL report and route it to the hotline of the hosting country', body: submitReportSchema, response: { 201: ref('ReportView') } }, preValidation: refuseUnknown(submitReportSchema, 'body') }, async (req, reply) => {
     const view = await node.reports.submit(req.body as SubmitInput)
     await auditLogOf(node.ctx.store).record('reports.submit', reportSubmitDetails(view), nodeRequestActor(req, node))

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { HashfedNode } from '../../node/hashfed-node.js'
+import type { AdminNode } from '../admin-node.js'
 import { hfError, ErrorCodes } from '../../errors.js'
 
 const MAX_WAIT_MS = 60_000
@@ -8,7 +8,7 @@ const MAX_WAIT_MS = 60_000
  * GET /v1/sync/wait: answers once this node holds batch `seq` of `origin` (or at the timeout).
  * Lets scripts and operators wait for replication without polling.
  */
-export function registerSyncRoutes (app: FastifyInstance, node: HashfedNode): void {
+export function registerSyncRoutes (app: FastifyInstance, node: AdminNode): void {
   app.get('/v1/sync/wait', {
     schema: {
       summary: 'wait until this node holds an origin\'s batch',

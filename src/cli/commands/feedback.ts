@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { openHashLog } from '../../log/hash-log.js'
-import type { NodeContext } from '../../node/node-context.js'
+import type { NodeContext } from '../../context/node-context.js'
 import { Outbox } from '../../reports/outbox.js'
 import { KeyedLock } from '../../reports/keyed-lock.js'
 import { FeedbackService, VERDICTS, type FeedbackSent, type FeedbackView } from '../../check/feedback-service.js'

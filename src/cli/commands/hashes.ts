@@ -7,9 +7,9 @@ import { Readable } from 'node:stream'
 import type { Command } from 'commander'
 import { hfError, ErrorCodes, HashfedError, type ErrorCode } from '../../errors.js'
 import { FORMAT_NAMES } from '../../formats/format.js'
-import type { ImportSummary } from '../../log/importer.js'
-import type { HashListService } from '../../node/hash-list-service.js'
-import type { NodeContext } from '../../node/node-context.js'
+import type { ImportSummary } from '../../lists/importer.js'
+import type { HashListService } from '../../lists/hash-list-service.js'
+import type { NodeContext } from '../../context/node-context.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
@@ -19,7 +19,7 @@ import { importDetails, retractDetails } from '../../audit/audit-details.js'
 /** Runs `fn` over an offline node's hash lists (the store is open, the node is not running). */
 async function offline<T> (ctx: NodeContext, fn: (svc: HashListService) => Promise<T>): Promise<T> {
   // loaded here: a command that goes through a running node never needs the log code
-  const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../node/hash-list-service.js')])
+  const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../lists/hash-list-service.js')])
   const log = await openHashLog({ store: ctx.store })
   try {
     return await fn(new HashListService(ctx, log))

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { AddHashesRequest, AddHashesSummary } from '../../node/hash-list-service.js'
+import type { AddHashesRequest, AddHashesSummary } from '../../lists/hash-list-service.js'
 import { PDQ_MIN_QUALITY } from '../../check/constants.js'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { withNode } from '../node-access.js'
@@ -61,7 +61,7 @@ export function registerImageCommands (program: Command): void {
             for (let i = 0; i < records.length; i += RECORDS_PER_REQUEST) add(await client.post<AddHashesSummary>('/v1/hashes/add', { records: records.slice(i, i + RECORDS_PER_REQUEST), ...meta }))
           },
           local: async (ctx) => {
-            const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../node/hash-list-service.js')])
+            const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../lists/hash-list-service.js')])
             const log = await openHashLog({ store: ctx.store })
             try {
               const res = await new HashListService(ctx, log).addHashes({ records, ...meta })

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { MemberStatus } from '../../node/node-status.js'
+import type { MemberStatus } from '../../node/peer-status.js'
 import { withNode } from '../node-access.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, shortPeerId, table } from '../output.js'

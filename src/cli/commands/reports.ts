@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { pino } from 'pino'
-import type { NodeContext } from '../../node/node-context.js'
+import type { NodeContext } from '../../context/node-context.js'
 import { createReportService, type ListFilter, type ReportDirection, type ReportService, type StatsQuery } from '../../reports/report-service.js'
 import type { SubmitInput } from '../../reports/report-input.js'
 import type { ReportView } from '../../reports/report-view.js'

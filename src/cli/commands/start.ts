@@ -13,7 +13,7 @@ export function registerStart (program: Command): void {
       await assertPrivateNodeDir(nodeDir(dir))
       usePrivateFileMode()
       // loaded on demand: libp2p and the HTTP server double the start-up time of every other command
-      const { HashfedNode } = await import('../../node/hashfed-node.js')
+      const { HashfedNode } = await import('../../daemon/hashfed-node.js')
       const node = await HashfedNode.start({ dir })
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

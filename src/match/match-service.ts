@@ -4,10 +4,10 @@ import { hfError, ErrorCodes } from '../errors.js'
 import type { NodeDir } from '../config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
 import type { HashLog } from '../log/hash-log.js'
-import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from '../match/match-index.js'
-import { IndexFeeder, type RebuildStats } from '../match/index-feeder.js'
+import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match-index.js'
+import { IndexFeeder, type RebuildStats } from './index-feeder.js'
 import type { AlgorithmName } from '../log/hash-value.js'
-import type { NodeContext } from './node-context.js'
+import type { NodeContext } from '../context/node-context.js'
 
 export interface MatchServiceInit {
   ctx: Omit<NodeContext, 'store'>

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../errors.js'
-import { errorStatus } from '../api/error-reply.js'
-import type { CheckQuery, CheckService } from './check-service.js'
-import type { TokenStore } from './token-store.js'
+import { errorStatus } from '../http/error-reply.js'
+import type { CheckQuery, CheckService } from '../check/check-service.js'
+import type { TokenStore } from '../check/token-store.js'
 import type { TokenBuckets } from '../util/token-bucket.js'
 
 export interface FastCheckInit {

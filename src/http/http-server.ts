@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { hfError, ErrorCodes } from '../errors.js'
 import { installErrorReplies } from './error-reply.js'
 import { setAuthMethod } from './request-auth.js'
+import { isLoopback } from '../util/loopback.js'
 
 export interface HttpServerInit {
   host: string
@@ -16,12 +17,6 @@ export interface HttpServerInit {
   bodyLimit?: number
   /** checked on every request before authentication (the admin API's `webGuard`); throws to refuse */
   guard?: (req: FastifyRequest) => void
-}
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
-
-export function isLoopback (host: string): boolean {
-  return LOOPBACK.test(host)
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()

@@ -1,30 +1,23 @@
 import '../polyfill.js'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createLogger } from '../util/logger.js'
 import { createNodeLibp2p, reserveAddresses, type HashfedLibp2p } from '../net/create-libp2p.js'
 import { federationGater } from '../net/federation-gater.js'
 import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
-import { createHttpServer, listen } from '../api/admin-server.js'
-import { registerAdminRoutes } from '../api/admin-routes.js'
-import { webGuard } from '../api/web-guard.js'
 import { loadFederation, saveFederation, withMember, type Member } from '../config/federation.js'
 import { federationPath } from '../config/node-config.js'
 import { Store } from '../store/store.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { Replicator } from '../sync/replicator.js'
 import { syncLogOf } from '../sync/hash-log-adapter.js'
-import { HashListService } from './hash-list-service.js'
-import { loadNodeFiles, type NodeContext } from './node-context.js'
-import { removeRuntime, writeRuntime } from './runtime-file.js'
-import { failedListenAddress, listenError } from './listen-error.js'
-import { collectStatus, type NodeStatus } from './node-status.js'
+import { HashListService } from '../lists/hash-list-service.js'
+import { loadNodeFiles, type NodeContext } from '../context/node-context.js'
+import { failedListenAddress, listenError } from '../http/listen-error.js'
 import { createReportService, type ReportService } from '../reports/report-service.js'
-import { MatchService } from './match-service.js'
-import { CheckFeature } from '../check/check-feature.js'
-import { NodeMetrics } from '../api/metrics.js'
+import { MatchService } from '../match/match-service.js'
+import { CheckComponents } from '../check/check-components.js'
 
 export interface StartNodeInit {
   dir: string
@@ -46,25 +39,24 @@ export interface RefusedPeer {
 /** How many refusals `status` keeps to show (the counter counts all). */
 const RECENT_REFUSALS = 50
 
-/** A running hashfed node: store, libp2p, member connections, admin API. */
-export class HashfedNode {
+/**
+ * A node's components, started in dependency order: store, libp2p, member connections, hash log,
+ * match index, replication, reports and the hash check's services. It serves no HTTP: the
+ * composition root (`daemon/hashfed-node.ts`) starts the admin and check APIs over it.
+ */
+export class NodeComponents {
   readonly refused: RefusedPeer[] = []
   refusedTotal = 0
-  adminUrl = ''
   hashLog!: HashLog
   hashLists!: HashListService
   replicator!: Replicator
-  private admin: FastifyInstance | null = null
   private stopping: Promise<void> | null = null
   /** URL reports: routing, outbox, receipts, status, stats (set in startServices) */
   reports!: ReportService
   /** match index over every origin's current set, with the per-origin kill switch */
   match!: MatchService
-  /** hash check: tokens, check service, feedback, image hashing, the check API server */
-  check!: CheckFeature
-  checkUrl = ''
-  /** Prometheus metrics of this node (its own registry), served at /metrics */
-  readonly metrics = new NodeMetrics()
+  /** hash check: tokens, check service, feedback, image hashing */
+  check!: CheckComponents
   /** stopped in reverse order of start; each feature pushes its own stop */
   private readonly stops: Array<{ name: string, stop: () => void | Promise<void> }> = []
 
@@ -78,12 +70,12 @@ export class HashfedNode {
     private readonly syncInit: StartNodeInit['sync'] = {}
   ) {}
 
-  static async start (init: StartNodeInit): Promise<HashfedNode> {
+  static async start (init: StartNodeInit): Promise<NodeComponents> {
     const files = await loadNodeFiles(init.dir)
     const log = init.logger ?? createLogger({ node: files.config.name })
     const store = await Store.open(files.dir.store)
     const ctx: NodeContext = { ...files, store }
-    let node: HashfedNode | undefined
+    let node: NodeComponents | undefined
     let libp2p: HashfedLibp2p | undefined
     const penalties = new PeerPenalties({
       ...init.penalties,
@@ -110,7 +102,7 @@ export class HashfedNode {
         if (!/listen/i.test(err instanceof Error ? err.message : String(err))) throw err
         throw listenError('libp2p', failedListenAddress(err, ctx.config.listen), 'listen', err)
       }
-      node = new HashfedNode(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, init.sync)
+      node = new NodeComponents(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, init.sync)
       await node.startServices()
       return node
     } catch (err) {
@@ -122,9 +114,9 @@ export class HashfedNode {
     }
   }
 
-  /** Feature services in dependency order; the admin API starts last, when all can answer. */
+  /** Feature services in dependency order. */
   private async startServices (): Promise<void> {
-    const { config, dir, identity, federation, store } = this.ctx
+    const { federation, store } = this.ctx
     this.hashLog = await openHashLog({ store, logger: this.log.child({ component: 'log' }) })
     this.onStop('hash log', async () => await this.hashLog.close())
     this.match = await MatchService.start({ ctx: this.ctx, hashLog: this.hashLog, logger: this.log.child({ component: 'match' }) })
@@ -150,28 +142,8 @@ export class HashfedNode {
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log, onOffence: (peer, reason) => { this.penalties.offence(peer, reason) } })
     this.onStop('reports', async () => await this.reports.stop())
     await this.reports.start()
-    this.check = await CheckFeature.start({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log, observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms) })
-    this.onStop('check API', async () => await this.check.stop())
-    this.checkUrl = this.check.url ?? ''
-    this.metrics.attachNode(this)
-    // asked per request: POST /v1/admin/token rotates it without a restart
-    this.admin = createHttpServer({
-      host: config.api.host,
-      port: config.api.port,
-      token: () => this.ctx.config.api.token,
-      // a web page in the operator's browser must not be able to use the admin API
-      guard: webGuard({ host: config.api.host, allowedHosts: () => this.ctx.config.api.allowedHosts })
-    })
-    await registerAdminRoutes(this.admin, this)
-    try {
-      this.adminUrl = await listen(this.admin, config.api.host, config.api.port)
-    } catch (err) {
-      await this.admin.close().catch(() => {})
-      throw listenError('the admin API', `${config.api.host}:${config.api.port}`, 'api.host/api.port', err)
-    }
-    this.onStop('admin API', async () => await this.admin?.close())
-    await writeRuntime(dir, { pid: process.pid, peerId: identity.peerId.toString(), listen: this.listenAddresses(), adminUrl: this.adminUrl, ...(this.checkUrl !== '' ? { checkUrl: this.checkUrl } : {}), startedAt: new Date().toISOString() })
-    this.log.info({ peerId: identity.peerId.toString(), listen: this.listenAddresses(), admin: this.adminUrl, members: this.ctx.federation.members.length }, 'node started')
+    this.check = await CheckComponents.open({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log })
+    this.onStop('check', async () => await this.check.close())
   }
 
   private memberTargets (): MemberTarget[] {
@@ -191,10 +163,6 @@ export class HashfedNode {
 
   listenAddresses (): string[] {
     return this.libp2p.getMultiaddrs().map(a => a.toString())
-  }
-
-  status (): Promise<NodeStatus> {
-    return collectStatus(this.ctx, { running: true, node: this })
   }
 
   /** Adds or replaces a member in the federation file and applies it without restart. */
@@ -232,7 +200,6 @@ export class HashfedNode {
       }
       await Promise.resolve(this.libp2p.stop()).catch((err: unknown) => this.log.error({ err }, 'stopping libp2p failed'))
       await this.ctx.store.close().catch((err) => this.log.error({ err }, 'closing store failed'))
-      await removeRuntime(this.ctx.dir)
       this.log.info('node stopped')
     })()
     await this.stopping

@@ -1,12 +1,12 @@
 import { hfError, ErrorCodes } from '../errors.js'
 import { getFormat } from '../formats/registry.js'
 import type { ParseInit } from '../formats/format.js'
-import { importHashes, type ImportProgress, type ImportSummary } from '../log/importer.js'
-import { exportHashes } from '../log/exporter.js'
+import { importHashes, type ImportProgress, type ImportSummary } from './importer.js'
+import { exportHashes } from './exporter.js'
 import { formatHashValue, parseAlgorithm, parseHashRef, parseHashValue, type AlgorithmName } from '../log/hash-value.js'
 import { CLASSIFICATIONS, type EntryMeta, type HashRecord } from '../log/entry.js'
 import type { HashLog } from '../log/hash-log.js'
-import type { NodeContext } from './node-context.js'
+import type { NodeContext } from '../context/node-context.js'
 
 /**
  * What `hashes import` takes, from the CLI or the admin API. The list's bytes come separately

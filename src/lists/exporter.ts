@@ -1,8 +1,8 @@
 import { hfError, ErrorCodes } from '../errors.js'
 import type { HashListFormat, WriteInit } from '../formats/format.js'
-import type { HashRecord } from './entry.js'
-import type { AlgorithmName } from './hash-value.js'
-import type { HashLog } from './hash-log.js'
+import type { HashRecord } from '../log/entry.js'
+import type { AlgorithmName } from '../log/hash-value.js'
+import type { HashLog } from '../log/hash-log.js'
 
 export interface ExportInit {
   log: HashLog

@@ -1,9 +1,9 @@
 import type { Identity } from '../identity/identity.js'
 import type { HashListFormat, ParseInit } from '../formats/format.js'
-import type { AppendItem, ImportItem } from './entry.js'
-import type { HashLog } from './hash-log.js'
-import { entryProblem } from './entry-codec.js'
-import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES, MAX_REPORTED_REJECTS } from './constants.js'
+import type { AppendItem, ImportItem } from '../log/entry.js'
+import type { HashLog } from '../log/hash-log.js'
+import { entryProblem } from '../log/entry-codec.js'
+import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES, MAX_REPORTED_REJECTS } from '../log/constants.js'
 
 export interface ImportInit {
   log: HashLog
