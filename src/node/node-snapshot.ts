@@ -6,9 +6,12 @@ import type { RefusedPeer } from '../net/connection-refusals.js'
 import type { PeerSyncState, SyncRejection } from '../sync/replicator.js'
 import type { Rejected } from '../observe/rejection-counter.js'
 import type { SyncRejectReason } from '../sync/reject-reasons.js'
-import type { CutOff } from '../net/peer-penalties.js'
-import { createReportService } from '../reports/report-service.js'
-import type { NodeComponents } from './node-components.js'
+import type { CutOff, PeerPenalties } from '../net/peer-penalties.js'
+import type { MemberConnections } from '../net/member-connections.js'
+import type { ConnectionRefusals } from '../net/connection-refusals.js'
+import type { Replicator } from '../sync/replicator.js'
+import { createReportService, type ReportService } from '../reports/report-service.js'
+import type { OffenceReason } from './offence-reasons.js'
 
 /** One member as the node sees it now. */
 export interface MemberSnapshot {
@@ -42,8 +45,15 @@ export interface NodeSnapshot {
   outbox: number
 }
 
-/** The parts of the running node a snapshot reads. */
-export type SnapshotSource = Pick<NodeComponents, 'ctx' | 'members' | 'replicator' | 'reports' | 'penalties' | 'refusals'>
+/** The parts of the running node a snapshot reads (NodeComponents has them). */
+export interface SnapshotSource {
+  ctx: NodeContext
+  members: Pick<MemberConnections, 'links'>
+  replicator: Pick<Replicator, 'rejections' | 'peerLag' | 'peerState'>
+  reports: Pick<ReportService, 'rejections' | 'outboxDepth'>
+  penalties: Pick<PeerPenalties<OffenceReason>, 'offences' | 'cutOffsTotal' | 'isCutOff' | 'list'>
+  refusals: Pick<ConnectionRefusals, 'counter' | 'recent'>
+}
 
 export function takeSnapshot (node: SnapshotSource): NodeSnapshot {
   const { federation } = node.ctx
