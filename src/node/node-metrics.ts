@@ -1,4 +1,4 @@
-import type { MetricsRegistry, Sample } from '../observe/metrics-registry.js'
+import { sharedReading, type MetricsRegistry, type Sample } from '../observe/metrics-registry.js'
 import { takeSnapshot, type MemberSnapshot, type SnapshotSource } from './node-snapshot.js'
 
 /**
@@ -10,8 +10,10 @@ export function registerNodeMetrics (metrics: MetricsRegistry, node: SnapshotSou
   metrics.gauge({ name: 'hashfed_node_info', help: 'Always 1; labels name this node and its peer ID.', labelNames: ['name', 'peer_id'] },
     () => [{ labels: { name: ctx.config.name, peer_id: ctx.identity.peerId.toString() }, value: 1 }])
   metrics.gauge({ name: 'hashfed_members', help: 'Other members in the federation file.' }, () => ctx.federation.others.length)
+  // one snapshot per scrape serves every per-member series
+  const snapshot = sharedReading(() => takeSnapshot(node))
   const perMember = (pick: (m: MemberSnapshot) => number | null) => (): Sample[] =>
-    takeSnapshot(node).members.flatMap(m => {
+    snapshot().members.flatMap(m => {
       const value = m.self ? null : pick(m)
       return value === null ? [] : [{ labels: { peer: m.member.name }, value }]
     })

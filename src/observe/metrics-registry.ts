@@ -57,3 +57,18 @@ export function sharedScan<T> (load: () => Promise<T>): () => Promise<T> {
     return await running
   }
 }
+
+/**
+ * A synchronous reading shared by the collectors of one scrape: a scrape asks every metric
+ * in one go, so the first reader computes it and the others of that turn get the same value.
+ */
+export function sharedReading<T> (read: () => T): () => T {
+  let cached: { value: T } | null = null
+  return () => {
+    if (cached === null) {
+      cached = { value: read() }
+      queueMicrotask(() => { cached = null })
+    }
+    return cached.value
+  }
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { RejectionCounter } from '../../src/observe/rejection-counter.js'
 import { isReason, reasonsOf } from '../../src/observe/reasons.js'
-import { sharedScan } from '../../src/observe/metrics-registry.js'
+import { sharedReading, sharedScan } from '../../src/observe/metrics-registry.js'
 
 const REASONS = { malformed: 'does not decode', flood: 'too many at once', internal: 'our own failure' } as const
 
@@ -57,4 +57,12 @@ test('sharedScan: concurrent readers share one scan, the next read scans again',
   const read = sharedScan(async () => { scans++; await new Promise(resolve => setImmediate(resolve)); return scans })
   assert.deepEqual(await Promise.all([read(), read(), read()]), [1, 1, 1])
   assert.equal(await read(), 2)
+})
+
+test('sharedReading: readers in one turn share one reading, a later turn reads again', async () => {
+  let reads = 0
+  const read = sharedReading(() => ++reads)
+  assert.deepEqual([read(), read(), read()], [1, 1, 1])
+  await Promise.resolve()
+  assert.equal(read(), 2)
 })
