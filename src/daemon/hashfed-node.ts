@@ -21,16 +21,19 @@ export type { StartNodeInit } from '../node/node-components.js'
 export class HashfedNode {
   adminUrl = ''
   checkUrl = ''
-  /** Prometheus metrics of this node (its own registry), served at /metrics */
-  readonly metrics = new NodeMetrics()
   private admin: FastifyInstance | null = null
   private checkServer: CheckServer | null = null
   private stopping: Promise<void> | null = null
 
-  private constructor (readonly components: NodeComponents) {}
+  private constructor (
+    readonly components: NodeComponents,
+    /** Prometheus metrics of this node (its own registry), served at /metrics; the components registered theirs */
+    readonly metrics: NodeMetrics
+  ) {}
 
   static async start (init: StartNodeInit): Promise<HashfedNode> {
-    const node = new HashfedNode(await NodeComponents.start(init))
+    const metrics = new NodeMetrics()
+    const node = new HashfedNode(await NodeComponents.start({ ...init, metrics }), metrics)
     try {
       await node.startSurfaces()
       return node
@@ -58,7 +61,7 @@ export class HashfedNode {
       })
       this.checkUrl = this.checkServer.url
     }
-    this.metrics.attachNode(this.components, () => this.checkServer?.stats)
+    this.metrics.registerCheckStats(() => this.checkServer?.stats)
     this.admin = createHttpServer({
       host: config.api.host,
       port: config.api.port,

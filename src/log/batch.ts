@@ -5,22 +5,18 @@ import { peerIdFromBytes, verifySignature, type Identity } from '../identity/ide
 import { BATCH_VERSION, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_SIGNED_BATCH_BYTES } from './constants.js'
 import { u64 } from './uint64.js'
 
-/** Why a batch was refused. Stable strings: sync counts rejections per reason and logs them. */
-export type RejectReason =
-  /** the origin is not a federation member */
-  | 'not-member'
-  /** the signature is not the origin's over the body bytes */
-  | 'bad-signature'
-  /** seq is beyond our head + 1: earlier batches are missing */
-  | 'gap'
-  /** prev_hash is not the hash of the batch we hold at seq - 1 */
-  | 'broken-chain'
-  /** a different validly signed batch for an (origin, seq) we already hold */
-  | 'fork'
-  /** over MAX_SIGNED_BATCH_BYTES, MAX_BATCH_BYTES or MAX_BATCH_ENTRIES */
-  | 'too-large'
-  /** does not decode, unknown version, or an entry breaks the entry rules */
-  | 'malformed'
+/** Why a batch was refused, one line each. Stable strings: sync counts rejections per reason and logs them. */
+export const BATCH_REJECT_REASONS = {
+  'not-member': 'the origin is not a federation member',
+  'bad-signature': 'the signature is not the origin\'s over the body bytes',
+  gap: 'the sequence number is beyond our head + 1: earlier batches are missing',
+  'broken-chain': 'prev_hash is not the hash of the batch we hold one sequence number before',
+  fork: 'a different validly signed batch for an (origin, seq) we already hold',
+  'too-large': 'over the size or entry limits of a batch (or a sync frame or heads list)',
+  malformed: 'does not decode, has an unknown version, or an entry breaks the entry rules'
+} as const
+
+export type RejectReason = keyof typeof BATCH_REJECT_REASONS
 
 /** SHA-256 length: prev_hash is empty for seq 1 and this long after. */
 const HASH_BYTES = 32

@@ -8,6 +8,7 @@ import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
+import type { MetricsRegistry } from '../observe/metrics-registry.js'
 
 export interface MatchServiceInit {
   ctx: Omit<NodeContext, 'store'>
@@ -96,6 +97,15 @@ export class MatchService {
       origins: [...peers].map(p => this.originStatus(p)).sort((a, b) => a.name.localeCompare(b.name)),
       disabledOrigins: [...match.disabledOrigins]
     }
+  }
+
+  /** Index sizes per algorithm and the kill switch per origin held. */
+  registerMetrics (metrics: MetricsRegistry): void {
+    const counts = (pick: (c: AlgorithmCounts) => number) => () => Object.entries(this.index.counts()).map(([algorithm, c]) => ({ labels: { algorithm }, value: pick(c) }))
+    metrics.gauge({ name: 'hashfed_index_hashes', help: 'Distinct hash values in the match index, per algorithm.', labelNames: ['algorithm'] }, counts(c => c.values))
+    metrics.gauge({ name: 'hashfed_index_references', help: 'Hash values times the origins vouching for them in the match index, per algorithm.', labelNames: ['algorithm'] }, counts(c => c.refs))
+    metrics.gauge({ name: 'hashfed_origin_matching_enabled', help: 'Per origin, 1 when its hashes are matched, 0 when its kill switch is off.', labelNames: ['origin'] },
+      () => this.init.hashLog.listOrigins().map(o => ({ labels: { origin: this.init.ctx.federation.nameOf(o.origin) }, value: this.isOriginEnabled(o.origin) ? 1 : 0 })))
   }
 
   isOriginEnabled (peerId: string): boolean {

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import type { HashfedLibp2p } from './create-libp2p.js'
 import { DIAL_TIMEOUT_MS, PING_INTERVAL_MS, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './constants.js'
+import type { MetricsRegistry } from '../observe/metrics-registry.js'
 
 export interface MemberTarget {
   name: string
@@ -101,6 +102,15 @@ export class MemberConnections {
 
   connectedPeers (): string[] {
     return [...this.members.keys()].filter(id => this.isConnected(id))
+  }
+
+  /** Links to members: how many are up, and per member up and round-trip time. */
+  registerMetrics (metrics: MetricsRegistry): void {
+    metrics.gauge({ name: 'hashfed_peers_connected', help: 'Other members with an open connection.' }, () => this.links().filter(l => l.connected).length)
+    metrics.gauge({ name: 'hashfed_peer_up', help: '1 when the member has an open connection, else 0.', labelNames: ['peer'] },
+      () => this.links().map(l => ({ labels: { peer: l.name }, value: l.connected ? 1 : 0 })))
+    metrics.gauge({ name: 'hashfed_peer_rtt_seconds', help: 'Last measured round-trip time to a connected member, in seconds.', labelNames: ['peer'] },
+      () => this.links().flatMap(l => l.connected && l.rttMs !== null ? [{ labels: { peer: l.name }, value: l.rttMs / 1000 }] : []))
   }
 
   links (): MemberLink[] {

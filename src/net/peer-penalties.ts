@@ -1,8 +1,15 @@
 import type { Logger } from 'pino'
 import { PENALTY_BAN_MS, PENALTY_THRESHOLD, PENALTY_WINDOW_MS } from './constants.js'
+import { RejectionCounter } from '../observe/rejection-counter.js'
+import type { MetricsRegistry } from '../observe/metrics-registry.js'
+import type { ReasonList } from '../observe/reasons.js'
 
-export interface PeerPenaltiesInit {
+export interface PeerPenaltiesInit<R extends string = string> {
   logger: Logger
+  /** the offences the components above may report (node/offence-reasons) */
+  reasons: ReasonList<R>
+  /** counted for an offence not in `reasons` */
+  fallback: NoInfer<R>
   /** offences within `windowMs` that cut a peer off @default PENALTY_THRESHOLD (5) */
   threshold?: number
   /** @default PENALTY_WINDOW_MS (60 s) */
@@ -34,13 +41,11 @@ export interface CutOff {
  * member whose node misbehaves then costs us one verify per offence, not one per message it
  * can send. An operator (or a test) can also cut a peer off by hand and restore it.
  */
-export class PeerPenalties {
-  /** offences counted since start, by reason */
-  readonly offencesByReason = new Map<string, number>()
+export class PeerPenalties<R extends string = string> {
+  /** offences counted since start, by reason and peer */
+  readonly offences: RejectionCounter<R>
   /** cut-offs since start */
   cutOffsTotal = 0
-  /** connections refused because the peer was cut off, since start */
-  refusedTotal = 0
   private readonly recent = new Map<string, number[]>()
   private readonly active = new Map<string, CutOff & { timer: NodeJS.Timeout }>()
   private readonly threshold: number
@@ -48,7 +53,8 @@ export class PeerPenalties {
   private readonly banMs: number
   private readonly now: () => number
 
-  constructor (private readonly init: PeerPenaltiesInit) {
+  constructor (private readonly init: PeerPenaltiesInit<R>) {
+    this.offences = new RejectionCounter<R>({ reasons: init.reasons, fallback: init.fallback, recent: 0 })
     this.threshold = init.threshold ?? PENALTY_THRESHOLD
     this.windowMs = init.windowMs ?? PENALTY_WINDOW_MS
     this.banMs = init.banMs ?? PENALTY_BAN_MS
@@ -56,8 +62,8 @@ export class PeerPenalties {
   }
 
   /** Records one offence of `peer`; true when it cut the peer off. */
-  offence (peer: string, reason: string): boolean {
-    this.offencesByReason.set(reason, (this.offencesByReason.get(reason) ?? 0) + 1)
+  offence (peer: string, reason: R): boolean {
+    this.offences.record(reason, { peer })
     if (this.active.has(peer)) return false
     const now = this.now()
     const times = (this.recent.get(peer) ?? []).filter(t => now - t < this.windowMs)
@@ -93,12 +99,6 @@ export class PeerPenalties {
     this.init.onRestored?.(peer)
   }
 
-  /** The gater refused a connection of a cut-off peer. */
-  refused (peer: string, direction: 'inbound' | 'outbound'): void {
-    this.refusedTotal++
-    this.init.logger.debug({ peer, direction }, 'refused a connection of a cut-off peer')
-  }
-
   isCutOff (peer: string): boolean {
     return this.active.has(peer)
   }
@@ -108,10 +108,19 @@ export class PeerPenalties {
     return [...this.active.values()].map(e => this.view(e)).sort((a, b) => a.since - b.since)
   }
 
-  get offencesTotal (): number {
-    let n = 0
-    for (const v of this.offencesByReason.values()) n += v
-    return n
+  /** Offences and cut-offs; `members` names the peers of the per-member series. */
+  registerMetrics (metrics: MetricsRegistry, members: () => Array<{ name: string, peerId: string }>): void {
+    metrics.counter({
+      name: 'hashfed_peer_offences_total',
+      help: 'Offences of members (failed verification, protocol breaches) counted towards cutting them off, by reason, since start.',
+      labelNames: ['reason']
+    }, () => [...this.offences.byReason].map(([reason, value]) => ({ labels: { reason }, value })))
+    metrics.counter({ name: 'hashfed_peer_cutoffs_total', help: 'Times a member was cut off for repeated offences, since start.' }, () => this.cutOffsTotal)
+    metrics.gauge({
+      name: 'hashfed_peer_cut_off',
+      help: '1 while a member is cut off for its offences (its connections refused), else 0.',
+      labelNames: ['peer']
+    }, () => members().map(m => ({ labels: { peer: m.name }, value: this.isCutOff(m.peerId) ? 1 : 0 })))
   }
 
   stop (): void {

@@ -18,26 +18,26 @@ import { failedListenAddress, listenError } from '../http/listen-error.js'
 import { createReportService, type ReportService } from '../reports/report-service.js'
 import { MatchService } from '../match/match-service.js'
 import { CheckComponents } from '../check/check-components.js'
+import { ConnectionRefusals } from '../net/connection-refusals.js'
+import { noMetrics, type MetricsRegistry } from '../observe/metrics-registry.js'
+import { registerLogMetrics } from '../log/log-metrics.js'
+import { registerReportMetrics } from '../reports/report-metrics.js'
+import { OFFENCE_REASONS, type OffenceReason } from './offence-reasons.js'
+import { registerNodeMetrics } from './node-metrics.js'
 
 export interface StartNodeInit {
   dir: string
   /** @default a pino logger on stdout */
   logger?: Logger
   /** when a misbehaving peer is cut off, and for how long (tests shorten them) @default PeerPenalties' defaults */
-  penalties?: Omit<PeerPenaltiesInit, 'logger' | 'onCutOff' | 'onRestored'>
+  penalties?: Omit<PeerPenaltiesInit, 'logger' | 'onCutOff' | 'onRestored' | 'reasons' | 'fallback'>
   /** replication timing (tests shorten them) */
   sync?: { periodicMs?: number, sessionIdleMs?: number }
+  /** where each component registers its metrics (the daemon's Prometheus registry) @default none kept */
+  metrics?: MetricsRegistry
 }
 
-export interface RefusedPeer {
-  peerId: string
-  direction: 'inbound' | 'outbound'
-  remoteAddr: string
-  at: number
-}
-
-/** How many refusals `status` keeps to show (the counter counts all). */
-const RECENT_REFUSALS = 50
+export type { RefusedPeer } from '../net/connection-refusals.js'
 
 /**
  * A node's components, started in dependency order: store, libp2p, member connections, hash log,
@@ -45,8 +45,6 @@ const RECENT_REFUSALS = 50
  * composition root (`daemon/hashfed-node.ts`) starts the admin and check APIs over it.
  */
 export class NodeComponents {
-  readonly refused: RefusedPeer[] = []
-  refusedTotal = 0
   hashLog!: HashLog
   hashLists!: HashListService
   replicator!: Replicator
@@ -66,8 +64,11 @@ export class NodeComponents {
     readonly members: MemberConnections,
     readonly log: Logger,
     /** offences per peer; a peer that keeps offending is cut off for a while */
-    readonly penalties: PeerPenalties,
-    private readonly syncInit: StartNodeInit['sync'] = {}
+    readonly penalties: PeerPenalties<OffenceReason>,
+    /** connections the gater refused: outsiders, and members cut off */
+    readonly refusals: ConnectionRefusals,
+    private readonly syncInit: StartNodeInit['sync'] = {},
+    private readonly metrics: MetricsRegistry = noMetrics
   ) {}
 
   static async start (init: StartNodeInit): Promise<NodeComponents> {
@@ -77,8 +78,11 @@ export class NodeComponents {
     const ctx: NodeContext = { ...files, store }
     let node: NodeComponents | undefined
     let libp2p: HashfedLibp2p | undefined
-    const penalties = new PeerPenalties({
+    const refusals = new ConnectionRefusals(log)
+    const penalties = new PeerPenalties<OffenceReason>({
       ...init.penalties,
+      reasons: OFFENCE_REASONS,
+      fallback: 'internal',
       logger: log.child({ component: 'penalties' }),
       // hang up at once: the gater only sees new connections
       onCutOff: (peer) => { void node?.libp2p.hangUp(peerIdFromString(peer)).catch(() => {}) },
@@ -93,16 +97,16 @@ export class NodeComponents {
           reservedAddresses: ctx.federation.others.flatMap(m => m.addresses),
           gater: federationGater({
             isMember: (id) => ctx.federation.isMember(id),
-            onRefused: (peerId, direction, remoteAddr) => node?.recordRefusal({ peerId, direction, remoteAddr, at: Date.now() }),
+            onRefused: (peerId, direction, remoteAddr) => refusals.record('not-member', { peerId, direction, remoteAddr, at: Date.now() }),
             isCutOff: (id) => penalties.isCutOff(id),
-            onRefusedCutOff: (peerId, direction) => penalties.refused(peerId, direction)
+            onRefusedCutOff: (peerId, direction, remoteAddr) => refusals.record('cut-off', { peerId, direction, remoteAddr, at: Date.now() })
           })
         })
       } catch (err) {
         if (!/listen/i.test(err instanceof Error ? err.message : String(err))) throw err
         throw listenError('libp2p', failedListenAddress(err, ctx.config.listen), 'listen', err)
       }
-      node = new NodeComponents(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, init.sync)
+      node = new NodeComponents(ctx, libp2p, new MemberConnections(libp2p, log), log, penalties, refusals, init.sync, init.metrics)
       await node.startServices()
       return node
     } catch (err) {
@@ -144,6 +148,21 @@ export class NodeComponents {
     await this.reports.start()
     this.check = await CheckComponents.open({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log })
     this.onStop('check', async () => await this.check.close())
+    this.registerMetrics(this.metrics)
+  }
+
+  /** Each component registers its own series; the node adds the per-member ones of its snapshot. */
+  private registerMetrics (metrics: MetricsRegistry): void {
+    const nameOf = (peer: string): string => this.ctx.federation.nameOf(peer)
+    const others = (): Array<{ name: string, peerId: string }> => this.ctx.federation.others
+    registerNodeMetrics(metrics, this)
+    this.members.registerMetrics(metrics)
+    this.refusals.registerMetrics(metrics)
+    this.penalties.registerMetrics(metrics, others)
+    this.replicator.registerMetrics(metrics, nameOf)
+    registerLogMetrics(metrics, this.hashLog, nameOf)
+    this.match.registerMetrics(metrics)
+    registerReportMetrics(metrics, this.reports)
   }
 
   private memberTargets (): MemberTarget[] {
@@ -152,13 +171,6 @@ export class NodeComponents {
 
   private onStop (name: string, stop: () => void | Promise<void>): void {
     this.stops.push({ name, stop })
-  }
-
-  recordRefusal (r: RefusedPeer): void {
-    this.refusedTotal++
-    this.refused.push(r)
-    if (this.refused.length > RECENT_REFUSALS) this.refused.shift()
-    this.log.warn({ peer: r.peerId, direction: r.direction, remoteAddr: r.remoteAddr }, 'refused connection from a peer that is not a federation member')
   }
 
   listenAddresses (): string[] {

@@ -1,9 +1,10 @@
 import type { NodeContext } from '../context/node-context.js'
-import type { NodeComponents, RefusedPeer } from './node-components.js'
+import type { NodeComponents } from './node-components.js'
+import type { RefusedPeer } from '../net/connection-refusals.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { pino } from 'pino'
 import { createReportService, type ReportCounts } from '../reports/report-service.js'
-import { collectMembers, type MemberStatus } from './peer-status.js'
+import { memberRows, snapshotOf, type MemberStatus } from './peer-status.js'
 
 /** sync rejections listed by status (the counters count all) */
 const RECENT_SYNC_REJECTIONS = 20
@@ -69,10 +70,9 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
     const forks = (await log.forks()).map(f => ({
       origin: f.origin, name: fed.nameOf(f.origin), seq: f.seq, reportedBy: f.reportedBy ?? null, detectedAt: new Date(f.detectedMs).toISOString()
     }))
-    const rejectedByReason = Object.fromEntries(node?.replicator.rejectedByReason ?? [])
-    // one pass over the reports (the dashboard asks every 2 s); a running node knows its outbox depth
+    const snap = await snapshotOf(ctx, node)
+    // one pass over the reports (the dashboard asks every 2 s)
     const reports = await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
-    const outbox = node !== undefined ? node.reports.outboxDepth() : await ctx.store.count('outbox')
     return {
       running: opts.running,
       name: ctx.config.name,
@@ -82,27 +82,24 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       listen: node?.listenAddresses() ?? ctx.config.listen,
       adminUrl: opts.adminUrl ?? null,
       federation: fed.name,
-      members: await collectMembers(ctx, node),
+      members: memberRows(ctx, snap),
       origins,
       forks,
       store: {
         batches: origins.reduce((n, o) => n + o.headSeq, 0),
         hashes: origins.reduce((n, o) => n + o.entries, 0),
         reports: reports.total,
-        outbox
+        outbox: snap.outbox
       },
       rejected: {
-        total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0),
-        byReason: rejectedByReason,
-        recent: (node?.replicator.recentRejections ?? []).slice(-RECENT_SYNC_REJECTIONS).map(r => ({ ...r, name: fed.nameOf(r.peer) }))
+        total: snap.sync.total,
+        byReason: snap.sync.byReason,
+        recent: snap.sync.recent.slice(-RECENT_SYNC_REJECTIONS).map(r => ({ peer: r.peer, origin: r.origin, reason: r.reason, message: r.message, at: r.at, name: fed.nameOf(r.peer) }))
       },
-      refused: { total: node?.refusedTotal ?? 0, recent: node?.refused ?? [] },
+      refused: snap.refused,
       penalties: {
-        offences: node?.penalties.offencesTotal ?? 0,
-        byReason: Object.fromEntries(node?.penalties.offencesByReason ?? []),
-        cutOffs: node?.penalties.cutOffsTotal ?? 0,
-        refused: node?.penalties.refusedTotal ?? 0,
-        cutOff: (node?.penalties.list() ?? []).map(c => ({ ...c, name: fed.nameOf(c.peer), since: new Date(c.since).toISOString(), until: new Date(c.until).toISOString() }))
+        ...snap.penalties,
+        cutOff: snap.penalties.cutOff.map(c => ({ ...c, name: fed.nameOf(c.peer), since: new Date(c.since).toISOString(), until: new Date(c.until).toISOString() }))
       },
       reports
     }

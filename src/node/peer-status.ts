@@ -1,7 +1,5 @@
-import { pino } from 'pino'
 import type { NodeContext } from '../context/node-context.js'
-import type { NodeComponents } from './node-components.js'
-import { createReportService } from '../reports/report-service.js'
+import { offlineSnapshot, takeSnapshot, type MemberSnapshot, type NodeSnapshot, type SnapshotSource } from './node-snapshot.js'
 
 export interface OriginLag {
   origin: string
@@ -33,49 +31,46 @@ export interface MemberStatus {
   outbox: number
 }
 
+/** A node's snapshot, or the store's when it is stopped. */
+export async function snapshotOf (ctx: NodeContext, node?: SnapshotSource): Promise<NodeSnapshot> {
+  return node !== undefined ? takeSnapshot(node) : await offlineSnapshot(ctx)
+}
+
 /**
  * One row per federation member (ourselves included, `self: true`): link, sync and outbox
- * state as `hashfed peers`, `hashfed status` and GET /v1/peers show it. Offline (no `node`)
- * nothing is connected and the outbox depth is read from the store.
+ * state as `hashfed peers`, `hashfed status` and GET /v1/peers show it.
  */
-export async function collectMembers (ctx: NodeContext, node?: NodeComponents): Promise<MemberStatus[]> {
-  const links = new Map((node?.members.links() ?? []).map(l => [l.peerId, l]))
-  const self = ctx.identity.peerId.toString()
-  const fed = ctx.federation
-  const outbox = node !== undefined ? (peer: string) => node.reports.outboxDepth(peer) : await storedOutboxDepth(ctx)
-  const reportRejections = node?.reports.rejections().byPeer ?? {}
-  return fed.members.map(m => {
-    const link = links.get(m.peerId)
-    const sync = node?.replicator.peerState(m.peerId)
-    const rejectedReports = reportRejections[m.peerId] ?? 0
-    return {
-      name: m.name,
-      peerId: m.peerId,
-      countries: m.countries,
-      ...(m.mirrorOf !== undefined ? { mirrorOf: m.mirrorOf } : {}),
-      self: m.peerId === self,
-      connected: link?.connected ?? false,
-      address: link?.address ?? m.addresses[0] ?? null,
-      rttMs: link?.rttMs ?? null,
-      connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
-      lastError: link?.lastError ?? sync?.lastError ?? null,
-      lastSyncAt: sync?.lastSyncAt != null ? new Date(sync.lastSyncAt).toISOString() : null,
-      behind: (node?.replicator.behind(m.peerId) ?? []).map(b => ({ ...b, name: fed.nameOf(b.origin) })),
-      rejected: (sync?.rejected ?? 0) + rejectedReports,
-      rejectedReports,
-      outbox: outbox(m.peerId)
-    }
-  })
+export function memberRows (ctx: NodeContext, snapshot: NodeSnapshot): MemberStatus[] {
+  return snapshot.members.map(s => memberRow(ctx, s))
+}
+
+function memberRow (ctx: NodeContext, s: MemberSnapshot): MemberStatus {
+  const { member: m, link, sync } = s
+  return {
+    name: m.name,
+    peerId: m.peerId,
+    countries: m.countries,
+    ...(m.mirrorOf !== undefined ? { mirrorOf: m.mirrorOf } : {}),
+    self: s.self,
+    connected: link?.connected ?? false,
+    address: link?.address ?? m.addresses[0] ?? null,
+    rttMs: link?.rttMs ?? null,
+    connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
+    lastError: link?.lastError ?? sync?.lastError ?? null,
+    lastSyncAt: sync?.lastSyncAt != null ? new Date(sync.lastSyncAt).toISOString() : null,
+    behind: s.behind.map(b => ({ ...b, name: ctx.federation.nameOf(b.origin) })),
+    rejected: s.rejectedSync + s.rejectedReports,
+    rejectedReports: s.rejectedReports,
+    outbox: s.outbox
+  }
+}
+
+/** Every member, ourselves included (offline: nothing connected, the outbox as stored). */
+export async function collectMembers (ctx: NodeContext, node?: SnapshotSource): Promise<MemberStatus[]> {
+  return memberRows(ctx, await snapshotOf(ctx, node))
 }
 
 /** The other members only: `hashfed peers` and GET /v1/peers. */
-export async function collectPeers (ctx: NodeContext, node?: NodeComponents): Promise<MemberStatus[]> {
+export async function collectPeers (ctx: NodeContext, node?: SnapshotSource): Promise<MemberStatus[]> {
   return (await collectMembers(ctx, node)).filter(m => !m.self)
-}
-
-async function storedOutboxDepth (ctx: NodeContext): Promise<(peer: string) => number> {
-  const items = await createReportService({ ctx, logger: pino({ level: 'silent' }) }).outbox.list()
-  const depth = new Map<string, number>()
-  for (const i of items) depth.set(i.targetPeerId, (depth.get(i.targetPeerId) ?? 0) + 1)
-  return (peer) => depth.get(peer) ?? 0
 }

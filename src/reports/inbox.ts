@@ -8,7 +8,8 @@ import { REFUSAL_LOG_WINDOW_MS, REFUSAL_LOGS_PER_WINDOW } from './constants.js'
 import { bodyHash, hex, signReceipt, type MessageKind, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
 import type { KeyedLock } from './keyed-lock.js'
 import { InboundQuota, type InboundQuotaInit } from './inbound-quota.js'
-import { OFFENCES, rejection, rejectReason } from './rejection.js'
+import { OFFENCES, REPORT_REJECT_REASONS, rejection, rejectReason, type ReportOffence, type ReportRejectReason } from './rejection.js'
+import { RejectionCounter } from '../observe/rejection-counter.js'
 
 /** Who signed an inbound record and what it is about. */
 export interface InboundRecord {
@@ -39,17 +40,17 @@ export interface InboxInit {
   /** per-member quota of inbound messages @default InboundQuota's defaults */
   quota?: InboundQuotaInit
   /** a refusal no honest member causes (OFFENCES), or a quota ignored: feeds the peer's penalties */
-  onOffence?: (peer: string, reason: string) => void
+  onOffence?: (peer: string, reason: ReportOffence) => void
   /** commits the ops of an accepted message with its receipt @default store.write */
   write?: (ops: BatchOp[]) => Promise<void>
 }
 
+/** A refused message as the ring of recent ones keeps it (its reason added). */
 export interface InboxRejection {
   peer: string
   kind: string
   /** report id when the message decoded far enough to name it */
   subject: string | null
-  reason: string
   message: string
   at: number
 }
@@ -66,14 +67,14 @@ const RECENT_REJECTIONS = 100
  * sending what no honest node sends is cut off.
  */
 export class Inbox {
-  readonly rejectedByReason = new Map<string, number>()
-  /** refusals per sending peer (the peers table shows them) */
-  readonly rejectedByPeer = new Map<string, number>()
-  readonly recentRejections: InboxRejection[] = []
+  /** refusals by reason and sending peer (the peers table shows them); quota refusals stay out of the ring */
+  readonly rejections = new RejectionCounter<ReportRejectReason, InboxRejection>({
+    reasons: REPORT_REJECT_REASONS, fallback: 'internal', recent: RECENT_REJECTIONS, keep: (_, reason) => reason !== 'quota'
+  })
   readonly acceptedByKind = new Map<string, number>()
   /** redeliveries answered from `seen` */
   duplicates = 0
-  /** messages refused for quota, by sending peer (also counted in rejectedByReason) */
+  /** messages refused for quota, by sending peer (also counted in rejections) */
   readonly quotaByPeer = new Map<string, number>()
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly handlers = new Map<MessageKind, KindHandler<any>>()
@@ -102,7 +103,7 @@ export class Inbox {
       if (!quota.granted) {
         this.quotaByPeer.set(from, (this.quotaByPeer.get(from) ?? 0) + 1)
         if (quota.ignored) this.init.onOffence?.(from, 'quota-ignored')
-        this.record({ peer: from, kind, subject: null, reason: 'quota', message: 'quota', at: Date.now() })
+        this.record('quota', { peer: from, kind, subject: null, message: 'quota', at: Date.now() })
         return { error: { code: ErrorCodes.RATE_LIMITED, reason: 'quota', message: `${kind} quota of this member spent: pause and retry in ${quota.retryAfterMs} ms`, retryAfterMs: quota.retryAfterMs } }
       }
       const { record, value } = handler.open(signed, from, this.bytesOf(from))
@@ -127,20 +128,14 @@ export class Inbox {
     } catch (err) {
       const reason = rejectReason(err)
       const text = (err as Error).message
-      this.record({ peer: from, kind, subject, reason, message: text, at: Date.now() }, err)
+      this.record(reason, { peer: from, kind, subject, message: text, at: Date.now() }, err)
       return { error: { code: isHashfedError(err) ? err.code : ErrorCodes.INTERNAL, reason, message: reason === 'internal' ? 'internal error' : text } }
     }
   }
 
   /** A frame that did not decode at all (counted like any other refusal). */
   unreadable (from: string, reason: string, message: string): void {
-    this.record({ peer: from, kind: 'none', subject: null, reason, message, at: Date.now() })
-  }
-
-  get rejectedTotal (): number {
-    let n = 0
-    for (const v of this.rejectedByReason.values()) n += v
-    return n
+    this.record(reason, { peer: from, kind: 'none', subject: null, message, at: Date.now() })
   }
 
   /** Peer ID bytes of a member (members are few; parsed once). */
@@ -153,18 +148,13 @@ export class Inbox {
     return b
   }
 
-  private record (r: InboxRejection, err?: unknown): void {
-    this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1)
-    this.rejectedByPeer.set(r.peer, (this.rejectedByPeer.get(r.peer) ?? 0) + 1)
-    if (r.reason !== 'quota') {
-      this.recentRejections.push(r)
-      if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
-    }
-    if ((OFFENCES as ReadonlySet<string>).has(r.reason)) this.init.onOffence?.(r.peer, r.reason)
-    const log = this.logThrottle.take(`${r.peer}!${r.reason}`)
+  private record (given: string, r: InboxRejection, err?: unknown): void {
+    const reason = this.rejections.record(given, r)
+    if (OFFENCES.has(reason)) this.init.onOffence?.(r.peer, reason as ReportOffence)
+    const log = this.logThrottle.take(`${r.peer}!${reason}`)
     if (log === null) return
     const suppressed = log.suppressed > 0 ? { suppressed: log.suppressed } : {}
-    if (r.reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err, ...suppressed }, 'failed to store an inbound report message')
-    else this.init.logger.warn({ peer: r.peer, kind: r.kind, reportId: r.subject, reason: r.reason, err: r.message, ...suppressed }, 'rejected report message')
+    if (reason === 'internal') this.init.logger.error({ peer: r.peer, kind: r.kind, reportId: r.subject, err, ...suppressed }, 'failed to store an inbound report message')
+    else this.init.logger.warn({ peer: r.peer, kind: r.kind, reportId: r.subject, reason, err: r.message, ...suppressed }, 'rejected report message')
   }
 }

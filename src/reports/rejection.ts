@@ -1,24 +1,32 @@
 import { hfError, ErrorCodes, isHashfedError, type ErrorCode } from '../errors.js'
+import { isReason, type ReasonList } from '../observe/reasons.js'
 
 /**
- * Why an inbound report message was refused. The `reason` is short and stable (it names a
- * counter and is sent back to the sender); the message says what to fix.
+ * Why an inbound report message was refused. The `reason` is short and stable (it is the
+ * `reason` label of hashfed_report_messages_rejected_total and is sent back to the sender);
+ * the message says what to fix.
  */
-export type RejectReason =
-  | 'malformed' | 'bad-signature' | 'not-member' | 'relayed' | 'wrong-target' | 'not-party'
-  | 'unknown-report' | 'id-conflict' | 'unknown-kind' | 'too-large' | 'internal'
-  /** fails the validation a local submit applies (HF_INVALID_REPORT) */
-  | 'invalid-report'
-  /** a report for a country this node does not cover */
-  | 'wrong-country'
-  /** a status update by a hotline that is not responsible for the report */
-  | 'not-responsible'
-  /** a signed time outside the window the receiver accepts */
-  | 'bad-time'
-  /** the report already has MAX_STATUS_UPDATES updates */
-  | 'too-many-updates'
-  /** the member's inbound quota is spent for now (HF_RATE_LIMITED): retry later */
-  | 'quota'
+export const REPORT_REJECT_REASONS = {
+  malformed: 'the message does not decode or breaks the message rules',
+  'bad-signature': 'the signature is not the signer\'s over the body',
+  'not-member': 'the sender is not a federation member',
+  relayed: 'the sender is not the signer of the record (members send their own records)',
+  'wrong-target': 'the message is addressed to another member',
+  'not-party': 'the sender is not a party of the report it is about',
+  'unknown-report': 'the report is not held here (retention may have deleted it)',
+  'id-conflict': 'a different report under an id already held',
+  'unknown-kind': 'a message kind this node does not accept',
+  'too-large': 'over the size limits of a message',
+  internal: 'our own failure to store it: the sender retries',
+  'invalid-report': 'fails the validation a local submit applies (HF_INVALID_REPORT)',
+  'wrong-country': 'a report for a country this node does not cover',
+  'not-responsible': 'a status update by a hotline that is not responsible for the report',
+  'bad-time': 'a signed time outside the window the receiver accepts',
+  'too-many-updates': 'the report already has the most status updates a report may have',
+  quota: 'the member\'s inbound quota is spent for now (HF_RATE_LIMITED): retry later'
+} as const satisfies ReasonList<string>
+
+export type ReportRejectReason = keyof typeof REPORT_REJECT_REASONS
 
 /**
  * Refusals that an honest member running this version never causes: each is an offence
@@ -27,16 +35,27 @@ export type RejectReason =
  * country, a report retention already deleted), a badly set clock, or our own failure, and
  * are only refused: the sender keeps the message and retries.
  */
-export const OFFENCES: ReadonlySet<RejectReason> = new Set<RejectReason>([
+const OFFENCE_LIST = [
   'malformed', 'bad-signature', 'relayed', 'not-party', 'id-conflict', 'unknown-kind', 'too-large', 'invalid-report', 'not-responsible'
-])
+] as const satisfies readonly ReportRejectReason[]
 
-export function rejection (reason: RejectReason, message: string, code: ErrorCode = ErrorCodes.PROTOCOL): Error {
+export const OFFENCES: ReadonlySet<ReportRejectReason> = new Set<ReportRejectReason>(OFFENCE_LIST)
+
+/** An offence of the report protocol as the penalties count it (prefixed `report:` there). */
+export type ReportOffence = typeof OFFENCE_LIST[number] | 'quota-ignored'
+
+/** The offences with their lines: OFFENCES, and a quota ignored. */
+export const REPORT_OFFENCE_REASONS: ReasonList<ReportOffence> = {
+  ...Object.fromEntries(OFFENCE_LIST.map(r => [r, REPORT_REJECT_REASONS[r]])) as Record<typeof OFFENCE_LIST[number], string>,
+  'quota-ignored': 'report messages sent on while told to pause for the quota'
+}
+
+export function rejection (reason: ReportRejectReason, message: string, code: ErrorCode = ErrorCodes.PROTOCOL): Error {
   return hfError(code, message, { reason })
 }
 
 /** The reason of a rejection error; anything unexpected counts as `internal`. */
-export function rejectReason (err: unknown): RejectReason {
-  if (isHashfedError(err) && typeof err.details?.reason === 'string') return err.details.reason as RejectReason
+export function rejectReason (err: unknown): ReportRejectReason {
+  if (isHashfedError(err) && isReason(REPORT_REJECT_REASONS, err.details?.reason)) return err.details.reason as ReportRejectReason
   return 'internal'
 }

@@ -20,7 +20,7 @@ import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, 
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
 import { checkNote, checkSignedTime, UUID, validateReportRecord } from './report-validation.js'
 import { decodeStoredReport, decodeTimeline, toReportView, type ReportView } from './report-view.js'
-import { rejection } from './rejection.js'
+import { rejection, type ReportOffence } from './rejection.js'
 import { Retention } from './retention.js'
 
 export interface ReportServiceInit {
@@ -33,7 +33,7 @@ export interface ReportServiceInit {
   /** outbox tuning (tests) */
   outbox?: Pick<OutboxInit, 'retryMinMs' | 'retryMaxMs' | 'concurrency'>
   /** an inbound message that no honest member sends (see rejection OFFENCES): the node's penalties count it */
-  onOffence?: (peer: string, reason: string) => void
+  onOffence?: (peer: string, reason: `report:${ReportOffence}`) => void
 }
 
 export type { ReportDirection } from './report-index.js'
@@ -362,13 +362,9 @@ export class ReportService {
   }
 
   /** Inbound report messages refused since start, by reason and by sending peer. */
-  rejections (): { total: number, byReason: Record<string, number>, byPeer: Record<string, number>, recent: Inbox['recentRejections'] } {
-    return {
-      total: this.inbox.rejectedTotal,
-      byReason: Object.fromEntries(this.inbox.rejectedByReason),
-      byPeer: Object.fromEntries(this.inbox.rejectedByPeer),
-      recent: this.inbox.recentRejections
-    }
+  rejections (): { total: number, byReason: Record<string, number>, byPeer: Record<string, number>, recent: ReturnType<Inbox['rejections']['recent']> } {
+    const counter = this.inbox.rejections
+    return { total: counter.total, byReason: Object.fromEntries(counter.byReason), byPeer: Object.fromEntries(counter.byPeer), recent: counter.recent() }
   }
 
   /** Anonymous facts of held and retained reports (the time-to-removal histogram reads these). */

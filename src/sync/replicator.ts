@@ -4,7 +4,10 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import { MAX_BATCH_ENTRIES } from '../log/constants.js'
 import { CLAIM_FALLBACK_MS, DIVERGED_RETRY_MS, MAX_INBOUND_SESSIONS_PER_PEER, MAX_LAG_SHOWN_BATCHES, PERIODIC_SYNC_MS, SESSION_IDLE_MS, SYNC_PROTOCOL } from './constants.js'
-import { runInitiator, runResponder, syncErrorReason, type SessionHooks, type SessionResult } from './sync-session.js'
+import { runInitiator, runResponder, type SessionHooks, type SessionResult } from './sync-session.js'
+import { SYNC_REJECT_REASONS, syncErrorReason, type SyncRejectReason } from './reject-reasons.js'
+import { RejectionCounter } from '../observe/rejection-counter.js'
+import type { MetricsRegistry } from '../observe/metrics-registry.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 
 export interface ReplicatorInit {
@@ -16,7 +19,7 @@ export interface ReplicatorInit {
   /** the members we keep in sync with */
   isMember: (peer: string) => boolean
   /** a peer's offence (rejected batch, protocol breach), for metrics and penalties */
-  onRejected?: (peer: string, reason: string) => void
+  onRejected?: (peer: string, reason: SyncRejectReason) => void
   /** @default 30000 */
   periodicMs?: number
   /** a session in which the peer sends nothing (or, receiving, nothing is stored) for this long is abandoned @default SESSION_IDLE_MS */
@@ -32,13 +35,12 @@ export interface PeerSyncState {
   lastSyncAt: number | null
   lastError: string | null
   sessions: number
-  rejected: number
 }
 
-export interface Rejection {
+/** A refused batch or session, as the ring of recent ones keeps it (its reason added). */
+export interface SyncRejection {
   peer: string
   origin: string | null
-  reason: string
   message: string
   at: number
 }
@@ -50,6 +52,11 @@ export interface OriginLag {
   origin: string
   batches: number
   entries: number
+}
+
+/** How far we are behind the head of `origin` that member `peer` announced. */
+export interface PeerLag extends OriginLag {
+  peer: string
 }
 
 /** An origin reserved for one session's fetch. */
@@ -70,8 +77,8 @@ interface Claim {
  * delays that origin by seconds, not by a session timeout.
  */
 export class Replicator {
-  readonly rejectedByReason = new Map<string, number>()
-  readonly recentRejections: Rejection[] = []
+  /** batches and sessions refused, by reason and peer, and the latest few */
+  readonly rejections = new RejectionCounter<SyncRejectReason, SyncRejection>({ reasons: SYNC_REJECT_REASONS, fallback: 'internal', recent: RECENT_REJECTIONS })
   batchesReceived = 0
   private readonly peers = new Map<string, PeerSyncState>()
   private readonly running = new Map<string, Promise<void>>()
@@ -115,39 +122,60 @@ export class Replicator {
   peerState (peer: string): PeerSyncState {
     let s = this.peers.get(peer)
     if (s === undefined) {
-      s = { peer, heads: new Map(), lastSyncAt: null, lastError: null, sessions: 0, rejected: 0 }
+      s = { peer, heads: new Map(), lastSyncAt: null, lastError: null, sessions: 0 }
       this.peers.set(peer, s)
     }
     return s
   }
 
-  /** Per origin, how far we are behind the heads `peer` announced (bounded: see `lagOf`). */
-  behind (peer: string): OriginLag[] {
-    const out: OriginLag[] = []
-    for (const h of this.peers.get(peer)?.heads.values() ?? []) {
-      const lag = this.lagOf(h)
-      if (lag.batches > 0) out.push(lag)
+  /**
+   * Per member and origin it announced, how far we are behind that head (bounded: see
+   * `lagOf`; 0 when it is not ahead). The one lag computation: `lag()` and the peers table
+   * (node/node-snapshot) both derive from it.
+   */
+  peerLag (): PeerLag[] {
+    const out: PeerLag[] = []
+    for (const state of this.peers.values()) {
+      if (!this.init.isMember(state.peer)) continue
+      for (const h of state.heads.values()) out.push({ peer: state.peer, ...this.lagOf(h) })
     }
     return out
   }
 
   /**
    * Per origin we hold or replicate, how far we are behind the newest head any member
-   * announced (0 when none is ahead), bounded as `lagOf`. Rows are origins we verified or
-   * the federation lists, whatever members claim: the metrics series.
+   * announced (0 when none is ahead). Rows are origins we verified or members announced,
+   * bounded as `lagOf`: the metrics series.
    */
-  lag (): OriginLag[] {
+  lag (rows: PeerLag[] = this.peerLag()): OriginLag[] {
     const best = new Map<string, OriginLag>()
     for (const h of this.init.log.heads()) best.set(h.origin, { origin: h.origin, batches: 0, entries: 0 })
-    for (const state of this.peers.values()) {
-      if (!this.init.isMember(state.peer)) continue
-      for (const h of state.heads.values()) {
-        const lag = this.lagOf(h)
-        const b = best.get(h.origin)
-        if (b === undefined || lag.batches > b.batches || (lag.batches === b.batches && lag.entries > b.entries)) best.set(h.origin, lag)
-      }
+    for (const r of rows) {
+      const lag = { origin: r.origin, batches: r.batches, entries: r.entries }
+      const b = best.get(lag.origin)
+      if (b === undefined || lag.batches > b.batches || (lag.batches === b.batches && lag.entries > b.entries)) best.set(lag.origin, lag)
     }
     return [...best.values()]
+  }
+
+  /** Registers sync's own series; `nameOf` names an origin as the federation file does. */
+  registerMetrics (metrics: MetricsRegistry, nameOf: (peer: string) => string): void {
+    metrics.gauge({
+      name: 'hashfed_sync_lag_batches',
+      help: `Per origin, batches between our head and the newest head any member announced (an unverified claim: shown up to ${MAX_LAG_SHOWN_BATCHES}).`,
+      labelNames: ['origin']
+    }, () => this.lag().map(l => ({ labels: { origin: nameOf(l.origin) }, value: l.batches })))
+    metrics.gauge({
+      name: 'hashfed_sync_lag_entries',
+      help: 'Per origin, log entries between our head and the newest head any member announced.',
+      labelNames: ['origin']
+    }, () => this.lag().map(l => ({ labels: { origin: nameOf(l.origin) }, value: l.entries })))
+    metrics.counter({ name: 'hashfed_sync_batches_received_total', help: 'Batches received from members, verified and stored, since start.' }, () => this.batchesReceived)
+    metrics.counter({
+      name: 'hashfed_sync_batches_rejected_total',
+      help: 'Batches and sync messages refused, by reason, since start.',
+      labelNames: ['reason']
+    }, () => [...this.rejections.byReason].map(([reason, value]) => ({ labels: { reason }, value })))
   }
 
   /**
@@ -335,11 +363,8 @@ export class Replicator {
     }
   }
 
-  private reject (peer: string, origin: string | null, reason: string, message: string): void {
-    this.rejectedByReason.set(reason, (this.rejectedByReason.get(reason) ?? 0) + 1)
-    this.peerState(peer).rejected++
-    this.recentRejections.push({ peer, origin, reason, message, at: Date.now() })
-    if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
+  private reject (peer: string, origin: string | null, reason: SyncRejectReason, message: string): void {
+    this.rejections.record(reason, { peer, origin, message, at: Date.now() })
     this.init.logger.warn({ peer, origin, reason, err: message }, 'rejected data from peer')
     this.init.onRejected?.(peer, reason)
   }

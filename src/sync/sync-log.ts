@@ -1,3 +1,5 @@
+import type { SyncRejectReason } from './reject-reasons.js'
+
 /** One origin's head as sync sees it. */
 export interface OriginHead {
   origin: string
@@ -11,7 +13,7 @@ export type ApplyOutcome =
   | { status: 'stored' }
   /** `seq`: the batch's sequence number, when known (a batch from before a requested range is a replay) */
   | { status: 'duplicate', seq?: number }
-  | { status: 'rejected', reason: string, message: string }
+  | { status: 'rejected', reason: SyncRejectReason, message: string }
 
 /** What replication needs from the hash log: heads, ranges to serve, verified apply. */
 export interface SyncLog {

@@ -6,6 +6,7 @@ import { FrameStream } from './frame-stream.js'
 import { decodeSync, encodeSync, type SyncMessage } from './sync-codec.js'
 import { headsFromWire, headsToWire } from './heads-codec.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
+import { syncErrorReason } from './reject-reasons.js'
 
 /**
  * One sync session on a `/hashfed/sync/1.0.0` stream. Both sides pull what they lack:
@@ -251,9 +252,4 @@ async function serveRange (s: FrameStream, log: SyncLog, origin: string, from: n
   }
   await flush()
   await write(s, { end: { origin: peerIdToBytes(parsePeerId(origin)), lastSeq: to } }, idleMs)
-}
-
-export function syncErrorReason (err: unknown): string {
-  if (isHashfedError(err)) return String(err.details?.reason ?? err.code)
-  return 'stream'
 }

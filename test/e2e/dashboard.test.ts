@@ -116,7 +116,7 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   await addToFederation(outsiderM, [deM])
   const { node: outsider } = await startMember(outsiderM)
   running.push(outsider)
-  assert.ok(await waitFor(() => de.components.refusedTotal > 0, 15_000), 'DE refuses the outsider')
+  assert.ok(await waitFor(() => de.components.refusals.counter.count('not-member') > 0, 15_000), 'DE refuses the outsider')
   await page.waitForSelector('#refusals li.event-warn', { timeout: 10_000 })
   assert.match(await page.textContent('#refusals') ?? '', new RegExp(`Inbound: ${outsiderM.peerId.slice(0, 8)}`))
   assert.match(await page.textContent('#card-refused') ?? '', /^[1-9]/)

@@ -83,7 +83,7 @@ test('every forgery and protocol abuse is refused, counted per reason, fork evid
   assert.ok(await waitFor(() => [mM, nM, hM].every(x => c.hashLog.head(x.peerId)?.seq === 1), 10_000), 'genuine relayed batches are stored')
 
   const publisher = honestPublisher(a, c, 250)
-  const count = (reason: string): number => c.replicator.rejectedByReason.get(reason) ?? 0
+  const count = (reason: string): number => c.replicator.rejections.count(reason)
   const headM = (seq: number): HostileInit['heads'] => [{ origin: mM.peerId, seq, hash: new Uint8Array(32), entries: 0 }]
   let injected = 0
   const attack = async (name: string, reason: string, setup: Partial<HostileInit>, via: 'session' | 'flood' = 'session'): Promise<void> => {
@@ -91,7 +91,7 @@ test('every forgery and protocol abuse is refused, counted per reason, fork evid
     h.set({ frames: undefined, misbehave: undefined, frameDelayMs: undefined, heads: undefined, ...setup })
     if (via === 'session') void h.session(cM)
     else await h.flood(cM, 8)
-    assert.ok(await waitFor(() => count(reason) > before, 20_000), `${name}: counted as ${reason} (counts: ${JSON.stringify(Object.fromEntries(c.replicator.rejectedByReason))}; last session errors: ${cLog.lines.filter(l => l.msg === 'sync session failed').slice(-3).map(l => String(l.err)).join(' | ')})`)
+    assert.ok(await waitFor(() => count(reason) > before, 20_000), `${name}: counted as ${reason} (counts: ${JSON.stringify(Object.fromEntries(c.replicator.rejections.byReason))}; last session errors: ${cLog.lines.filter(l => l.msg === 'sync session failed').slice(-3).map(l => String(l.err)).join(' | ')})`)
     injected++
   }
 
@@ -129,13 +129,13 @@ test('every forgery and protocol abuse is refused, counted per reason, fork evid
   assert.deepEqual(new Set([forks[0].kept, forks[0].refused].map(b => Buffer.from(decodeBatch(b).hash).toString('hex'))), new Set([n1, n1b].map(b => Buffer.from(decodeBatch(b).hash).toString('hex'))))
 
   // every offence was H's; the honest peer has none; status and /metrics agree with the counters
-  assert.ok(c.replicator.recentRejections.every(r => r.peer === hM.peerId))
-  assert.equal(c.replicator.peerState(aM.peerId).rejected, 0)
+  assert.ok(c.replicator.rejections.recent().every(r => r.peer === hM.peerId))
+  assert.equal(c.replicator.rejections.ofPeer(aM.peerId), 0)
   const status = await c.status()
-  assert.deepEqual(status.rejected.byReason, Object.fromEntries(c.replicator.rejectedByReason))
+  assert.deepEqual(status.rejected.byReason, Object.fromEntries(c.replicator.rejections.byReason))
   assert.equal(status.forks.length, 1)
   const scrape = parseScrape(await c.metrics.scrape())
-  for (const [reason, n] of c.replicator.rejectedByReason) assert.equal(valueOf(scrape, 'hashfed_sync_batches_rejected_total', { reason }), n, reason)
+  for (const [reason, n] of c.replicator.rejections.byReason) assert.equal(valueOf(scrape, 'hashfed_sync_batches_rejected_total', { reason }), n, reason)
   assert.equal(valueOf(scrape, 'hashfed_fork_alarms'), 1)
   for (const reason of ['bad-signature', 'not-member', 'malformed', 'too-large', 'replay', 'gap', 'protocol', 'timeout', 'no-progress', 'flood', 'broken-chain', 'fork']) {
     assert.ok(cLog.find(l => l.msg === 'rejected data from peer' && l.peer === hM.peerId && l.reason === reason) !== undefined, `logged with peer and reason: ${reason}`)
@@ -145,7 +145,7 @@ test('every forgery and protocol abuse is refused, counted per reason, fork evid
   assert.ok(lag.batches >= 10, `A published ${lag.batches} batches during the attack`)
   assert.ok(lag.maxLagMs < 10_000, `every batch of A reached C within 10 s (max ${lag.maxLagMs} ms)`)
   assert.deepEqual(headsOf(c)[aM.peerId], headsOf(a)[aM.peerId])
-  process.stdout.write(`# hostile: ${injected} attacks injected, rejected by reason ${JSON.stringify(Object.fromEntries(c.replicator.rejectedByReason))}; A published ${lag.batches} batches meanwhile, lag at C median ${lag.medianLagMs} ms, max ${lag.maxLagMs} ms\n`)
+  process.stdout.write(`# hostile: ${injected} attacks injected, rejected by reason ${JSON.stringify(Object.fromEntries(c.replicator.rejections.byReason))}; A published ${lag.batches} batches meanwhile, lag at C median ${lag.medianLagMs} ms, max ${lag.maxLagMs} ms\n`)
 })
 
 test('a member that keeps offending is cut off (hung up, refused by the gater), shown in status and metrics, and let back after the penalty', { timeout: 120_000 }, async () => {
@@ -161,7 +161,7 @@ test('a member that keeps offending is cut off (hung up, refused by the gater), 
   assert.ok(await waitFor(() => c.members.isConnected(aM.peerId) && h.connectedTo(cM.peerId), 15_000))
 
   // H opens sessions whose first frame is garbage
-  const offences = (): number => c.replicator.rejectedByReason.get('malformed') ?? 0
+  const offences = (): number => c.replicator.rejections.count('malformed')
   const cutAt: number[] = []
   for (let i = 0; i < 10 && !c.penalties.isCutOff(hM.peerId); i++) {
     const before = offences()
@@ -175,7 +175,7 @@ test('a member that keeps offending is cut off (hung up, refused by the gater), 
   assert.ok(cutAt[0] >= 5)
   assert.ok(await waitFor(() => !h.connectedTo(cM.peerId), 10_000), 'connection hung up')
   assert.equal(await h.session(cM), 'failed', 'a new connection is refused')
-  assert.ok(await waitFor(() => c.penalties.refusedTotal >= 1, 10_000), 'the gater refused it')
+  assert.ok(await waitFor(() => c.components.refusals.counter.count('cut-off') >= 1, 10_000), 'the gater refused it')
   const line = cLog.find(l => l.msg?.toString().startsWith('peer cut off') === true)
   assert.equal(line?.peer, hM.peerId)
   assert.equal(line?.reason, 'malformed')

@@ -119,14 +119,14 @@ test('report flood: a member past its quota is refused with HF_RATE_LIMITED and 
   assert.equal(await nl.ctx.store.count('reports'), accepted + (refusal?.kind === 'receipt' ? 1 : 0))
 
   // an honest member over the quota pauses and delivers everything later, exactly once
-  const ignoredBefore = nl.penalties.offencesByReason.get('report:quota-ignored') ?? 0
+  const ignoredBefore = nl.penalties.offences.count('report:quota-ignored')
   const ids: string[] = []
   for (let i = 0; i < 60; i++) ids.push((await gb.reports.submit({ url: `https://example.nl/honest/${i}`, country: 'NL' })).id)
   assert.ok(await waitFor(() => gb.reports.outboxDepth() === 0, 60_000), `GB's outbox drained (left: ${gb.reports.outboxDepth()})`)
   const fromGb = (await nl.reports.list({ direction: 'inbound', limit: 100_000 })).filter(r => r.origin === 'GB').map(r => r.id)
   assert.deepEqual(fromGb.sort(), [...ids].sort())
   assert.ok((nl.reports.inbox.quotaByPeer.get(gbM.peerId) ?? 0) >= 1, 'GB did meet the quota')
-  assert.equal(nl.penalties.offencesByReason.get('report:quota-ignored') ?? 0, ignoredBefore, 'GB, pausing as told, committed no offence')
+  assert.equal(nl.penalties.offences.count('report:quota-ignored'), ignoredBefore, 'GB, pausing as told, committed no offence')
   assert.equal(nl.penalties.isCutOff(gbM.peerId), false)
 
   // the dashboard's calls read the index: the reports sublevel is not iterated once
@@ -165,7 +165,7 @@ test('malformed report messages cut the member off after the penalty threshold; 
   assert.ok(flood.refusedDials >= 1, 'once cut off, DE cannot even open a stream')
   const handled = nl.reports.rejections().byPeer[deM.peerId] ?? 0
   assert.ok(handled < 100, `EOKM stopped handling DE's messages early (${handled} of ${flood.sent} sent)`)
-  assert.ok((nl.penalties.offencesByReason.get('report:malformed') ?? 0) >= 5)
+  assert.ok(nl.penalties.offences.count('report:malformed') >= 5)
   assert.equal(await de.send(nlM, garbageReportFrame()).catch(() => null), null, 'DE stays refused')
 
   const view = await gb.reports.submit({ url: 'https://example.nl/after-the-flood', country: 'NL' })

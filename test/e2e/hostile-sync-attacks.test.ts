@@ -139,7 +139,7 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
   await a.hashLog.append(a.ctx.identity, randomAdds(20))
   assert.ok(await waitFor(() => c.hashLog.head(origin)?.seq === 1, 30_000), 'C holds A\'s batch 1')
 
-  const abandoned = (): number => c.penalties.offencesByReason.get('abandoned') ?? 0
+  const abandoned = (): number => c.penalties.offences.count('abandoned')
   const lagShown = async (): Promise<{ status: number, metric: number }> => {
     const status = await c.status()
     const rows = status.members.flatMap(m => m.behind).filter(b => b.origin === origin)
@@ -169,12 +169,12 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
     // H walks away mid-claim: an offence, not a dropped link
     const before = abandoned()
     await held.reset()
-    assert.ok(await waitFor(() => abandoned() > before, 20_000), `round ${i + 1}: the reset mid-claim is counted (offences ${JSON.stringify(Object.fromEntries(c.penalties.offencesByReason))})`)
+    assert.ok(await waitFor(() => abandoned() > before, 20_000), `round ${i + 1}: the reset mid-claim is counted (offences ${JSON.stringify(Object.fromEntries(c.penalties.offences.byReason))})`)
     const after = await lagShown()
     assert.ok(after.status <= MAX_LAG_SHOWN_BATCHES && after.metric <= MAX_LAG_SHOWN_BATCHES, `round ${i + 1}: lag shown after ${JSON.stringify(after)}`)
     process.stdout.write(`# claim hostage round ${i + 1}: H claimed A's head ${claim.seq} (C held ${ours}); lag shown ${shown.status}; A's batch arrived via A after ${fallbackMs} ms while H held its stream; reset counted as 'abandoned'\n`)
   }
   assert.equal(abandoned(), 2)
-  assert.equal(c.replicator.peerState(aM.peerId).rejected, 0, 'the honest origin has no offence')
+  assert.equal(c.replicator.rejections.ofPeer(aM.peerId), 0, 'the honest origin has no offence')
   assert.equal((await c.hashLog.verifyOrigin(origin)).ok, true)
 })

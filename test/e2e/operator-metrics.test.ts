@@ -52,7 +52,7 @@ test('/metrics: sync lag and rejections from a lying peer, then replication and 
   await publishPeer(hM, h)
   const de = await start(deM)
   try {
-    assert.ok(await waitFor(() => (de.replicator.rejectedByReason.get('bad-signature') ?? 0) >= 1, 10_000), 'tampered batch rejected')
+    assert.ok(await waitFor(() => de.replicator.rejections.count('bad-signature') >= 1, 10_000), 'tampered batch rejected')
     const lying = await scrape(de)
     assert.equal(valueOf(lying.parsed, 'hashfed_sync_lag_batches', { origin: 'EOKM' }), 1, 'one batch behind the head H announced')
     assert.equal(valueOf(lying.parsed, 'hashfed_sync_lag_entries', { origin: 'EOKM' }), 40)

@@ -98,9 +98,9 @@ test('a peer serving a tampered batch is rejected and counted; the honest path s
   await publishPeer(members[2], h)
   const c = await start(members[1])
   try {
-    assert.ok(await waitFor(() => c.replicator.rejectedByReason.get('bad-signature') === 1, 10_000), 'tampered batch rejected as bad-signature')
+    assert.ok(await waitFor(() => c.replicator.rejections.count('bad-signature') === 1, 10_000), 'tampered batch rejected as bad-signature')
     assert.equal(headSeq(c, members[0].peerId), 0, 'nothing stored from the tampered batch')
-    assert.equal(c.replicator.recentRejections[0].peer, members[2].peerId)
+    assert.equal(c.replicator.rejections.recent()[0].peer, members[2].peerId)
 
     const a2 = await start(members[0])
     assert.ok(await waitFor(() => headSeq(c, members[0].peerId) === 1, 10_000), 'honest origin delivers')

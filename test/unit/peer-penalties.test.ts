@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CapturedLog, waitFor } from '../helpers/federation.js'
 import { PeerPenalties } from '../../src/net/peer-penalties.js'
+import { OFFENCE_REASONS } from '../../src/node/offence-reasons.js'
 import { federationGater } from '../../src/net/federation-gater.js'
 import { PENALTY_BAN_MS, PENALTY_THRESHOLD, PENALTY_WINDOW_MS } from '../../src/net/constants.js'
 import type { MultiaddrConnection, PeerId } from '@libp2p/interface'
@@ -10,7 +11,7 @@ test('a peer is cut off at the threshold of offences within the window, once, an
   const log = new CapturedLog()
   let now = 1_000_000
   const cut: string[] = []
-  const p = new PeerPenalties({ logger: log.logger, threshold: 3, windowMs: 10_000, banMs: 60_000, now: () => now, onCutOff: (peer) => cut.push(peer) })
+  const p = new PeerPenalties({ reasons: OFFENCE_REASONS, fallback: 'internal', logger: log.logger, threshold: 3, windowMs: 10_000, banMs: 60_000, now: () => now, onCutOff: (peer) => cut.push(peer) })
   assert.equal(p.offence('X', 'malformed'), false)
   now += 6000
   assert.equal(p.offence('X', 'bad-signature'), false)
@@ -24,8 +25,8 @@ test('a peer is cut off at the threshold of offences within the window, once, an
   assert.equal(p.isCutOff('Y'), false)
   assert.equal(p.offence('X', 'timeout'), false, 'counted, but no second cut-off while cut off')
   assert.deepEqual(cut, ['X'])
-  assert.equal(p.offencesTotal, 6)
-  assert.deepEqual(Object.fromEntries(p.offencesByReason), { malformed: 3, 'bad-signature': 1, timeout: 2 })
+  assert.equal(p.offences.total, 6)
+  assert.deepEqual(Object.fromEntries(p.offences.byReason), { malformed: 3, 'bad-signature': 1, timeout: 2 })
   assert.deepEqual(p.list().map(c => [c.peer, c.reason, c.offences, c.until - c.since]), [['X', 'timeout', 3, 60_000]])
   const line = log.find(l => String(l.msg).startsWith('peer cut off'))
   assert.equal(line?.peer, 'X')
@@ -35,7 +36,7 @@ test('a peer is cut off at the threshold of offences within the window, once, an
 
 test('a cut-off ends by itself after banMs (restored callback), or by hand', async () => {
   const restored: string[] = []
-  const p = new PeerPenalties({ logger: new CapturedLog().logger, threshold: 1, banMs: 150, onRestored: (peer) => restored.push(peer) })
+  const p = new PeerPenalties({ reasons: OFFENCE_REASONS, fallback: 'internal', logger: new CapturedLog().logger, threshold: 1, banMs: 150, onRestored: (peer) => restored.push(peer) })
   p.offence('X', 'flood')
   assert.equal(p.isCutOff('X'), true)
   assert.ok(await waitFor(() => !p.isCutOff('X'), 15_000))
@@ -53,7 +54,7 @@ test('defaults: 5 offences in 60 s cut off for 5 minutes', () => {
   assert.equal(PENALTY_THRESHOLD, 5)
   assert.equal(PENALTY_WINDOW_MS, 60_000)
   assert.equal(PENALTY_BAN_MS, 300_000)
-  const p = new PeerPenalties({ logger: new CapturedLog().logger })
+  const p = new PeerPenalties({ reasons: OFFENCE_REASONS, fallback: 'internal', logger: new CapturedLog().logger })
   for (let i = 0; i < 4; i++) assert.equal(p.offence('X', 'malformed'), false)
   assert.equal(p.offence('X', 'malformed'), true)
   const [c] = p.list()
