@@ -50,11 +50,7 @@ const DCT_MATRIX = ((): Float64Array => {
 export function pdqHash (image: RgbaImage): PdqResult {
   const { width, height, data } = image
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
-  const luma = new Float32Array(width * height)
-  for (let p = 0, q = 0; p < luma.length; p++, q += 4) {
-    luma[p] = LUMA_R * data[q] + LUMA_G * data[q + 1] + LUMA_B * data[q + 2]
-  }
-  return pdqHashFromLuma(luma, width, height)
+  return pdqHashFromLuma(lumaFromRgb(data, width, height, width * 4, 4), width, height)
 }
 
 /**
@@ -62,11 +58,43 @@ export function pdqHash (image: RgbaImage): PdqResult {
  * used as scratch space and overwritten.
  */
 export function pdqHashFromLuma (luma: Float32Array, width: number, height: number): PdqResult {
+  const dct = pdqDctFromLuma(luma, width, height)
+  if (dct === null) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  return { hash: pdqBitsFromDct(dct.coefficients), quality: dct.quality }
+}
+
+/**
+ * PDQ of packed RGB pixels (3 bytes per pixel, rows `stride` bytes apart), as a video
+ * decoder hands them out: the reference vPDQ hashes each decoded RGB24 frame this way.
+ */
+export function pdqHashRgb (data: Uint8Array, width: number, height: number, stride = width * 3): PdqResult {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  return pdqHashFromLuma(lumaFromRgb(data, width, height, stride), width, height)
+}
+
+/**
+ * Luminance plane of packed RGB(A) pixels (the reference's coefficients, single precision):
+ * `step` bytes per pixel (3 for RGB, 4 for RGBA), rows `stride` bytes apart.
+ */
+export function lumaFromRgb (data: Uint8Array, width: number, height: number, stride = width * 3, step = 3): Float32Array {
+  const luma = new Float32Array(width * height)
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let q = y * stride, end = q + width * step; q < end; q += step, p++) {
+      luma[p] = LUMA_R * data[q] + LUMA_G * data[q + 1] + LUMA_B * data[q + 2]
+    }
+  }
+  return luma
+}
+
+/**
+ * The 16×16 kept DCT coefficients (row-major, row i = vertical frequency i+1) and the quality
+ * of a luminance plane, or null for an image too small to hash. The plane is overwritten.
+ * Exposed so the dihedral variants can be derived from one DCT (pdq-dihedral.ts).
+ */
+export function pdqDctFromLuma (luma: Float32Array, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
+  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return null
   const small = downsampleTo64(luma, width, height)
-  const quality = qualityOf(small)
-  const coefficients = dct64To16(small)
-  return { hash: coefficientsToHash(coefficients), quality }
+  return { coefficients: dct64To16(small), quality: qualityOf(small) }
 }
 
 /** Blur with the tent filter, then take the centre sample of each 64×64 cell. */
@@ -187,7 +215,7 @@ function dct64To16 (a: Float32Array): Float64Array {
  * reference's Torben median gives). The reference keeps 16 words of 16 bits, word i holding
  * row i, and prints word 15 first: so row i lands in bytes 30-2i (bits 15..8) and 31-2i (bits 7..0).
  */
-function coefficientsToHash (b: Float64Array): Uint8Array {
+export function pdqBitsFromDct (b: Float64Array): Uint8Array {
   const median = Float64Array.from(b).sort()[b.length / 2 - 1]
   const hash = new Uint8Array(PERCEPTUAL_HASH_BYTES)
   for (let i = 0; i < DCT_SIDE; i++) {
