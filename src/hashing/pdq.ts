@@ -97,7 +97,12 @@ export function pdqDctFromLuma (luma: Float32Array, width: number, height: numbe
   return { coefficients: dct64To16(small), quality: qualityOf(small) }
 }
 
-/** Blur with the tent filter, then take the centre sample of each 64×64 cell. */
+/**
+ * Blur with the tent filter, then take the centre sample of each 64×64 cell. The second of
+ * the two box passes is computed only where the decimation samples (64 columns of every row,
+ * then 64 rows of those): the same values as blurring everything, at a fraction of the work,
+ * which is most of the cost on a video frame.
+ */
 function downsampleTo64 (luma: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE)
   if (width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) {
@@ -107,15 +112,36 @@ function downsampleTo64 (luma: Float32Array, width: number, height: number): Flo
   const rowWindow = jaroszWindow(width)
   const colWindow = jaroszWindow(height)
   const scratch = new Float32Array(luma.length)
-  for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
+  for (let pass = 0; pass < JAROSZ_PASSES - 1; pass++) {
     for (let y = 0; y < height; y++) boxAlongRow(luma, scratch, y * width, width, rowWindow)
     boxAlongColumns(scratch, luma, width, height, colWindow)
   }
+  const xs = new Int32Array(DOWNSAMPLED_SIDE)
+  const ys = new Int32Array(DOWNSAMPLED_SIDE)
   for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
-    const y = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE)
+    xs[i] = Math.floor(((i + 0.5) * width) / DOWNSAMPLED_SIDE)
+    ys[i] = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE)
+  }
+  const row = windowReach(rowWindow)
+  const rows = new Float32Array(height * DOWNSAMPLED_SIDE)
+  for (let y = 0; y < height; y++) {
+    const base = y * width
     for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      const x = Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE)
-      out[i * DOWNSAMPLED_SIDE + j] = luma[y * width + x]
+      const lo = Math.max(0, xs[j] - row.behind)
+      const hi = Math.min(width - 1, xs[j] + row.ahead)
+      let sum = 0
+      for (let x = lo; x <= hi; x++) sum += luma[base + x]
+      rows[y * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
+    }
+  }
+  const col = windowReach(colWindow)
+  for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
+    const lo = Math.max(0, ys[i] - col.behind)
+    const hi = Math.min(height - 1, ys[i] + col.ahead)
+    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
+      let sum = 0
+      for (let y = lo; y <= hi; y++) sum += rows[y * DOWNSAMPLED_SIDE + j]
+      out[i * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
     }
   }
   return out
