@@ -76,6 +76,14 @@ test('secondsPerHash 1 hashes frames 0, 30, 60, ... of a 30 fps video, the same 
   assert.deepEqual(features.map(f => fixed3(f.timestamp)), ['0.000', '1.000', '2.000', '3.000'])
 })
 
+test('hashing on worker threads gives the same frames as hashing on the calling thread', async () => {
+  const bytes = video('pattern-sd-grey-bar')
+  const inline = await hashVideoVpdq(bytes, { secondsPerHash: 0.2, threads: 0 })
+  const pooled = await hashVideoVpdq(bytes, { secondsPerHash: 0.2, threads: 2 })
+  assert.equal(inline.features.length, 35)
+  assert.deepEqual(pooled.features, inline.features)
+})
+
 test("every pair of the sample videos gets the verdict Meta's rule gives on the reference hash files", async (t) => {
   const pytxRule: VpdqMatchRule = { ...DEFAULT_VPDQ_RULE, comparePct: 0, queryPct: 80 }
   const report: string[] = []

@@ -35,8 +35,11 @@ export interface FrameDecodeInit {
   size?: { width: number, height: number }
 }
 
-/** One decoded frame: packed RGB24, `width * height * 3` bytes, reused after the callback returns. */
-export type FrameSink = (rgb: Uint8Array, frameNumber: number, frame: { width: number, height: number, info: VideoInfo }) => void
+/**
+ * One decoded frame: packed RGB24, `width * height * 3` bytes, reused once the callback
+ * returns (or its promise settles: FFmpeg is not read meanwhile, which is the backpressure).
+ */
+export type FrameSink = (rgb: Uint8Array, frameNumber: number, frame: { width: number, height: number, info: VideoInfo }) => void | Promise<void>
 
 export interface DecodedVideo {
   info: VideoInfo
@@ -118,7 +121,8 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
             at += take
             if (filled === frameBytes) {
               if (count === maxFrames) throw hfError(ErrorCodes.INVALID_VIDEO, `video has over ${maxFrames} frames to hash`, { reason: 'frames', limit: maxFrames })
-              sink(frame, count * step, geometry)
+              const taken = sink(frame, count * step, geometry)
+              if (taken !== undefined) await taken
               count++
               filled = 0
             }

@@ -2,6 +2,7 @@ import { hfError, ErrorCodes } from '../../errors.js'
 import { pdqHashRgb } from '../pdq.js'
 import { decodeVideo, type VideoDecodeInit } from './decode-video.js'
 import type { VideoInfo } from './probe.js'
+import { FrameHashPool, defaultFrameThreads } from './frame-hash-pool.js'
 
 /** One hashed frame of a video, as Meta's vPDQ gives it. */
 export interface VpdqFeature {
@@ -20,6 +21,13 @@ export interface VpdqInit extends VideoDecodeInit {
   secondsPerHash?: number
   /** scale frames to this size before hashing (the reference's 128x128 variant); default: as decoded */
   size?: { width: number, height: number }
+  /**
+   * Hash frames on these worker threads (kept by the caller, shared across videos); without
+   * one, `threads` workers are started for this video and stopped after it.
+   */
+  pool?: FrameHashPool
+  /** workers for a pool of this call's own; 0 hashes on the calling thread @default defaultFrameThreads() */
+  threads?: number
 }
 
 export interface VpdqResult {
@@ -39,14 +47,33 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
   const secondsPerHash = init.secondsPerHash ?? 1
   if (!(Number.isFinite(secondsPerHash) && secondsPerHash >= 0)) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'secondsPerHash must be a number >= 0')
   const features: VpdqFeature[] = []
-  const decoded = await decodeVideo(bytes, init, {
-    frameStep: info => Math.max(1, Math.trunc(secondsPerHash * info.fps)),
-    size: init.size
-  }, (rgb, frameNumber, { width, height, info }) => {
-    const { hash, quality } = pdqHashRgb(rgb, width, height)
-    features.push({ frameNumber, quality, hash, timestamp: vpdqTimestamp(frameNumber, info.fps) })
-  })
-  return { features, info: decoded.info, transport: decoded.transport }
+  const own = init.pool === undefined && (init.threads ?? defaultFrameThreads()) > 0 ? new FrameHashPool(init.threads ?? defaultFrameThreads()) : undefined
+  const pool = init.pool ?? own
+  // frames out at a pool, at most two per worker: FFmpeg waits beyond that
+  const inFlight: Array<Promise<void>> = []
+  try {
+    const decoded = await decodeVideo(bytes, init, {
+      frameStep: info => Math.max(1, Math.trunc(secondsPerHash * info.fps)),
+      size: init.size
+    }, async (rgb, frameNumber, { width, height, info }) => {
+      const timestamp = vpdqTimestamp(frameNumber, info.fps)
+      if (pool === undefined) {
+        const { hash, quality } = pdqHashRgb(rgb, width, height)
+        features.push({ frameNumber, quality, hash, timestamp })
+        return
+      }
+      const done = pool.hash(rgb.slice(), width, height).then(({ hash, quality }) => { features.push({ frameNumber, quality, hash, timestamp }) })
+      done.catch(() => {}) // awaited below; no unhandled rejection while it waits
+      inFlight.push(done)
+      if (inFlight.length >= 2 * pool.size) await inFlight.shift()
+    })
+    await Promise.all(inFlight)
+    features.sort((a, b) => a.frameNumber - b.frameNumber)
+    return { features, info: decoded.info, transport: decoded.transport }
+  } finally {
+    await Promise.allSettled(inFlight)
+    await own?.close()
+  }
 }
 
 /** The reference computes `(float)frameNumber / (float)frameRate` in single precision. */
