@@ -12,6 +12,7 @@ import { needsSeeking } from '../../src/hashing/video/container.js'
 import { serveLoopback } from '../../src/hashing/video/loopback.js'
 import { exactRate, parseVideoInfo } from '../../src/hashing/video/probe.js'
 import { hammingDistance } from '../../src/hashing/hamming.js'
+import { resolveFfmpeg } from '../../src/hashing/video/ffmpeg-path.js'
 import { ErrorCodes, HashfedError } from '../../src/errors.js'
 import { moovLast } from '../helpers/mp4-moov-last.js'
 
@@ -168,6 +169,15 @@ test('decode bounds: bytes, frames, frame size, duration, deadline and abort', a
   // the rejection comes after FFmpeg exited; it was killed, not left to decode the rest
   assert.ok(seen < 120, `${seen} frames handed out after the abort`)
   await assert.rejects(hashVideoVpdq(Buffer.from('not a video at all')), isCode(ErrorCodes.INVALID_VIDEO))
+})
+
+test('a configured ffmpeg path is used when it runs, refused with its own code when it does not', async () => {
+  const shipped = resolveFfmpeg()
+  assert.equal(resolveFfmpeg(shipped), shipped)
+  const { features } = await hashVideoVpdq(video('doorknob-hd-no-bar'), { ffmpegPath: shipped })
+  assert.equal(features.length, 4)
+  await assert.rejects(hashVideoVpdq(video('doorknob-hd-no-bar'), { ffmpegPath: '/nonexistent/ffmpeg' }), isCode(ErrorCodes.VIDEO_DECODER_UNAVAILABLE))
+  assert.throws(() => resolveFfmpeg(FIXTURES + 'SOURCES.md'), isCode(ErrorCodes.VIDEO_DECODER_UNAVAILABLE))
 })
 
 test('vPDQ text form: parse and print round trip, printf rounding and bad lines', () => {
