@@ -110,6 +110,11 @@ test('an MP4 with its index at the end is decoded through the loopback server, n
   const moovAtEnd = moovLast(bytes)
   assert.equal(needsSeeking(bytes), false)
   assert.equal(needsSeeking(moovAtEnd), true)
+  // a camera QuickTime file without ftyp: wide, mdat, then moov
+  const box = (type: string, body = 0): Buffer => { const b = Buffer.alloc(8 + body); b.writeUInt32BE(8 + body); b.write(type, 4, 'latin1'); return b }
+  assert.equal(needsSeeking(Buffer.concat([box('wide'), box('mdat', 16), box('moov', 8)])), true)
+  assert.equal(needsSeeking(Buffer.concat([box('wide'), box('moov', 8), box('mdat', 16)])), false)
+  assert.equal(needsSeeking(Buffer.from('\x1aE\xdf\xa3 matroska', 'latin1')), false)
   const viaHttp = await hashVideoVpdq(moovAtEnd, { secondsPerHash: 0.5 })
   assert.equal(viaHttp.transport, 'http')
   const viaPipe = await hashVideoVpdq(bytes, { secondsPerHash: 0.5 })

@@ -1,3 +1,6 @@
+/** Box types an ISO BMFF or QuickTime file can open with. */
+const TOP_LEVEL = new Set(['ftyp', 'wide', 'free', 'skip', 'pnot', 'mdat', 'moov'])
+
 /**
  * Whether FFmpeg must be able to seek in these bytes to read them: an ISO BMFF file (MP4,
  * MOV, 3GP) whose index (`moov` box) comes after its media data (`mdat`) cannot be decoded
@@ -12,7 +15,8 @@ export function needsSeeking (bytes: Uint8Array): boolean {
   while (offset + 8 <= bytes.length) {
     let size = view.getUint32(offset)
     const type = String.fromCharCode(bytes[offset + 4], bytes[offset + 5], bytes[offset + 6], bytes[offset + 7])
-    if (first && type !== 'ftyp') return false // not ISO BMFF (or a bare QuickTime we let FFmpeg judge)
+    // not ISO BMFF / QuickTime: other containers stream (old QuickTime files open with `wide` or `mdat`, no `ftyp`)
+    if (first && !TOP_LEVEL.has(type)) return false
     first = false
     if (type === 'moov') return false
     if (type === 'mdat') return true
