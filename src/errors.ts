@@ -25,6 +25,10 @@ export const ErrorCodes = {
   INVALID_FORMAT: 'HF_INVALID_FORMAT',
   /** image bytes that are not a supported format (JPEG, PNG, GIF, WebP) or do not decode */
   INVALID_IMAGE: 'HF_INVALID_IMAGE',
+  /** video bytes FFmpeg cannot open or decode, or a video outside the decode bounds (`details.reason`) */
+  INVALID_VIDEO: 'HF_INVALID_VIDEO',
+  /** no FFmpeg binary could be found or started (the npm-shipped one, or the configured path) */
+  VIDEO_DECODER_UNAVAILABLE: 'HF_VIDEO_DECODER_UNAVAILABLE',
   /** a batch failed verification (see `reason`) */
   INVALID_BATCH: 'HF_INVALID_BATCH',
   /** a signed record failed verification */

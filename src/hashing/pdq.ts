@@ -50,11 +50,7 @@ const DCT_MATRIX = ((): Float64Array => {
 export function pdqHash (image: RgbaImage): PdqResult {
   const { width, height, data } = image
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
-  const luma = new Float32Array(width * height)
-  for (let p = 0, q = 0; p < luma.length; p++, q += 4) {
-    luma[p] = LUMA_R * data[q] + LUMA_G * data[q + 1] + LUMA_B * data[q + 2]
-  }
-  return pdqHashFromLuma(luma, width, height)
+  return pdqHashFromLuma(lumaFromRgb(data, width, height, width * 4, 4), width, height)
 }
 
 /**
@@ -62,14 +58,51 @@ export function pdqHash (image: RgbaImage): PdqResult {
  * used as scratch space and overwritten.
  */
 export function pdqHashFromLuma (luma: Float32Array, width: number, height: number): PdqResult {
-  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
-  const small = downsampleTo64(luma, width, height)
-  const quality = qualityOf(small)
-  const coefficients = dct64To16(small)
-  return { hash: coefficientsToHash(coefficients), quality }
+  const dct = pdqDctFromLuma(luma, width, height)
+  if (dct === null) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  return { hash: pdqBitsFromDct(dct.coefficients), quality: dct.quality }
 }
 
-/** Blur with the tent filter, then take the centre sample of each 64×64 cell. */
+/**
+ * PDQ of packed RGB pixels (3 bytes per pixel, rows `stride` bytes apart), as a video
+ * decoder hands them out: the reference vPDQ hashes each decoded RGB24 frame this way.
+ */
+export function pdqHashRgb (data: Uint8Array, width: number, height: number, stride = width * 3): PdqResult {
+  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  return pdqHashFromLuma(lumaFromRgb(data, width, height, stride), width, height)
+}
+
+/**
+ * Luminance plane of packed RGB(A) pixels (the reference's coefficients, single precision):
+ * `step` bytes per pixel (3 for RGB, 4 for RGBA), rows `stride` bytes apart.
+ */
+export function lumaFromRgb (data: Uint8Array, width: number, height: number, stride = width * 3, step = 3): Float32Array {
+  const luma = new Float32Array(width * height)
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let q = y * stride, end = q + width * step; q < end; q += step, p++) {
+      luma[p] = LUMA_R * data[q] + LUMA_G * data[q + 1] + LUMA_B * data[q + 2]
+    }
+  }
+  return luma
+}
+
+/**
+ * The 16×16 kept DCT coefficients (row-major, row i = vertical frequency i+1) and the quality
+ * of a luminance plane, or null for an image too small to hash. The plane is overwritten.
+ * Exposed so the dihedral variants can be derived from one DCT (pdq-dihedral.ts).
+ */
+export function pdqDctFromLuma (luma: Float32Array, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
+  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return null
+  const small = downsampleTo64(luma, width, height)
+  return { coefficients: dct64To16(small), quality: qualityOf(small) }
+}
+
+/**
+ * Blur with the tent filter, then take the centre sample of each 64×64 cell. The second of
+ * the two box passes is computed only where the decimation samples (64 columns of every row,
+ * then 64 rows of those): the same values as blurring everything, at a fraction of the work,
+ * which is most of the cost on a video frame.
+ */
 function downsampleTo64 (luma: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE)
   if (width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) {
@@ -79,15 +112,36 @@ function downsampleTo64 (luma: Float32Array, width: number, height: number): Flo
   const rowWindow = jaroszWindow(width)
   const colWindow = jaroszWindow(height)
   const scratch = new Float32Array(luma.length)
-  for (let pass = 0; pass < JAROSZ_PASSES; pass++) {
+  for (let pass = 0; pass < JAROSZ_PASSES - 1; pass++) {
     for (let y = 0; y < height; y++) boxAlongRow(luma, scratch, y * width, width, rowWindow)
     boxAlongColumns(scratch, luma, width, height, colWindow)
   }
+  const xs = new Int32Array(DOWNSAMPLED_SIDE)
+  const ys = new Int32Array(DOWNSAMPLED_SIDE)
   for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
-    const y = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE)
+    xs[i] = Math.floor(((i + 0.5) * width) / DOWNSAMPLED_SIDE)
+    ys[i] = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE)
+  }
+  const row = windowReach(rowWindow)
+  const rows = new Float32Array(height * DOWNSAMPLED_SIDE)
+  for (let y = 0; y < height; y++) {
+    const base = y * width
     for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      const x = Math.floor(((j + 0.5) * width) / DOWNSAMPLED_SIDE)
-      out[i * DOWNSAMPLED_SIDE + j] = luma[y * width + x]
+      const lo = Math.max(0, xs[j] - row.behind)
+      const hi = Math.min(width - 1, xs[j] + row.ahead)
+      let sum = 0
+      for (let x = lo; x <= hi; x++) sum += luma[base + x]
+      rows[y * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
+    }
+  }
+  const col = windowReach(colWindow)
+  for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
+    const lo = Math.max(0, ys[i] - col.behind)
+    const hi = Math.min(height - 1, ys[i] + col.ahead)
+    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
+      let sum = 0
+      for (let y = lo; y <= hi; y++) sum += rows[y * DOWNSAMPLED_SIDE + j]
+      out[i * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
     }
   }
   return out
@@ -187,7 +241,7 @@ function dct64To16 (a: Float32Array): Float64Array {
  * reference's Torben median gives). The reference keeps 16 words of 16 bits, word i holding
  * row i, and prints word 15 first: so row i lands in bytes 30-2i (bits 15..8) and 31-2i (bits 7..0).
  */
-function coefficientsToHash (b: Float64Array): Uint8Array {
+export function pdqBitsFromDct (b: Float64Array): Uint8Array {
   const median = Float64Array.from(b).sort()[b.length / 2 - 1]
   const hash = new Uint8Array(PERCEPTUAL_HASH_BYTES)
   for (let i = 0; i < DCT_SIDE; i++) {

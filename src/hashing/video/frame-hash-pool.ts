@@ -1,0 +1,82 @@
+import { Worker } from 'node:worker_threads'
+import { availableParallelism } from 'node:os'
+import { hfError, ErrorCodes } from '../../errors.js'
+import type { PdqResult } from '../pdq.js'
+
+export interface FrameJob { id: number, rgb: ArrayBuffer, width: number, height: number }
+export interface FrameResult { id: number, hash: Uint8Array, quality: number }
+
+/** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
+export function defaultFrameThreads (): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1))
+}
+
+/** Frames' pixels live outside the V8 heap; a worker's heap holds only a few small arrays. */
+const FRAME_WORKER_HEAP_MB = 64
+
+/**
+ * PDQ-hashes video frames on worker threads, so hashing keeps pace with FFmpeg's (itself
+ * multi-threaded) decoder instead of one JS thread bounding the rate. Frames are moved to
+ * the workers (no copy) and handed out round-robin by least work queued; `hash` resolves in
+ * any order, callers sort by frame number.
+ */
+export class FrameHashPool {
+  private readonly workers: Worker[] = []
+  private readonly queued: number[] = []
+  private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number }>()
+  private nextId = 0
+  private closed = false
+
+  /** @param size - worker threads @default defaultFrameThreads() */
+  constructor (size = defaultFrameThreads()) {
+    for (let w = 0; w < size; w++) {
+      const worker = new Worker(new URL('./frame-hash-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: FRAME_WORKER_HEAP_MB } })
+      worker.on('message', (r: FrameResult) => {
+        const p = this.waiting.get(r.id)
+        if (p === undefined) return
+        this.waiting.delete(r.id)
+        this.queued[p.worker]--
+        p.resolve({ hash: new Uint8Array(r.hash), quality: r.quality })
+      })
+      worker.on('error', err => { this.fail(w, err) })
+      worker.on('exit', () => { if (!this.closed) this.fail(w, new Error('frame hashing worker exited')) })
+      this.workers.push(worker)
+      this.queued.push(0)
+    }
+  }
+
+  get size (): number { return this.workers.length }
+
+  /** Frames handed out and not yet answered. */
+  get inFlight (): number { return this.waiting.size }
+
+  /** PDQ of one packed RGB frame; `rgb`'s buffer is moved to the worker (unusable after). */
+  async hash (rgb: Uint8Array, width: number, height: number): Promise<PdqResult> {
+    if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
+    let w = 0
+    for (let k = 1; k < this.workers.length; k++) if (this.queued[k] < this.queued[w]) w = k
+    const id = this.nextId++
+    const buffer = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength ? rgb.buffer as ArrayBuffer : rgb.slice().buffer
+    const job: FrameJob = { id, rgb: buffer, width, height }
+    return await new Promise<PdqResult>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, worker: w })
+      this.queued[w]++
+      this.workers[w].postMessage(job, [buffer])
+    })
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(hfError(ErrorCodes.INTERNAL, 'frame hash pool closed')) }
+    await Promise.all(this.workers.map(async w => await w.terminate()))
+  }
+
+  private fail (worker: number, err: unknown): void {
+    for (const [id, p] of this.waiting) {
+      if (p.worker !== worker) continue
+      this.waiting.delete(id)
+      p.reject(hfError(ErrorCodes.INTERNAL, `frame hashing failed: ${err instanceof Error ? err.message : String(err)}`))
+    }
+  }
+}

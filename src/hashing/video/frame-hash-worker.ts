@@ -1,0 +1,10 @@
+import { parentPort } from 'node:worker_threads'
+import { pdqHashRgb } from '../pdq.js'
+import type { FrameJob, FrameResult } from './frame-hash-pool.js'
+
+// PDQ of one RGB frame per message; the pixels arrive moved, not copied, and are dropped here.
+parentPort?.on('message', (job: FrameJob) => {
+  const { hash, quality } = pdqHashRgb(new Uint8Array(job.rgb), job.width, job.height)
+  const out: FrameResult = { id: job.id, hash, quality }
+  parentPort?.postMessage(out)
+})
