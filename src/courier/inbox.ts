@@ -5,10 +5,13 @@ import { parsePeerId, peerIdFromBytes, peerIdToBytes, type Identity } from '../i
 import type { BatchOp, Store } from '../store/store.js'
 import { LogThrottle } from '../util/log-throttle.js'
 import { REFUSAL_LOG_WINDOW_MS, REFUSAL_LOGS_PER_WINDOW } from './constants.js'
-import { bodyHash, hex, signReceipt, type MessageKind, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
-import type { KeyedLock } from './keyed-lock.js'
+import type { Envelope, EnvelopeInit, MessageKind } from './envelope.js'
 import { InboundQuota, type InboundQuotaInit } from './inbound-quota.js'
-import { OFFENCES, rejection, rejectReason } from './rejection.js'
+import type { SubjectLocks } from './outbox.js'
+import { signReceipt } from './receipts.js'
+import { COURIER_OFFENCES, rejection, rejectReason } from './rejection.js'
+import type { SetAside } from './set-aside.js'
+import { bodyHash, hex, type Signed } from './signed-record.js'
 
 /** Who signed an inbound record and what it is about. */
 export interface InboundRecord {
@@ -19,7 +22,7 @@ export interface InboundRecord {
 }
 
 /**
- * One kind of inbound message (report, status, feedback). `open` decodes and verifies it and
+ * One kind of inbound message (a report, a status update, feedback). `open` decodes and verifies it and
  * checks the sender may send it (`fromBytes`: the sender's peer ID bytes, which must be the
  * record's signer); `store` runs under the subject's lock, only for a body not seen before,
  * and returns the ops that keep it (none for a duplicate by id). Both throw `rejection(...)`
@@ -33,12 +36,15 @@ export interface KindHandler<T> {
 export interface InboxInit {
   store: Store
   identity: Identity
-  locks: KeyedLock
+  locks: SubjectLocks
   logger: Logger
+  setAside: SetAside
   isMember: (peer: string) => boolean
   /** per-member quota of inbound messages @default InboundQuota's defaults */
   quota?: InboundQuotaInit
-  /** a refusal no honest member causes (OFFENCES), or a quota ignored: feeds the peer's penalties */
+  /** refusal reasons no honest member causes @default COURIER_OFFENCES (a kind's handlers add theirs) */
+  offences?: ReadonlySet<string>
+  /** a refusal that is an offence, or a quota ignored: feeds the peer's penalties */
   onOffence?: (peer: string, reason: string) => void
   /** commits the ops of an accepted message with its receipt @default store.write */
   write?: (ops: BatchOp[]) => Promise<void>
@@ -57,10 +63,10 @@ export interface InboxRejection {
 const RECENT_REJECTIONS = 100
 
 /**
- * The receiving side of the report protocol: verifies, stores durably, then answers with a
+ * The receiving side of the courier protocol: verifies, stores durably, then answers with a
  * signed receipt. A body already receipted gets the very receipt it got before (kept in
  * `seen`) and stores nothing twice. A refused message is answered with an error, counted
- * per reason and logged with its report id (never its URL; a few lines per peer and reason
+ * per reason and logged with its subject id (never its URL; a few lines per peer and reason
  * a minute); the node keeps serving. Each member has a quota of messages per kind, and a
  * refusal that is an offence feeds the same penalties as sync, so a member that keeps
  * sending what no honest node sends is cut off.
@@ -89,7 +95,7 @@ export class Inbox {
     this.handlers.set(kind, handler)
   }
 
-  async answer (message: ReportMessage, from: string): Promise<ReportMessageInit> {
+  async answer (message: Envelope, from: string): Promise<EnvelopeInit> {
     const kind = message.kind ?? 'none'
     let subject: string | null = null
     try {
@@ -110,10 +116,10 @@ export class Inbox {
       const hash = bodyHash(signed)
       const seenKey = `${peerIdFromBytes(record.author).toString()}!${hex(hash)}`
       return await this.init.locks.run(record.subject, async () => {
-        const prior = await this.init.store.sub.seen.get(seenKey)
-        if (prior !== undefined) {
+        const prior = await this.priorReceipt(seenKey)
+        if (prior !== null) {
           this.duplicates++
-          return { receipt: pb.Signed.decode(prior) }
+          return { receipt: prior }
         }
         const now = Date.now()
         const ops = await handler.store(value, signed, from, now)
@@ -143,6 +149,18 @@ export class Inbox {
     return n
   }
 
+  /** The receipt we gave for these bytes before; a damaged one is set aside and the message taken as new. */
+  private async priorReceipt (seenKey: string): Promise<Signed | null> {
+    const raw = await this.init.store.sub.seen.get(seenKey)
+    if (raw === undefined) return null
+    try {
+      const receipt = pb.Signed.decode(raw)
+      if (receipt.body.length > 0 && receipt.signature.length > 0) return receipt
+    } catch {}
+    await this.init.setAside.keep('seen', seenKey, raw, 'the receipt we gave does not decode')
+    return null
+  }
+
   /** Peer ID bytes of a member (members are few; parsed once). */
   private bytesOf (peer: string): Uint8Array {
     let b = this.peerBytes.get(peer)
@@ -160,7 +178,7 @@ export class Inbox {
       this.recentRejections.push(r)
       if (this.recentRejections.length > RECENT_REJECTIONS) this.recentRejections.shift()
     }
-    if ((OFFENCES as ReadonlySet<string>).has(r.reason)) this.init.onOffence?.(r.peer, r.reason)
+    if ((this.init.offences ?? COURIER_OFFENCES).has(r.reason)) this.init.onOffence?.(r.peer, r.reason)
     const log = this.logThrottle.take(`${r.peer}!${r.reason}`)
     if (log === null) return
     const suppressed = log.suppressed > 0 ? { suppressed: log.suppressed } : {}
