@@ -77,6 +77,8 @@ export interface NodeStatus {
   origins: OriginStatus[]
   forks: ForkAlarm[]
   store: { batches: number, hashes: number, reports: number, outbox: number }
+  /** messages waiting for a receipt; damaged outbox/seen rows the courier kept aside */
+  courier: { pending: number, setAside: number }
   /** sync batches that failed verification; `recent`: the latest few (dashboard), oldest first */
   rejected: { total: number, byReason: Record<string, number>, recent?: Array<{ peer: string, name: string, origin: string | null, reason: string, message: string, at: number }> }
   refused: { total: number, recent: RefusedPeer[] }
@@ -103,6 +105,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
     // one pass over the reports (the dashboard asks every 2 s); a running node knows its outbox depth
     const reports = await (node?.reports ?? createReportService({ ctx, logger: pino({ level: 'silent' }) })).reportCounts()
     const outbox = node !== undefined ? node.reports.outboxDepth() : await ctx.store.count('outbox')
+    const setAside = node !== undefined ? node.reports.courier.status().setAside : await ctx.store.count('aside')
     return {
       running: opts.running,
       name: ctx.config.name,
@@ -121,6 +124,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         reports: reports.total,
         outbox
       },
+      courier: { pending: outbox, setAside },
       rejected: {
         total: Object.values(rejectedByReason).reduce((a, b) => a + b, 0),
         byReason: rejectedByReason,
