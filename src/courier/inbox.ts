@@ -17,7 +17,7 @@ import { bodyHash, hex, type Signed } from './signed-record.js'
 export interface InboundRecord {
   /** peer ID bytes of the signer */
   author: Uint8Array
-  /** the report (or feedback) id the receipt names; deliveries about one subject are serialised */
+  /** the id the receipt names (a report's, a feedback's); deliveries about one subject are serialised */
   subject: string
 }
 
@@ -53,7 +53,7 @@ export interface InboxInit {
 export interface InboxRejection {
   peer: string
   kind: string
-  /** report id when the message decoded far enough to name it */
+  /** the subject id when the message decoded far enough to name it */
   subject: string | null
   reason: string
   message: string

@@ -96,7 +96,7 @@ export class Outbox {
    */
   async send (target: string, message: EnvelopeInit, opts: { subject: string, with?: BatchOp[] }): Promise<string> {
     const rec = messageRecord(message)
-    if (rec === null) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'the outbox sends reports, status updates and feedback only')
+    if (rec === null) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'the outbox sends signed records only; a receipt or an error is only ever an answer')
     const id = `${rec.kind}-${hex(bodyHash(rec.signed)).slice(0, 40)}`
     const now = this.now()
     const item = { id, target: peerIdToBytes(parsePeerId(target)), message, attempts: 0, nextAttemptMs: now, createdMs: now, subject: opts.subject }
@@ -241,7 +241,7 @@ export class Outbox {
     this.delivered++
   }
 
-  /** Keeps attempts and the last error with the item, for `reports outbox` and after restarts. */
+  /** Keeps attempts and the last error with the item, for listings (`reports outbox`) and after restarts. */
   private async persistFailure (item: OutboxItem, pending: Pending, why: string): Promise<void> {
     if (this.stopped) return
     item.attempts = pending.attempts
