@@ -71,7 +71,7 @@ export const reportCountsSchema = {
 export const nodeStatusSchema = {
   $id: 'NodeStatus',
   type: 'object',
-  required: ['running', 'name', 'peerId', 'countries', 'listen', 'adminUrl', 'federation', 'members', 'origins', 'forks', 'store', 'rejected', 'refused', 'penalties', 'reports'],
+  required: ['running', 'name', 'peerId', 'countries', 'listen', 'adminUrl', 'federation', 'members', 'origins', 'forks', 'store', 'courier', 'rejected', 'refused', 'penalties', 'reports'],
   properties: {
     running: bool,
     name: str,
@@ -91,6 +91,14 @@ export const nodeStatusSchema = {
       items: { type: 'object', required: ['origin', 'name', 'seq', 'reportedBy', 'detectedAt'], properties: { origin: str, name: str, seq: int, reportedBy: nullable(str), detectedAt: str } }
     },
     store: { type: 'object', required: ['batches', 'hashes', 'reports', 'outbox'], properties: { batches: int, hashes: int, reports: int, outbox: int } },
+    courier: {
+      type: 'object',
+      required: ['pending', 'setAside'],
+      properties: {
+        pending: { ...int, description: 'messages waiting for their target\'s receipt' },
+        setAside: { ...int, description: 'outbox items or kept receipts that no longer decode: moved to the store\'s `aside` sublevel as evidence, not delivered' }
+      }
+    },
     rejected: { type: 'object', required: ['total', 'byReason'], properties: { total: int, byReason: counts, recent: { type: 'array', description: 'the latest sync rejections: peer, name, origin, reason, message, at (ms)', items: { type: 'object' } } } },
     refused: {
       type: 'object',

@@ -36,8 +36,7 @@ export class CheckComponents {
     const nameOf = (p: string): string => ctx.federation.nameOf(p)
     const metadata = new MatchMetadata({ store: ctx.store, hashLog })
     const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes })
-    const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, outbox: reports.outbox, nameOf, logger: logger.child({ component: 'feedback' }) })
-    feedback.register(reports.inbox)
+    const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, courier: reports.courier, nameOf, logger: logger.child({ component: 'feedback' }) })
     return new CheckComponents(await TokenStore.open(ctx.store), service, feedback, new ImageHashPool(), metadata)
   }
 

@@ -7,10 +7,10 @@ import type { Store } from '../store/store.js'
 import type { HashLog } from '../log/hash-log.js'
 import { algorithmFromEnum, algorithmToEnum, formatHashValue, parseHashRef, VALUE_BYTES, type AlgorithmName } from '../log/hash-value.js'
 import { u64 } from '../log/uint64.js'
-import type { Inbox } from '../reports/inbox.js'
-import type { Outbox } from '../reports/outbox.js'
-import { openFeedback, sameBytes, sentBy, signFeedback, type Feedback } from '../reports/report-codec.js'
-import { rejection } from '../reports/rejection.js'
+import type { Courier } from '../courier/courier.js'
+import { rejection } from '../courier/rejection.js'
+import { sameBytes, sentBy } from '../courier/signed-record.js'
+import { openFeedback, signFeedback, type Feedback } from '../reports/report-codec.js'
 import { MAX_FEEDBACK_REASON } from './constants.js'
 import { checkSignedTime } from '../reports/report-validation.js'
 
@@ -62,15 +62,15 @@ export interface FeedbackServiceInit {
   store: Store
   identity: Identity
   hashLog: HashLog
-  /** where feedback for other origins is queued */
-  outbox: Pick<Outbox, 'send'> & Partial<Pick<Outbox, 'onDelivered'>>
+  /** carries feedback to other origins (and brings theirs) */
+  courier: Pick<Courier, 'send' | 'register'>
   nameOf: (peerId: string) => string
   logger: Logger
 }
 
 /**
  * Hoster feedback on matches: signed by the node that collected it and sent only to the
- * origin hotline(s) vouching for the hash, through the report outbox (durable, receipted).
+ * origin hotline(s) vouching for the hash, through the courier (durable, receipted).
  * The origin keeps it in its `feedback` sublevel for its analysts, who may then retract.
  */
 export class FeedbackService {
@@ -78,10 +78,7 @@ export class FeedbackService {
 
   constructor (private readonly init: FeedbackServiceInit) {
     this.self = init.identity.peerId.toString()
-    init.outbox.onDelivered?.('feedback', async (item) => {
-      init.logger.info({ feedbackId: item.subject, origin: init.nameOf(peerIdFromBytes(item.target).toString()) }, 'feedback delivered')
-      return []
-    })
+    this.register()
   }
 
   /** Signs one Feedback per vouching origin and stores or queues it. Throws HF_NOT_FOUND when nobody vouches for the hash. */
@@ -113,7 +110,7 @@ export class FeedbackService {
         await this.init.store.sub.feedback.put(id, pb.Signed.encode(signed).finish())
         sent.push({ id, origin, name: nameOf(origin), delivery: 'stored' })
       } else {
-        await this.init.outbox.send(origin, { feedback: signed }, { subject: id })
+        await this.init.courier.send(origin, { feedback: signed }, { subject: id })
         sent.push({ id, origin, name: nameOf(origin), delivery: 'queued' })
       }
       logger.info({ feedbackId: id, verdict, origin: nameOf(origin), hoster: req.hoster }, 'feedback sent')
@@ -121,10 +118,10 @@ export class FeedbackService {
     return sent
   }
 
-  /** Receiving side: the report protocol's inbox accepts feedback addressed to us, signed by the member that sent it. */
-  register (inbox: Inbox): void {
+  /** Accepts feedback addressed to us, signed by the member that sent it; logs ours when its origin receipts it. */
+  private register (): void {
     const { logger, nameOf } = this.init
-    inbox.register<Feedback>('feedback', {
+    this.init.courier.register<Feedback>('feedback', {
       open: (signed, _from, fromBytes) => {
         // signed by the sender (checked before the signature), in this version's fields only
         const f = openFeedback(signed, sentBy(fromBytes))
@@ -137,6 +134,10 @@ export class FeedbackService {
         if (await this.init.store.sub.feedback.get(f.id) !== undefined) return []
         logger.info({ feedbackId: f.id, from: nameOf(peerIdFromBytes(f.author).toString()), verdict: verdictOf(f) }, 'feedback received')
         return [{ type: 'put', sublevel: this.init.store.sub.feedback, key: f.id, value: pb.Signed.encode(signed).finish() }]
+      },
+      delivered: async (item) => {
+        logger.info({ feedbackId: item.subject, origin: nameOf(peerIdFromBytes(item.target).toString()) }, 'feedback delivered')
+        return []
       }
     })
   }

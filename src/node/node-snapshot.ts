@@ -43,6 +43,8 @@ export interface NodeSnapshot {
   penalties: { offences: number, byReason: Record<string, number>, cutOffs: number, refused: number, cutOff: CutOff[] }
   /** messages waiting in the outbox, to all members */
   outbox: number
+  /** damaged outbox/receipt rows the courier set aside (kept as evidence) */
+  setAside: number
 }
 
 /** The parts of the running node a snapshot reads (NodeComponents has them). */
@@ -50,7 +52,7 @@ export interface SnapshotSource {
   ctx: NodeContext
   members: Pick<MemberConnections, 'links'>
   replicator: Pick<Replicator, 'rejections' | 'peerLag' | 'peerState'>
-  reports: Pick<ReportService, 'rejections' | 'outboxDepth'>
+  reports: Pick<ReportService, 'rejections' | 'outboxDepth' | 'courier'>
   penalties: Pick<PeerPenalties<OffenceReason>, 'offences' | 'cutOffsTotal' | 'isCutOff' | 'list'>
   refusals: Pick<ConnectionRefusals, 'counter' | 'recent'>
 }
@@ -88,7 +90,8 @@ export function takeSnapshot (node: SnapshotSource): NodeSnapshot {
       refused: refusals.count('cut-off'),
       cutOff: penalties.list()
     },
-    outbox: node.reports.outboxDepth()
+    outbox: node.reports.outboxDepth(),
+    setAside: node.reports.courier.status().setAside
   }
 }
 
@@ -104,6 +107,7 @@ export async function offlineSnapshot (ctx: NodeContext): Promise<NodeSnapshot> 
     refused: { total: 0, recent: [] },
     penalties: { offences: 0, byReason: {}, cutOffs: 0, refused: 0, cutOff: [] },
     // every row, decodable or not, as status always counted them
-    outbox: await ctx.store.count('outbox')
+    outbox: await ctx.store.count('outbox'),
+    setAside: await ctx.store.count('aside')
   }
 }

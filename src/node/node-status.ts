@@ -48,6 +48,8 @@ export interface NodeStatus {
   origins: OriginStatus[]
   forks: ForkAlarm[]
   store: { batches: number, hashes: number, reports: number, outbox: number }
+  /** messages waiting for a receipt; damaged outbox/seen rows the courier kept aside */
+  courier: { pending: number, setAside: number }
   /** sync batches that failed verification; `recent`: the latest few (dashboard), oldest first */
   rejected: { total: number, byReason: Record<string, number>, recent?: Array<{ peer: string, name: string, origin: string | null, reason: string, message: string, at: number }> }
   refused: { total: number, recent: RefusedPeer[] }
@@ -91,6 +93,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         reports: reports.total,
         outbox: snap.outbox
       },
+      courier: { pending: snap.outbox, setAside: snap.setAside },
       rejected: {
         total: snap.sync.total,
         byReason: snap.sync.byReason,

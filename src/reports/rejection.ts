@@ -1,29 +1,23 @@
-import { hfError, ErrorCodes, isHashfedError, type ErrorCode } from '../errors.js'
+import { ErrorCodes, isHashfedError, type ErrorCode } from '../errors.js'
+import { COURIER_REJECT_REASONS, rejection as courierRejection } from '../courier/rejection.js'
 import { isReason, type ReasonList } from '../observe/reasons.js'
 
 /**
- * Why an inbound report message was refused. The `reason` is short and stable (it is the
+ * Why an inbound report (or feedback) message was refused: the courier's own reasons and the
+ * reports'. The `reason` is short and stable (it is the
  * `reason` label of hashfed_report_messages_rejected_total and is sent back to the sender);
  * the message says what to fix.
  */
 export const REPORT_REJECT_REASONS = {
-  malformed: 'the message does not decode or breaks the message rules',
-  'bad-signature': 'the signature is not the signer\'s over the body',
-  'not-member': 'the sender is not a federation member',
-  relayed: 'the sender is not the signer of the record (members send their own records)',
-  'wrong-target': 'the message is addressed to another member',
+  ...COURIER_REJECT_REASONS,
   'not-party': 'the sender is not a party of the report it is about',
   'unknown-report': 'the report is not held here (retention may have deleted it)',
   'id-conflict': 'a different report under an id already held',
-  'unknown-kind': 'a message kind this node does not accept',
-  'too-large': 'over the size limits of a message',
-  internal: 'our own failure to store it: the sender retries',
   'invalid-report': 'fails the validation a local submit applies (HF_INVALID_REPORT)',
   'wrong-country': 'a report for a country this node does not cover',
   'not-responsible': 'a status update by a hotline that is not responsible for the report',
   'bad-time': 'a signed time outside the window the receiver accepts',
-  'too-many-updates': 'the report already has the most status updates a report may have',
-  quota: 'the member\'s inbound quota is spent for now (HF_RATE_LIMITED): retry later'
+  'too-many-updates': 'the report already has the most status updates a report may have'
 } as const satisfies ReasonList<string>
 
 export type ReportRejectReason = keyof typeof REPORT_REJECT_REASONS
@@ -51,7 +45,7 @@ export const REPORT_OFFENCE_REASONS: ReasonList<ReportOffence> = {
 }
 
 export function rejection (reason: ReportRejectReason, message: string, code: ErrorCode = ErrorCodes.PROTOCOL): Error {
-  return hfError(code, message, { reason })
+  return courierRejection(reason, message, code)
 }
 
 /** The reason of a rejection error; anything unexpected counts as `internal`. */

@@ -8,19 +8,22 @@ import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identit
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import type { NodeContext } from '../context/node-context.js'
 import { DAY_MS, MAX_CLOCK_SKEW_MS, MAX_NOTE_LENGTH, MAX_STATUS_UPDATES } from './constants.js'
+import { Courier, type CourierInit } from '../courier/courier.js'
+import type { Inbox } from '../courier/inbox.js'
+import type { Outbox } from '../courier/outbox.js'
+import { sameBytes, type Signed } from '../courier/signed-record.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
-import { Inbox } from './inbox.js'
 import type { IndexRow, ReportDirection } from './report-index.js'
-import { Outbox, type OutboxInit } from './outbox.js'
-import { openReport, openStatus, sameBytes, sentBy, signReport, signStatus, type Signed, type StatusUpdate, type UrlReport } from './report-codec.js'
+import { signReport, signStatus, type UrlReport } from './report-codec.js'
+import { registerReportKinds } from './report-handlers.js'
 import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
-import { serveReportProtocol } from './report-protocol.js'
 import { archiveRange, factsFromArchive, summarise, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, STATS_GROUPS } from './report-stats.js'
 import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, statusToEnum, type ReportStatusName } from './report-status.js'
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
-import { checkNote, checkSignedTime, UUID, validateReportRecord } from './report-validation.js'
+import { withUpdate } from './report-timeline.js'
+import { UUID, validateReportRecord } from './report-validation.js'
 import { decodeStoredReport, decodeTimeline, toReportView, type ReportView } from './report-view.js'
-import { rejection, type ReportOffence } from './rejection.js'
+import { OFFENCES, REPORT_REJECT_REASONS, type ReportOffence } from './rejection.js'
 import { Retention } from './retention.js'
 
 export interface ReportServiceInit {
@@ -31,7 +34,7 @@ export interface ReportServiceInit {
   /** @default a resolver over config `reports.cidrTable` / `reports.geoipMmdb` */
   resolver?: CountryResolver
   /** outbox tuning (tests) */
-  outbox?: Pick<OutboxInit, 'retryMinMs' | 'retryMaxMs' | 'concurrency'>
+  outbox?: CourierInit['outbox']
   /** an inbound message that no honest member sends (see rejection OFFENCES): the node's penalties count it */
   onOffence?: (peer: string, reason: `report:${ReportOffence}`) => void
 }
@@ -65,22 +68,18 @@ const DEFAULT_LIST_LIMIT = 1000
 
 /**
  * URL reports: routes each to the one member responsible for its hosting country, delivers
- * it through the durable outbox with signed receipts, records the responsible hotline's
- * status updates and carries them back to the origin, and keeps the statistics.
+ * it through the courier (durable outbox, signed receipts), records the responsible
+ * hotline's status updates and carries them back to the origin, and keeps the statistics.
  *
- * Feedback (hash check) uses the same machinery: `inbox.register('feedback', …)` on the
- * receiving side, `outbox.send(origin, { feedback }, …)` and `outbox.onDelivered('feedback', …)`
- * on the sending side.
+ * The service owns the node's courier for now; feedback (hash check) registers its own kind
+ * on `courier`.
  */
 export class ReportService {
   readonly reports: ReportStore
-  readonly outbox: Outbox
-  readonly inbox: Inbox
+  readonly courier: Courier
   readonly retention: Retention
   private readonly resolver: CountryResolver
   private readonly self: string
-  private readonly inflight = new Set<Promise<unknown>>()
-  private unserve: (() => Promise<void>) | null = null
 
   constructor (private readonly init: ReportServiceInit) {
     const { ctx, logger } = init
@@ -91,48 +90,41 @@ export class ReportService {
       cidrTable: config.cidrTable,
       geoipMmdb: config.geoipMmdb === undefined || isAbsolute(config.geoipMmdb) ? config.geoipMmdb : join(ctx.dir.root, config.geoipMmdb)
     })
-    const write = async (ops: Parameters<ReportStore['write']>[0]): Promise<void> => await this.reports.write(ops)
-    this.outbox = new Outbox({ store: ctx.store, locks: this.reports.locks, logger, libp2p: init.libp2p, nameOf: (p) => ctx.federation.nameOf(p), write, ...init.outbox })
-    this.inbox = new Inbox({
+    this.courier = new Courier({
       store: ctx.store,
       identity: ctx.identity,
-      locks: this.reports.locks,
       logger,
+      locks: this.reports.locks,
       isMember: (p) => ctx.federation.isMember(p),
+      libp2p: init.libp2p,
+      nameOf: (p) => ctx.federation.nameOf(p),
       quota: config.inboundQuota,
-      onOffence: (peer, reason) => init.onOffence?.(peer, `report:${reason}`),
-      write
+      reasons: REPORT_REJECT_REASONS,
+      offences: OFFENCES,
+      // the inbox reports only OFFENCES' reasons and 'quota-ignored'
+      onOffence: (peer, reason) => init.onOffence?.(peer, `report:${reason as ReportOffence}`),
+      write: async (ops) => { await this.reports.write(ops) },
+      outbox: init.outbox
     })
     this.retention = new Retention({ store: ctx.store, reports: this.reports, logger, retentionDays: config.retentionDays })
-    this.registerHandlers()
+    registerReportKinds(this.courier, { ctx, logger, reports: this.reports })
   }
 
-  /** Serves `/hashfed/report/1.0.0`, starts delivering the outbox and the retention timer. */
+  get outbox (): Outbox { return this.courier.outbox }
+  get inbox (): Inbox { return this.courier.inbox }
+
+  /** Starts the courier (serving and delivering), routes what became routable, and the retention timer. */
   async start (): Promise<void> {
-    const { libp2p, logger } = this.init
-    if (libp2p === undefined) throw hfError(ErrorCodes.INTERNAL, 'the report service needs libp2p to start')
+    if (this.init.libp2p === undefined) throw hfError(ErrorCodes.INTERNAL, 'the report service needs libp2p to start')
     await this.reports.loadIndex()
-    this.unserve = await serveReportProtocol({
-      libp2p,
-      logger,
-      answer: async (message, from) => await this.track(this.inbox.answer(message, from)),
-      onUnreadable: (from, reason, text) => this.inbox.unreadable(from, reason, text)
-    })
-    await this.outbox.start()
+    await this.courier.start()
     await this.reroute()
     this.retention.start()
   }
 
   async stop (): Promise<void> {
-    await this.unserve?.().catch(() => {})
     await this.retention.stop()
-    await this.outbox.stop()
-    await Promise.allSettled([...this.inflight])
-  }
-
-  private async track<T> (p: Promise<T>): Promise<T> {
-    this.inflight.add(p)
-    try { return await p } finally { this.inflight.delete(p) }
+    await this.courier.stop()
   }
 
   // ------------------------------------------------------------ submit and route
@@ -181,7 +173,7 @@ export class ReportService {
       await this.reports.write([this.reports.put(id, { report: signed, inbound: true, status: pb.ReportStatus.RECEIVED, updatedMs: now, receivedMs: now })])
       return 'local'
     }
-    await this.outbox.send(target, { report: signed }, { subject: id, with: [this.reports.put(id, { report: signed, updatedMs: now })] })
+    await this.courier.send(target, { report: signed }, { subject: id, with: [this.reports.put(id, { report: signed, updatedMs: now })] })
     return 'outbound'
   }
 
@@ -231,87 +223,10 @@ export class ReportService {
       const ops = [this.reports.put(id, withUpdate(stored, signed, pb.StatusUpdate.create(update), update.atMs))]
       const origin = peerIdFromBytes(r.origin).toString()
       if (origin === this.self) await this.reports.write(ops)
-      else await this.outbox.send(origin, { status: signed }, { subject: id, with: ops })
+      else await this.courier.send(origin, { status: signed }, { subject: id, with: ops })
       logger.info({ reportId: id, status, seq, origin: ctx.federation.nameOf(origin) }, 'report status updated')
     })
     return await this.show(id)
-  }
-
-  // ------------------------------------------------------------ inbound handlers
-
-  private registerHandlers (): void {
-    const { ctx, logger } = this.init
-    const member = (bytes: Uint8Array, what: string): string => {
-      let peer: string
-      try { peer = peerIdFromBytes(bytes).toString() } catch { throw rejection('malformed', `${what} is not a peer ID`) }
-      // hotlines only: a mirror serves hash checks and neither reports nor handles reports
-      if (!ctx.federation.isOrigin(peer)) throw rejection('not-member', `${what} ${peer} is not a member hotline of the federation`, ErrorCodes.NOT_A_MEMBER)
-      return peer
-    }
-
-    this.inbox.register<UrlReport>('report', {
-      open: (signed, from, fromBytes) => {
-        const r = openReport(signed, sentBy(fromBytes, (origin) => { member(origin, 'the report\'s origin') }))
-        if (!sameBytes(r.target, ctx.identity.peerIdBytes)) throw rejection('wrong-target', `report ${r.id} is addressed to another hotline`)
-        const id = UUID.test(r.id) ? r.id : '(bad id)'
-        try {
-          validateReportRecord(r, Date.now())
-        } catch (err) {
-          throw rejection('invalid-report', `report ${id}: ${(err as Error).message}`, ErrorCodes.INVALID_REPORT)
-        }
-        // the sender's federation file may be older than ours: refused, not an offence
-        if (ctx.federation.forCountry(r.country)?.peerId !== this.self) throw rejection('wrong-country', `report ${id}: this hotline does not cover ${r.country}`, ErrorCodes.INVALID_REPORT)
-        return { record: { author: r.origin, subject: r.id }, value: r }
-      },
-      store: async (r, signed, _from, now) => {
-        const existing = await this.reports.get(r.id)
-        if (existing !== undefined) {
-          if (sameBytes(decodeStoredReport(existing).origin, r.origin)) return [] // the same report again (re-signed): keep the first
-          throw rejection('id-conflict', `report id ${r.id} is already used by another origin`)
-        }
-        logger.info({ reportId: r.id, from: ctx.federation.nameOf(peerIdFromBytes(r.origin).toString()), country: r.country }, 'report received')
-        return [this.reports.put(r.id, { report: signed, inbound: true, status: pb.ReportStatus.RECEIVED, updatedMs: now, receivedMs: now })]
-      }
-    })
-
-    this.inbox.register<StatusUpdate>('status', {
-      open: (signed, from, fromBytes) => {
-        const u = openStatus(signed, sentBy(fromBytes, (author) => { member(author, 'the update\'s author') }))
-        if (!UUID.test(u.reportId)) throw rejection('malformed', 'a status update names no report id')
-        const status = statusFromEnum(u.status)
-        let note = ''
-        try { note = checkNote(u.note) } catch {}
-        if (status === null || status === 'received' || u.seq < 1 || note !== u.note) throw rejection('malformed', `status update of ${u.reportId}: unknown status ${u.status}, seq ${u.seq}, or a note that is too long or not trimmed`)
-        try {
-          checkSignedTime('atMs', u.atMs, Date.now())
-        } catch (err) {
-          throw rejection('bad-time', `status update of ${u.reportId}: ${(err as Error).message}`)
-        }
-        return { record: { author: u.author, subject: u.reportId }, value: u }
-      },
-      store: async (u, signed, _from, now) => {
-        const stored = await this.reports.get(u.reportId)
-        if (stored === undefined) throw rejection('unknown-report', `no report ${u.reportId} here`)
-        const r = decodeStoredReport(stored)
-        // only the responsible hotline assesses, sends notices and sees removals
-        if (sameBytes(u.author, r.origin)) throw rejection('not-responsible', `status update of ${u.reportId}: only the responsible hotline records a report's status, not its origin`, ErrorCodes.FORBIDDEN)
-        if (!sameBytes(u.author, r.target)) throw rejection('not-party', `the author of a status update of ${u.reportId} is neither its origin nor its target`)
-        if (u64(u.atMs) < u64(r.createdMs) - MAX_CLOCK_SKEW_MS) throw rejection('bad-time', `status update of ${u.reportId} is dated before the report was made`)
-        if (decodeTimeline(stored).some(t => sameBytes(t.author, u.author) && t.seq === u.seq)) return []
-        if (stored.timeline.length >= MAX_STATUS_UPDATES) throw rejection('too-many-updates', `report ${u.reportId} already has ${MAX_STATUS_UPDATES} status updates`)
-        logger.info({ reportId: u.reportId, status: statusFromEnum(u.status), seq: u.seq }, 'report status received')
-        return [this.reports.put(u.reportId, withUpdate(stored, signed, u, now))]
-      }
-    })
-
-    // the target holds our report: keep its receipt with our copy
-    this.outbox.onDelivered('report', async (item, receipt, record) => {
-      const stored = await this.reports.get(item.subject)
-      if (stored === undefined) return []
-      const status = stored.status === pb.ReportStatus.REPORT_STATUS_UNSPECIFIED ? pb.ReportStatus.RECEIVED : stored.status
-      logger.info({ reportId: item.subject, target: ctx.federation.nameOf(peerIdFromBytes(item.target).toString()) }, 'report delivered')
-      return [this.reports.put(item.subject, { ...stored, receipt, status, updatedMs: Math.max(u64(stored.updatedMs), u64(record.receivedMs)) })]
-    })
   }
 
   // ------------------------------------------------------------ reading
@@ -415,21 +330,6 @@ export function createReportService (init: ReportServiceInit): ReportService {
 
 function peerIdBytes (peerId: string): Uint8Array {
   return peerIdToBytes(parsePeerId(peerId))
-}
-
-/**
- * The report with one more status update, kept in arrival order. The status shown is that of
- * the responsible hotline's update with the highest sequence number (its own order; updates
- * may arrive out of order, and a signed time decides nothing), and the removal time that of
- * its first REMOVED. Updates by anyone else (kept by older versions) count for nothing.
- */
-function withUpdate (stored: StoredReport, signed: Signed, update: StatusUpdate, now: number): StoredReportInit {
-  const target = decodeStoredReport(stored).target
-  const timeline = [...stored.timeline, signed]
-  const updates = [...decodeTimeline(stored), update].filter(u => sameBytes(u.author, target)).sort((a, b) => a.seq - b.seq)
-  const latest = updates[updates.length - 1]
-  const removed = updates.find(u => u.status === pb.ReportStatus.REMOVED)
-  return { ...stored, timeline, status: latest?.status ?? stored.status, removedMs: removed !== undefined ? u64(removed.atMs) : 0, updatedMs: now }
 }
 
 /** `--since`: an ISO date/time, or `<n>d`, `<n>h`, `<n>w` back from now. */

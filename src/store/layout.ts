@@ -13,6 +13,8 @@
  * | reports   | `<report id>`                         | StoredReport               |
  * | outbox    | `<kind>-<sha256(body) hex, 40>`       | OutboxItem                 |
  * | seen      | `<author>!<body hash hex>`            | receipt (Signed) we gave   |
+ * | aside     | `<sublevel>!<time: 16 hex>!<key>`     | the bytes as found: an outbox or seen |
+ * |           |                                       | row that no longer decodes, kept as evidence |
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
@@ -26,7 +28,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
@@ -48,4 +50,9 @@ export function sourcePrefix (origin: string, source: string): string {
 
 export function sourceKey (origin: string, source: string, algorithm: string, valueHex: string): string {
   return `${sourcePrefix(origin, source)}${algorithm}:${valueHex}`
+}
+
+/** Where a row of `sublevel` that no longer decodes is kept aside (the courier's evidence of damage). */
+export function asideKey (sublevel: SublevelName, key: string, atMs: number): string {
+  return `${sublevel}!${seqKey(atMs)}!${key}`
 }

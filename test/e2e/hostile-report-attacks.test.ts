@@ -12,8 +12,9 @@ import { randomAdds } from '../helpers/hashes.js'
 import { HashfedNode, type StartNodeInit } from '../../src/daemon/hashfed-node.js'
 import { pb } from '../../src/proto/index.js'
 import { parsePeerId, peerIdToBytes, verifyKeyCacheSize } from '../../src/identity/identity.js'
-import { MAX_TIME_MS, REFUSAL_LOGS_PER_WINDOW } from '../../src/reports/constants.js'
-import type { ReportMessage, ReportMessageInit } from '../../src/reports/report-codec.js'
+import { MAX_TIME_MS } from '../../src/reports/constants.js'
+import { REFUSAL_LOGS_PER_WINDOW } from '../../src/courier/constants.js'
+import type { Envelope as ReportMessage, EnvelopeInit as ReportMessageInit } from '../../src/courier/envelope.js'
 import type { NodeStatus } from '../../src/node/node-status.js'
 
 // A member holding DE's valid key (HostileReporter: the real report protocol, its own code)

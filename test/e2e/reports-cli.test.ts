@@ -6,7 +6,7 @@ import { startNode } from '../helpers/crash.js'
 import { createFederation, waitFor } from '../helpers/federation.js'
 import type { ReportView } from '../../src/reports/report-view.js'
 import type { ReportStats } from '../../src/reports/report-stats.js'
-import type { OutboxEntry } from '../../src/reports/outbox.js'
+import type { OutboxEntry } from '../../src/courier/outbox.js'
 
 async function json<T> (args: string[]): Promise<T> {
   const res = await runCli([...args, '--json'])

@@ -5,10 +5,12 @@ import { isHashfedError } from '../../src/errors.js'
 import { pb, type hashfed } from '../../src/proto/index.js'
 import { generateIdentityKey, identityFromKeyBytes } from '../../src/identity/identity.js'
 import { validateReportRecord } from '../../src/reports/report-validation.js'
-import { openReport, openStatus, sentBy, signReport, signStatus } from '../../src/reports/report-codec.js'
-import { InboundQuota } from '../../src/reports/inbound-quota.js'
+import { openReport, openStatus, signReport, signStatus } from '../../src/reports/report-codec.js'
+import { sentBy } from '../../src/courier/signed-record.js'
+import { InboundQuota } from '../../src/courier/inbound-quota.js'
 import { LogThrottle } from '../../src/util/log-throttle.js'
-import { MAX_CLOCK_SKEW_MS, QUOTA_GRACE } from '../../src/reports/constants.js'
+import { MAX_CLOCK_SKEW_MS } from '../../src/reports/constants.js'
+import { QUOTA_GRACE } from '../../src/courier/constants.js'
 
 const field = (f: string) => (e: unknown) => isHashfedError(e, 'HF_INVALID_REPORT') && e.details?.field === f
 const reason = (r: string) => (e: unknown) => isHashfedError(e) && e.details?.reason === r

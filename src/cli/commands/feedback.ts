@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { openHashLog } from '../../log/hash-log.js'
 import type { NodeContext } from '../../context/node-context.js'
-import { Outbox } from '../../reports/outbox.js'
+import { Courier } from '../../courier/courier.js'
 import { KeyedLock } from '../../reports/keyed-lock.js'
 import { FeedbackService, VERDICTS, type FeedbackSent, type FeedbackView } from '../../check/feedback-service.js'
 import { createLogger } from '../../util/logger.js'
@@ -16,8 +16,8 @@ async function offlineFeedback<T> (ctx: NodeContext, fn: (svc: FeedbackService) 
   logger.level = 'warn'
   const hashLog = await openHashLog({ store: ctx.store, logger })
   try {
-    const outbox = new Outbox({ store: ctx.store, locks: new KeyedLock(), logger })
-    return await fn(new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, outbox, nameOf: (p) => ctx.federation.nameOf(p), logger }))
+    const courier = new Courier({ store: ctx.store, identity: ctx.identity, locks: new KeyedLock(), logger, isMember: (p) => ctx.federation.isMember(p) })
+    return await fn(new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, courier, nameOf: (p) => ctx.federation.nameOf(p), logger }))
   } finally {
     await hashLog.close()
   }

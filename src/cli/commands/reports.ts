@@ -5,7 +5,7 @@ import { createReportService, type ListFilter, type ReportDirection, type Report
 import type { SubmitInput } from '../../reports/report-input.js'
 import type { ReportView } from '../../reports/report-view.js'
 import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
-import type { OutboxEntry } from '../../reports/outbox.js'
+import type { OutboxEntry } from '../../courier/outbox.js'
 import { withNode } from '../node-access.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'

@@ -34,6 +34,7 @@ export function formatStatus (s: NodeStatus): string {
     `penalties  ${s.penalties.offences} offences, ${s.penalties.cutOffs} cut-offs, ${s.penalties.refused} connections refused while cut off`,
     ...s.penalties.cutOff.map(c => safe`CUT OFF    ${c.name} until ${c.until} (` + (c.offences > 0 ? safe`${c.offences} offences, last: ` : '') + safe`${c.reason})`),
     `reports    ${s.reports.inbound} inbound, ${s.reports.outbound} outbound, ${s.reports.unroutable} unroutable${s.reports.total > 0 ? ` (${Object.entries(s.reports.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+    ...(s.courier.setAside > 0 ? [`DAMAGED    ${s.courier.setAside} outbox/receipt rows did not decode: kept aside in the store (sublevel "aside"), not delivered`] : []),
     ...s.forks.map(f => safe`ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
     '',
     safe`federation ${s.federation}`,

@@ -4,16 +4,16 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import { hfError, ErrorCodes } from '../errors.js'
-import { EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, REPORT_PROTOCOL } from './constants.js'
-import { decodeMessage, encodeMessage, type ReportMessage, type ReportMessageInit } from './report-codec.js'
+import { COURIER_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES } from './constants.js'
+import { decodeMessage, encodeMessage, type Envelope, type EnvelopeInit } from './envelope.js'
 import { rejectReason } from './rejection.js'
 
 /**
- * `/hashfed/report/1.0.0`: request and answer, length-prefixed ReportMessages. The sender
- * writes one message (report, status or feedback); the receiver stores it and answers with
- * one ReportMessage holding a signed receipt, or an error saying why it refused. The sender
- * may then write the next message on the same stream, or close it: a backlog of a thousand
- * reports needs a few streams, not a thousand.
+ * The courier protocol (`/hashfed/report/1.0.0`): request and answer, length-prefixed
+ * envelopes. The sender writes one envelope carrying one signed record; the receiver stores
+ * it and answers with an envelope holding a signed receipt, or an error saying why it
+ * refused. The sender may then write the next message on the same stream, or close it: a
+ * backlog of a thousand messages needs a few streams, not a thousand.
  */
 
 function lp (stream: Stream): LengthPrefixedStream<Stream> {
@@ -26,21 +26,21 @@ function signalFor (signal?: AbortSignal): AbortSignal {
 }
 
 function unreachable (peer: string, err: unknown): Error {
-  return hfError(ErrorCodes.NODE_UNREACHABLE, `report exchange with ${peer}: ${(err as Error).message}`, { reason: 'stream' }, err)
+  return hfError(ErrorCodes.NODE_UNREACHABLE, `courier exchange with ${peer}: ${(err as Error).message}`, { reason: 'stream' }, err)
 }
 
 /** A stream to one target on which messages are sent one after another. */
-export interface ReportChannel {
+export interface CourierChannel {
   /** sends one message and returns the answer; throws HF_NODE_UNREACHABLE when the stream fails */
-  exchange: (message: ReportMessageInit, signal?: AbortSignal) => Promise<ReportMessage>
+  exchange: (message: EnvelopeInit, signal?: AbortSignal) => Promise<Envelope>
   close: () => Promise<void>
   abort: (err: Error) => void
 }
 
-export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?: AbortSignal): Promise<ReportChannel> {
+export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?: AbortSignal): Promise<CourierChannel> {
   let stream: Stream
   try {
-    stream = await libp2p.dialProtocol(peerIdFromString(peer), REPORT_PROTOCOL, { signal: signalFor(signal) })
+    stream = await libp2p.dialProtocol(peerIdFromString(peer), COURIER_PROTOCOL, { signal: signalFor(signal) })
   } catch (err) {
     throw unreachable(peer, err)
   }
@@ -62,7 +62,7 @@ export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?:
 }
 
 /** One message on a stream of its own: the target's answer, or HF_NODE_UNREACHABLE. */
-export async function exchange (libp2p: HashfedLibp2p, peer: string, message: ReportMessageInit, signal?: AbortSignal): Promise<ReportMessage> {
+export async function exchange (libp2p: HashfedLibp2p, peer: string, message: EnvelopeInit, signal?: AbortSignal): Promise<Envelope> {
   const channel = await openChannel(libp2p, peer, signal)
   const answer = await channel.exchange(message, signal)
   await channel.close()
@@ -73,17 +73,17 @@ export interface ServeInit {
   libp2p: HashfedLibp2p
   logger: Logger
   /** answers one inbound message from `from` (the Noise-authenticated peer); never throws */
-  answer: (message: ReportMessage, from: string) => Promise<ReportMessageInit>
+  answer: (message: Envelope, from: string) => Promise<EnvelopeInit>
   /** a frame that could not even be read or decoded */
   onUnreadable: (from: string, reason: string, message: string) => void
 }
 
 /** Receiver side: registers the protocol handler; returns the function that removes it. */
-export async function serveReportProtocol (init: ServeInit): Promise<() => Promise<void>> {
-  await init.libp2p.handle(REPORT_PROTOCOL, (stream: Stream, connection: Connection) => {
+export async function serveCourierProtocol (init: ServeInit): Promise<() => Promise<void>> {
+  await init.libp2p.handle(COURIER_PROTOCOL, (stream: Stream, connection: Connection) => {
     void serveStream(stream, connection.remotePeer.toString(), init)
   }, { maxInboundStreams: MAX_INBOUND_STREAMS })
-  return async () => { await init.libp2p.unhandle(REPORT_PROTOCOL) }
+  return async () => { await init.libp2p.unhandle(COURIER_PROTOCOL) }
 }
 
 /** The sender closed its side between two messages: the normal end of a stream. */
@@ -94,7 +94,7 @@ function cleanEnd (stream: Stream, err: unknown): boolean {
 async function serveStream (stream: Stream, from: string, init: ServeInit): Promise<void> {
   const s = lp(stream)
   for (;;) {
-    let message: ReportMessage
+    let message: Envelope
     try {
       message = decodeMessage(await s.read({ signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }))
     } catch (err) {
@@ -112,7 +112,7 @@ async function serveStream (stream: Stream, from: string, init: ServeInit): Prom
       const reply = await init.answer(message, from)
       await s.write(encodeMessage(reply), { signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) })
     } catch (err) {
-      init.logger.debug({ peer: from, err: (err as Error).message }, 'report stream failed')
+      init.logger.debug({ peer: from, err: (err as Error).message }, 'courier stream failed')
       stream.abort(err as Error)
       return
     }

@@ -5,22 +5,26 @@ import { parsePeerId, peerIdFromBytes, peerIdToBytes, type Identity } from '../i
 import type { BatchOp, Store } from '../store/store.js'
 import { LogThrottle } from '../util/log-throttle.js'
 import { REFUSAL_LOG_WINDOW_MS, REFUSAL_LOGS_PER_WINDOW } from './constants.js'
-import { bodyHash, hex, signReceipt, type MessageKind, type ReportMessage, type ReportMessageInit, type Signed } from './report-codec.js'
-import type { KeyedLock } from './keyed-lock.js'
+import type { Envelope, EnvelopeInit, MessageKind } from './envelope.js'
 import { InboundQuota, type InboundQuotaInit } from './inbound-quota.js'
-import { OFFENCES, REPORT_REJECT_REASONS, rejection, rejectReason, type ReportOffence, type ReportRejectReason } from './rejection.js'
+import type { SubjectLocks } from './outbox.js'
+import { signReceipt } from './receipts.js'
+import { COURIER_OFFENCES, COURIER_REJECT_REASONS, rejection, rejectReason } from './rejection.js'
 import { RejectionCounter } from '../observe/rejection-counter.js'
+import type { ReasonList } from '../observe/reasons.js'
+import type { SetAside } from './set-aside.js'
+import { bodyHash, hex, type Signed } from './signed-record.js'
 
 /** Who signed an inbound record and what it is about. */
 export interface InboundRecord {
   /** peer ID bytes of the signer */
   author: Uint8Array
-  /** the report (or feedback) id the receipt names; deliveries about one subject are serialised */
+  /** the id the receipt names (a report's, a feedback's); deliveries about one subject are serialised */
   subject: string
 }
 
 /**
- * One kind of inbound message (report, status, feedback). `open` decodes and verifies it and
+ * One kind of inbound message (a report, a status update, feedback). `open` decodes and verifies it and
  * checks the sender may send it (`fromBytes`: the sender's peer ID bytes, which must be the
  * record's signer); `store` runs under the subject's lock, only for a body not seen before,
  * and returns the ops that keep it (none for a duplicate by id). Both throw `rejection(...)`
@@ -34,13 +38,18 @@ export interface KindHandler<T> {
 export interface InboxInit {
   store: Store
   identity: Identity
-  locks: KeyedLock
+  locks: SubjectLocks
   logger: Logger
+  setAside: SetAside
   isMember: (peer: string) => boolean
   /** per-member quota of inbound messages @default InboundQuota's defaults */
   quota?: InboundQuotaInit
-  /** a refusal no honest member causes (OFFENCES), or a quota ignored: feeds the peer's penalties */
-  onOffence?: (peer: string, reason: ReportOffence) => void
+  /** the reasons refusals are counted under (metric labels): the courier's and its kinds' @default COURIER_REJECT_REASONS */
+  reasons?: ReasonList<string>
+  /** refusal reasons no honest member causes @default COURIER_OFFENCES (a kind's handlers add theirs) */
+  offences?: ReadonlySet<string>
+  /** a refusal that is an offence, or a quota ignored: feeds the peer's penalties */
+  onOffence?: (peer: string, reason: string) => void
   /** commits the ops of an accepted message with its receipt @default store.write */
   write?: (ops: BatchOp[]) => Promise<void>
 }
@@ -49,7 +58,7 @@ export interface InboxInit {
 export interface InboxRejection {
   peer: string
   kind: string
-  /** report id when the message decoded far enough to name it */
+  /** the subject id when the message decoded far enough to name it */
   subject: string | null
   message: string
   at: number
@@ -58,19 +67,17 @@ export interface InboxRejection {
 const RECENT_REJECTIONS = 100
 
 /**
- * The receiving side of the report protocol: verifies, stores durably, then answers with a
+ * The receiving side of the courier protocol: verifies, stores durably, then answers with a
  * signed receipt. A body already receipted gets the very receipt it got before (kept in
  * `seen`) and stores nothing twice. A refused message is answered with an error, counted
- * per reason and logged with its report id (never its URL; a few lines per peer and reason
+ * per reason and logged with its subject id (never its URL; a few lines per peer and reason
  * a minute); the node keeps serving. Each member has a quota of messages per kind, and a
  * refusal that is an offence feeds the same penalties as sync, so a member that keeps
  * sending what no honest node sends is cut off.
  */
 export class Inbox {
   /** refusals by reason and sending peer (the peers table shows them); quota refusals stay out of the ring */
-  readonly rejections = new RejectionCounter<ReportRejectReason, InboxRejection>({
-    reasons: REPORT_REJECT_REASONS, fallback: 'internal', recent: RECENT_REJECTIONS, keep: (_, reason) => reason !== 'quota'
-  })
+  readonly rejections: RejectionCounter<string, InboxRejection>
   readonly acceptedByKind = new Map<string, number>()
   /** redeliveries answered from `seen` */
   duplicates = 0
@@ -84,13 +91,16 @@ export class Inbox {
 
   constructor (private readonly init: InboxInit) {
     this.quota = new InboundQuota(init.quota)
+    this.rejections = new RejectionCounter<string, InboxRejection>({
+      reasons: init.reasons ?? COURIER_REJECT_REASONS, fallback: 'internal', recent: RECENT_REJECTIONS, keep: (_, reason) => reason !== 'quota'
+    })
   }
 
   register<T> (kind: MessageKind, handler: KindHandler<T>): void {
     this.handlers.set(kind, handler)
   }
 
-  async answer (message: ReportMessage, from: string): Promise<ReportMessageInit> {
+  async answer (message: Envelope, from: string): Promise<EnvelopeInit> {
     const kind = message.kind ?? 'none'
     let subject: string | null = null
     try {
@@ -111,10 +121,10 @@ export class Inbox {
       const hash = bodyHash(signed)
       const seenKey = `${peerIdFromBytes(record.author).toString()}!${hex(hash)}`
       return await this.init.locks.run(record.subject, async () => {
-        const prior = await this.init.store.sub.seen.get(seenKey)
-        if (prior !== undefined) {
+        const prior = await this.priorReceipt(seenKey)
+        if (prior !== null) {
           this.duplicates++
-          return { receipt: pb.Signed.decode(prior) }
+          return { receipt: prior }
         }
         const now = Date.now()
         const ops = await handler.store(value, signed, from, now)
@@ -138,6 +148,18 @@ export class Inbox {
     this.record(reason, { peer: from, kind: 'none', subject: null, message, at: Date.now() })
   }
 
+  /** The receipt we gave for these bytes before; a damaged one is set aside and the message taken as new. */
+  private async priorReceipt (seenKey: string): Promise<Signed | null> {
+    const raw = await this.init.store.sub.seen.get(seenKey)
+    if (raw === undefined) return null
+    try {
+      const receipt = pb.Signed.decode(raw)
+      if (receipt.body.length > 0 && receipt.signature.length > 0) return receipt
+    } catch {}
+    await this.init.setAside.keep('seen', seenKey, raw, 'the receipt we gave does not decode')
+    return null
+  }
+
   /** Peer ID bytes of a member (members are few; parsed once). */
   private bytesOf (peer: string): Uint8Array {
     let b = this.peerBytes.get(peer)
@@ -150,7 +172,7 @@ export class Inbox {
 
   private record (given: string, r: InboxRejection, err?: unknown): void {
     const reason = this.rejections.record(given, r)
-    if (OFFENCES.has(reason)) this.init.onOffence?.(r.peer, reason as ReportOffence)
+    if ((this.init.offences ?? COURIER_OFFENCES).has(reason)) this.init.onOffence?.(r.peer, reason)
     const log = this.logThrottle.take(`${r.peer}!${reason}`)
     if (log === null) return
     const suppressed = log.suppressed > 0 ? { suppressed: log.suppressed } : {}

@@ -14,7 +14,7 @@ export type QuotaAnswer =
   | { granted: false, retryAfterMs: number, ignored: boolean }
 
 /**
- * The per-member quota of inbound report-protocol messages, one token bucket per member and
+ * The per-member quota of inbound courier messages, one token bucket per member and
  * kind (a hoster's feedback flood at one member cannot hold up that member's reports). Keys
  * are authenticated members only, so the table is as small as the federation.
  */
