@@ -39,7 +39,7 @@ export class CheckFeature {
   static async start (init: CheckFeatureInit): Promise<CheckFeature> {
     const { ctx, hashLog, match, reports, logger } = init
     const nameOf = (p: string): string => ctx.federation.nameOf(p)
-    const metadata = new MatchMetadata({ store: ctx.store, hashLog })
+    const metadata = new MatchMetadata({ hashLog })
     const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes })
     const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, outbox: reports.outbox, nameOf, logger: logger.child({ component: 'feedback' }) })
     feedback.register(reports.inbox)
