@@ -131,15 +131,15 @@ async function checkEntries (rows: IndexRows, batch: Batch, entries: LogEntry[],
     const at = `batch ${s} entry ${i}`
     if (e.op === 'add') {
       if (row === undefined) return fault(origin, s, 'missing-row', `${at} adds ${ref} but its index row is missing`)
+      // where the row's add is, against this add: a later add decides the row, so nothing to check here
       const cmp = compare(u64(row.seq), row.index ?? 0, s, i)
-      if (cmp < 0) return fault(origin, s, 'wrong-row', `${at} adds ${ref} but its index row names an earlier add (batch ${u64(row.seq)} entry ${row.index ?? 0})`)
       if (cmp === 0) {
         if (!sameMeta(row.entry ?? {}, batch.entries[i])) return fault(origin, s, 'wrong-row', `the index row of ${ref} does not carry the metadata of ${at}`)
         tally.provenAdds++
-      } else {
-        // an add after the row's add moves the row unless it repeats the current metadata
+      } else if (cmp < 0) {
+        // an add after the row's add leaves the row only when it repeats the metadata of a current hash
         if (!sameMeta(row.entry ?? {}, batch.entries[i]) || (row.retracted === true && retractedBefore(row, s, ref, retractedHere))) {
-          return fault(origin, s, 'wrong-row', `${at} adds ${ref} again but its index row still names batch ${u64(row.seq)} entry ${row.index ?? 0}`)
+          return fault(origin, s, 'wrong-row', `${at} adds ${ref} but its index row names an earlier add (batch ${u64(row.seq)} entry ${row.index ?? 0})`)
         }
       }
       continue
