@@ -38,6 +38,14 @@ export async function openHashLog (init: HashLogInit): Promise<HashLog> {
 }
 
 /**
+ * `hashfed verify` on a store no log has open (the node is stopped): reads heads, batches and
+ * rows itself, so a damaged head is a fault it reports rather than a log that will not open.
+ */
+export async function verifyLogStore (store: Store, init: StoreVerifyInit = {}): Promise<StoreVerifyReport> {
+  return await verifyStore(store, new IndexRows(store), init)
+}
+
+/**
  * The log itself: heads, key filters, the one-at-a-time write path and events. The parts
  * live beside it: append-planner (our batches), remote-verifier (peers' batches),
  * fork-evidence, index-rows (the `hashes`/`sources` rows), log-queries, chain-audit and

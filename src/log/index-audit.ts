@@ -1,3 +1,4 @@
+import { isHashfedError, ErrorCodes } from '../errors.js'
 import { pb, type hashfed } from '../proto/index.js'
 import type { Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
@@ -42,8 +43,26 @@ const SOURCE_CHUNK = 1000
  * and only then is the culprit looked for row by row.
  */
 export async function verifyStore (store: Store, rows: IndexRows, init: StoreVerifyInit = {}): Promise<StoreVerifyReport> {
-  const started = performance.now()
   const summary: StoreVerifySummary = { origins: 0, batches: 0, entries: 0, indexRows: 0, sourceRows: 0, ms: 0 }
+  const started = performance.now()
+  try {
+    return await audit(store, rows, init, summary, started)
+  } catch (err) {
+    // a record that does not decode is a fault like any other, not a crash of the audit
+    if (!isHashfedError(err, ErrorCodes.STORE_CORRUPT)) throw err
+    summary.ms = Math.round(performance.now() - started)
+    return { ok: false, fault: { origin: originOf(String(err.details?.what ?? '')), seq: 0, problem: 'undecodable', message: err.message }, ...summary }
+  }
+}
+
+/** The origin a damaged record names (`hash row <alg>:<hex>:<origin>`, `head of <origin>`), if any. */
+function originOf (what: string): string {
+  if (what.startsWith('head of ')) return what.slice('head of '.length)
+  if (what.startsWith('hash row ')) return what.slice(what.lastIndexOf(':') + 1)
+  return ''
+}
+
+async function audit (store: Store, rows: IndexRows, init: StoreVerifyInit, summary: StoreVerifySummary, started: number): Promise<StoreVerifyReport> {
   const done = (fault?: StoreFault): StoreVerifyReport => {
     summary.ms = Math.round(performance.now() - started)
     return fault === undefined ? { ok: true, ...summary } : { ok: false, fault, ...summary }

@@ -211,6 +211,8 @@ export type IndexProblem =
   | 'wrong-row'
   /** the head's counts disagree with the rows */
   | 'head-counts'
+  /** a head or index row that does not decode */
+  | 'undecodable'
 
 export interface StoreVerifyInit {
   /** only this origin (peer ID string); @default every origin in the store */
