@@ -16,6 +16,9 @@ export interface StoredRow {
   row: hashfed.v1.Provenance
 }
 
+/** Whole-sublevel scans (the audit) fetch ~1000 rows per round trip, not LevelDB's 16 KiB default. */
+const SCAN = { limit: -1, highWaterMarkBytes: 1 << 20 }
+
 /**
  * The log's index rows: `hashes` (one Provenance per value and origin, kept after a retract)
  * and `sources` (the current sourced hashes of an origin, for retract-source). This is the
@@ -60,7 +63,7 @@ export class IndexRows {
 
   /** Every row, in key order (by value, then origin). */
   async * all (): AsyncIterable<StoredRow> {
-    for await (const [key, raw] of this.store.sub.hashes.iterator()) {
+    for await (const [key, raw] of this.store.sub.hashes.iterator(SCAN)) {
       const { ref, origin } = parseHashKey(key)
       yield { ref, origin, row: decodeRow(key, raw) }
     }
@@ -68,7 +71,7 @@ export class IndexRows {
 
   /** Every `sources` row: origin, source and ref, in key order. */
   async * sources (): AsyncIterable<{ origin: string, source: string, ref: string }> {
-    for await (const key of this.store.sub.sources.keys()) yield parseSourceKey(key)
+    for await (const key of this.store.sub.sources.keys(SCAN)) yield parseSourceKey(key)
   }
 
   /** Whether each (origin, source, ref) has its `sources` row. */
