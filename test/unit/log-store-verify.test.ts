@@ -10,6 +10,8 @@ import { openHashLog, type HashLog, type StoreVerifyReport } from '../../src/log
 import { buildBatch } from '../../src/log/batch.js'
 import { entryToProto } from '../../src/log/entry-codec.js'
 import { pb } from '../../src/proto/index.js'
+import { MatchMetadata } from '../../src/check/match-metadata.js'
+import { isHashfedError, ErrorCodes } from '../../src/errors.js'
 
 const alice = identityFromKeyBytes(await generateIdentityKey())
 const bob = identityFromKeyBytes(await generateIdentityKey())
@@ -149,5 +151,21 @@ test('verify finds rows that say something else than the batches, and wrong head
   assert.deepEqual(fault(await log.verify()), [A, 5, 'head-counts'])
   await store.sub.heads.put(A, pb.Head.encode(head).finish())
   assert.equal((await log.verify()).ok, true)
+  await store.close()
+})
+
+test('a damaged index row is HF_STORE_CORRUPT for the check\'s metadata reads, and an undecodable fault for verify', async () => {
+  const { store, log } = await setup()
+  const key = hashKey('sha256', hex(sha('1')), A)
+  const metadata = new MatchMetadata({ hashLog: log })
+  const ref = { algorithm: 'sha256', valueHex: hex(sha('1')), origin: A }
+  assert.equal((await metadata.get([ref]))[0]?.meta.classification, 'national')
+  metadata.close()
+  await store.sub.hashes.put(key, Uint8Array.from([0x0a, 0xff, 0xff]))
+  const fresh = new MatchMetadata({ hashLog: log })
+  await assert.rejects(fresh.get([ref]), (err: unknown) => isHashfedError(err, ErrorCodes.STORE_CORRUPT) && err.message.includes(key))
+  fresh.close()
+  const r = await log.verify()
+  assert.deepEqual(fault(r), [A, 0, 'undecodable'])
   await store.close()
 })
