@@ -6,7 +6,7 @@ import { openBatch, rejectReasonOf, type Batch } from './batch.js'
 import type { LogEntry } from './entry.js'
 import { entryFromProto } from './entry-codec.js'
 import { u64 } from './uint64.js'
-import { sameBytes } from './remote-verifier.js'
+import { sameBytes } from '../util/bytes.js'
 import type { ChainProblem, StoreFault, VerifyReport } from './log-types.js'
 
 /** Called with each batch once it verified; a fault it returns ends the walk. */

@@ -1,3 +1,4 @@
+import { sameBytes } from '../util/bytes.js'
 import { decodeBatch, rejectReasonOf, verifyBatchSignature, type Batch, type RejectReason } from './batch.js'
 import type { LogEntry } from './entry.js'
 import { entryFromProto } from './entry-codec.js'
@@ -46,8 +47,6 @@ export async function checkRemoteBatch (signed: Uint8Array, init: RemoteCheckIni
     return rejected(err, at)
   }
 }
-
-export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 
 function reject (reason: RejectReason, message: string, at: { origin: string, seq: number }): RemoteVerdict {
   return { kind: 'rejected', result: { status: 'rejected', reason, message, ...at } }
