@@ -14,6 +14,7 @@ import { registerApiTokenRoutes } from './routes/api-token.js'
 import { registerReportRoutes } from './routes/reports.js'
 import { registerHashRoutes } from './routes/hashes.js'
 import { registerSyncRoutes } from './routes/sync.js'
+import { registerVerifyRoutes } from './routes/verify.js'
 import { registerCheckRoutes } from './routes/check.js'
 import { registerDashboardRoutes } from './routes/dashboard.js'
 
@@ -52,6 +53,7 @@ export async function registerAdminRoutes (app: FastifyInstance, node: AdminNode
   registerReportRoutes(app, node)
   registerHashRoutes(app, node)
   registerSyncRoutes(app, node)
+  registerVerifyRoutes(app, node)
   registerCheckRoutes(app, node)
   registerDashboardRoutes(app)
 }

@@ -1,7 +1,7 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
-import { KeyedLock } from './keyed-lock.js'
+import { KeyedLock } from '../util/lock.js'
 import { indexRow, ReportIndex, type IndexRow } from './report-index.js'
 
 export type StoredReport = hashfed.v1.StoredReport

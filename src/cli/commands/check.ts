@@ -22,7 +22,7 @@ async function checkOffline (ctx: NodeContext, queries: CheckQuery[]): Promise<C
   logger.level = 'warn'
   const hashLog = await openHashLog({ store: ctx.store, logger })
   const match = await MatchService.start({ ctx, hashLog, logger })
-  const metadata = new MatchMetadata({ store: ctx.store, hashLog })
+  const metadata = new MatchMetadata({ hashLog })
   try {
     return await new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: Number.MAX_SAFE_INTEGER }).check(queries)
   } finally {
