@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { VERDICTS } from './feedback-service.js'
+
+/**
+ * The request bodies of a hash check and of feedback on a match, declared once for the check
+ * API (hosters) and the admin API and CLI (analysts), with the same strictness everywhere.
+ */
+export const checkQuerySchema = z.strictObject({
+  algorithm: z.string().max(16),
+  value: z.string().max(400),
+  quality: z.number().int().min(0).max(100).optional()
+})
+
+export const checkRequestSchema = z.strictObject({ hashes: z.array(checkQuerySchema) })
+
+const verdictFields = {
+  verdict: z.enum(VERDICTS),
+  reason: z.string().max(1000).optional()
+}
+
+/** Admin API and CLI: the stored hash as `ALG:VALUE`, as `check` shows it. */
+export const feedbackRequestSchema = z.strictObject({ ref: z.string().max(400).meta({ description: 'ALG:VALUE of the stored hash' }), ...verdictFields })
+
+/** Check API: the hoster names the hash by its two parts. */
+export const hosterFeedbackSchema = z.strictObject({ algorithm: checkQuerySchema.shape.algorithm, value: checkQuerySchema.shape.value, ...verdictFields })
