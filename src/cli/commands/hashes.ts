@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
@@ -41,7 +41,6 @@ export function registerHashes (program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { dir?: string, format: string, classification?: string, source?: string, algorithm?: string, json?: boolean }) => {
       const path = resolve(file)
-      // the audit log names the file the operator imported
       const input = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm, name: path }
       parseOpInput(hashesImportOp, input)
       // read here, by the user running the CLI: the node takes the bytes, never a path
@@ -50,7 +49,8 @@ export function registerHashes (program: Command): void {
       const bar = (await import('../progress.js')).progressBar()
       let summary: ImportSummary
       try {
-        summary = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(hashesImportOp, input, {
+        // the audit log names the file: its path on this machine, or to a node's API its name
+        summary = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(hashesImportOp, { ...input, name: ops.running ? basename(path) : path }, {
           upload: { open: () => createReadStream(path) },
           progress: (p) => bar.update(p.phase, p.items, p.total)
         }))
