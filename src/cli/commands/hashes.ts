@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import type { Command } from 'commander'
 import { hfError, ErrorCodes } from '../../errors.js'
-import { FORMAT_NAMES } from '../../formats/format.js'
+import { choicesOf } from '../op-options.js'
 import type { ImportSummary } from '../../lists/importer.js'
 import { hashesExportOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from '../../ops/hash-ops.js'
 import { parseOpInput } from '../../ops/run-op.js'
@@ -34,7 +34,7 @@ export function registerHashes (program: Command): void {
     .description('import a hash list file into our own origin log as signed batches (the whole file is checked first: a malformed file changes nothing)')
     .argument('<file>', 'the file to import')
     .option(...DIR_OPTION)
-    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
+    .requiredOption('--format <format>', `one of ${choicesOf(hashesImportOp, 'format', ', ')}`)
     .option('--classification <c>', 'default classification: baseline, national or not-illegal')
     .option('--source <ref>', 'default source reference (a case or list id; never a person)')
     .option('--algorithm <alg>', '`lines` only: algorithm of every line (default: detected by length)')
@@ -64,7 +64,7 @@ export function registerHashes (program: Command): void {
   hashes.command('export')
     .description('write the current set (adds minus retracts) in a format')
     .option(...DIR_OPTION)
-    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
+    .requiredOption('--format <format>', `one of ${choicesOf(hashesExportOp, 'format', ', ')}`)
     .option('--origin <member>', 'only this member\'s list (name or peer ID)')
     .option('--algorithm <alg>', 'only this algorithm')
     .option('-o, --output <file>', 'write to a file instead of stdout')
