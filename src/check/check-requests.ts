@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { VERDICTS } from './feedback-service.js'
+import { MAX_FEEDBACK_REASON, VERDICTS } from './constants.js'
 
 /**
  * The request bodies of a hash check and of feedback on a match, declared once for the check
@@ -15,7 +15,7 @@ export const checkRequestSchema = z.strictObject({ hashes: z.array(checkQuerySch
 
 const verdictFields = {
   verdict: z.enum(VERDICTS),
-  reason: z.string().max(1000).optional()
+  reason: z.string().max(MAX_FEEDBACK_REASON).optional()
 }
 
 /** Admin API and CLI: the stored hash as `ALG:VALUE`, as `check` shows it. */

@@ -11,10 +11,10 @@ import type { Inbox } from '../reports/inbox.js'
 import type { Outbox } from '../reports/outbox.js'
 import { openFeedback, sameBytes, sentBy, signFeedback, type Feedback } from '../reports/report-codec.js'
 import { rejection } from '../reports/rejection.js'
-import { MAX_FEEDBACK_REASON } from './constants.js'
+import { MAX_FEEDBACK_REASON, VERDICTS } from './constants.js'
 import { checkSignedTime } from '../reports/report-validation.js'
 
-export const VERDICTS = ['confirmed', 'disputed'] as const
+export { VERDICTS }
 export type Verdict = typeof VERDICTS[number]
 
 const VERDICT_TO_ENUM: Record<Verdict, number> = { confirmed: pb.Feedback.Verdict.CONFIRMED, disputed: pb.Feedback.Verdict.DISPUTED }

@@ -1,9 +1,7 @@
 import { z } from 'zod'
 import { hfError, ErrorCodes } from '../errors.js'
-import { changeApiAccess, generateApiToken } from '../config/api-token.js'
 import type { Member } from '../config/federation.js'
 import { auditLogOf } from '../audit/audit-log.js'
-import { parseSince } from '../reports/report-service.js'
 import { defineOp } from './operation.js'
 import { field } from './parse-input.js'
 import { okMembersSchema, ref } from './response-schemas.js'
@@ -85,7 +83,11 @@ export const auditListOp = defineOp({
     limit: field.integer(1, 100_000).optional().meta({ description: 'the newest this many records (default 1000)' })
   }),
   output: { type: 'object', required: ['records'], properties: { records: { type: 'array', items: ref('AuditRecord') } } },
-  run: async (c, q) => ({ records: await auditLogOf(c.ctx.store).list({ sinceMs: q.since !== undefined ? parseSince(q.since, Date.now()) : undefined, limit: q.limit }) })
+  run: async (c, q) => {
+    // loaded here: a CLI command that only sends this to a running node never needs the reports code
+    const { parseSince } = await import('../reports/report-service.js')
+    return { records: await auditLogOf(c.ctx.store).list({ sinceMs: q.since !== undefined ? parseSince(q.since, Date.now()) : undefined, limit: q.limit }) }
+  }
 })
 
 /**
@@ -100,6 +102,7 @@ export const adminTokenOp = defineOp({
   input: z.strictObject({ action: z.enum(['generate', 'clear']).meta({ description: 'generate a new token (the old one stops working at once) or remove it (loopback only)' }) }),
   output: { type: 'object', required: ['token', 'host'], properties: { token: { type: ['string', 'null'] }, host: { type: 'string' } } },
   run: async (c, { action }) => {
+    const { changeApiAccess, generateApiToken } = await import('../config/api-token.js')
     const token = action === 'generate' ? generateApiToken() : null
     const res = await changeApiAccess(c.ctx.dir, { token })
     // a running node asks for its token per request: this switches at once
