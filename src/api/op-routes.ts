@@ -5,6 +5,7 @@ import { hfError, isHashfedError, ErrorCodes } from '../errors.js'
 import type { AnyOperation, OpIO } from '../ops/operation.js'
 import { pathParams } from '../ops/operation.js'
 import { parseOpInput, runOperation } from '../ops/run-op.js'
+import { inputSchema } from '../ops/input-schema.js'
 import type { ComponentAccess } from '../node/component-access.js'
 import type { AdminNode } from './admin-node.js'
 import { nodeRequestActor } from './request-actor.js'
@@ -95,13 +96,14 @@ const jsonSchema = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchem
 /** The route's OpenAPI entry, from the operation's declaration. */
 function openApiSchema (op: AnyOperation): Record<string, unknown> {
   const params = pathParams(op)
-  const fields = jsonSchema(params.length > 0 ? op.input.omit(Object.fromEntries(params.map(p => [p, true])) as never) : op.input)
+  const input = inputSchema(op)
+  const fields = jsonSchema(params.length > 0 ? input.omit(Object.fromEntries(params.map(p => [p, true])) as never) : input)
   const response = op.output !== undefined ? { [op.http.status ?? 200]: op.output } : {}
   return {
     summary: op.summary,
     ...(op.http.method === 'GET' || op.transport === 'upload' ? { querystring: fields } : { body: fields }),
     ...(op.transport === 'upload' ? { consumes: ['application/octet-stream'], body: { description: 'the file\'s bytes' } } : {}),
-    ...(params.length > 0 ? { params: { type: 'object', required: params, properties: Object.fromEntries(params.map(p => [p, jsonSchema(op.input.shape[p] as z.ZodType)])) } } : {}),
+    ...(params.length > 0 ? { params: { type: 'object', required: params, properties: Object.fromEntries(params.map(p => [p, jsonSchema(input.shape[p] as z.ZodType)])) } } : {}),
     response
   }
 }

@@ -7,6 +7,7 @@ import { listen } from '../http/http-server.js'
 import type { ImageHashPool } from '../hashing/image-hash-pool.js'
 import type { CheckService } from '../check/check-service.js'
 import { checkRequestSchema, hosterFeedbackSchema } from '../check/check-requests.js'
+import { z } from 'zod'
 import { parseWith } from '../ops/parse-input.js'
 import type { FeedbackService } from '../check/feedback-service.js'
 import type { TokenStore } from '../check/token-store.js'
@@ -55,6 +56,9 @@ declare module 'fastify' {
     hoster: string
   }
 }
+
+const checkRequest = checkRequestSchema(z)
+const hosterFeedback = hosterFeedbackSchema(z)
 
 const UNAUTHENTICATED = new Set(['/healthz'])
 
@@ -127,7 +131,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   app.get('/healthz', async () => ({ ok: true }))
 
   app.post('/v1/check', { bodyLimit: jsonLimit }, async (req) => {
-    const { hashes } = parseWith(checkRequestSchema, req.body)
+    const { hashes } = parseWith(checkRequest, req.body)
     const results = await init.service.check(hashes)
     stats.hashes += results.length
     for (const r of results) stats.matches += r.matches.length
@@ -149,7 +153,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   })
 
   app.post('/v1/feedback', async (req, reply) => {
-    const b = parseWith(hosterFeedbackSchema, req.body)
+    const b = parseWith(hosterFeedback, req.body)
     const sent = await init.feedback.send({ ref: `${b.algorithm}:${b.value}`, verdict: b.verdict, reason: b.reason, hoster: req.hoster, accept: init.isOriginEnabled })
     stats.feedback++
     void reply.status(202)

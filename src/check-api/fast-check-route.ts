@@ -3,7 +3,10 @@ import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../error
 import { errorStatus } from '../http/error-reply.js'
 import type { CheckService } from '../check/check-service.js'
 import { checkRequestSchema } from '../check/check-requests.js'
+import { z } from 'zod'
 import { parseWith } from '../ops/parse-input.js'
+
+const checkRequest = checkRequestSchema(z)
 import type { TokenStore } from '../check/token-store.js'
 import type { TokenBuckets } from '../util/token-bucket.js'
 
@@ -92,7 +95,7 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
       let hashes
       try {
         // the same request schema as the Fastify route and the admin API's check
-        hashes = parseWith(checkRequestSchema, body).hashes
+        hashes = parseWith(checkRequest, body).hashes
       } catch (err) {
         fail(err as HashfedError)
         return

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http'
 import { HashfedError, type ErrorCode } from '../errors.js'
 import type { AnyOperation, Operation, OpIO, OpProgress } from '../ops/operation.js'
 import { pathParams } from '../ops/operation.js'
-import { parseOpInput, runOperation } from '../ops/run-op.js'
 import type { AdminClient } from './admin-client.js'
 import { withNode } from './node-access.js'
 
@@ -15,22 +14,20 @@ export interface OpRunner {
 }
 
 /**
- * `fn` with the operations of the node folder `dirPath`. The input is parsed here first, by
- * the operation's own schema, so a bad input fails with the same error whether the node runs
- * or not (and a running node parses it again with the same schema).
+ * `fn` with the operations of the node folder `dirPath`. Either way the input is parsed by the
+ * operation's own schema (by the running node, or here by the operation runner), so a bad
+ * input fails with the same error whether the node runs or not.
  */
 export async function withOps<T> (dirPath: string, fn: (ops: OpRunner) => Promise<T>): Promise<T> {
   return await withNode(dirPath, {
     remote: async (client) => await fn({
       running: true,
-      run: async (op, raw, io) => {
-        parseOpInput(op, raw)
-        return await remote(client, op as AnyOperation, raw, io) as never
-      }
+      // the node parses the input with the operation's schema: the same words as offline
+      run: async (op, raw, io) => await remote(client, op as AnyOperation, raw, io) as never
     }),
     local: async (ctx) => {
       // a command on a stopped node opens the same components the node runs
-      const [{ openOfflineComponents }, { cliActor }, { createLogger }] = await Promise.all([import('../node/offline-components.js'), import('../audit/audit-log.js'), import('../util/logger.js')])
+      const [{ openOfflineComponents }, { runOperation }, { cliActor }, { createLogger }] = await Promise.all([import('../node/offline-components.js'), import('../ops/run-op.js'), import('../audit/audit-log.js'), import('../util/logger.js')])
       const logger = createLogger({ component: 'cli' }, process.stderr)
       logger.level = 'warn'
       const components = openOfflineComponents(ctx, logger)

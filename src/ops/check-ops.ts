@@ -1,13 +1,11 @@
-import { z } from 'zod'
 import { CHECK_BYTES_PER_HASH } from '../check/constants.js'
 import { checkRequestSchema, feedbackRequestSchema } from '../check/check-requests.js'
-import { defineOp } from './operation.js'
-import { field } from './parse-input.js'
+import { defineOp, field, type Zod } from './operation.js'
 
-const noInput = z.strictObject({})
+const noInput = (z: Zod) => z.strictObject({})
 const anyObject = { type: 'object', additionalProperties: true } as const
-const originInput = z.strictObject({ origin: z.string().min(1).max(128).meta({ description: 'member name or peer ID' }) })
-const tokenName = z.string().min(1).max(64)
+const originInput = (z: Zod) => z.strictObject({ origin: z.string().min(1).max(128).meta({ description: 'member name or peer ID' }) })
+const tokenName = (z: Zod) => z.string().min(1).max(64)
 const tokenInfo = { type: 'object', properties: { name: { type: 'string' }, prefix: { type: 'string' }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] } } }
 
 export const matchStatusOp = defineOp({
@@ -51,8 +49,8 @@ export const tokensCreateOp = defineOp({
   summary: 'create a check API token for a hoster (shown once)',
   authority: 'change',
   http: { method: 'POST', path: '/v1/tokens' },
-  input: z.strictObject({
-    name: tokenName,
+  input: (z) => z.strictObject({
+    name: tokenName(z),
     token: z.string().max(100).optional().meta({ description: 'register this token instead of generating one (mirrors behind one load balancer share tokens)' })
   }),
   output: { type: 'object', properties: { token: { type: 'string' }, info: tokenInfo } },
@@ -65,7 +63,7 @@ export const tokensRevokeOp = defineOp({
   summary: 'revoke a hoster\'s token: its requests get 401 at once',
   authority: 'change',
   http: { method: 'POST', path: '/v1/tokens/revoke' },
-  input: z.strictObject({ name: tokenName }),
+  input: (z) => z.strictObject({ name: tokenName(z) }),
   output: tokenInfo,
   run: async (c, { name }) => await (await c.tokens()).revoke(name),
   audit: (_i, info) => ({ action: 'tokens.revoke', details: { name: info.name, prefix: info.prefix } })
@@ -99,7 +97,7 @@ export const disputesListOp = defineOp({
   summary: 'feedback about our hashes, newest first (disputes only unless `all`)',
   authority: 'read',
   http: { method: 'GET', path: '/v1/disputes' },
-  input: z.strictObject({ all: field.flag().optional() }),
+  input: (z) => z.strictObject({ all: field.flag(z).optional() }),
   output: { type: 'object', required: ['feedback'], properties: { feedback: { type: 'array', items: anyObject } } },
   run: async (c, { all }) => ({ feedback: await (await c.feedback()).list({ all: all === true }) })
 })

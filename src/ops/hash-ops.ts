@@ -1,11 +1,10 @@
-import { z } from 'zod'
 import { hfError, ErrorCodes } from '../errors.js'
 import { FORMAT_NAMES } from '../formats/format.js'
 import { ALGORITHMS } from '../log/hash-value.js'
 import { CLASSIFICATIONS } from '../log/entry.js'
-import { defineOp } from './operation.js'
+import { defineOp, field, type Zod } from './operation.js'
 
-const noInput = z.strictObject({})
+const noInput = (z: Zod) => z.strictObject({})
 const int = { type: 'integer' } as const
 const str = { type: 'string' } as const
 
@@ -15,7 +14,7 @@ export const hashesImportOp = defineOp({
   authority: 'change',
   http: { method: 'POST', path: '/v1/hashes/import' },
   transport: 'upload',
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     format: z.enum(FORMAT_NAMES),
     classification: z.enum(CLASSIFICATIONS).optional(),
     source: z.string().max(200).optional(),
@@ -40,7 +39,7 @@ export const hashesExportOp = defineOp({
   authority: 'read',
   http: { method: 'GET', path: '/v1/hashes/export' },
   transport: 'stream',
-  input: z.strictObject({ format: z.enum(FORMAT_NAMES), origin: z.string().max(128).optional(), algorithm: z.enum(ALGORITHMS).optional() }),
+  input: (z) => z.strictObject({ format: z.enum(FORMAT_NAMES), origin: z.string().max(128).optional(), algorithm: z.enum(ALGORITHMS).optional() }),
   output: { description: 'the file, streamed', content: { 'text/plain': { schema: str } } },
   run: async (c, q) => (await c.hashLists()).export(q)
 })
@@ -50,7 +49,7 @@ export const hashesRetractOp = defineOp({
   summary: 'retract one of our hashes',
   authority: 'change',
   http: { method: 'POST', path: '/v1/hashes/retract' },
-  input: z.strictObject({ ref: z.string().max(400), reason: z.string().min(1).max(500) }),
+  input: (z) => z.strictObject({ ref: z.string().max(400), reason: z.string().min(1).max(500) }),
   output: { type: 'object', required: ['retracted', 'seq'], properties: { retracted: int, seq: int } },
   run: async (c, { ref, reason }) => await (await c.hashLists()).retract(ref, reason),
   audit: ({ ref, reason }, res) => ({ action: 'hashes.retract', details: { ref, reason, seq: res.seq, retracted: res.retracted } })
@@ -61,7 +60,7 @@ export const hashesShowOp = defineOp({
   summary: 'which origins vouch for a hash',
   authority: 'read',
   http: { method: 'GET', path: '/v1/hashes/show' },
-  input: z.strictObject({ ref: z.string().max(400) }),
+  input: (z) => z.strictObject({ ref: z.string().max(400) }),
   output: { type: 'object', required: ['algorithm', 'value', 'origins'], properties: { algorithm: str, value: str, origins: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
   run: async (c, { ref }) => await (await c.hashLists()).show(ref)
 })
@@ -102,7 +101,7 @@ export const hashesAddOp = defineOp({
   summary: 'add hashes (computed from images by the client) to our origin log',
   authority: 'change',
   http: { method: 'POST', path: '/v1/hashes/add', bodyLimit: () => 16 * 1024 * 1024 },
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     records: z.array(z.strictObject({ algorithm: z.enum(ALGORITHMS), value: z.string().max(400), quality: z.number().int().min(0).max(100).optional() })).max(50_000),
     classification: z.enum(CLASSIFICATIONS).optional(),
     source: z.string().max(200).optional()

@@ -1,12 +1,10 @@
-import { z } from 'zod'
 import { hfError, ErrorCodes } from '../errors.js'
 import type { Member } from '../config/federation.js'
 import { auditLogOf } from '../audit/audit-log.js'
-import { defineOp } from './operation.js'
-import { field } from './parse-input.js'
+import { defineOp, field, type Zod } from './operation.js'
 import { okMembersSchema, ref } from './response-schemas.js'
 
-const noInput = z.strictObject({})
+const noInput = (z: Zod) => z.strictObject({})
 const MAX_WAIT_MS = 60_000
 
 export const statusOp = defineOp({
@@ -39,7 +37,7 @@ export const federationListOp = defineOp({
   run: async (c) => ({ name: c.ctx.federation.name, members: c.ctx.federation.members })
 })
 
-const memberInput = z.strictObject({
+const memberInput = (z: Zod) => z.strictObject({
   name: z.string().min(1).max(64),
   peerId: z.string(),
   countries: z.array(z.string()).optional(),
@@ -78,9 +76,9 @@ export const auditListOp = defineOp({
   summary: 'operator actions, oldest first (read only)',
   authority: 'read',
   http: { method: 'GET', path: '/v1/audit' },
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     since: z.string().max(64).optional().meta({ description: 'a date (2025-01-31) or a period back from now (30d, 12h, 2w)' }),
-    limit: field.integer(1, 100_000).optional().meta({ description: 'the newest this many records (default 1000)' })
+    limit: field.integer(z, 1, 100_000).optional().meta({ description: 'the newest this many records (default 1000)' })
   }),
   output: { type: 'object', required: ['records'], properties: { records: { type: 'array', items: ref('AuditRecord') } } },
   run: async (c, q) => {
@@ -99,7 +97,7 @@ export const adminTokenOp = defineOp({
   summary: 'generate or remove the admin API token (applies at once)',
   authority: 'change',
   http: { method: 'POST', path: '/v1/admin/token' },
-  input: z.strictObject({ action: z.enum(['generate', 'clear']).meta({ description: 'generate a new token (the old one stops working at once) or remove it (loopback only)' }) }),
+  input: (z) => z.strictObject({ action: z.enum(['generate', 'clear']).meta({ description: 'generate a new token (the old one stops working at once) or remove it (loopback only)' }) }),
   output: { type: 'object', required: ['token', 'host'], properties: { token: { type: ['string', 'null'] }, host: { type: 'string' } } },
   run: async (c, { action }) => {
     const { changeApiAccess, generateApiToken } = await import('../config/api-token.js')
@@ -120,10 +118,10 @@ export const syncWaitOp = defineOp({
   summary: 'wait until this node holds an origin\'s batch',
   authority: 'read',
   http: { method: 'GET', path: '/v1/sync/wait' },
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     origin: z.string().meta({ description: 'member name or peer ID' }),
-    seq: field.integer(1, Number.MAX_SAFE_INTEGER),
-    timeoutMs: field.integer(0, MAX_WAIT_MS).default(10_000)
+    seq: field.integer(z, 1, Number.MAX_SAFE_INTEGER),
+    timeoutMs: field.integer(z, 0, MAX_WAIT_MS).default(10_000)
   }),
   output: { type: 'object', required: ['reached', 'seq'], properties: { reached: { type: 'boolean' }, seq: { type: 'integer' } } },
   run: async (c, q) => {

@@ -1,4 +1,7 @@
 import type { z } from 'zod'
+
+/** The zod module, handed to schema builders: a CLI call to a running node never loads it. */
+export type Zod = typeof z
 import type { ComponentAccess } from '../node/component-access.js'
 import type { NodeContext } from '../context/node-context.js'
 
@@ -48,8 +51,8 @@ export interface Operation<S extends z.ZodObject = z.ZodObject, O = unknown> {
   }
   /** @default 'json' */
   transport?: Transport
-  /** every input field, path parameters included; strict: an unknown field is an error */
-  input: S
+  /** builds the schema of every input field, path parameters included; strict: an unknown field is an error */
+  input: (zod: Zod) => S
   /** the answer's schema (documentation) */
   output?: ResponseSchema
   /** appended to the "unknown field" message (reports: the node keeps no reporter identity) */
@@ -72,4 +75,13 @@ export type AnyOperation = Operation<z.ZodObject, any>
 /** The names of an operation's path parameters (`/v1/reports/:id/status` → `id`). */
 export function pathParams (op: AnyOperation): string[] {
   return [...op.http.path.matchAll(/:([A-Za-z_]+)/g)].map(m => m[1])
+}
+
+/**
+ * Field types that read the same from JSON and from a query string or a command line, where
+ * every value is text: `integer` takes 5 and "5", `flag` takes "true" and "false".
+ */
+export const field = {
+  integer: (zod: Zod, min: number, max: number) => zod.coerce.number().int().min(min).max(max),
+  flag: (zod: Zod) => zod.stringbool({ truthy: ['true'], falsy: ['false'] })
 }

@@ -45,12 +45,3 @@ function valueAt (raw: unknown, path: PropertyKey[]): unknown {
   for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined
   return v
 }
-
-/**
- * Field types that read the same from JSON and from a query string or a command line, where
- * every value is text: `integer` takes 5 and "5", `flag` takes "true" and "false".
- */
-export const field = {
-  integer: (min: number, max: number) => z.coerce.number().int().min(min).max(max),
-  flag: () => z.stringbool({ truthy: ['true'], falsy: ['false'] })
-}

@@ -1,16 +1,14 @@
-import { z } from 'zod'
 import { CLASSIFICATIONS } from '../log/entry.js'
 import { REPORT_MEDIA, type SubmitInput } from '../reports/report-input.js'
 import { REPORT_STATUSES, UPDATE_STATUSES } from '../reports/report-status.js'
 import { STATS_GROUPS } from '../reports/report-stats.js'
 import type { ReportView } from '../reports/report-view.js'
-import { defineOp } from './operation.js'
-import { field } from './parse-input.js'
+import { defineOp, field, type Zod } from './operation.js'
 import { ref } from './response-schemas.js'
 
-const noInput = z.strictObject({})
+const noInput = (z: Zod) => z.strictObject({})
 const anyObject = { type: 'object', additionalProperties: true } as const
-const reportId = z.string().max(64)
+const reportId = (z: Zod) => z.string().max(64)
 
 const submitDetails = (v: ReportView): Record<string, unknown> => ({ reportId: v.id, country: v.country, countrySource: v.countrySource, target: v.target, status: v.status })
 
@@ -20,7 +18,7 @@ export const reportsSubmitOp = defineOp({
   summary: 'sign a URL report and route it to the hotline of the hosting country',
   authority: 'change',
   http: { method: 'POST', path: '/v1/reports', status: 201 },
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     url: z.string().min(1).max(8192),
     ip: z.string().max(64).optional(),
     country: z.string().max(8).optional(),
@@ -42,10 +40,10 @@ export const reportsListOp = defineOp({
   summary: 'reports, newest first',
   authority: 'read',
   http: { method: 'GET', path: '/v1/reports' },
-  input: z.strictObject({
+  input: (z) => z.strictObject({
     direction: z.enum(['inbound', 'outbound', 'unroutable']).optional(),
     status: z.enum(REPORT_STATUSES).optional(),
-    limit: field.integer(1, 100_000).optional()
+    limit: field.integer(z, 1, 100_000).optional()
   }),
   output: { type: 'object', required: ['reports'], properties: { reports: { type: 'array', items: ref('ReportView') } } },
   run: async (c, filter) => ({ reports: await (await c.reports()).list(filter) })
@@ -56,7 +54,7 @@ export const reportsStatsOp = defineOp({
   summary: 'counts by status, time to removal, hosters with reports open too long',
   authority: 'read',
   http: { method: 'GET', path: '/v1/reports/stats' },
-  input: z.strictObject({ by: z.enum(STATS_GROUPS).optional(), since: z.string().max(64).optional() }),
+  input: (z) => z.strictObject({ by: z.enum(STATS_GROUPS).optional(), since: z.string().max(64).optional() }),
   output: anyObject,
   run: async (c, q) => await (await c.reports()).stats(q)
 })
@@ -115,7 +113,7 @@ export const reportsShowOp = defineOp({
   summary: 'one report with its timeline',
   authority: 'read',
   http: { method: 'GET', path: '/v1/reports/:id' },
-  input: z.strictObject({ id: reportId }),
+  input: (z) => z.strictObject({ id: reportId(z) }),
   output: ref('ReportView'),
   run: async (c, { id }) => await (await c.reports()).show(id)
 })
@@ -125,7 +123,7 @@ export const reportsUpdateOp = defineOp({
   summary: 'record progress on a report we are responsible for',
   authority: 'change',
   http: { method: 'POST', path: '/v1/reports/:id/status' },
-  input: z.strictObject({ id: reportId, status: z.enum(UPDATE_STATUSES), note: z.string().max(4096).optional() }),
+  input: (z) => z.strictObject({ id: reportId(z), status: z.enum(UPDATE_STATUSES), note: z.string().max(4096).optional() }),
   output: ref('ReportView'),
   run: async (c, { id, status, note }) => await (await c.reports()).update(id, status, note),
   audit: ({ note }, v) => ({ action: 'reports.update', details: { reportId: v.id, status: v.status, origin: v.origin, withNote: note !== undefined && note.trim() !== '' } })

@@ -2,10 +2,11 @@ import { auditLogOf, type AuditActor } from '../audit/audit-log.js'
 import type { ComponentAccess } from '../node/component-access.js'
 import type { AnyOperation, OpIO } from './operation.js'
 import { parseWith } from './parse-input.js'
+import { inputSchema } from './input-schema.js'
 
 /** Parses an operation's input with its one schema (see parse-input.ts). */
 export function parseOpInput (op: AnyOperation, raw: unknown): Record<string, unknown> {
-  return parseWith(op.input, raw, op.unknownFieldHint)
+  return parseWith(inputSchema(op), raw, op.unknownFieldHint)
 }
 
 /**

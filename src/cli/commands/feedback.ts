@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import type { FeedbackSent, FeedbackView } from '../../check/feedback-service.js'
+import { VERDICTS, type FeedbackSent, type FeedbackView } from '../../check/feedback-service.js'
 import { disputesListOp, feedbackSendOp } from '../../ops/check-ops.js'
 import { withOps } from '../op-runner.js'
-import { choicesOf } from '../op-options.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -10,7 +9,7 @@ export function registerFeedback (program: Command): void {
   program.command('feedback')
     .description('tell the hotline(s) vouching for a hash that a match was right (confirmed) or wrong (disputed); signed, sent only to them')
     .requiredOption('--ref <ALG:VALUE>', 'the stored hash that matched (as `check` shows it)')
-    .requiredOption('--verdict <verdict>', choicesOf(feedbackSendOp, 'verdict', ' or '))
+    .requiredOption('--verdict <verdict>', VERDICTS.join(' or '))
     .option('--reason <text>', 'why (required for disputed), e.g. "default WordPress theme image"')
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')

@@ -6,10 +6,9 @@ import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import type { Command } from 'commander'
 import { hfError, ErrorCodes } from '../../errors.js'
-import { choicesOf } from '../op-options.js'
+import { FORMAT_NAMES } from '../../formats/format.js'
 import type { ImportSummary } from '../../lists/importer.js'
 import { hashesExportOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from '../../ops/hash-ops.js'
-import { parseOpInput } from '../../ops/run-op.js'
 import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
@@ -34,7 +33,7 @@ export function registerHashes (program: Command): void {
     .description('import a hash list file into our own origin log as signed batches (the whole file is checked first: a malformed file changes nothing)')
     .argument('<file>', 'the file to import')
     .option(...DIR_OPTION)
-    .requiredOption('--format <format>', `one of ${choicesOf(hashesImportOp, 'format', ', ')}`)
+    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
     .option('--classification <c>', 'default classification: baseline, national or not-illegal')
     .option('--source <ref>', 'default source reference (a case or list id; never a person)')
     .option('--algorithm <alg>', '`lines` only: algorithm of every line (default: detected by length)')
@@ -42,7 +41,6 @@ export function registerHashes (program: Command): void {
     .action(async (file: string, opts: { dir?: string, format: string, classification?: string, source?: string, algorithm?: string, json?: boolean }) => {
       const path = resolve(file)
       const input = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm, name: path }
-      parseOpInput(hashesImportOp, input)
       // read here, by the user running the CLI: the node takes the bytes, never a path
       const readable = await access(path, constants.R_OK).then(async () => (await stat(path)).isFile(), () => false)
       if (!readable) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
@@ -64,16 +62,17 @@ export function registerHashes (program: Command): void {
   hashes.command('export')
     .description('write the current set (adds minus retracts) in a format')
     .option(...DIR_OPTION)
-    .requiredOption('--format <format>', `one of ${choicesOf(hashesExportOp, 'format', ', ')}`)
+    .requiredOption('--format <format>', `one of ${FORMAT_NAMES.join(', ')}`)
     .option('--origin <member>', 'only this member\'s list (name or peer ID)')
     .option('--algorithm <alg>', 'only this algorithm')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (opts: { dir?: string, format: string, origin?: string, algorithm?: string, output?: string }) => {
       const input = { format: opts.format, origin: opts.origin, algorithm: opts.algorithm }
-      parseOpInput(hashesExportOp, input) // before the output file is made
-      const out: Writable = opts.output !== undefined ? createWriteStream(opts.output) : process.stdout
       await withOps(resolveDir(opts.dir), async (ops) => {
-        await pipeline(Readable.from(await ops.run(hashesExportOp, input)), out, { end: out !== process.stdout })
+        const chunks = await ops.run(hashesExportOp, input)
+        // made once the export has begun: a refused one leaves no empty file behind
+        const out: Writable = opts.output !== undefined ? createWriteStream(opts.output) : process.stdout
+        await pipeline(Readable.from(chunks), out, { end: out !== process.stdout })
       })
     })
 

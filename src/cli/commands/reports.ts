@@ -4,7 +4,6 @@ import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
 import type { OutboxEntry } from '../../reports/outbox.js'
 import { reportsListOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
 import { withOps } from '../op-runner.js'
-import { choicesOf } from '../op-options.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 
@@ -90,8 +89,8 @@ export function registerReports (program: Command): void {
     .option('--country <cc>', 'the hosting country, if known (ISO 3166-1 alpha-2)')
     .option('--hoster <name>', 'the hosting provider')
     .option('--asn <n>', 'the hoster\'s AS number', asnArg)
-    .option('--classification <c>', choicesOf(reportsSubmitOp, 'classification'))
-    .option('--media <m>', choicesOf(reportsSubmitOp, 'media'))
+    .option('--classification <c>', 'baseline | national | not-illegal')
+    .option('--media <m>', 'image | video | site')
     .option('--hash <alg:value>', 'a hash of the material, repeatable (e.g. sha256:…, pdq:…)', collect)
     .option('--note <text>', 'a note for the receiving hotline')
     .option('--json', 'print JSON')
@@ -119,7 +118,7 @@ export function registerReports (program: Command): void {
     .option('--inbound', 'reports we are responsible for')
     .option('--outbound', 'reports we sent to another hotline')
     .option('--unroutable', 'reports for a country no member covers')
-    .option('--status <status>', `only this status (${choicesOf(reportsListOp, 'status', ', ')})`)
+    .option('--status <status>', 'only this status (queued, unroutable, received, assessed, notice-sent, removed, not-illegal, unreachable)')
     .option('--limit <n>', 'at most this many (default 1000)')
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, inbound?: boolean, outbound?: boolean, unroutable?: boolean, status?: string, limit?: string, json?: boolean }) => {
@@ -155,7 +154,7 @@ export function registerReports (program: Command): void {
     .description('record progress on a report we are responsible for; signed and sent back to the origin')
     .argument('<id>', 'report id')
     .option(...DIR_OPTION)
-    .requiredOption('--status <status>', choicesOf(reportsUpdateOp, 'status'))
+    .requiredOption('--status <status>', 'assessed | notice-sent | removed | not-illegal | unreachable')
     .option('--note <text>', 'a note for the origin hotline')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { dir?: string, status: string, note?: string, json?: boolean }) => {
@@ -168,7 +167,7 @@ export function registerReports (program: Command): void {
   reports.command('stats')
     .description('counts by status, median and p90 time to removal, hosters with reports open too long')
     .option(...DIR_OPTION)
-    .option('--by <group>', choicesOf(reportsStatsOp, 'by'))
+    .option('--by <group>', 'hoster | asn | country')
     .option('--since <when>', 'reports created since a date (2025-01-31) or for a period (30d, 12h, 2w)')
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, by?: string, since?: string, json?: boolean }) => {
