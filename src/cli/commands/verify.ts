@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { StoreVerifyReport } from '../../log/hash-log.js'
-import { withNode } from '../node-access.js'
+import { verifyOp } from '../../ops/verify-op.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe } from '../output.js'
 
@@ -14,10 +15,7 @@ export function registerVerify (program: Command): void {
     .option('--origin <name|peerId>', 'only this origin\'s log')
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, origin?: string, json?: boolean }) => {
-      const report = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.get<StoreVerifyReport>(`/v1/verify${opts.origin !== undefined ? `?origin=${encodeURIComponent(opts.origin)}` : ''}`),
-        local: async (ctx) => await (await import('../../node/store-verify.js')).verifyNodeStore(ctx, undefined, opts.origin)
-      })
+      const report = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(verifyOp, opts.origin !== undefined ? { origin: opts.origin } : {}))
       if (!report.ok) process.exitCode = VERIFY_FAULT_EXIT
       if (opts.json === true) return printJson(report)
       print(formatVerify(report) + '\n')
