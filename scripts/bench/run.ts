@@ -21,7 +21,8 @@ const SCENARIOS: Array<[string, string, string[]]> = [
   ['match', 'match.js', ['--scale', scale, '--json', out]],
   ['check-http', 'check-http.js', [...common, ...(Number(scale) < 0.1 ? ['--seconds', '2'] : [])]],
   ['import-memory', 'import-memory.js', common],
-  ['cli', 'cli.js', common]
+  ['cli', 'cli.js', common],
+  ['wan', 'wan.js', [...common, ...(Number(scale) < 0.1 ? ['--runs', '5', '--nodes', '4', '--batches', '3'] : [])]]
 ]
 
 const only = values.only?.split(',')
