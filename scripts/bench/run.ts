@@ -25,6 +25,8 @@ const SCENARIOS: Array<[string, string, string[]]> = [
   ['check-http', 'check-http.js', [...common, ...(Number(scale) < 0.1 ? ['--seconds', '2'] : [])]],
   ['import-memory', 'import-memory.js', common],
   ['cli', 'cli.js', common],
+  // in the default run up to 2M entries; `--only scale` alone takes it to 10M
+  ['scale', 'scale.js', [...common, ...(values.only?.split(',').includes('scale') === true ? ['--full'] : []), ...(Number(scale) < 0.1 ? ['--seconds', '1'] : [])]],
   ['wan', 'wan.js', [...common, ...(Number(scale) < 0.1 ? ['--runs', '5', '--nodes', '4', '--batches', '3'] : [])]]
 ]
 
