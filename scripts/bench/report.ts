@@ -85,7 +85,9 @@ function scenarioChart (rows: Row[], history: Map<string, number[]>): string {
   const parts: string[] = []
   rows.forEach((r, i) => {
     const y = 4 + i * rowH
-    const max = Math.max(r.value, r.goal ?? 0) * 1.15 || 1
+    const past = history.get(`${r.scenario}\u0000${r.name}\u0000${r.scale}`) ?? [r.value]
+    // a row's scale holds this run, the goal and the history: without a goal the bar reads against earlier runs
+    const max = Math.max(r.value, r.goal ?? 0, ...past.filter(Number.isFinite)) * 1.15 || 1
     const len = Math.max(1, Math.min(barW, r.value / max * barW))
     const colour = r.met === true ? '#3a3' : r.met === false ? '#d33' : '#69c'
     parts.push(`<text x="0" y="${y + 14}" font-size="12">${esc(r.name.length > 70 ? r.name.slice(0, 68) + '…' : r.name)}<title>${esc(r.name)}${r.beside !== undefined ? ' — beside: ' + esc(r.beside) : ''}</title></text>`)
@@ -96,7 +98,11 @@ function scenarioChart (rows: Row[], history: Map<string, number[]>): string {
       const gx = labelW + r.goal / max * barW
       parts.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="${y}" y2="${y + 22}" stroke="#c60" stroke-width="2"/><text x="${gx.toFixed(1)}" y="${y + 31}" font-size="9" fill="#c60" text-anchor="middle">goal ${r.better === 'lower' ? '≤' : '≥'} ${esc(fmt(r.goal))}</text>`)
     }
-    const spark = sparkline(history.get(`${r.scenario}\u0000${r.name}\u0000${r.scale}`) ?? [r.value], r.goal)
+    if (past.length > 1) {
+      const px = labelW + Math.min(barW, past[past.length - 2] / max * barW)
+      parts.push(`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${y + 2}" y2="${y + 20}" stroke="#555" stroke-width="1.5"><title>previous run: ${esc(fmt(past[past.length - 2]))}</title></line>`)
+    }
+    const spark = sparkline(past, r.goal)
     parts.push(`<g transform="translate(${labelW + barW + 80},${y})">${spark.replace('<svg ', '<svg x="0" y="0" ')}</g>`)
   })
   const width = labelW + barW + 80 + sparkW
@@ -131,7 +137,7 @@ export function renderReport (rows: Row[]): string {
 </head><body>
 <h1>hashfed benchmark report</h1>
 <p>Generated ${esc(new Date().toISOString())} from ${rows.length} figures over ${runs.length} runs. Each chart is one scenario of its newest run; hover a name for its full text and what it is set beside, a sparkline for the values of earlier runs at the same scale.</p>
-<p class="key"><span><i class="sw" style="background:#3a3"></i>goal met</span><span><i class="sw" style="background:#d33"></i>goal missed</span><span><i class="sw" style="background:#69c"></i>no goal (a limit, yardstick or context)</span><span><i class="sw" style="background:#c60;height:3px"></i>goal</span><span><i class="sw" style="background:#36c;height:3px"></i>history</span></p>
+<p class="key"><span><i class="sw" style="background:#3a3"></i>goal met</span><span><i class="sw" style="background:#d33"></i>goal missed</span><span><i class="sw" style="background:#69c"></i>no goal (a limit, yardstick or context)</span><span><i class="sw" style="background:#c60;height:3px"></i>goal</span><span><i class="sw" style="background:#555;width:3px"></i>previous run</span><span><i class="sw" style="background:#36c;height:3px"></i>history</span></p>
 ${sections.join('\n')}
 </body></html>
 `
