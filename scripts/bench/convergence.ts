@@ -39,6 +39,11 @@ export function degree3Topology (n: number, seed = Date.now()): Array<[number, n
   return [...edges].flatMap(e => { const [a, b] = e.split('-').map(Number); return [[a, b], [b, a]] as Array<[number, number]> })
 }
 
+const began = performance.now()
+function debug (what: string): void {
+  if (process.env.HASHFED_BENCH_DEBUG !== undefined) console.log(`(${((performance.now() - began) / 1000).toFixed(1)} s: ${what})`)
+}
+
 /** Waits until every process is connected to all its neighbours in `links`. */
 export async function waitForLinks (procs: NodeProcess[], links: Array<[number, number]>): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -89,15 +94,19 @@ export async function convergence (args: BenchArgs, nodes = 10, batches = 20): P
   try {
     const members = await benchFederation(root, Array.from({ length: nodes }, (_, i) => `N${i}`), links)
     for (const m of members) procs.push(await startProcess(m))
+    debug('hashfed processes started')
     await waitForLinks(procs, links)
+    debug('hashfed topology connected')
     times = await publishBatches(procs, members[0].peerId, batches)
   } finally {
     await Promise.all(procs.map(async p => await p.stop()))
+    debug('hashfed processes stopped')
     await rm(root, { recursive: true, force: true })
   }
   // the yardstick after hashfed's processes are gone: the same topology and message size
   const size = await batchBytes()
   const gossip = await gossipsubConvergence(links, nodes, batches, size)
+  debug('gossipsub yardstick done')
   const g99 = percentile(gossip, 99)
   const name = `${nodes} processes, degree 3`
   return [
