@@ -27,6 +27,20 @@ interface Row {
 const esc = (s: string): string => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 const fmt = (n: number): string => !Number.isFinite(n) ? String(n) : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(3)).toString()
 
+/**
+ * Each figure's history key within its run: scenario, name and scale, and the occurrence when a
+ * run repeats a name (a small --scale clamps two sizes to the same one).
+ */
+function historyKeys (run: Row[]): string[] {
+  const seen = new Map<string, number>()
+  return run.map(r => {
+    const base = `${r.scenario}\u0000${r.name}\u0000${r.scale}`
+    const n = seen.get(base) ?? 0
+    seen.set(base, n + 1)
+    return n === 0 ? base : `${base}#${n}`
+  })
+}
+
 /** A run's key: run.ts's id, or (older lines) the minute the figure was written. */
 const runOf = (r: Row): string => r.run ?? r.at.slice(0, 16)
 
@@ -77,6 +91,7 @@ function sparkline (values: number[], goal: number | undefined, w = 160, h = 28)
 
 /** One scenario's chart: a row per figure, bar = this run, tick = goal, bars of a row share one scale. */
 function scenarioChart (rows: Row[], history: Map<string, number[]>): string {
+  const keys = historyKeys(rows)
   const barW = 320
   const rowH = 34
   const labelW = 430
@@ -85,7 +100,7 @@ function scenarioChart (rows: Row[], history: Map<string, number[]>): string {
   const parts: string[] = []
   rows.forEach((r, i) => {
     const y = 4 + i * rowH
-    const past = history.get(`${r.scenario}\u0000${r.name}\u0000${r.scale}`) ?? [r.value]
+    const past = history.get(keys[i]) ?? [r.value]
     // a row's scale holds this run, the goal and the history: without a goal the bar reads against earlier runs
     const max = Math.max(r.value, r.goal ?? 0, ...past.filter(Number.isFinite)) * 1.15 || 1
     const len = Math.max(1, Math.min(barW, r.value / max * barW))
@@ -120,10 +135,8 @@ export function renderReport (rows: Row[]): string {
   }
   const history = new Map<string, number[]>()
   for (const run of runs) {
-    for (const r of rows.filter(x => runOf(x) === run)) {
-      const key = `${r.scenario}\u0000${r.name}\u0000${r.scale}`
-      history.set(key, [...(history.get(key) ?? []), r.value])
-    }
+    const mine = rows.filter(x => runOf(x) === run)
+    historyKeys(mine).forEach((key, i) => history.set(key, [...(history.get(key) ?? []), mine[i].value]))
   }
   const sections = [...latestByScenario.entries()].map(([scenario, rs]) => {
     const m = rs[0].machine
