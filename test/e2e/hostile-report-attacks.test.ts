@@ -114,10 +114,13 @@ test('report flood: a member past its quota is refused with HF_RATE_LIMITED and 
   const accepted = flood.outcomes.get('receipt') ?? 0
   assert.ok(accepted >= 20 && accepted <= 20 + refilled + 1, `the burst of 20 and the ${refilled} refilled meanwhile, not all 200 (accepted ${accepted})`)
   assert.equal(accepted + (flood.outcomes.get('quota') ?? 0), 200, 'everything else was refused for quota')
-  const refusal = await de.send(nlM, { report: de.report(nlM) })
+  // one more, until one is refused: on a slow machine a token may have refilled since the flood
+  let refusal = await de.send(nlM, { report: de.report(nlM) })
+  let late = 0
+  for (; refusal?.kind === 'receipt' && late < 20; late++) refusal = await de.send(nlM, { report: de.report(nlM) })
   assert.equal(refusal?.error?.code, 'HF_RATE_LIMITED')
   assert.ok((refusal?.error?.retryAfterMs ?? 0) > 0, 'the refusal says when to come back')
-  assert.equal(await nl.ctx.store.count('reports'), accepted + (refusal?.kind === 'receipt' ? 1 : 0))
+  assert.equal(await nl.ctx.store.count('reports'), accepted + late)
 
   // an honest member over the quota pauses and delivers everything later, exactly once
   const ignoredBefore = nl.penalties.offences.count('report:quota-ignored')
