@@ -91,6 +91,12 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
         fail(hfError(ErrorCodes.INVALID_ARGUMENT, 'body must be {"hashes": [{"algorithm", "value"}, …]}'))
         return
       }
+      for (const field in body) {
+        if (field !== 'hashes') {
+          fail(hfError(ErrorCodes.INVALID_ARGUMENT, `body: unknown field "${field}" (known: hashes)`, { field }))
+          return
+        }
+      }
       service.check(body.hashes as CheckQuery[]).then((results) => {
         stats.hashes += results.length
         for (const r of results) stats.matches += r.matches.length
