@@ -47,8 +47,8 @@ export async function registerHmaRoutes (app: FastifyInstance, init: HmaRoutesIn
       req.log.error({ err }, 'HMA request failed')
       void reply.status(500).send({ message: 'internal error', code: ErrorCodes.INTERNAL })
     })
-    // one file, in memory: toBuffer() in readUpload; the limits end the upload as it streams in
-    await scope.register(multipart, { limits: { files: 1, fileSize: init.maxFileBytes, fields: 0, parts: 1, headerPairs: 100 } })
+    // one file, in memory (toBuffer in readUpload); a stray text field is let in only to be named in the 400
+    await scope.register(multipart, { limits: { files: 1, fileSize: init.maxFileBytes, fields: 1, fieldSize: 1024, parts: 2, headerPairs: 100 } })
     registerHashingRoutes(scope, init)
     registerMatchingRoutes(scope, init)
     registerCurationRoutes(scope, init)
