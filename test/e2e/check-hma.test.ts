@@ -66,10 +66,12 @@ describe('HMA 2.0 API on the check port: an HMA hoster switches by base URL and 
     const root = await tempDir()
     members = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }])
     // EOKM: HMA's own paths, the token also in x-api-key (as an HMA proxy sends it); DE: under /hma
-    for (const [m, hma] of [[members[0], { tokenHeader: 'X-Api-Key' }], [members[1], { prefix: '/hma' }]] as const) {
+    // DE also has a low rate limit, so the 429 test needs few requests
+    for (const [m, hma, rateLimit] of [[members[0], { tokenHeader: 'X-Api-Key' }, 200], [members[1], { prefix: '/hma' }, 20]] as const) {
       const path = nodeDir(m.dir).config
       const config = JSON.parse(await readFile(path, 'utf8')) as { check: Record<string, unknown> }
       config.check.hma = hma
+      config.check.rateLimit = rateLimit
       await writeFile(path, JSON.stringify(config))
     }
     ;[eokm, de] = await Promise.all(members.map(async m => (await startMember(m)).node))
@@ -266,6 +268,29 @@ describe('HMA 2.0 API on the check port: an HMA hoster switches by base URL and 
     assert.equal((await call(eokm, 'POST', '/v1/check', { header: { 'x-api-key': token }, type: 'application/json', body: '{"hashes":[]}' })).status, 200)
     // the prefix: DE answers HMA under /hma only
     assert.equal((await fetch(`${de.checkUrl}/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}`, { headers: { authorization: `Bearer ${deToken}` } })).status, 404)
+  })
+
+  it('a token over its rate limit gets 429 with Retry-After in HMA\'s error shape, on the fast path and through Fastify', async () => {
+    const { token: greedy } = await de.check.tokens.create('greedy')
+    for (const extra of ['', '&banks=EOKM']) {
+      // the first is answered before Fastify (fast-raw-lookup.ts); banks= makes no difference there, a header does
+      const replies = await Promise.all(Array.from({ length: 60 }, async () => await fetch(`${de.checkUrl}/hma/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}${extra}`, { headers: { authorization: `Bearer ${greedy}` } })))
+      const limited = replies.filter(r => r.status === 429)
+      assert.ok(limited.length > 0, 'some requests are over the limit')
+      assert.ok(Number(limited[0].headers.get('retry-after')) >= 1)
+      const body = await limited[0].json()
+      deSchemas.check('GET', '/hma/m/raw_lookup', 429, body)
+      assert.equal(body.code, 'HF_RATE_LIMITED')
+      await new Promise(resolve => setTimeout(resolve, 1100))
+    }
+    const lookups = await Promise.all(Array.from({ length: 60 }, async () => await fetch(`${de.checkUrl}/hma/m/lookup?signal_type=pdq&signal=${HMA_PDQ}`, { headers: { authorization: `Bearer ${greedy}` } })))
+    const limited = lookups.find(r => r.status === 429)
+    assert.ok(limited !== undefined)
+    const body = await limited.json()
+    deSchemas.check('GET', '/hma/m/lookup', 429, body)
+    assert.match(body.message, /requests per second/)
+    // other tokens are not limited
+    assert.equal((await call(de, 'GET', `/hma/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}`, { token: deToken })).status, 200)
   })
 
   it('bad input is refused with a message naming the problem', async () => {
