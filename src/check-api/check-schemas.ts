@@ -5,6 +5,9 @@ import { CLASSIFICATIONS } from '../log/entry.js'
 
 const algorithm = { type: 'string', maxLength: 16, description: `${ALGORITHMS.join(', ')} (aliases such as sha2 and pdna are read too)` } as const
 
+/** Routes without query parameters refuse any, by name. */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const
+
 export const checkBody = {
   type: 'object',
   additionalProperties: false,

@@ -14,7 +14,7 @@ import type { HashLog } from '../log/hash-log.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import { fastCheckHandler } from './fast-check-route.js'
 import { CHECK_BYTES_PER_HASH, MAX_IMAGE_BYTES } from '../check/constants.js'
-import { checkBody, feedbackBody } from './check-schemas.js'
+import { checkBody, feedbackBody, noQuery } from './check-schemas.js'
 import { checkApiDocument } from './openapi.js'
 import { schemaErrorMessage } from './schema-errors.js'
 import { translateCheckError } from './error-translation.js'
@@ -191,7 +191,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/openapi.json', async (_req, reply) => await reply.type('application/json; charset=utf-8').send(doc))
 
-  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody } }, async (req) => {
+  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody, querystring: noQuery } }, async (req) => {
     const hashes = (req.body as { hashes: CheckQuery[] }).hashes
     const results = await init.service.check(hashes)
     stats.hashes += results.length
@@ -199,7 +199,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     return { results }
   })
 
-  app.post('/v1/check/image', { bodyLimit: imageLimit }, async (req) => {
+  app.post('/v1/check/image', { bodyLimit: imageLimit, schema: { querystring: noQuery } }, async (req) => {
     const body = req.body
     if (!Buffer.isBuffer(body) || body.length === 0) {
       throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the image as the raw request body with Content-Type: application/octet-stream or image/* (image/jpeg, image/png, …)')
@@ -213,7 +213,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     return result
   })
 
-  app.post('/v1/feedback', { schema: { body: feedbackBody } }, async (req, reply) => {
+  app.post('/v1/feedback', { schema: { body: feedbackBody, querystring: noQuery } }, async (req, reply) => {
     const b = req.body as { algorithm: string, value: string, verdict: string, reason?: string }
     const sent = await init.feedback.send({ ref: `${b.algorithm}:${b.value}`, verdict: b.verdict, reason: b.reason, hoster: req.hoster, accept: init.isOriginEnabled })
     stats.feedback++

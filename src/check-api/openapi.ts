@@ -152,7 +152,7 @@ export function checkApiDocument (init: CheckApiDocInit): Schema {
       },
       [`${p}/status/live`]: { get: { summary: 'HMA: liveness (no token)', security: open, responses: { 200: { description: 'alive', content: text('I-AM-ALIVE') } } } },
       [`${p}/c/banks`]: {
-        get: { summary: 'HMA: banks (origins, and origins by classification)', responses: { ...ok(hma.banksResponse), ...hmaErr(401, 429, 503) } }
+        get: { summary: 'HMA: banks (origins, and origins by classification)', responses: { ...ok(hma.banksResponse), ...hmaErr(400, 401, 429, 503) } }
       },
       [`${p}/c/bank/{bank_name}`]: {
         get: { summary: 'HMA: one bank', parameters: parameters('path', hma.bankParams), responses: { ...ok(hma.bankConfig), ...hmaErr(400, 401, 404, 429, 503) } }

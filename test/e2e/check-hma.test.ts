@@ -305,7 +305,8 @@ describe('HMA 2.0 API on the check port: an HMA hoster switches by base URL and 
       ['/m/lookup', /signal and signal_type are required/],
       [`/m/lookup?signal_type=pdq&signal=${HMA_PDQ}&bypass_coinflip=true`, /bypass_coinflip/],
       ['/h/hash?url=https://example.com/a.jpg', /never fetches URLs/],
-      ['/c/bank/EOKM/content/abc', /content_id/]
+      ['/c/bank/EOKM/content/abc', /content_id/],
+      ['/c/banks?verbose=1', /unknown field "verbose"/]
     ]
     for (const [path, message] of cases) {
       const r = await get(path)

@@ -4,7 +4,7 @@ import { formatHashValue, parseHashValue, type AlgorithmName } from '../../log/h
 import { DEFAULT_CLASSIFICATION } from '../../lists/default-classification.js'
 import { inBank, type Bank } from './banks.js'
 import type { HmaContext } from './hma-context.js'
-import { bankParams, contentParams, contentQuery } from './hma-schemas.js'
+import { bankParams, contentParams, contentQuery, noQuery } from './hma-schemas.js'
 
 /** HMA's `/c` blueprint (OpenMediaMatch/blueprints/curation.py), read-only: lists are curated by their origins. */
 export function registerCurationRoutes (app: FastifyInstance, ctx: HmaContext): void {
@@ -14,9 +14,9 @@ export function registerCurationRoutes (app: FastifyInstance, ctx: HmaContext): 
     return bank
   }
 
-  app.get('/c/banks', async () => ctx.banks.list())
+  app.get('/c/banks', { schema: { querystring: noQuery } }, async () => ctx.banks.list())
 
-  app.get('/c/bank/:bank_name', { schema: { params: bankParams } }, async (req) => ctx.banks.config(bankOf((req.params as { bank_name: string }).bank_name)))
+  app.get('/c/bank/:bank_name', { schema: { params: bankParams, querystring: noQuery } }, async (req) => ctx.banks.config(bankOf((req.params as { bank_name: string }).bank_name)))
 
   app.get('/c/bank/:bank_name/content/:content_id', { schema: { params: contentParams, querystring: contentQuery } }, async (req) => {
     const { bank_name: name, content_id: id } = req.params as { bank_name: string, content_id: number }

@@ -21,7 +21,8 @@ export interface HmaRoutesInit extends HmaContext {
 /**
  * Meta's Hasher-Matcher-Actioner API (OpenMediaMatch 2.0's blueprints) on the check port, in
  * its own scope: HMA's error body `{"message"}` (with our `code`), and multipart uploads read
- * into memory within limits (one file of at most maxFileBytes, no other fields).
+ * into memory within limits (one file of at most maxFileBytes; one stray text field is let in
+ * only so the 400 can name it).
  */
 export async function registerHmaRoutes (app: FastifyInstance, init: HmaRoutesInit): Promise<void> {
   await app.register(async (scope) => {

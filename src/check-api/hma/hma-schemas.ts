@@ -3,6 +3,7 @@
 // (OpenMediaMatch/schemas/*.py); fields HMA lacks are our extensions, named in descriptions.
 import { CLASSIFICATIONS } from '../../log/entry.js'
 import { SIGNAL_TYPE_NAMES } from './signal-types.js'
+export { noQuery } from '../check-schemas.js'
 
 const signalType = { type: 'string', maxLength: 32, description: `signal type: ${SIGNAL_TYPE_NAMES.join(', ')} (vpdq: not yet)` } as const
 const signal = { type: 'string', maxLength: 400, description: 'the hash, lower-case hex' } as const

@@ -3,7 +3,7 @@ import { hfError, ErrorCodes } from '../../errors.js'
 import { hammingDistance } from '../../hashing/hamming.js'
 import { hashUpload } from './hashing.js'
 import type { HmaContext } from './hma-context.js'
-import { compareBody, indexStatusQuery, lookupQuery, lookupUploadQuery, rawLookupQuery } from './hma-schemas.js'
+import { compareBody, indexStatusQuery, lookupQuery, lookupUploadQuery, noQuery, rawLookupQuery } from './hma-schemas.js'
 import { HmaMatcher } from './matcher.js'
 import { parseSignal, signalAlgorithm, SIGNAL_TYPE_NAMES, SIGNAL_TYPES } from './signal-types.js'
 import { readUpload } from './upload.js'
@@ -42,7 +42,7 @@ export function registerMatchingRoutes (app: FastifyInstance, ctx: HmaContext): 
     return out
   })
 
-  app.post('/m/compare', { schema: { body: compareBody } }, async (req) => {
+  app.post('/m/compare', { schema: { body: compareBody, querystring: noQuery } }, async (req) => {
     const out: Record<string, [boolean, { distance?: number }]> = {}
     for (const [signalType, pair] of Object.entries(req.body as Record<string, [string, string]>)) {
       const algorithm = signalAlgorithm(signalType)
