@@ -21,6 +21,7 @@ import { CheckApiSchemas } from '../helpers/check-api-schema.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { hashImage } from '../../src/hashing/hash-image.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
+import { contentIdKey } from '../../src/check-api/hma/content-id.js'
 
 const HMA_PDQ = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22'
 const HMA_VIDEO_MD5 = 'cab08b36195edb1a1231d2d09fa450e0'
@@ -242,6 +243,15 @@ describe('HMA 2.0 API on the check port: an HMA hoster switches by base URL and 
     assert.equal((await get(`/c/bank/EOKM:national/content/${id}`)).status, 404)
     assert.equal((await get('/c/bank/EOKM/content/1')).status, 404)
     assert.equal((await get(`/c/bank/NOPE/content/${id}`)).status, 404)
+    // a collision, made by hand: a second live entry of EOKM under the same id is not guessed between
+    const collision = contentIdKey(id, { origin: members[0].peerId, algorithm: 'sha256', valueHex: sha256National })
+    await eokm.components.ctx.store.sub.contentIds.put(collision, new Uint8Array(0))
+    const ambiguous = await get(`/c/bank/EOKM/content/${id}`)
+    assert.equal(ambiguous.status, 409)
+    assert.equal(ambiguous.body.code, 'HF_AMBIGUOUS')
+    assert.match(ambiguous.body.message, /look them up by signal/)
+    assert.equal((await get(`/c/bank/EOKM:baseline/content/${id}`)).status, 200, 'the narrower bank holds one of them')
+    await eokm.components.ctx.store.sub.contentIds.del(collision)
     // DE never answered this id before its restart: after it, the stored rows find it
     const deMember = members[1]
     await de.stop()
