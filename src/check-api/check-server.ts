@@ -72,8 +72,6 @@ export interface CheckStats {
 export interface CheckServer {
   url: string
   stats: CheckStats
-  /** HMA bank_content_id rows (tests wait on `settled`) */
-  ids: ContentIdIndex
   close: () => Promise<void>
 }
 
@@ -248,7 +246,6 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   return {
     url,
     stats,
-    ids,
     close: async () => {
       closing = true
       hma.hashLog.off('batch', onBatch)

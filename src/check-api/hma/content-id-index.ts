@@ -12,10 +12,18 @@ import { contentId, contentIdKey, contentIdPrefix, refOfKey, type ContentRef } f
 const RECENT_IDS = 20_000
 
 /**
+ * Rows are written once no batch arrived for this long: a sync in progress (a fresh node
+ * pulling a million entries) keeps LevelDB to itself, and the rows follow when it is done.
+ */
+const QUIET_MS = 1000
+/** ...but not longer than this after the first batch waiting, so a steady trickle of batches never starves them */
+const MAX_WAIT_MS = 60_000
+
+/**
  * Finds what a `bank_content_id` names. Ids are hashes (content-id.ts), so the way back needs
  * rows: `contentIds` in the store, one per value an origin ever added, written from the
  * origins' logs in the background (a cursor per origin, `@<origin>`, says how far), at start
- * and after every stored batch. Rows are never deleted: a look-up checks the value's
+ * and when stored batches stop arriving (QUIET_MS). Rows are never deleted: a look-up checks the value's
  * provenance, so a retracted value answers 404 and a re-added one its old id again.
  */
 export class ContentIdIndex {
@@ -23,17 +31,21 @@ export class ContentIdIndex {
   private running: Promise<void> = Promise.resolve()
   private queued = false
   private closed = false
-  private readonly onBatch = (): void => { this.schedule() }
+  private timer: NodeJS.Timeout | null = null
+  /** when the oldest batch not yet covered by a scheduled catch-up arrived (0: none) */
+  private waitingSince = 0
+  private readonly onBatch = (): void => { this.later() }
 
   constructor (private readonly store: Store, private readonly hashLog: HashLog, private readonly logger: Logger) {}
 
   start (): void {
     this.hashLog.on('batch', this.onBatch)
-    this.schedule()
+    this.later()
   }
 
   async close (): Promise<void> {
     this.closed = true
+    if (this.timer !== null) clearTimeout(this.timer)
     this.hashLog.off('batch', this.onBatch)
     await this.running
   }
@@ -58,13 +70,34 @@ export class ContentIdIndex {
     return out
   }
 
-  /** Resolves when the rows cover every batch stored so far (tests). */
+  /** Resolves when the rows cover every batch stored so far, without waiting for quiet (bench). */
   async settled (): Promise<void> {
+    if (this.timer !== null) {
+      clearTimeout(this.timer)
+      this.timer = null
+      this.schedule()
+    }
     let last: Promise<void>
     do { last = this.running; await last } while (last !== this.running)
   }
 
+  /** A catch-up once batches stop arriving for QUIET_MS. */
+  private later (): void {
+    if (this.closed) return
+    if (this.timer !== null) clearTimeout(this.timer)
+    const now = Date.now()
+    if (this.waitingSince === 0) this.waitingSince = now
+    if (now - this.waitingSince >= MAX_WAIT_MS) {
+      this.timer = null
+      this.schedule()
+      return
+    }
+    this.timer = setTimeout(() => { this.timer = null; this.schedule() }, QUIET_MS)
+    this.timer.unref()
+  }
+
   private schedule (): void {
+    this.waitingSince = 0
     if (this.queued || this.closed) return
     this.queued = true
     this.running = this.running.then(async () => {
