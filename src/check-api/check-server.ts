@@ -19,6 +19,7 @@ import { checkApiDocument } from './openapi.js'
 import { schemaErrorMessage } from './schema-errors.js'
 import { translateCheckError } from './error-translation.js'
 import { tokenOf } from './check-token.js'
+import { requireJson } from './require-json.js'
 import { Banks, type BanksInit } from './hma/banks.js'
 import { ContentIdIndex } from './hma/content-id-index.js'
 import { HmaMatcher } from './hma/matcher.js'
@@ -189,7 +190,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/openapi.json', async (_req, reply) => await reply.type('application/json; charset=utf-8').send(doc))
 
-  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody, querystring: noQuery } }, async (req) => {
+  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody, querystring: noQuery }, preValidation: requireJson }, async (req) => {
     const hashes = (req.body as { hashes: CheckQuery[] }).hashes
     const results = await init.service.check(hashes)
     stats.hashes += results.length
@@ -211,7 +212,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     return result
   })
 
-  app.post('/v1/feedback', { schema: { body: feedbackBody, querystring: noQuery } }, async (req, reply) => {
+  app.post('/v1/feedback', { schema: { body: feedbackBody, querystring: noQuery }, preValidation: requireJson }, async (req, reply) => {
     const b = req.body as { algorithm: string, value: string, verdict: string, reason?: string }
     const sent = await init.feedback.send({ ref: `${b.algorithm}:${b.value}`, verdict: b.verdict, reason: b.reason, hoster: req.hoster, accept: init.isOriginEnabled })
     stats.feedback++

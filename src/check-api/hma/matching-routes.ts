@@ -7,6 +7,7 @@ import { compareBody, indexStatusQuery, lookupQuery, lookupUploadQuery, noQuery,
 import { HmaMatcher } from './matcher.js'
 import { parseSignal, signalAlgorithm, SIGNAL_TYPE_NAMES, SIGNAL_TYPES } from './signal-types.js'
 import { readUpload } from './upload.js'
+import { requireJson } from '../require-json.js'
 
 interface LookupQuery { signal_type?: string, signal?: string, banks?: string, seed?: string, bypass_coinflip?: boolean, url?: string, content_type?: string, types?: string }
 
@@ -42,7 +43,7 @@ export function registerMatchingRoutes (app: FastifyInstance, ctx: HmaContext): 
     return out
   })
 
-  app.post('/m/compare', { schema: { body: compareBody, querystring: noQuery } }, async (req) => {
+  app.post('/m/compare', { schema: { body: compareBody, querystring: noQuery }, preValidation: requireJson }, async (req) => {
     const out: Record<string, [boolean, { distance?: number }]> = {}
     for (const [signalType, pair] of Object.entries(req.body as Record<string, [string, string]>)) {
       const algorithm = signalAlgorithm(signalType)
