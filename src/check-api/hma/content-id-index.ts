@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { pb } from '../../proto/index.js'
 import type { Store } from '../../store/store.js'
-import type { HashLog } from '../../log/hash-log.js'
+import type { BatchEvent, HashLog } from '../../log/hash-log.js'
 import { decodeBatch } from '../../log/batch.js'
 import { algorithmOf } from '../../log/entry-codec.js'
 import { formatHashValue } from '../../log/hash-value.js'
@@ -22,9 +22,10 @@ const MAX_WAIT_MS = 60_000
 /**
  * Finds what a `bank_content_id` names. Ids are hashes (content-id.ts), so the way back needs
  * rows: `contentIds` in the store, one per value an origin ever added, written from the
- * origins' logs in the background (a cursor per origin, `@<origin>`, says how far), at start
- * and when stored batches stop arriving (QUIET_MS). Rows are never deleted: a look-up checks the value's
- * provenance, so a retracted value answers 404 and a re-added one its old id again.
+ * origins' logs in the background (a cursor per origin, `@<origin>`, says how far): at start,
+ * after each batch of our own, and when peers' batches stop arriving (QUIET_MS). Rows are
+ * never deleted: a look-up checks the value's provenance, so a retracted value answers 404
+ * and a re-added one its old id again.
  */
 export class ContentIdIndex {
   private readonly recent = new LruCache<number, ContentRef[]>(RECENT_IDS)
@@ -34,13 +35,14 @@ export class ContentIdIndex {
   private timer: NodeJS.Timeout | null = null
   /** when the oldest batch not yet covered by a scheduled catch-up arrived (0: none) */
   private waitingSince = 0
-  private readonly onBatch = (): void => { this.later() }
+  // our own batches (an operator's import) at once; peers' batches (a sync, maybe of millions) when they stop
+  private readonly onBatch = (e: BatchEvent): void => { if (e.local) this.schedule(); else this.later() }
 
   constructor (private readonly store: Store, private readonly hashLog: HashLog, private readonly logger: Logger) {}
 
   start (): void {
     this.hashLog.on('batch', this.onBatch)
-    this.later()
+    this.schedule()
   }
 
   async close (): Promise<void> {
