@@ -49,6 +49,12 @@ export const ErrorCodes = {
   UNAUTHORIZED: 'HF_UNAUTHORIZED',
   /** too many requests for this token */
   RATE_LIMITED: 'HF_RATE_LIMITED',
+  /** a request body of a media type the route does not take; the message names the accepted types */
+  UNSUPPORTED_MEDIA: 'HF_UNSUPPORTED_MEDIA',
+  /** an id that names more than one record (a bank_content_id collision); the message says how to disambiguate */
+  AMBIGUOUS: 'HF_AMBIGUOUS',
+  /** the service cannot answer now (shutting down); retry on another node or later */
+  UNAVAILABLE: 'HF_UNAVAILABLE',
   /** the running node could not be reached over its admin API */
   NODE_UNREACHABLE: 'HF_NODE_UNREACHABLE',
   /** operation not allowed on this node (e.g. publishing on a mirror) */

@@ -1,7 +1,8 @@
 // Scenario 5 (HTTP part) and 7: the hash check API of a real `hashfed start` process holding
-// 1M SHA-256 entries, loaded with autocannon: batch of 1 and batch of 1,000 hashes per
-// request (a tenth of them known), req/s and p50/p99 latency; also the match index's load
-// time at start and the node's RSS.
+// 1M SHA-256 and 1M PDQ entries, loaded with autocannon: batch of 1 and batch of 1,000 hashes
+// per request (a tenth of them known), req/s and p50/p99 latency; HMA's `GET /m/raw_lookup`
+// of one PDQ hash (near-match) beside the same bare node:http limit; also the match index's
+// load time at start, the bank_content_id rows' build time and the node's RSS.
 //
 //   node dist/scripts/bench/check-http.js [--scale 0.01] [--seconds 10] [--connections 32] [--hit-rate 0.1]
 import '../../src/polyfill.js'
@@ -18,14 +19,16 @@ import { nodeDir } from '../../src/config/node-dir.js'
 import { loadKeyFile } from '../../src/identity/key-file.js'
 import { Store } from '../../src/store/store.js'
 import { openHashLog } from '../../src/log/hash-log.js'
+import { ContentIdIndex } from '../../src/check-api/hma/content-id-index.js'
+import { createLogger } from '../../src/util/logger.js'
 
 const FULL = 1_000_000
 const SCENARIO = 'check over HTTP'
 
 interface Options { seconds: number, connections: number, hitRate: number }
 
-/** Fills a stopped node's own log with `n` random SHA-256 entries; returns a sample of them to ask for. */
-async function populate (m: BenchMember, n: number, sample: number): Promise<string[]> {
+/** Fills a stopped node's own log with `n` random entries of `algorithm`; returns a sample of them to ask for. */
+async function populate (m: BenchMember, n: number, sample: number, algorithm: 'sha256' | 'pdq'): Promise<string[]> {
   const dir = nodeDir(m.dir)
   const identity = await loadKeyFile(dir.key)
   const store = await Store.open(dir.store)
@@ -35,13 +38,41 @@ async function populate (m: BenchMember, n: number, sample: number): Promise<str
   for (let done = 0; done < n; done += 10_000) {
     const k = Math.min(10_000, n - done)
     const bytes = randomBytes(32 * k)
-    const items = Array.from({ length: k }, (_, i) => ({ op: 'add' as const, record: { algorithm: 'sha256' as const, value: bytes.subarray(i * 32, i * 32 + 32), classification: 'baseline' as const } }))
+    const items = Array.from({ length: k }, (_, i) => ({ op: 'add' as const, record: { algorithm, value: bytes.subarray(i * 32, i * 32 + 32), classification: 'baseline' as const } }))
     for (let i = 0; i < k; i += every) known.push(bytes.subarray(i * 32, i * 32 + 32).toString('hex'))
     await log.append(identity, items)
   }
   await log.close()
   await store.close()
   return known
+}
+
+/** The HMA bank_content_id rows a node writes at its first start (ContentIdIndex), written here while it is stopped; returns seconds. */
+async function buildContentIds (m: BenchMember): Promise<number> {
+  const store = await Store.open(nodeDir(m.dir).store)
+  const log = await openHashLog({ store })
+  const start = performance.now()
+  const ids = new ContentIdIndex(store, log, createLogger({ component: 'bench' }))
+  ids.start()
+  await ids.settled()
+  const s = (performance.now() - start) / 1000
+  await ids.close()
+  await log.close()
+  await store.close()
+  return s
+}
+
+/**
+ * `count` raw_lookup requests of one hash each, `hitRate` of them known. PDQ is a near-match
+ * search of the index per query; SHA-256 an exact look-up, which leaves the HTTP path's cost.
+ */
+function rawLookups (known: string[], count: number, hitRate: number, token: string, signalType: 'pdq' | 'sha256'): autocannon.Request[] {
+  let k = 0
+  return Array.from({ length: count }, () => ({
+    method: 'GET' as const,
+    path: `/m/raw_lookup?signal_type=${signalType}&signal=${Math.random() < hitRate ? known[k++ % known.length] : randomBytes(32).toString('hex')}`,
+    headers: { authorization: `Bearer ${token}` }
+  }))
 }
 
 /** `count` request bodies of `batch` hashes each, `hitRate` of them known. */
@@ -52,13 +83,11 @@ function bodies (known: string[], count: number, batch: number, hitRate: number)
   }))
 }
 
-async function load (url: string, token: string, body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
-  return await autocannon({
-    url,
-    connections: opts.connections,
-    duration: seconds,
-    requests: body.map(b => ({ method: 'POST' as const, path: '/v1/check', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b }))
-  })
+const checkRequests = (token: string, body: string[]): autocannon.Request[] =>
+  body.map(b => ({ method: 'POST' as const, path: '/v1/check', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b }))
+
+async function load (url: string, requests: autocannon.Request[], opts: Options, seconds: number): Promise<autocannon.Result> {
+  return await autocannon({ url, connections: opts.connections, duration: seconds, requests })
 }
 
 /**
@@ -68,6 +97,14 @@ async function load (url: string, token: string, body: string[], opts: Options, 
 const BARE_SERVER = `
 const http = require('node:http')
 const srv = http.createServer((req, res) => {
+  if (req.method === 'GET') {
+    // the GET yardstick: read the query, answer a small JSON document
+    const q = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1))
+    const out = JSON.stringify({ matches: q.has('signal') ? [] : [] })
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) })
+    res.end(out)
+    return
+  }
   const chunks = []
   req.on('data', (c) => chunks.push(c))
   req.on('end', () => {
@@ -80,7 +117,7 @@ const srv = http.createServer((req, res) => {
 srv.listen(0, '127.0.0.1', () => process.stdout.write(String(srv.address().port) + '\\n'))
 `
 
-async function bareLimit (body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
+async function bareLimit (requests: autocannon.Request[], opts: Options, seconds: number): Promise<autocannon.Result> {
   const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const port = await new Promise<string>((resolve, reject) => {
@@ -88,8 +125,8 @@ async function bareLimit (body: string[], opts: Options, seconds: number): Promi
       child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)))
     })
     const url = `http://127.0.0.1:${port}`
-    await load(url, '-', body, opts, 1)
-    return await load(url, '-', body, opts, seconds)
+    await load(url, requests, opts, 1)
+    return await load(url, requests, opts, seconds)
   } finally {
     child.kill()
   }
@@ -109,22 +146,31 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
     const config = JSON.parse(await readFile(nodeDir(m.dir).config, 'utf8')) as { check: { rateLimit: number } }
     config.check.rateLimit = 1e9 // the benchmark measures the server, not the limiter
     await writeFile(nodeDir(m.dir).config, JSON.stringify(config))
-    const known = await populate(m, entries, 10_000)
+    const known = await populate(m, entries, 10_000, 'sha256')
+    const knownPdq = await populate(m, entries, 10_000, 'pdq')
+    const idsSeconds = await buildContentIds(m)
     const node = await startProcess(m)
     try {
       const status = await (await fetch(`${node.api}/v1/match/status`)).json() as { loaded: { entries: number, ms: number } }
       const rssIdle = await rssMiB(node.child.pid as number)
       const { token } = await (await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) })).json() as { token: string }
       const runtime = JSON.parse(await readFile(nodeDir(m.dir).runtime, 'utf8')) as { checkUrl: string }
-      const one = bodies(known, 2000, 1, opts.hitRate)
-      const thousand = bodies(known, 20, 1000, opts.hitRate)
-      await load(runtime.checkUrl, token, one, opts, 2) // warm-up: JIT, metadata cache
+      const one = checkRequests(token, bodies(known, 2000, 1, opts.hitRate))
+      const thousand = checkRequests(token, bodies(known, 20, 1000, opts.hitRate))
+      const raw = rawLookups(knownPdq, 2000, opts.hitRate, token, 'pdq')
+      const rawExact = rawLookups(known, 2000, opts.hitRate, token, 'sha256')
+      await load(runtime.checkUrl, one, opts, 2) // warm-up: JIT, metadata cache
+      await load(runtime.checkUrl, raw, opts, 2)
       // the limit right before the figure it is set beside: the machine's load drifts
       const bare = await bareLimit(one, opts, seconds)
-      const r1 = await load(runtime.checkUrl, token, one, opts, seconds)
-      const r1000 = await load(runtime.checkUrl, token, thousand, { ...opts, connections: Math.min(opts.connections, 8) }, seconds)
+      const r1 = await load(runtime.checkUrl, one, opts, seconds)
+      const bareGet = await bareLimit(raw, opts, seconds)
+      const rRaw = await load(runtime.checkUrl, raw, opts, seconds)
+      const bareGet2 = await bareLimit(rawExact, opts, seconds)
+      const rRawExact = await load(runtime.checkUrl, rawExact, opts, seconds)
+      const r1000 = await load(runtime.checkUrl, thousand, { ...opts, connections: Math.min(opts.connections, 8) }, seconds)
       const rssLoaded = await rssMiB(node.child.pid as number)
-      for (const [name, r] of [['batch 1', r1], ['batch 1000', r1000]] as const) {
+      for (const [name, r] of [['batch 1', r1], ['raw_lookup', rRaw], ['raw_lookup sha256', rRawExact], ['batch 1000', r1000]] as const) {
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx replies, ${r.errors} errors`)
       }
       const n = entries.toLocaleString('en-US')
@@ -133,14 +179,22 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
         { scenario: SCENARIO, name: `index load at start (${status.loaded.entries.toLocaleString('en-US')} entries)`, value: status.loaded.ms / 1000, unit: 's' },
         { scenario: SCENARIO, name: 'bare node:http JSON endpoint (machine limit)', value: bare.requests.average, unit: 'req/s', beside: `p99 ${bare.latency.p99} ms` },
         { scenario: SCENARIO, name: 'batch of 1: requests/s', value: r1.requests.average, unit: 'req/s', goal: 15_000, better: 'higher', beside },
-        { scenario: SCENARIO, name: 'batch of 1: ratio to the bare endpoint', value: r1.requests.average / bare.requests.average, unit: '' },
+        { scenario: SCENARIO, name: 'batch of 1: ratio to the bare endpoint', value: r1.requests.average / bare.requests.average, unit: '', goal: 0.8, better: 'higher' },
         { scenario: SCENARIO, name: 'batch of 1: p50 latency', value: r1.latency.p50, unit: 'ms' },
         { scenario: SCENARIO, name: 'batch of 1: p99 latency', value: r1.latency.p99, unit: 'ms', goal: 10, better: 'lower' },
+        { scenario: SCENARIO, name: 'bare node:http GET endpoint (machine limit)', value: bareGet.requests.average, unit: 'req/s', beside: `p99 ${bareGet.latency.p99} ms` },
+        { scenario: SCENARIO, name: 'HMA GET /m/raw_lookup (1 PDQ): requests/s', value: rRaw.requests.average, unit: 'req/s', beside: `${opts.connections} connections, ${Math.round(opts.hitRate * 100)}% known, ${n} PDQ entries` },
+        { scenario: SCENARIO, name: 'HMA raw_lookup: ratio to the bare GET endpoint', value: rRaw.requests.average / bareGet.requests.average, unit: '', goal: 0.8, better: 'higher' },
+        { scenario: SCENARIO, name: 'HMA raw_lookup: p99 latency', value: rRaw.latency.p99, unit: 'ms' },
+        { scenario: SCENARIO, name: 'bare node:http GET endpoint, again (machine limit)', value: bareGet2.requests.average, unit: 'req/s' },
+        { scenario: SCENARIO, name: 'HMA GET /m/raw_lookup (1 SHA-256, exact): requests/s', value: rRawExact.requests.average, unit: 'req/s', beside: 'the HTTP path without the near-match search' },
+        { scenario: SCENARIO, name: 'HMA raw_lookup SHA-256: ratio to the bare GET endpoint', value: rRawExact.requests.average / bareGet2.requests.average, unit: '', goal: 0.8, better: 'higher' },
+        { scenario: SCENARIO, name: `bank_content_id rows for ${(2 * entries).toLocaleString('en-US')} entries (first start)`, value: idsSeconds, unit: 's' },
         { scenario: SCENARIO, name: 'batch of 1000: requests/s', value: r1000.requests.average, unit: 'req/s', beside: `${Math.min(opts.connections, 8)} connections` },
         { scenario: SCENARIO, name: 'batch of 1000: hashes/s', value: r1000.requests.average * 1000, unit: 'hashes/s' },
         { scenario: SCENARIO, name: 'batch of 1000: p50 latency', value: r1000.latency.p50, unit: 'ms' },
         { scenario: SCENARIO, name: 'batch of 1000: p99 latency', value: r1000.latency.p99, unit: 'ms' },
-        { scenario: SCENARIO, name: `node RSS with ${n} entries and index, after start`, value: rssIdle, unit: 'MiB', goal: 400, better: 'lower' },
+        { scenario: SCENARIO, name: `node RSS with ${n} SHA-256 + ${n} PDQ entries and index, after start`, value: rssIdle, unit: 'MiB', goal: 400, better: 'lower' },
         { scenario: SCENARIO, name: 'node RSS after the load above', value: rssLoaded, unit: 'MiB', beside: 'heap grown by 1000-hash request bodies; V8 keeps it' }
       ]
     } finally {

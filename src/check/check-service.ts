@@ -5,6 +5,7 @@ import type { ClassificationName, HashRecord } from '../log/entry.js'
 import type { ImageHashes } from '../hashing/hash-image.js'
 import type { MatchMetadata, Vouch, VouchRef } from './match-metadata.js'
 import { PDQ_MIN_QUALITY } from './constants.js'
+import { DEFAULT_CLASSIFICATION } from '../lists/default-classification.js'
 
 /** One hash to check, as a hoster sends it. */
 export interface CheckQuery {
@@ -40,8 +41,8 @@ export interface CheckMatch {
   value: string
   /** Hamming distance for PDQ and blockhash; 0 for exact matches */
   distance: number
-  /** the most severe classification among the origins (baseline > national > not-illegal) */
-  classification?: ClassificationName
+  /** the most severe classification among the origins (baseline > national > not-illegal); DEFAULT_CLASSIFICATION for hashes published without one */
+  classification: ClassificationName
   origins: MatchOrigin[]
 }
 
@@ -154,14 +155,14 @@ export class CheckService {
       if (v === null || v === undefined) continue // retracted between the index lookup and the read
       const o: MatchOrigin = { name: this.init.nameOf(ref.origin), peerId: ref.origin, ...v.meta, batch: { origin: ref.origin, seq: v.seq, index: v.index, hash: v.batchHash } }
       if (hit.algorithm === 'pdq' && v.meta.quality !== undefined && v.meta.quality < PDQ_MIN_QUALITY) o.lowQuality = true
-      const c = v.meta.classification
+      // hashes published before the import default existed carry none: answered with it (see DEFAULT_CLASSIFICATION)
+      const c = v.meta.classification ?? DEFAULT_CLASSIFICATION
+      if (v.meta.classification === undefined) o.classification = c
       if (c !== undefined && (classification === undefined || SEVERITY[c] > SEVERITY[classification])) classification = c
       origins.push(o)
     }
     if (origins.length === 0) return null
-    const match: CheckMatch = { algorithm: hit.algorithm, value: hit.valueHex, distance: hit.distance, origins }
-    if (classification !== undefined) match.classification = classification
-    return match
+    return { algorithm: hit.algorithm, value: hit.valueHex, distance: hit.distance, classification: classification ?? DEFAULT_CLASSIFICATION, origins }
   }
 }
 
@@ -169,6 +170,10 @@ function parseQuery (q: CheckQuery, i: number): Parsed {
   try {
     if (q === null || typeof q !== 'object' || typeof q.algorithm !== 'string' || typeof q.value !== 'string') {
       throw hfError(ErrorCodes.INVALID_HASH, 'each hash is {algorithm, value}')
+    }
+    // a misspelt field (e.g. "qualty") must not pass silently
+    for (const field in q) {
+      if (field !== 'algorithm' && field !== 'value' && field !== 'quality') throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown field "${field}" (a hash is {algorithm, value, quality?})`, { field })
     }
     // the hot path: a hoster sends the canonical name and lower-case hex, which is used as is
     const algorithm = EXACT_NAMES.has(q.algorithm) ? q.algorithm as AlgorithmName : parseAlgorithm(q.algorithm)

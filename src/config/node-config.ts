@@ -53,7 +53,17 @@ const nodeConfigSchema = z.strictObject({
     /** hashes per request @default 10000 */
     maxHashes: z.number().int().positive().default(10_000),
     /** requests per second per token @default 200 */
-    rateLimit: z.number().positive().default(200)
+    rateLimit: z.number().positive().default(200),
+    /** Meta's Hasher-Matcher-Actioner API on the check port (README "For hosters running HMA") */
+    hma: z.strictObject({
+      /** path prefix of the HMA routes, e.g. `/hma` (`/hma/m/lookup`) @default '' (HMA's own paths) */
+      prefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path prefix like /hma (no trailing slash), or empty').default(''),
+      /**
+       * a header that also carries the check token, for HMA deployments whose proxy adds one
+       * (e.g. `x-api-key`); `Authorization: Bearer` is always accepted
+       */
+      tokenHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name').transform(s => s.toLowerCase()).optional()
+    }).default({ prefix: '' })
   }).optional(),
   match: z.strictObject({
     /** PDQ authors' advice @default 31 */

@@ -57,7 +57,21 @@ export class HashfedNode {
         rateLimit: config.check.rateLimit,
         isOriginEnabled: (o) => match.isOriginEnabled(o),
         logger: log.child({ component: 'check' }),
-        observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms)
+        observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms),
+        hma: {
+          prefix: config.check.hma.prefix,
+          tokenHeader: config.check.hma.tokenHeader,
+          store: ctx.store,
+          hashLog: this.components.hashLog,
+          banks: {
+            origins: () => this.components.hashLog.heads().map(h => h.origin),
+            nameOf: (p) => ctx.federation.nameOf(p),
+            resolve: (name) => ctx.federation.byMemberName(name)?.peerId ?? (this.components.hashLog.head(name) !== undefined ? name : null),
+            isEnabled: (p) => match.isOriginEnabled(p)
+          },
+          indexSize: (a) => match.index.size(a),
+          thresholds: { pdq: config.match.pdqThreshold, blockhash: config.match.blockhashThreshold }
+        }
       })
       this.checkUrl = this.checkServer.url
     }

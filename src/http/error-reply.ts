@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { ErrorCodes, isHashfedError, type ErrorCode } from '../errors.js'
 
 /** HTTP status per error code; every error body is `{ error: { code, message, details? } }`. */
@@ -18,6 +18,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HF_TOO_LARGE: 413,
   HF_INVALID_IMAGE: 400,
   HF_RATE_LIMITED: 429,
+  HF_UNSUPPORTED_MEDIA: 415,
+  HF_AMBIGUOUS: 409,
+  HF_UNAVAILABLE: 503,
   HF_NODE_EXISTS: 409
 }
 
@@ -26,8 +29,14 @@ export function errorStatus (code: ErrorCode): number {
   return STATUS[code] ?? 500
 }
 
-export function installErrorReplies (app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+export interface ErrorReplyOptions {
+  /** turns a framework error into a typed one first (e.g. a 415 naming the route's accepted types) */
+  translate?: (err: FastifyError, req: FastifyRequest) => Error | undefined
+}
+
+export function installErrorReplies (app: FastifyInstance, options: ErrorReplyOptions = {}): void {
+  app.setErrorHandler((raw: FastifyError, req, reply) => {
+    const err = (options.translate?.(raw, req) ?? raw) as FastifyError
     if (isHashfedError(err)) {
       void reply.status(STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.message, details: err.details } })
       return

@@ -7,6 +7,7 @@ import { formatHashValue, parseAlgorithm, parseHashRef, parseHashValue, type Alg
 import { CLASSIFICATIONS, type EntryMeta, type HashRecord } from '../log/entry.js'
 import type { HashLog } from '../log/hash-log.js'
 import type { NodeContext } from '../context/node-context.js'
+import { DEFAULT_CLASSIFICATION } from './default-classification.js'
 
 /**
  * What `hashes import` takes, from the CLI or the admin API. The list's bytes come separately
@@ -53,7 +54,7 @@ export class HashListService {
   async import (req: ImportRequest, input: () => AsyncIterable<Uint8Array | string>, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
     this.assertPublisher()
     const format = getFormat(req.format)
-    const defaults: EntryMeta = {}
+    const defaults: EntryMeta = { classification: DEFAULT_CLASSIFICATION }
     if (req.classification !== undefined) {
       if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
       defaults.classification = req.classification as EntryMeta['classification']
@@ -73,7 +74,7 @@ export class HashListService {
   /** Appends hashes (e.g. of images) to our origin log as adds, all validated before anything is written. */
   async addHashes (req: AddHashesRequest): Promise<AddHashesSummary> {
     this.assertPublisher()
-    const meta: EntryMeta = {}
+    const meta: EntryMeta = { classification: DEFAULT_CLASSIFICATION }
     if (req.classification !== undefined) {
       if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
       meta.classification = req.classification as EntryMeta['classification']

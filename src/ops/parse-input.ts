@@ -19,8 +19,8 @@ function inputError (schema: z.ZodObject, issue: z.core.$ZodIssue, raw: unknown,
     case 'unrecognized_keys': {
       const key = issue.keys[0]
       const at = field === '' ? key : `${field}.${key}`
-      const allowed = field === '' ? Object.keys(schema.shape).join(', ') : 'see the API documentation'
-      return hfError(ErrorCodes.INVALID_ARGUMENT, `unknown field "${at}" (allowed: ${allowed})${hint ?? ''}`, { field: at })
+      const allowed = keysAt(schema, issue.path)?.join(', ') ?? 'see the API documentation'
+      return hfError(ErrorCodes.INVALID_ARGUMENT, `unknown field "${key}"${field === '' ? '' : ` in ${field}`} (allowed: ${allowed})${hint ?? ''}`, { field: at })
     }
     case 'invalid_value':
       if (given === undefined) return hfError(ErrorCodes.INVALID_ARGUMENT, `${name} is required`, { field })
@@ -38,6 +38,17 @@ function inputError (schema: z.ZodObject, issue: z.core.$ZodIssue, raw: unknown,
     default:
       return hfError(ErrorCodes.INVALID_ARGUMENT, `${name}: ${issue.message}`, { field })
   }
+}
+
+/** The field names of the object a path leads to in a schema (through arrays and optionals). */
+function keysAt (schema: z.ZodType, path: PropertyKey[]): string[] | undefined {
+  let s: z.ZodType | undefined = schema
+  for (const k of [...path, null]) {
+    while (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType
+    if (k === null) break
+    s = s instanceof z.ZodArray ? s.element as z.ZodType : s instanceof z.ZodObject ? s.shape[String(k)] as z.ZodType | undefined : undefined
+  }
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : undefined
 }
 
 function valueAt (raw: unknown, path: PropertyKey[]): unknown {

@@ -18,6 +18,9 @@
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
+ * | contentIds | `<bank_content_id: 14 hex>!<origin>!<alg>:<value hex>` | empty: the HMA id of a |
+ * |           |                                       | value an origin added (check-api/hma/content-id.ts) |
+ * |           | `@<origin>`                           | seq (utf8) the rows are written up to |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
  * |           |                                       | of reports retention deleted |
@@ -28,7 +31,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {

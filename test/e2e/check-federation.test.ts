@@ -12,6 +12,7 @@ import { digests } from '../../src/hashing/digests.js'
 import { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import type { CheckResult, ImageCheckResult } from '../../src/check/check-service.js'
 import { isHashfedError } from '../../src/errors.js'
+import { CheckApiSchemas } from '../helpers/check-api-schema.js'
 
 const FIXTURE = 'test/fixtures/blockhash/clipper_ship.jpg'
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -24,7 +25,16 @@ async function call<T> (node: HashfedNode, token: string, path: string, body: un
     headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
     body: contentType === 'application/json' ? JSON.stringify(body) : Buffer.from(body as Uint8Array)
   })
-  return { status: res.status, body: await res.json() as T & { error?: { code: string } } }
+  const json = await res.json() as T & { error?: { code: string } }
+  schemas.check('POST', path, res.status, json)
+  return { status: res.status, body: json }
+}
+
+/** every answer is held to the check port's OpenAPI document */
+const schemas = CheckApiSchemas.for()
+const checked = async (res: Response, path: string): Promise<Response> => {
+  schemas.check('POST', path, res.status, await res.clone().json())
+  return res
 }
 
 async function checkSha (node: HashfedNode, token: string, value: string): Promise<CheckResult> {
@@ -128,7 +138,7 @@ describe('hash check across a federation: EOKM publishes, DE and GB check, a mir
 
   it('an unknown or revoked token gets 401; a new token works at once', async () => {
     assert.equal((await call(de, 'hfc_not-a-token', '/v1/check', { hashes: [] })).body.error?.code, 'HF_UNAUTHORIZED')
-    const none = await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes":[]}' })
+    const none = await checked(await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hashes":[]}' }), '/v1/check')
     assert.equal(none.status, 401)
     const { token } = await de.check.tokens.create('short-lived')
     assert.equal((await call(de, token, '/v1/check', { hashes: [] })).status, 200)
@@ -141,7 +151,7 @@ describe('hash check across a federation: EOKM publishes, DE and GB check, a mir
 
   it('an oversized request gets 413 and the node keeps serving', async () => {
     const huge = '{"hashes":[' + Array.from({ length: 12_000 }, () => `{"algorithm":"sha256","value":"${sha256}","padding":"${'x'.repeat(300)}"}`).join(',') + ']}'
-    const res = await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' }, body: huge })
+    const res = await checked(await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${tokens.acme}`, 'content-type': 'application/json' }, body: huge }), '/v1/check')
     assert.equal(res.status, 413)
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'HF_TOO_LARGE')
     const many = await call(de, tokens.acme, '/v1/check', { hashes: Array.from({ length: 10_001 }, () => ({ algorithm: 'md5', value: '0'.repeat(32) })) })
@@ -156,7 +166,7 @@ describe('hash check across a federation: EOKM publishes, DE and GB check, a mir
   it('a token over its rate gets 429 with Retry-After', async () => {
     const { token } = await de.check.tokens.create('greedy')
     const t0 = performance.now()
-    const replies = await Promise.all(Array.from({ length: 60 }, async () => await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"hashes":[]}' })))
+    const replies = await Promise.all(Array.from({ length: 60 }, async () => await checked(await fetch(de.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"hashes":[]}' }), '/v1/check')))
     const seconds = (performance.now() - t0) / 1000
     const limited = replies.filter(r => r.status === 429)
     const served = replies.filter(r => r.status === 200).length

@@ -11,6 +11,7 @@ import { ImageWindows, LEAK_WINDOW } from '../helpers/image-leaks.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { Store } from '../../src/store/store.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
+import { CheckApiSchemas } from '../helpers/check-api-schema.js'
 
 // No imagery is ever stored or sent. Real test images are hashed (CLI `hashes add-images` and
 // the check API's image upload) and a URL report naming one is forwarded; afterwards no 64-byte
@@ -74,7 +75,9 @@ test('after hashing real images and forwarding a report, no image bytes are in a
   for (const f of files.slice(0, 4)) {
     const res = await fetch(`${nl.checkUrl}/v1/check/image`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': f.endsWith('.png') ? 'image/png' : 'image/jpeg' }, body: new Uint8Array(imageBytes.get(f) as Uint8Array) as Uint8Array<ArrayBuffer> })
     assert.equal(res.status, 200, await res.clone().text())
-    if (JSON.stringify(await res.json()).includes('"sha256"')) matched++
+    const answer: unknown = await res.json()
+    CheckApiSchemas.for().check('POST', '/v1/check/image', res.status, answer)
+    if (JSON.stringify(answer).includes('"sha256"')) matched++
   }
   assert.ok(matched >= 1, 'the uploaded images match the published hashes')
 

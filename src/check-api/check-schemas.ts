@@ -1,0 +1,108 @@
+// JSON Schemas of the check API's own routes (/v1/*): Fastify validates requests with them and
+// the OpenAPI document (openapi.ts) publishes them with the response shapes of check-service.ts.
+import { ALGORITHMS } from '../log/hash-value.js'
+import { CLASSIFICATIONS } from '../log/entry.js'
+import { z } from 'zod'
+import { checkRequestSchema, hosterFeedbackSchema } from '../check/check-requests.js'
+
+const algorithm = { type: 'string', maxLength: 16, description: `${ALGORITHMS.join(', ')} (aliases such as sha2 and pdna are read too)` } as const
+
+/** Routes without query parameters refuse any, by name. */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const
+
+/** The check and feedback request bodies: JSON Schema of the one declaration in check/check-requests.ts. */
+export const checkBody = jsonSchemaOf(checkRequestSchema(z))
+export const feedbackBody = jsonSchemaOf(hosterFeedbackSchema(z))
+
+function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown>
+  return json
+}
+
+const classification = { type: 'string', enum: [...CLASSIFICATIONS] } as const
+
+export const matchOrigin = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'peerId', 'batch'],
+  properties: {
+    name: { type: 'string', description: 'member name of the hotline (its peer ID when no longer a member)' },
+    peerId: { type: 'string' },
+    classification,
+    iwfCategory: { type: 'string' },
+    vicsCategory: { type: 'integer' },
+    ageBand: { type: 'string' },
+    media: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    source: { type: 'string' },
+    quality: { type: 'integer' },
+    lowQuality: { type: 'boolean', enum: [true], description: 'the stored PDQ hash has quality below 50' },
+    batch: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['origin', 'seq', 'index', 'hash'],
+      properties: { origin: { type: 'string' }, seq: { type: 'integer' }, index: { type: 'integer' }, hash: { type: 'string' } }
+    }
+  }
+} as const
+
+export const checkMatch = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['algorithm', 'value', 'distance', 'classification', 'origins'],
+  properties: {
+    algorithm: { type: 'string', enum: [...ALGORITHMS] },
+    value: { type: 'string' },
+    distance: { type: 'integer', minimum: 0 },
+    classification: { ...classification, description: 'the most severe among the origins; "national" for hashes published without one (README)' },
+    origins: { type: 'array', items: matchOrigin }
+  }
+} as const
+
+export const checkResult = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['algorithm', 'value', 'matches'],
+  properties: {
+    algorithm: { type: 'string', enum: [...ALGORITHMS] },
+    value: { type: 'string' },
+    quality: { type: 'integer' },
+    lowQuality: { type: 'boolean', enum: [true] },
+    matches: { type: 'array', items: checkMatch }
+  }
+} as const
+
+export const checkResponse = { type: 'object', additionalProperties: false, required: ['results'], properties: { results: { type: 'array', items: checkResult } } } as const
+
+export const imageCheckResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['image', 'results'],
+  properties: {
+    image: { type: 'object', additionalProperties: false, required: ['format', 'width', 'height'], properties: { format: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' } } },
+    results: { type: 'array', items: checkResult }
+  }
+} as const
+
+export const feedbackResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['feedback'],
+  properties: { feedback: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['id', 'origin'], properties: { id: { type: 'string' }, origin: { type: 'string' } } } } }
+} as const
+
+export const healthResponse = { type: 'object', additionalProperties: false, required: ['ok'], properties: { ok: { type: 'boolean' } } } as const
+
+export const errorResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message'],
+      properties: { code: { type: 'string', description: 'stable code, README "Error codes"' }, message: { type: 'string' }, details: { type: 'object' } }
+    }
+  }
+} as const
