@@ -17,6 +17,7 @@
  * |           |                                       | row that no longer decodes, kept as evidence |
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
+ * | disputes  | `<feedback id>`                       | JSON decision on a dispute |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
@@ -28,7 +29,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'disputes'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
