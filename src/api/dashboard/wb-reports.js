@@ -76,7 +76,7 @@ export async function showReport (id, params) {
     h('section', { 'aria-labelledby': 'tl-h' }, h('h3', { id: 'tl-h' }, 'Timeline'), h('p', { class: 'note' }, 'Each update is signed by the hotline that made it; the origin holds the same signed records.'), timeline))]
   if (r.direction === 'inbound' && OPEN.has(r.status)) parts.push(updateForm(r, params.get('status')))
   view.replaceChildren(...parts)
-  heading.focus()
+  if ($('operator-form').hidden) heading.focus()
 }
 
 /** The analyst's form: one status (radio buttons), a note (required for "not illegal"). */

@@ -39,7 +39,7 @@ async function show () {
   try {
     await VIEWS[name](arg, params)
     // move focus to the view's heading, so a keyboard or screen-reader user starts there
-    if (name !== 'report' && name !== 'overview') document.querySelector(`[data-view="${name}"] h2`)?.focus()
+    if (name !== 'report' && name !== 'overview' && $('operator-form').hidden) document.querySelector(`[data-view="${name}"] h2`)?.focus()
   } catch (err) {
     say(err instanceof Unauthorized ? 'The admin API wants a token: enter it under "Admin token".' : `Could not load this view: ${err.message}`, 'bad')
   } finally {
