@@ -39,7 +39,9 @@ async function cliJson (args: string[]): Promise<any> { // eslint-disable-line @
 
 /** Opens a workbench view and waits until it has loaded (body[data-ready] names it). */
 async function open (page: Page, base: string, hash: string, view: string): Promise<void> {
-  await page.goto(`${base}/#/${hash}`)
+  const url = `${base}/#/${hash}`
+  if (page.url() === url) await page.reload()
+  else await page.goto(url)
   await page.waitForSelector(`body[data-ready="${view}"]`, { timeout: 15_000 })
 }
 
@@ -170,7 +172,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   await page.click('#member-form button[type="submit"]')
   await page.waitForSelector('#wb-members tr[data-member="BE"]')
   const fed = await cliJson(['federation', 'list', '--dir', nlM.dir])
-  assert.deepEqual(fed.members.find((m: { name: string }) => m.name === 'BE')?.countries, ['BE'])
+  assert.deepEqual(fed.find((m: { name: string }) => m.name === 'BE')?.countries, ['BE'])
   await shot(page, 'members')
   const openapi = await (await fetch(base + '/openapi.json')).json() as { paths: Record<string, { post?: { summary?: string } }> }
   const canRemove = Object.entries(openapi.paths).some(([p, m]) => p.startsWith('/v1/federation') && m.post !== undefined && /remove/i.test(`${p} ${m.post.summary ?? ''}`))
@@ -180,7 +182,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
     await page.click('#wb-members button[data-confirm="yes"]')
     await page.waitForSelector('#wb-members tr[data-member="BE"]', { state: 'detached' })
     const after = await cliJson(['federation', 'list', '--dir', nlM.dir])
-    assert.equal(after.members.some((m: { name: string }) => m.name === 'BE'), false)
+    assert.equal(after.some((m: { name: string }) => m.name === 'BE'), false)
   } else {
     assert.equal(await removeButton.count(), 0, 'no remove button without the operation')
   }
@@ -191,7 +193,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   await page.click('#token-create button[type="submit"]')
   await page.waitForSelector('#token-value')
   const token = (await page.textContent('#token-value') ?? '').trim()
-  const check = async (): Promise<number> => (await fetch(nl.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [lookupRef] }) })).status
+  const check = async (): Promise<number> => (await fetch(nl.checkUrl + '/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ hashes: [{ algorithm: 'sha256', value: lookupRef.slice('sha256:'.length) }] }) })).status
   assert.equal(await check(), 200)
   assert.equal(await check(), 200)
   await open(page, base, 'tokens', 'tokens')

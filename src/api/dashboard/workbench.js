@@ -34,7 +34,7 @@ async function show () {
     if (current) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
-  document.body.dataset.view = name
+  document.body.dataset.current = name
   delete document.body.dataset.ready
   try {
     await VIEWS[name](arg, params)
