@@ -45,7 +45,10 @@ async function open (page: Page, base: string, hash: string, view: string): Prom
   await page.waitForSelector(`body[data-ready="${view}"]`, { timeout: 15_000 })
 }
 
+/** A screenshot into test-artifacts/, after checking the view fits its width (no sideways scrolling at 1280 px or on a laptop). */
 async function shot (page: Page, name: string): Promise<void> {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
+  assert.ok(scroll <= width, `${name}: the page is ${scroll} px wide in a ${width} px window`)
   await mkdir(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: resolve(ARTIFACTS, `workbench-${name}.png`), fullPage: true })
 }
@@ -106,8 +109,13 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
     await page.keyboard.press('Enter')
     await statusLine(page, label)
     await page.waitForSelector(`${row} [data-status="${status}"]`)
+    assert.equal(await page.evaluate((id) => document.activeElement?.closest('tr')?.getAttribute('data-report'), first.id), first.id, 'the keyboard stays on the report')
   }
   await shot(page, 'queue')
+  // a laptop screen: the same queue, still usable without sideways scrolling
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await shot(page, 'queue-laptop')
+  await page.setViewportSize({ width: 1280, height: 860 })
   // the other report: not illegal, with a note, from the report page
   await page.click(`#queue tr[data-report="${second.id}"] a.button-link`)
   await page.waitForSelector('body[data-ready="report"] #update-form')

@@ -21,7 +21,11 @@ function disputeActions (f) {
       if (reason.value.trim() === '') { say('Give a reason for the decision.', 'bad'); reason.focus(); return }
       const done = await act(e.currentTarget, async () => await post(`/v1/disputes/${encodeURIComponent(f.id)}/decision`, { decision, reason: reason.value.trim() }),
         (res) => decision === 'accepted' ? `Dispute accepted: ${res.ref} retracted${res.seq !== undefined ? ` (batch ${res.seq})` : ''}.` : 'Dispute rejected: the hash stays listed.')
-      if (done !== undefined) await showDisputes()
+      if (done !== undefined) {
+        await showDisputes()
+        document.querySelector(`#disputes tr[data-feedback="${f.id}"] td:last-child`)?.setAttribute('tabindex', '-1')
+        document.querySelector(`#disputes tr[data-feedback="${f.id}"] td:last-child`)?.focus()
+      }
     }
   }, label)
   const retract = h('button', {

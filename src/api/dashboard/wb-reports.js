@@ -20,7 +20,12 @@ function rowActions (r, refresh) {
       'aria-label': `${label}: report ${r.id.slice(0, 8)} (${hostOf(r.url)})`,
       onclick: async (e) => {
         const done = await act(e.currentTarget, async () => await update(r.id, status), `Report ${r.id.slice(0, 8)}: ${label.toLowerCase()} recorded.`)
-        if (done !== undefined) await refresh()
+        if (done !== undefined) {
+          await refresh()
+          // the rows were redrawn: keep the keyboard on this report (its next action, or its link)
+          const row = document.querySelector(`#queue tr[data-report="${r.id}"]`)
+          ;(row?.querySelector('button, a.button-link') ?? row?.querySelector('a'))?.focus()
+        }
       }
     }, label)
   }))
