@@ -71,7 +71,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   assert.equal(summary.added, 24)
   assert.ok(await waitFor(() => de.hashLog.head(nlM.peerId)?.entries === 24, 15_000), 'the list replicates to DE')
   const lines = (await readFile(SAMPLE, 'utf8')).split('\n').filter(l => l.startsWith('sha256:'))
-  const [disputedRef, lookupRef] = lines
+  const [disputedRef, lookupRef, keptRef] = lines
 
   // DE reports two NL-hosted addresses; EOKM handles them
   const first = await de.reports.submit({ url: URLS[0], country: 'NL', hoster: HOSTER, asn: 64500 })
@@ -79,7 +79,8 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   assert.ok(await waitFor(async () => (await nl.reports.list({ direction: 'inbound' })).length === 2, 15_000), 'EOKM receives both reports')
   // DE's analyst disputes one of EOKM's hashes; it reaches EOKM
   await de.check.feedback.send({ ref: disputedRef, verdict: 'disputed', reason: 'default theme image', hoster: 'analyst:DE' })
-  assert.ok(await waitFor(async () => (await nl.check.feedback.list()).length === 1, 15_000), 'EOKM receives the dispute')
+  await de.check.feedback.send({ ref: keptRef, verdict: 'disputed', reason: 'looks harmless', hoster: 'analyst:DE' })
+  assert.ok(await waitFor(async () => (await nl.check.feedback.list()).length === 2, 15_000), 'EOKM receives the disputes')
 
   const context = await (await launch()).newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
   const page = await context.newPage()
@@ -151,9 +152,22 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   await statusLine(page, /Dispute accepted: .* retracted/)
   await page.waitForSelector(`${dispute} [data-decision="accepted"]`)
   await shot(page, 'disputes')
-  const disputes = await cliJson(['disputes', 'list', '--dir', nlM.dir])
-  assert.equal(disputes[0].decision.decision, 'accepted')
-  assert.equal(disputes[0].current, false)
+  // the other one is rejected: the hash stays listed
+  const kept = `#disputes tr[data-ref="${keptRef}"]`
+  await page.fill(`${kept} input[data-reason]`, 'verified: it is listed rightly')
+  await page.click(`${kept} button[data-action="rejected"]`)
+  await statusLine(page, /Dispute rejected/)
+  await page.waitForSelector(`${kept} [data-decision="rejected"]`)
+  const disputes = await cliJson(['disputes', 'list', '--dir', nlM.dir]) as Array<{ id: string, ref: string, current: boolean, decision: { decision: string } | null }>
+  const accepted = disputes.find(d => d.ref === disputedRef)
+  assert.equal(accepted?.decision?.decision, 'accepted')
+  assert.equal(accepted?.current, false)
+  const rejected = disputes.find(d => d.ref === keptRef)
+  assert.equal(rejected?.decision?.decision, 'rejected')
+  assert.equal(rejected?.current, true)
+  const again = await runCli(['disputes', 'decide', rejected.id, '--decision', 'accepted', '--reason', 'changed my mind', '--dir', nlM.dir])
+  assert.notEqual(again.code, 0, 'a decided dispute is not decided again')
+  assert.match(again.stderr, /was rejected/)
   const held = await cliJson(['hashes', 'show', disputedRef, '--dir', nlM.dir])
   assert.ok(held.origins.every((o: { retracted: unknown }) => o.retracted !== null), 'the hash is retracted')
 
