@@ -17,6 +17,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Which test files need which tool (file name -> tools). */
 const NEEDS = {
   'dashboard.test.js': ['chromium'],
+  'workbench.test.js': ['chromium'],
   'operator-metrics.test.js': ['promtool']
 }
 

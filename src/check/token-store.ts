@@ -31,10 +31,20 @@ const digestHex = (token: string): string => createHash('sha256').update(token).
  * the token: a copy of the store does not give anyone a working token. Every record is also
  * held in memory, so verifying a request costs one hash and one map lookup.
  */
+/** A token's requests since the node started (kept in memory: counting must not write per request). */
+export interface TokenUsage {
+  name: string
+  prefix: string
+  requests: number
+  lastUsedAt: string | null
+}
+
 export class TokenStore {
   private readonly byDigest = new Map<string, TokenRecord>()
+  /** per token prefix: requests that carried the valid token since start */
+  private readonly uses = new Map<string, { requests: number, lastMs: number }>()
   /** valid tokens seen, so a request costs a map lookup instead of a SHA-256; emptied on revoke */
-  private readonly verified = new Map<string, string>()
+  private readonly verified = new Map<string, TokenRecord>()
 
   private constructor (private readonly store: Store) {}
 
@@ -87,11 +97,26 @@ export class TokenStore {
   /** The hoster name of a valid token; null for an unknown or revoked one. */
   verify (token: string): string | null {
     const known = this.verified.get(token)
-    if (known !== undefined) return known
+    if (known !== undefined) return this.used(known)
     const record = this.byDigest.get(digestHex(token))
     if (record === undefined || record.revokedMs !== undefined) return null
     if (this.verified.size >= VERIFIED_CACHE) this.verified.clear()
-    this.verified.set(token, record.name)
+    this.verified.set(token, record)
+    return this.used(record)
+  }
+
+  /** Every token with its requests since the node started (zero offline). */
+  usage (): TokenUsage[] {
+    return this.list().map(t => {
+      const u = this.uses.get(t.prefix)
+      return { name: t.name, prefix: t.prefix, requests: u?.requests ?? 0, lastUsedAt: u !== undefined ? new Date(u.lastMs).toISOString() : null }
+    })
+  }
+
+  private used (record: TokenRecord): string {
+    const u = this.uses.get(record.prefix)
+    if (u === undefined) this.uses.set(record.prefix, { requests: 1, lastMs: Date.now() })
+    else { u.requests++; u.lastMs = Date.now() }
     return record.name
   }
 

@@ -1,5 +1,6 @@
 import { CHECK_BYTES_PER_HASH } from '../check/constants.js'
 import { checkRequestSchema, feedbackRequestSchema } from '../check/check-requests.js'
+import { DisputeDecisions } from '../check/dispute-decisions.js'
 import { defineOp, field, type Zod } from './operation.js'
 
 const noInput = (z: Zod) => z.strictObject({})
@@ -99,5 +100,8 @@ export const disputesListOp = defineOp({
   http: { method: 'GET', path: '/v1/disputes' },
   input: (z) => z.strictObject({ all: field.flag(z).optional() }),
   output: { type: 'object', required: ['feedback'], properties: { feedback: { type: 'array', items: anyObject } } },
-  run: async (c, { all }) => ({ feedback: await (await c.feedback()).list({ all: all === true }) })
+  run: async (c, { all }) => {
+    const decisions = await new DisputeDecisions(c.ctx.store).all()
+    return { feedback: (await (await c.feedback()).list({ all: all === true })).map(f => ({ ...f, decision: decisions.get(f.id) ?? null })) }
+  }
 })

@@ -17,6 +17,7 @@
  * |           |                                       | row that no longer decodes, kept as evidence |
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
+ * | disputes  | `<feedback id>`                       | JSON decision on a dispute |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | contentIds | `<bank_content_id: 14 hex>!<origin>!<alg>:<value hex>` | empty: the HMA id of a |
  * |           |                                       | value an origin added (check-api/hma/content-id.ts) |
@@ -31,7 +32,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {

@@ -13,7 +13,10 @@ import { hfError, ErrorCodes } from '../../errors.js'
 const FILES: Record<string, { file: string, type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
-  '/dashboard/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' }
+  '/dashboard/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  // the workbench's views (one module per area; see workbench.js)
+  ...Object.fromEntries(['workbench', 'wb-common', 'wb-reports', 'wb-disputes', 'wb-admin', 'wb-hoster'].map(name =>
+    [`/dashboard/${name}.js`, { file: `${name}.js`, type: 'text/javascript; charset=utf-8' }]))
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { VERDICTS, type FeedbackSent, type FeedbackView } from '../../check/feedback-service.js'
 import { disputesListOp, feedbackSendOp } from '../../ops/check-ops.js'
+import { disputesDecideOp } from '../../ops/workbench-ops.js'
 import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
@@ -32,5 +33,17 @@ export function registerFeedback (program: Command): void {
       if (opts.json === true) return printJson(list)
       print(table(list.map(f => ({ at: f.at, verdict: f.verdict, ref: f.ref, hoster: f.hoster, from: f.from, current: f.current, reason: f.reason })), ['at', 'verdict', 'ref', 'hoster', 'from', 'current', 'reason']) + '\n')
     })
-}
 
+  disputes.command('decide')
+    .description('accept a dispute (retracts the hash) or reject it (the listing stands)')
+    .argument('<id>', 'the feedback id (disputes list --json)')
+    .requiredOption('--decision <decision>', 'accepted | rejected')
+    .requiredOption('--reason <text>', 'why (kept on this node)')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { dir?: string, decision: string, reason: string, json?: boolean }) => {
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(disputesDecideOp, { id, decision: opts.decision, reason: opts.reason }))
+      if (opts.json === true) return printJson(res)
+      print(safe`dispute ${res.id} ${res.decision}` + (res.retracted !== undefined ? safe`; ${res.ref} retracted (batch ${String(res.seq)})` : '') + '\n')
+    })
+}

@@ -4,6 +4,7 @@ import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
 import type { OutboxEntry } from '../../courier/outbox.js'
 import { reportsListOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
 import { withOps } from '../op-runner.js'
+import { registerHosterReport } from './hoster-report.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 
@@ -175,6 +176,8 @@ export function registerReports (program: Command): void {
       if (opts.json === true) return printJson(stats)
       print(formatStats(stats) + '\n')
     })
+
+  registerHosterReport(reports)
 
   reports.command('outbox')
     .description('messages waiting for a receipt from their target')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { tokensCreateOp, tokensListOp, tokensRevokeOp } from '../../ops/check-ops.js'
 import { withOps } from '../op-runner.js'
+import { tokensUsageOp } from '../../ops/workbench-ops.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -33,6 +34,16 @@ export function registerTokens (program: Command): void {
       const info = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(tokensRevokeOp, { name }))
       if (opts.json === true) return printJson(info)
       print(safe`revoked the token of ${info.name} (${info.prefix}…)` + '\n')
+    })
+
+  tokens.command('usage')
+    .description('check API requests per token since the node started')
+    .option(...DIR_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (opts: { dir?: string, json?: boolean }) => {
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(tokensUsageOp, {}))
+      if (opts.json === true) return printJson(res)
+      print(table(res.tokens.map(t => ({ name: t.name, prefix: `${t.prefix}…`, requests: t.requests, 'last used': t.lastUsedAt })), ['name', 'prefix', 'requests', 'last used']) + '\n')
     })
 
   tokens.command('list')
