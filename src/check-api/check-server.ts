@@ -14,6 +14,7 @@ import type { TokenStore } from '../check/token-store.js'
 import { TokenBuckets } from '../util/token-bucket.js'
 import { fastCheckHandler } from './fast-check-route.js'
 import { CHECK_BYTES_PER_HASH, MAX_IMAGE_BYTES } from '../check/constants.js'
+import { VideoCheckRoute } from './video-check-route.js'
 
 export interface CheckServerInit {
   host: string
@@ -28,6 +29,10 @@ export interface CheckServerInit {
   isOriginEnabled: (origin: string) => boolean
   /** @default MAX_IMAGE_BYTES (20 MiB) */
   maxImageBytes?: number
+  /** config check.maxVideoBytes @default 200 MiB */
+  maxVideoBytes?: number
+  /** config video.ffmpegPath: a system ffmpeg instead of the shipped one */
+  ffmpegPath?: string
   logger: Logger
   /** called after every response (metrics) */
   observe?: (route: string, statusCode: number, ms: number) => void
@@ -38,6 +43,7 @@ export interface CheckStats {
   requests: number
   hashes: number
   images: number
+  videos: number
   matches: number
   feedback: number
   unauthorized: number
@@ -69,7 +75,7 @@ const UNAUTHENTICATED = new Set(['/healthz'])
  * application/octet-stream` or `image/*`), hashed in memory on a worker and dropped.
  */
 export async function startCheckServer (init: CheckServerInit): Promise<CheckServer> {
-  const stats: CheckStats = { requests: 0, hashes: 0, images: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
+  const stats: CheckStats = { requests: 0, hashes: 0, images: 0, videos: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
   const jsonLimit = Math.max(64 * 1024, init.service.maxHashes * CHECK_BYTES_PER_HASH)
   const imageLimit = init.maxImageBytes ?? MAX_IMAGE_BYTES
   const buckets = new TokenBuckets(init.rateLimit)
@@ -127,6 +133,10 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   const rawBody = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => { done(null, body) }
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody)
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, rawBody)
+  app.addContentTypeParser(/^video\//, { parseAs: 'buffer' }, rawBody)
+  const videos = new VideoCheckRoute({ service: init.service, ffmpegPath: init.ffmpegPath, maxVideoBytes: init.maxVideoBytes, stats })
+  videos.register(app)
+  app.addHook('onClose', async () => { await videos.close() })
 
   app.get('/healthz', async () => ({ ok: true }))
 

@@ -12,7 +12,7 @@ import { adminTokenOp, auditListOp, federationAddOp, federationListOp, federatio
 import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from './hash-ops.js'
 import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
-import { checkOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
+import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
 
 export * from './node-ops.js'
 export * from './hash-ops.js'
@@ -25,5 +25,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsShowOp, reportsUpdateOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
-  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensCreateOp, tokensRevokeOp, checkOp, feedbackSendOp, disputesListOp
+  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp
 ]
