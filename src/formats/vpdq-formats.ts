@@ -1,7 +1,6 @@
 import type { HashRecord, ImportItem } from '../log/entry.js'
-import { entryFrames, vpdqValue } from '../log/vpdq-value.js'
-import type { VpdqFeature } from '../hashing/video/vpdq.js'
-import { fixed3 } from '../hashing/video/vpdq-text.js'
+import { entryFrames, vpdqValue, type VpdqFrame } from '../log/vpdq-value.js'
+import { fixed3 } from '../util/fixed3.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { textLines } from './input.js'
 import { invalidFormat } from './invalid-format.js'
@@ -9,7 +8,7 @@ import { makeRecord, quote } from './record.js'
 import { chunked } from './write-chunks.js'
 
 /** A video's record: the deduplicated frames, their SHA-256 as value, media "video". */
-export function vpdqRecord (features: readonly VpdqFeature[], init: ParseInit = {}): HashRecord {
+export function vpdqRecord (features: readonly VpdqFrame[], init: ParseInit = {}): HashRecord {
   const frames = entryFrames(features)
   const record = makeRecord('vpdq', vpdqValue(frames), {}, { ...init, defaults: { media: 'video', ...init.defaults } })
   record.frames = frames
@@ -40,7 +39,7 @@ export const vpdqTextFormat: HashListFormat = {
 }
 
 async function * parseVpdqText (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem> {
-  let frames: VpdqFeature[] = []
+  let frames: VpdqFrame[] = []
   let start = 0
   let any = false
   for await (const { line, text } of textLines(input, 'vpdq-text')) {
@@ -74,7 +73,7 @@ export const pytxVpdqFormat: HashListFormat = {
       let parsed: unknown
       try { parsed = JSON.parse(t) } catch { throw invalidFormat('pytx-vpdq', line, 'not a JSON array of "pdq-hex,quality,timestamp" strings') }
       if (!Array.isArray(parsed)) throw invalidFormat('pytx-vpdq', line, 'not a JSON array')
-      const frames: VpdqFeature[] = []
+      const frames: VpdqFrame[] = []
       for (const s of parsed) {
         const m = typeof s === 'string' ? /^([0-9a-fA-F]{64}),(\d{1,3}),(\d+(?:\.\d*)?(?:e[+-]?\d+)?)$/.exec(s) : null
         if (m === null || Number(m[2]) > 100) { yield { kind: 'reject', line, reason: `${quote(String(s))} is not "pdq-hex,quality,timestamp"` }; frames.length = 0; break }

@@ -3,7 +3,7 @@ import { pb, type hashfed } from '../proto/index.js'
 import { ALGORITHMS, VALUE_BYTES, algorithmToEnum, type AlgorithmName } from './hash-value.js'
 import { AGE_BANDS, CLASSIFICATIONS, IWF_CATEGORIES, MEDIA_TYPES, type ClassificationName, type EntryMeta, type HashRecord, type LogEntry } from './entry.js'
 import { framesFromProto, framesProblem, framesToProto } from './vpdq-value.js'
-import type { VpdqFeature } from '../hashing/video/vpdq.js'
+import type { VpdqFrame } from './vpdq-value.js'
 import { MAX_REASON_LENGTH, MAX_SOURCE_LENGTH, MAX_TAGS, MAX_TAG_LENGTH } from './constants.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
@@ -74,7 +74,7 @@ function metaProblem (m: EntryMeta): string | null {
 }
 
 /** The metadata part of a record as HashEntry fields (no op, algorithm or value). */
-export function metaToProto (r: EntryMeta & { quality?: number, frames?: VpdqFeature[] }): PbEntry {
+export function metaToProto (r: EntryMeta & { quality?: number, frames?: VpdqFrame[] }): PbEntry {
   const e: PbEntry = {}
   if (r.quality !== undefined) e.quality = r.quality
   if (r.frames !== undefined) e.vpdq = framesToProto(r.frames)
@@ -128,8 +128,8 @@ function checkEntry (entry: LogEntry): void {
 }
 
 /** Metadata of a stored or received HashEntry (the fields `metaToProto` writes). */
-export function metaFromProto (e: PbEntry): EntryMeta & { quality?: number, frames?: VpdqFeature[] } {
-  const m: EntryMeta & { quality?: number, frames?: VpdqFeature[] } = {}
+export function metaFromProto (e: PbEntry): EntryMeta & { quality?: number, frames?: VpdqFrame[] } {
+  const m: EntryMeta & { quality?: number, frames?: VpdqFrame[] } = {}
   if (e.quality != null) m.quality = e.quality
   if (e.vpdq != null) m.frames = framesFromProto(e.vpdq)
   if (e.classification != null && e.classification !== 0) {

@@ -1,6 +1,19 @@
 import { createHash } from 'node:crypto'
 import { pb } from '../proto/index.js'
-import type { VpdqFeature } from '../hashing/video/vpdq.js'
+
+/**
+ * One hashed frame of a video in a vpdq entry (the same shape as hashing's VpdqFrame, which
+ * the log cannot import: hashing sits above it).
+ */
+export interface VpdqFrame {
+  frameNumber: number
+  /** PDQ quality 0-100 */
+  quality: number
+  /** 32-byte PDQ hash */
+  hash: Uint8Array
+  /** seconds from the start, single precision */
+  timestamp: number
+}
 
 /**
  * Most frames one vpdq entry holds. At ~46 encoded bytes a frame that is ~190 KiB, so a batch
@@ -15,9 +28,9 @@ export const VPDQ_ENTRY_MAX_FRAMES = 4096
  * order, at most VPDQ_ENTRY_MAX_FRAMES. Low-quality frames are kept (the text form round-trips);
  * matching skips them.
  */
-export function entryFrames (features: readonly VpdqFeature[]): VpdqFeature[] {
+export function entryFrames (features: readonly VpdqFrame[]): VpdqFrame[] {
   const seen = new Set<string>()
-  const out: VpdqFeature[] = []
+  const out: VpdqFrame[] = []
   for (const f of [...features].sort((a, b) => a.frameNumber - b.frameNumber)) {
     const key = Buffer.from(f.hash).toString('hex')
     if (seen.has(key)) continue
@@ -29,11 +42,11 @@ export function entryFrames (features: readonly VpdqFeature[]): VpdqFeature[] {
 }
 
 /** The frames as the proto message (field names of HashEntry.vpdq). */
-export function framesToProto (frames: readonly VpdqFeature[]): { frames: Array<{ hash: Uint8Array, quality: number, frame: number, timestamp: number }> } {
+export function framesToProto (frames: readonly VpdqFrame[]): { frames: Array<{ hash: Uint8Array, quality: number, frame: number, timestamp: number }> } {
   return { frames: frames.map(f => ({ hash: f.hash, quality: f.quality, frame: f.frameNumber, timestamp: f.timestamp })) }
 }
 
-export function framesFromProto (v: { frames?: Array<{ hash?: Uint8Array | null, quality?: number | null, frame?: number | null, timestamp?: number | null }> | null }): VpdqFeature[] {
+export function framesFromProto (v: { frames?: Array<{ hash?: Uint8Array | null, quality?: number | null, frame?: number | null, timestamp?: number | null }> | null }): VpdqFrame[] {
   return (v.frames ?? []).map(f => ({ hash: f.hash ?? new Uint8Array(0), quality: f.quality ?? 0, frameNumber: f.frame ?? 0, timestamp: f.timestamp ?? 0 }))
 }
 
@@ -42,7 +55,7 @@ export function framesFromProto (v: { frames?: Array<{ hash?: Uint8Array | null,
  * retraction, `hashes show vpdq:<hex>`), and ties the frames to the signed value: a peer
  * cannot swap the frames under a known value.
  */
-export function vpdqValue (frames: readonly VpdqFeature[]): Uint8Array {
+export function vpdqValue (frames: readonly VpdqFrame[]): Uint8Array {
   const bytes = pb.VpdqFrames.encode(framesToProto(frames)).finish()
   return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
@@ -53,7 +66,7 @@ export function framesProblem (frames: unknown, value: Uint8Array): string | nul
   if (frames.length > VPDQ_ENTRY_MAX_FRAMES) return `a vpdq entry has at most ${VPDQ_ENTRY_MAX_FRAMES} frames`
   const seen = new Set<string>()
   let last = -1
-  for (const f of frames as VpdqFeature[]) {
+  for (const f of frames as VpdqFrame[]) {
     if (!(f.hash instanceof Uint8Array) || f.hash.length !== 32) return 'a vpdq frame hash has 32 bytes'
     if (!Number.isInteger(f.quality) || f.quality < 0 || f.quality > 100) return 'a vpdq frame quality is an integer 0-100'
     if (!Number.isInteger(f.frameNumber) || f.frameNumber <= last || f.frameNumber > 0xffffffff) return 'vpdq frame numbers increase'
@@ -63,6 +76,6 @@ export function framesProblem (frames: unknown, value: Uint8Array): string | nul
     seen.add(key)
     last = f.frameNumber
   }
-  if (!Buffer.from(vpdqValue(frames as VpdqFeature[])).equals(value)) return 'a vpdq value is the SHA-256 of its frames'
+  if (!Buffer.from(vpdqValue(frames as VpdqFrame[])).equals(value)) return 'a vpdq value is the SHA-256 of its frames'
   return null
 }
