@@ -35,18 +35,17 @@ export const vpdqTextFormat: HashListFormat = {
       return text
     })
   },
-  unsupported: (r) => r.algorithm === 'vpdq' ? undefined : 'vpdq-text holds vPDQ videos only'
+  unsupported: vpdqOnly('vpdq-text')
 }
 
 async function * parseVpdqText (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem> {
   let frames: VpdqFrame[] = []
   let start = 0
-  let any = false
   for await (const { line, text } of textLines(input, 'vpdq-text')) {
     const t = text.trim()
     if (t.startsWith('#')) continue
     if (t === '') {
-      if (frames.length > 0) { yield { kind: 'add', line: start, record: vpdqRecord(frames, init) }; any = true }
+      if (frames.length > 0) yield { kind: 'add', line: start, record: vpdqRecord(frames, init) }
       frames = []
       continue
     }
@@ -55,8 +54,11 @@ async function * parseVpdqText (input: AsyncIterable<Uint8Array | string>, init:
     if (frames.length === 0) start = line
     frames.push({ frameNumber: Number(m[1]), quality: Number(m[2]), hash: new Uint8Array(Buffer.from(m[3], 'hex')), timestamp: Number(m[4]) })
   }
-  if (frames.length > 0) { yield { kind: 'add', line: start, record: vpdqRecord(frames, init) }; any = true }
-  if (!any) throw invalidFormat('vpdq-text', 1, 'no vPDQ frame lines')
+  if (frames.length > 0) yield { kind: 'add', line: start, record: vpdqRecord(frames, init) }
+}
+
+function vpdqOnly (name: string): (r: HashRecord) => string | undefined {
+  return (r) => r.algorithm !== 'vpdq' ? `${name} holds vPDQ videos only` : r.frames === undefined ? 'a vpdq record without its frames' : undefined
 }
 
 /**
@@ -85,7 +87,7 @@ export const pytxVpdqFormat: HashListFormat = {
   write: async function * (records) {
     yield * chunked(records, r => r.algorithm !== 'vpdq' || r.frames === undefined ? '' : JSON.stringify(r.frames.map(f => `${Buffer.from(f.hash).toString('hex')},${f.quality},${pyG3(f.timestamp)}`)) + '\n')
   },
-  unsupported: (r) => r.algorithm === 'vpdq' ? undefined : 'pytx-vpdq holds vPDQ videos only'
+  unsupported: vpdqOnly('pytx-vpdq')
 }
 
 /** Python's `format(x, '.3')`: 3 significant digits, shortest form, exponent beyond 1e16. */

@@ -149,5 +149,5 @@ test('after hashing real images and forwarding a report, no image bytes are in a
   } finally {
     await nlStore.close()
   }
-  process.stdout.write(`# privacy: ${files.length} images (${windows.chunks} indexed chunks), ${filesRead} files and ${values} LevelDB values, ${bytes} bytes scanned: 0 image windows; GB holds nothing of the report\n`)
+  process.stdout.write(`# privacy: ${files.length} images and 1 video (${windows.chunks} indexed chunks), ${filesRead} files and ${values} LevelDB values, ${bytes} bytes scanned: 0 image windows; GB holds nothing of the report\n`)
 })
