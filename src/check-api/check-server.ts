@@ -136,6 +136,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   app.addContentTypeParser(/^video\//, { parseAs: 'buffer' }, rawBody)
   const videos = new VideoCheckRoute({ service: init.service, ffmpegPath: init.ffmpegPath, maxVideoBytes: init.maxVideoBytes, stats })
   videos.register(app)
+  videos.registerFile(app)
   app.addHook('onClose', async () => { await videos.close() })
 
   app.get('/healthz', async () => ({ ok: true }))

@@ -87,6 +87,24 @@ export class VideoCheckRoute {
     })
   }
 
+  /**
+   * `POST /v1/check/file`: any file's SHA-256, SHA-1 and MD5 checked exactly, whatever it is
+   * (a document, an archive, a video FFmpeg cannot open). Nothing is decoded.
+   */
+  registerFile (app: FastifyInstance): void {
+    app.post('/v1/check/file', {
+      bodyLimit: this.init.maxVideoBytes ?? VIDEO_MAX_BYTES,
+      schema: { summary: 'check any file (raw body) by its SHA-256, SHA-1 and MD5', response: { 200: { type: 'object', required: ['results'], properties: { results: RESPONSE.properties.results } } } }
+    }, async (req) => {
+      const body = req.body
+      if (!Buffer.isBuffer(body) || body.length === 0) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the file as the raw request body with Content-Type: application/octet-stream')
+      const d = digests(body)
+      const results = await this.init.service.checkRecords([{ algorithm: 'sha256', value: d.sha256 }, { algorithm: 'sha1', value: d.sha1 }, { algorithm: 'md5', value: d.md5 }])
+      this.init.stats.matches += results.reduce((n, r) => n + r.matches.length, 0)
+      return { results }
+    })
+  }
+
   async close (): Promise<void> {
     await this.pool?.close()
   }

@@ -81,6 +81,17 @@ describe('videos across a federation: EOKM adds a video, DE matches it (also re-
     assert.equal(re.body.videos.length, 1, 'the vPDQ match survives re-encoding')
     assert.ok(re.body.videos[0].comparePct >= 80, `comparePct ${re.body.videos[0].comparePct}`)
 
+    // any file: its exact hashes, nothing decoded
+    const file = await post<{ results: VideoCheckResult['results'] }>(de, tokens.de, '/v1/check/file', video)
+    assert.equal(file.status, 200, JSON.stringify(file.body))
+    assert.deepEqual(file.body.results.map(r => [r.algorithm, r.matches.length]), [['sha256', 1], ['sha1', 1], ['md5', 1]])
+    const text = await post<{ results: VideoCheckResult['results'] }>(de, tokens.de, '/v1/check/file', Buffer.from('just some text'))
+    assert.equal(text.status, 200)
+    assert.ok(text.body.results.every(r => r.matches.length === 0))
+    const notVideo = await post(de, tokens.de, '/v1/check/video', Buffer.from('just some text'))
+    assert.equal(notVideo.status, 400, JSON.stringify(notVideo.body))
+    assert.equal(notVideo.body.error?.code, 'HF_INVALID_VIDEO')
+
     // another video does not match
     const other = await post<VideoCheckResult>(de, tokens.de, '/v1/check/video', new Uint8Array(await readFile(OTHER)))
     assert.equal(other.status, 200)
