@@ -155,7 +155,9 @@ export class HashListService {
   }
 }
 
-function recordMeta (r: EntryMeta & { quality?: number }): Record<string, unknown> {
+function recordMeta (r: EntryMeta & { quality?: number, frames?: unknown[] }): Record<string, unknown> {
   const { classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality } = r
-  return Object.fromEntries(Object.entries({ classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality }).filter(([, v]) => v !== undefined))
+  // a vpdq entry's frames are shown as their number (export them with --format vpdq-text)
+  const frames = r.frames?.length
+  return Object.fromEntries(Object.entries({ classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality, frames }).filter(([, v]) => v !== undefined))
 }
