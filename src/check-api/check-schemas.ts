@@ -2,6 +2,7 @@
 // the OpenAPI document (openapi.ts) publishes them with the response shapes of check-service.ts.
 import { ALGORITHMS } from '../log/hash-value.js'
 import { CLASSIFICATIONS } from '../log/entry.js'
+import { DIHEDRAL_TRANSFORMS } from '../hashing/pdq-dihedral.js'
 import { z } from 'zod'
 import { checkRequestSchema, hosterFeedbackSchema } from '../check/check-requests.js'
 
@@ -55,6 +56,14 @@ export const checkMatch = {
     value: { type: 'string' },
     distance: { type: 'integer', minimum: 0 },
     classification: { ...classification, description: 'the most severe among the origins; "national" for hashes published without one (README)' },
+    transform: { type: 'string', enum: DIHEDRAL_TRANSFORMS.filter(t => t !== 'original'), description: 'the query matched after this rotation or mirror of the stored image' },
+    frame: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['frameNumber', 'timestamp'],
+      description: 'a frame of a stored video (algorithm vpdq) matched the image',
+      properties: { frameNumber: { type: 'integer', minimum: 0 }, timestamp: { type: 'number', minimum: 0 } }
+    },
     origins: { type: 'array', items: matchOrigin }
   }
 } as const

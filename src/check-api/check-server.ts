@@ -26,6 +26,7 @@ import { HmaMatcher } from './hma/matcher.js'
 import { registerHmaRoutes } from './hma/hma-routes.js'
 import { fastRawLookupHandler } from './hma/fast-raw-lookup.js'
 import { PUBLIC_STATUS_PATHS } from './hma/status-routes.js'
+import { VideoCheckRoute } from './video-check-route.js'
 
 export interface CheckServerInit {
   host: string
@@ -40,6 +41,10 @@ export interface CheckServerInit {
   isOriginEnabled: (origin: string) => boolean
   /** @default MAX_IMAGE_BYTES (20 MiB) */
   maxImageBytes?: number
+  /** config check.maxVideoBytes @default 200 MiB */
+  maxVideoBytes?: number
+  /** config video.ffmpegPath: a system ffmpeg instead of the shipped one */
+  ffmpegPath?: string
   logger: Logger
   /** called after every response (metrics) */
   observe?: (route: string, statusCode: number, ms: number) => void
@@ -64,6 +69,7 @@ export interface CheckStats {
   requests: number
   hashes: number
   images: number
+  videos: number
   matches: number
   feedback: number
   unauthorized: number
@@ -87,6 +93,8 @@ declare module 'fastify' {
 const ACCEPTED: Record<string, string[]> = {
   '/v1/check': ['application/json'],
   '/v1/check/image': ['application/octet-stream', 'image/*'],
+  '/v1/check/video': ['application/octet-stream', 'video/*'],
+  '/v1/check/file': ['application/octet-stream'],
   '/v1/feedback': ['application/json'],
   '/h/hash': ['multipart/form-data'],
   '/m/lookup': ['multipart/form-data'],
@@ -101,7 +109,7 @@ const ACCEPTED: Record<string, string[]> = {
  * port speaks Meta's HMA API (hma/), and describes both at `/openapi.json`.
  */
 export async function startCheckServer (init: CheckServerInit): Promise<CheckServer> {
-  const stats: CheckStats = { requests: 0, hashes: 0, images: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
+  const stats: CheckStats = { requests: 0, hashes: 0, images: 0, videos: 0, matches: 0, feedback: 0, unauthorized: 0, rateLimited: 0 }
   const jsonLimit = Math.max(64 * 1024, init.service.maxHashes * CHECK_BYTES_PER_HASH)
   const imageLimit = init.maxImageBytes ?? MAX_IMAGE_BYTES
   const buckets = new TokenBuckets(init.rateLimit)
@@ -186,6 +194,11 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   const rawBody = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => { done(null, body) }
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody)
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, rawBody)
+  app.addContentTypeParser(/^video\//, { parseAs: 'buffer' }, rawBody)
+  const videos = new VideoCheckRoute({ service: init.service, ffmpegPath: init.ffmpegPath, maxVideoBytes: init.maxVideoBytes, stats })
+  videos.register(app)
+  videos.registerFile(app)
+  app.addHook('onClose', async () => { await videos.close() })
 
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/openapi.json', async (_req, reply) => await reply.type('application/json; charset=utf-8').send(doc))

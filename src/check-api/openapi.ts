@@ -1,4 +1,5 @@
 import * as v1 from './check-schemas.js'
+import { VIDEO_CHECK_RESPONSE } from './video-check-route.js'
 import * as hma from './hma/hma-schemas.js'
 
 export interface CheckApiDocInit {
@@ -88,6 +89,20 @@ export function checkApiDocument (init: CheckApiDocInit): Schema {
           summary: 'check an image: hashed in memory, then dropped',
           requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'image/*': { schema: { type: 'string', format: 'binary' } } } },
           responses: { ...ok(v1.imageCheckResponse), ...v1Err(400, 401, 413, 415, 429, 503) }
+        }
+      },
+      '/v1/check/video': {
+        post: {
+          summary: 'check a video (raw body): its exact hashes and vPDQ, hashed in memory, then dropped; one at a time per token',
+          requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'video/*': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { ...ok(VIDEO_CHECK_RESPONSE), ...v1Err(400, 401, 413, 415, 429, 503) }
+        }
+      },
+      '/v1/check/file': {
+        post: {
+          summary: 'check any file (raw body) by its SHA-256, SHA-1 and MD5',
+          requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { ...ok({ type: 'object', required: ['results'], properties: { results: VIDEO_CHECK_RESPONSE.properties.results } }), ...v1Err(400, 401, 413, 415, 429, 503) }
         }
       },
       '/v1/feedback': {

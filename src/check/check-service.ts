@@ -6,6 +6,9 @@ import type { ImageHashes } from '../hashing/hash-image.js'
 import type { MatchMetadata, Vouch, VouchRef } from './match-metadata.js'
 import { PDQ_MIN_QUALITY } from './constants.js'
 import { DEFAULT_CLASSIFICATION } from '../lists/default-classification.js'
+import type { VideoMatcher } from '../match/video-matcher.js'
+import type { VpdqFeature } from '../hashing/video/vpdq.js'
+import { DIHEDRAL_TRANSFORMS, inverseTransform, type DihedralTransform } from '../hashing/pdq-dihedral.js'
 
 /** One hash to check, as a hoster sends it. */
 export interface CheckQuery {
@@ -41,11 +44,38 @@ export interface CheckMatch {
   value: string
   /** Hamming distance for PDQ and blockhash; 0 for exact matches */
   distance: number
+  /** the query matched after this rotation or mirror of the stored image (dihedral PDQ) */
+  transform?: Exclude<DihedralTransform, 'original'>
+  /** a frame of a stored video matched the image (algorithm vpdq: `value` names the video) */
+  frame?: { frameNumber: number, timestamp: number }
   /** the most severe classification among the origins (baseline > national > not-illegal); DEFAULT_CLASSIFICATION for hashes published without one */
   classification: ClassificationName
   origins: MatchOrigin[]
 }
 
+/** A stored video that matches a query video under Meta's vPDQ rule. */
+export interface VideoCheckMatch {
+  algorithm: 'vpdq'
+  /** the stored vpdq entry's value (SHA-256 of its frames) */
+  value: string
+  /** % of the stored video's frames found in the query */
+  comparePct: number
+  /** % of the query's frames found in the stored video */
+  queryPct: number
+  /** first and last timestamp (seconds) of the query's matching frames */
+  segment: { first: number, last: number }
+  classification?: ClassificationName
+  origins: MatchOrigin[]
+}
+
+export interface VideoCheckResult {
+  /** exact matches of the file's SHA-256, SHA-1 and MD5 */
+  results: CheckResult[]
+  /** vPDQ matches, best comparePct first */
+  videos: VideoCheckMatch[]
+  /** the query's hashed frames (after deduplication, all qualities) */
+  frames: number
+}
 export interface CheckResult {
   algorithm: AlgorithmName
   value: string
@@ -67,6 +97,12 @@ export interface CheckServiceInit {
   nameOf: (peerId: string) => string
   /** @default 10000 */
   maxHashes?: number
+  /** stored videos: vPDQ queries and frame-to-image matches */
+  videos?: VideoMatcher
+  /** PDQ distance for frame-to-image matches @default 31 */
+  pdqThreshold?: number
+  /** also try the seven rotated and mirrored PDQ variants of an image @default true */
+  dihedral?: boolean
 }
 
 const EXACT_NAMES: ReadonlySet<string> = new Set(ALGORITHMS)
@@ -75,7 +111,7 @@ const LOWER_HEX = /^[0-9a-f]+$/
 const SEVERITY: Record<ClassificationName, number> = { baseline: 3, national: 2, 'not-illegal': 1 }
 
 interface Parsed { algorithm: AlgorithmName, value: Uint8Array, valueHex: string, quality?: number }
-interface Hit { algorithm: AlgorithmName, value: Uint8Array, valueHex: string, distance: number, origins: OriginRef[] }
+interface Hit { algorithm: AlgorithmName, value: Uint8Array, valueHex: string, distance: number, origins: OriginRef[], transform?: Exclude<DihedralTransform, 'original'>, frame?: { frameNumber: number, timestamp: number } }
 
 /**
  * Answers "is this known?" for hosters and analysts: exact lookup for every algorithm and
@@ -100,7 +136,74 @@ export class CheckService {
   /** The hashes of an image (see ImageHashPool) checked like a request of five hashes. */
   async checkImage (hashes: ImageHashes): Promise<ImageCheckResult> {
     const parsed = hashes.records.map(recordQuery)
-    return { image: { format: hashes.format, width: hashes.width, height: hashes.height }, results: await this.answer(parsed) }
+    const variants = this.init.dihedral === false ? undefined : hashes.pdqVariants
+    const extra = (q: Parsed, direct: Hit[]): Hit[] => q.algorithm === 'pdq' ? this.imageExtras(q.value, direct, variants) : []
+    return { image: { format: hashes.format, width: hashes.width, height: hashes.height }, results: await this.answer(parsed, extra) }
+  }
+
+  /**
+   * A video's check: its exact hashes as records, and its vPDQ frames against every stored
+   * video by Meta's rule (match.vpdqComparePct / vpdqQueryPct).
+   */
+  async checkVideo (exact: HashRecord[], features: readonly VpdqFeature[]): Promise<VideoCheckResult> {
+    const results = await this.answer(exact.map(recordQuery))
+    const matches = this.init.videos?.query(features) ?? []
+    const videos: VideoCheckMatch[] = []
+    if (matches.length > 0) {
+      const byValue = new Map<string, typeof matches>()
+      for (const m of matches) byValue.set(m.valueHex, [...(byValue.get(m.valueHex) ?? []), m])
+      const hits: Hit[] = [...byValue].map(([valueHex, ms]) => ({ algorithm: 'vpdq', value: Buffer.from(valueHex, 'hex'), valueHex, distance: 0, origins: ms.map(m => ({ origin: m.origin, seq: 0 })) as OriginRef[] }))
+      const vouches = await this.vouchesFor([hits])
+      for (const hit of hits) {
+        const match = this.toMatch(hit, vouches)
+        if (match === null) continue
+        const best = (byValue.get(hit.valueHex) ?? [])[0]
+        const v: VideoCheckMatch = { algorithm: 'vpdq', value: hit.valueHex, comparePct: round2(best.comparePct), queryPct: round2(best.queryPct), segment: best.querySegment ?? { first: 0, last: 0 }, origins: match.origins }
+        if (match.classification !== undefined) v.classification = match.classification
+        videos.push(v)
+      }
+      videos.sort((a, b) => b.comparePct - a.comparePct || a.value.localeCompare(b.value))
+    }
+    return { results, videos, frames: features.length }
+  }
+
+  /** Matches beyond the direct PDQ lookup: rotated/mirrored variants, and frames of stored videos. */
+  private imageExtras (hash: Uint8Array, direct: Hit[], variants: Partial<Record<DihedralTransform, Uint8Array>> | undefined): Hit[] {
+    const { index, videos } = this.init
+    const seen = new Set(direct.map(h => h.valueHex))
+    const out: Hit[] = []
+    for (const t of DIHEDRAL_TRANSFORMS) {
+      if (t === 'original') continue
+      const v = variants?.[t]
+      if (v === undefined) continue
+      for (const m of index.near('pdq', v)) {
+        const valueHex = formatHashValue(m.value)
+        if (seen.has(valueHex)) continue
+        seen.add(valueHex)
+        out.push({ algorithm: 'pdq', value: m.value, valueHex, distance: m.distance, origins: m.origins, transform: inverseTransform(t) as Exclude<DihedralTransform, 'original'> })
+      }
+    }
+    if (videos !== undefined && videos.size > 0) {
+      const threshold = this.init.pdqThreshold ?? 31
+      const found = new Map<string, Hit>()
+      for (const t of DIHEDRAL_TRANSFORMS) {
+        const v = t === 'original' ? hash : variants?.[t]
+        if (v === undefined) continue
+        for (const f of videos.frames(v, threshold)) {
+          const key = f.valueHex
+          const prev = found.get(key)
+          if (prev !== undefined && prev.distance <= f.distance) {
+            if (!prev.origins.some(o => o.origin === f.origin)) prev.origins.push({ origin: f.origin, seq: 0 } as OriginRef)
+            continue
+          }
+          const hit: Hit = { algorithm: 'vpdq', value: Buffer.from(f.valueHex, 'hex'), valueHex: f.valueHex, distance: f.distance, origins: [...(prev?.origins ?? []), { origin: f.origin, seq: 0 } as OriginRef].filter((o, i, a) => a.findIndex(x => x.origin === o.origin) === i), frame: { frameNumber: f.frameNumber, timestamp: f.timestamp } }
+          if (t !== 'original') hit.transform = inverseTransform(t) as Exclude<DihedralTransform, 'original'>
+          found.set(key, hit)
+        }
+      }
+      out.push(...found.values())
+    }
+    return out
   }
 
   /** Checks already-parsed records (CLI and image paths). */
@@ -108,7 +211,7 @@ export class CheckService {
     return await this.answer(records.map(recordQuery))
   }
 
-  private async answer (parsed: Parsed[]): Promise<CheckResult[]> {
+  private async answer (parsed: Parsed[], extra?: (q: Parsed, direct: Hit[]) => Hit[]): Promise<CheckResult[]> {
     const { index } = this.init
     const hitsPer: Hit[][] = []
     let anyHit = false
@@ -120,6 +223,7 @@ export class CheckService {
         const origins = index.lookup(q.algorithm, q.value)
         hits = origins.length === 0 ? [] : [{ algorithm: q.algorithm, value: q.value, valueHex: q.valueHex, distance: 0, origins }]
       }
+      if (extra !== undefined) hits.push(...extra(q, hits))
       if (hits.length > 0) anyHit = true
       hitsPer.push(hits)
     }
@@ -153,7 +257,8 @@ export class CheckService {
     for (const ref of hit.origins) {
       const v = vouches.get(`${hit.algorithm}:${hit.valueHex}:${ref.origin}`)
       if (v === null || v === undefined) continue // retracted between the index lookup and the read
-      const o: MatchOrigin = { name: this.init.nameOf(ref.origin), peerId: ref.origin, ...v.meta, batch: { origin: ref.origin, seq: v.seq, index: v.index, hash: v.batchHash } }
+      const { frames: _frames, ...meta } = v.meta as typeof v.meta & { frames?: unknown }
+      const o: MatchOrigin = { name: this.init.nameOf(ref.origin), peerId: ref.origin, ...meta, batch: { origin: ref.origin, seq: v.seq, index: v.index, hash: v.batchHash } }
       if (hit.algorithm === 'pdq' && v.meta.quality !== undefined && v.meta.quality < PDQ_MIN_QUALITY) o.lowQuality = true
       // hashes published before the import default existed carry none: answered with it (see DEFAULT_CLASSIFICATION)
       const c = v.meta.classification ?? DEFAULT_CLASSIFICATION
@@ -162,7 +267,10 @@ export class CheckService {
       origins.push(o)
     }
     if (origins.length === 0) return null
-    return { algorithm: hit.algorithm, value: hit.valueHex, distance: hit.distance, classification: classification ?? DEFAULT_CLASSIFICATION, origins }
+    const match: CheckMatch = { algorithm: hit.algorithm, value: hit.valueHex, distance: hit.distance, classification: classification ?? DEFAULT_CLASSIFICATION, origins }
+    if (hit.transform !== undefined) match.transform = hit.transform
+    if (hit.frame !== undefined) match.frame = hit.frame
+    return match
   }
 }
 
@@ -195,4 +303,8 @@ function recordQuery (r: HashRecord): Parsed {
   const parsed: Parsed = { algorithm: r.algorithm, value: r.value, valueHex: formatHashValue(r.value) }
   if (r.quality !== undefined) parsed.quality = r.quality
   return parsed
+}
+
+function round2 (x: number): number {
+  return Math.round(x * 100) / 100
 }

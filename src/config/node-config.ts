@@ -54,6 +54,8 @@ const nodeConfigSchema = z.strictObject({
     maxHashes: z.number().int().positive().default(10_000),
     /** requests per second per token @default 200 */
     rateLimit: z.number().positive().default(200),
+    /** largest video `POST /v1/check/video` takes, bytes @default 200 MiB */
+    maxVideoBytes: z.number().int().positive().default(200 * 1024 * 1024),
     /** Meta's Hasher-Matcher-Actioner API on the check port (README "For hosters running HMA") */
     hma: z.strictObject({
       /** path prefix of the HMA routes, e.g. `/hma` (`/hma/m/lookup`) @default '' (HMA's own paths) */
@@ -65,13 +67,23 @@ const nodeConfigSchema = z.strictObject({
       tokenHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name').transform(s => s.toLowerCase()).optional()
     }).default({ prefix: '' })
   }).optional(),
+  video: z.strictObject({
+    /** a system ffmpeg to decode videos with instead of the one shipped in the npm package */
+    ffmpegPath: z.string().min(1).optional()
+  }).default({}),
   match: z.strictObject({
     /** PDQ authors' advice @default 31 */
     pdqThreshold: z.number().int().min(0).max(128).default(31),
     blockhashThreshold: z.number().int().min(0).max(128).default(10),
     /** origins whose lists are not matched (kill switch), by member name */
-    disabledOrigins: z.array(z.string()).default([])
-  }).default({ pdqThreshold: 31, blockhashThreshold: 10, disabledOrigins: [] }),
+    disabledOrigins: z.array(z.string()).default([]),
+    /** % of a stored video's frames that must be found in the query (README: Videos) @default 80 */
+    vpdqComparePct: z.number().min(0).max(100).default(80),
+    /** % of the query video's frames that must be found in the stored video @default 0 */
+    vpdqQueryPct: z.number().min(0).max(100).default(0),
+    /** also match an image's 7 rotated and mirrored PDQ variants @default true */
+    dihedral: z.boolean().default(true)
+  }).default({ pdqThreshold: 31, blockhashThreshold: 10, disabledOrigins: [], vpdqComparePct: 80, vpdqQueryPct: 0, dihedral: true }),
   reports: z.strictObject({
     cidrTable: z.array(cidrRow).default([]),
     /** MaxMind country mmdb; the embedded geoip-country data is used otherwise */

@@ -55,6 +55,8 @@ export class HashfedNode {
         feedback: check.feedback,
         images: check.images,
         rateLimit: config.check.rateLimit,
+        maxVideoBytes: config.check.maxVideoBytes,
+        ffmpegPath: config.video.ffmpegPath,
         isOriginEnabled: (o) => match.isOriginEnabled(o),
         logger: log.child({ component: 'check' }),
         observe: (route, code, ms) => this.metrics.observeCheck(route, code, ms),

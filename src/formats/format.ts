@@ -1,6 +1,6 @@
 import type { EntryMeta, HashRecord, ImportItem } from '../log/entry.js'
 
-export const FORMAT_NAMES = ['lines', 'csv', 'ncmec-xml', 'vics-json', 'icse-csv', 'hma-csv', 'stopncii-json'] as const
+export const FORMAT_NAMES = ['lines', 'csv', 'ncmec-xml', 'vics-json', 'icse-csv', 'hma-csv', 'stopncii-json', 'vpdq-text', 'pytx-vpdq'] as const
 export type FormatName = typeof FORMAT_NAMES[number]
 
 export interface ParseInit {

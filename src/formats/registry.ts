@@ -7,10 +7,11 @@ import { linesFormat } from './lines.js'
 import { ncmecXmlFormat } from './ncmec-xml.js'
 import { stopnciiJsonFormat } from './stopncii-json.js'
 import { vicsJsonFormat } from './vics-json.js'
+import { pytxVpdqFormat, vpdqTextFormat } from './vpdq-formats.js'
 
 /** Every hash-list format, in FORMAT_NAMES order. */
 export const FORMATS: readonly HashListFormat[] = [
-  linesFormat, csvFormat, ncmecXmlFormat, vicsJsonFormat, icseCsvFormat, hmaCsvFormat, stopnciiJsonFormat
+  linesFormat, csvFormat, ncmecXmlFormat, vicsJsonFormat, icseCsvFormat, hmaCsvFormat, stopnciiJsonFormat, vpdqTextFormat, pytxVpdqFormat
 ]
 
 const BY_NAME = new Map<string, HashListFormat>(FORMATS.map(f => [f.name, f]))

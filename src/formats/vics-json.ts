@@ -42,7 +42,7 @@ export const VICS_CONTEXT = 'http://github.com/VICSDATAMODEL/ProjectVic/DataMode
 const US_CLASSIFICATION: Record<number, ClassificationName | undefined> = { 0: 'not-illegal', 1: 'national', 4: 'not-illegal' }
 
 const HASH_NAMES: Record<AlgorithmName, string> = {
-  md5: 'MD5', sha1: 'SHA1', sha256: 'SHA256', photodna: 'PhotoDNA', pdq: 'PDQ', blockhash: 'Blockhash'
+  md5: 'MD5', sha1: 'SHA1', sha256: 'SHA256', photodna: 'PhotoDNA', pdq: 'PDQ', blockhash: 'Blockhash', vpdq: 'vPDQ'
 }
 
 async function * parseVics (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem> {

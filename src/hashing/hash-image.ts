@@ -1,7 +1,7 @@
 import type { HashRecord } from '../log/entry.js'
 import { decodeImage, type DecodeInit, type ImageFormat } from './decode.js'
 import { digests } from './digests.js'
-import { pdqHash } from './pdq.js'
+import { pdqDihedral, type DihedralTransform } from './pdq-dihedral.js'
 import { blockhash } from './blockhash.js'
 
 export const IMAGE_HASH_ALGORITHMS = ['sha256', 'sha1', 'md5', 'pdq', 'blockhash'] as const
@@ -16,6 +16,8 @@ export interface ImageHashes {
   /** one record per algorithm in IMAGE_HASH_ALGORITHMS order; the PDQ record carries `quality` */
   records: HashRecord[]
   byAlgorithm: Record<ImageHashAlgorithm, HashRecord>
+  /** PDQ of the image rotated and mirrored (the seven other dihedral variants), from the same DCT */
+  pdqVariants?: Partial<Record<DihedralTransform, Uint8Array>>
 }
 
 /**
@@ -29,7 +31,9 @@ export interface ImageHashes {
 export async function hashImage (bytes: Uint8Array, init: HashImageInit = {}): Promise<ImageHashes> {
   const image = await decodeImage(bytes, init)
   const exact = digests(bytes)
-  const pdq = pdqHash(image)
+  const dihedral = pdqDihedral(image)
+  const pdq = { hash: dihedral.hashes.original, quality: dihedral.quality }
+  const { original: _same, ...pdqVariants } = dihedral.hashes
   const byAlgorithm: Record<ImageHashAlgorithm, HashRecord> = {
     sha256: { algorithm: 'sha256', value: exact.sha256 },
     sha1: { algorithm: 'sha1', value: exact.sha1 },
@@ -42,6 +46,7 @@ export async function hashImage (bytes: Uint8Array, init: HashImageInit = {}): P
     width: image.original.width,
     height: image.original.height,
     records: IMAGE_HASH_ALGORITHMS.map(a => byAlgorithm[a]),
-    byAlgorithm
+    byAlgorithm,
+    pdqVariants
   }
 }

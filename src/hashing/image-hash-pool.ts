@@ -14,7 +14,7 @@ export interface HashJob {
 }
 
 export type HashJobResult =
-  | { id: number, ok: true, format: ImageFormat, width: number, height: number, records: HashRecord[] }
+  | { id: number, ok: true, format: ImageFormat, width: number, height: number, records: HashRecord[], pdqVariants?: ImageHashes['pdqVariants'] }
   | { id: number, ok: false, code?: ErrorCode, message: string, details?: Record<string, unknown> }
 
 export interface ImageHashPoolInit {
@@ -225,5 +225,6 @@ function settle (p: Pending, res: HashJobResult): void {
   }
   const records = res.records.map(r => ({ ...r, value: new Uint8Array(r.value) }))
   const byAlgorithm = Object.fromEntries(records.map(r => [r.algorithm, r])) as Record<ImageHashAlgorithm, HashRecord>
-  p.resolve({ format: res.format, width: res.width, height: res.height, records, byAlgorithm })
+  const pdqVariants = res.pdqVariants === undefined ? undefined : Object.fromEntries(Object.entries(res.pdqVariants).map(([t, v]) => [t, new Uint8Array(v as Uint8Array)]))
+  p.resolve({ format: res.format, width: res.width, height: res.height, records, byAlgorithm, ...(pdqVariants !== undefined ? { pdqVariants } : {}) })
 }

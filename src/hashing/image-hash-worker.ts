@@ -9,7 +9,7 @@ parentPort?.on('message', (job: HashJob) => {
     let out: HashJobResult
     try {
       const h = await hashImage(new Uint8Array(job.bytes), { maxPixels: job.maxPixels })
-      out = { id: job.id, ok: true, format: h.format, width: h.width, height: h.height, records: h.records }
+      out = { id: job.id, ok: true, format: h.format, width: h.width, height: h.height, records: h.records, pdqVariants: h.pdqVariants }
     } catch (err) {
       out = isHashfedError(err)
         ? { id: job.id, ok: false, code: err.code, message: err.message, details: err.details }

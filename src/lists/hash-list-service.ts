@@ -1,6 +1,7 @@
 import { hfError, ErrorCodes } from '../errors.js'
 import { getFormat } from '../formats/registry.js'
 import type { ParseInit } from '../formats/format.js'
+import { vpdqRecord } from '../formats/vpdq-formats.js'
 import { importHashes, type ImportProgress, type ImportSummary } from './importer.js'
 import { exportHashes } from './exporter.js'
 import { formatHashValue, parseAlgorithm, parseHashRef, parseHashValue, type AlgorithmName } from '../log/hash-value.js'
@@ -23,7 +24,7 @@ export interface ImportRequest {
 
 /** What `hashes add-images` sends: hashes computed from images (never the images). */
 export interface AddHashesRequest {
-  records: Array<{ algorithm: string, value: string, quality?: number }>
+  records: Array<{ algorithm: string, value: string, quality?: number, media?: 'image' | 'video', frames?: Array<{ frame: number, quality: number, hash: string, timestamp: number }> }>
   classification?: string
   source?: string
 }
@@ -83,8 +84,15 @@ export class HashListService {
     const items = req.records.map((r, i) => {
       try {
         const algorithm = parseAlgorithm(r.algorithm)
+        if (algorithm === 'vpdq') {
+          if (r.frames === undefined) throw hfError(ErrorCodes.INVALID_HASH, 'a vpdq record carries its frames')
+          const record = vpdqRecord(r.frames.map(f => ({ frameNumber: f.frame, quality: f.quality, hash: new Uint8Array(Buffer.from(f.hash, 'hex')), timestamp: f.timestamp })), { defaults: meta })
+          if (r.value !== '' && formatHashValue(record.value) !== r.value.toLowerCase()) throw hfError(ErrorCodes.INVALID_HASH, 'the vpdq value is not the SHA-256 of its frames')
+          return { op: 'add' as const, record }
+        }
         const record: HashRecord = { algorithm, value: parseHashValue(algorithm, r.value), ...meta }
         if (r.quality !== undefined) record.quality = r.quality
+        if (r.media !== undefined) record.media = r.media
         return { op: 'add' as const, record }
       } catch (err) {
         throw hfError(ErrorCodes.INVALID_HASH, `records[${i}]: ${(err as Error).message}`, { index: i })
@@ -148,7 +156,9 @@ export class HashListService {
   }
 }
 
-function recordMeta (r: EntryMeta & { quality?: number }): Record<string, unknown> {
+function recordMeta (r: EntryMeta & { quality?: number, frames?: unknown[] }): Record<string, unknown> {
   const { classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality } = r
-  return Object.fromEntries(Object.entries({ classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality }).filter(([, v]) => v !== undefined))
+  // a vpdq entry's frames are shown as their number (export them with --format vpdq-text)
+  const frames = r.frames?.length
+  return Object.fromEntries(Object.entries({ classification, iwfCategory, vicsCategory, ageBand, media, tags, source, quality, frames }).filter(([, v]) => v !== undefined))
 }

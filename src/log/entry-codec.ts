@@ -2,6 +2,8 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { pb, type hashfed } from '../proto/index.js'
 import { ALGORITHMS, VALUE_BYTES, algorithmToEnum, type AlgorithmName } from './hash-value.js'
 import { AGE_BANDS, CLASSIFICATIONS, IWF_CATEGORIES, MEDIA_TYPES, type ClassificationName, type EntryMeta, type HashRecord, type LogEntry } from './entry.js'
+import { framesFromProto, framesProblem, framesToProto } from './vpdq-value.js'
+import type { VpdqFrame } from './vpdq-value.js'
 import { MAX_REASON_LENGTH, MAX_SOURCE_LENGTH, MAX_TAGS, MAX_TAG_LENGTH } from './constants.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
@@ -48,6 +50,10 @@ function recordProblem (r: HashRecord): string | null {
     if (r.algorithm !== 'pdq') return 'quality applies to pdq values only'
     if (!Number.isInteger(r.quality) || r.quality < 0 || r.quality > 100) return `pdq quality is an integer 0-100, got ${r.quality}`
   }
+  if (r.algorithm === 'vpdq') {
+    const bad = framesProblem(r.frames, r.value)
+    if (bad !== null) return bad
+  } else if (r.frames !== undefined) return 'frames apply to vpdq values only'
   return metaProblem(r)
 }
 
@@ -68,9 +74,10 @@ function metaProblem (m: EntryMeta): string | null {
 }
 
 /** The metadata part of a record as HashEntry fields (no op, algorithm or value). */
-export function metaToProto (r: EntryMeta & { quality?: number }): PbEntry {
+export function metaToProto (r: EntryMeta & { quality?: number, frames?: VpdqFrame[] }): PbEntry {
   const e: PbEntry = {}
   if (r.quality !== undefined) e.quality = r.quality
+  if (r.frames !== undefined) e.vpdq = framesToProto(r.frames)
   if (r.classification !== undefined) e.classification = CLASSIFICATION_TO_ENUM[r.classification]
   if (r.iwfCategory !== undefined) e.iwfCategory = r.iwfCategory
   if (r.vicsCategory !== undefined) e.vicsCategory = r.vicsCategory
@@ -121,9 +128,10 @@ function checkEntry (entry: LogEntry): void {
 }
 
 /** Metadata of a stored or received HashEntry (the fields `metaToProto` writes). */
-export function metaFromProto (e: PbEntry): EntryMeta & { quality?: number } {
-  const m: EntryMeta & { quality?: number } = {}
+export function metaFromProto (e: PbEntry): EntryMeta & { quality?: number, frames?: VpdqFrame[] } {
+  const m: EntryMeta & { quality?: number, frames?: VpdqFrame[] } = {}
   if (e.quality != null) m.quality = e.quality
+  if (e.vpdq != null) m.frames = framesFromProto(e.vpdq)
   if (e.classification != null && e.classification !== 0) {
     const c = CLASSIFICATION_FROM_ENUM.get(e.classification)
     if (c === undefined) throw malformed(`unknown classification number ${e.classification}`)
@@ -158,9 +166,10 @@ export function entryFromProto (e: PbEntry): LogEntry {
   const value = e.value ?? new Uint8Array(0)
   let entry: LogEntry
   if (e.op === pb.HashEntry.Op.ADD) {
-    const { quality, ...meta } = metaFromProto(e)
+    const { quality, frames, ...meta } = metaFromProto(e)
     const record: HashRecord = { algorithm, value, ...meta }
     if (quality !== undefined) record.quality = quality
+    if (frames !== undefined) record.frames = frames
     entry = { op: 'add', record }
   } else if (e.op === pb.HashEntry.Op.RETRACT) {
     entry = { op: 'retract', algorithm, value, reason: e.reason ?? '' }

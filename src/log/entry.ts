@@ -1,4 +1,5 @@
 import type { AlgorithmName } from './hash-value.js'
+import type { VpdqFrame } from './vpdq-value.js'
 
 export const CLASSIFICATIONS = ['baseline', 'national', 'not-illegal'] as const
 export type ClassificationName = typeof CLASSIFICATIONS[number]
@@ -25,6 +26,8 @@ export interface HashRecord extends EntryMeta {
   value: Uint8Array
   /** PDQ quality 0-100 */
   quality?: number
+  /** vpdq only: the video's distinct frames (log/vpdq-value.ts `entryFrames`); `value` is their SHA-256 */
+  frames?: VpdqFrame[]
 }
 
 /**

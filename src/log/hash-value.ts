@@ -2,12 +2,13 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
 
 /** Algorithm names as users write them (CLI, API, export formats). */
-export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'pdq', 'blockhash', 'photodna'] as const
+/** `vpdq` is a video's vPDQ frames: its value is the SHA-256 of the frames (log/vpdq-value.ts). */
+export const ALGORITHMS = ['md5', 'sha1', 'sha256', 'pdq', 'blockhash', 'photodna', 'vpdq'] as const
 export type AlgorithmName = typeof ALGORITHMS[number]
 
 /** Byte length of each algorithm's value. */
 export const VALUE_BYTES: Record<AlgorithmName, number> = {
-  md5: 16, sha1: 20, sha256: 32, pdq: 32, blockhash: 32, photodna: 144
+  md5: 16, sha1: 20, sha256: 32, pdq: 32, blockhash: 32, photodna: 144, vpdq: 32
 }
 
 /** Perceptual algorithms support near-match by Hamming distance. */
@@ -19,7 +20,8 @@ const TO_ENUM: Record<AlgorithmName, number> = {
   sha256: pb.Algorithm.SHA256,
   pdq: pb.Algorithm.PDQ,
   blockhash: pb.Algorithm.BLOCKHASH,
-  photodna: pb.Algorithm.PHOTODNA
+  photodna: pb.Algorithm.PHOTODNA,
+  vpdq: pb.Algorithm.VPDQ
 }
 const FROM_ENUM = new Map<number, AlgorithmName>(Object.entries(TO_ENUM).map(([k, v]) => [v, k as AlgorithmName]))
 
@@ -35,7 +37,7 @@ export function algorithmFromEnum (value: number): AlgorithmName {
 
 export function parseAlgorithm (text: string): AlgorithmName {
   const name = text.trim().toLowerCase().replace(/[-_]/g, '')
-  const alias: Record<string, AlgorithmName> = { sha2: 'sha256', sha256: 'sha256', pdna: 'photodna', photodna: 'photodna', md5: 'md5', sha1: 'sha1', pdq: 'pdq', blockhash: 'blockhash' }
+  const alias: Record<string, AlgorithmName> = { sha2: 'sha256', sha256: 'sha256', pdna: 'photodna', photodna: 'photodna', md5: 'md5', sha1: 'sha1', pdq: 'pdq', blockhash: 'blockhash', vpdq: 'vpdq' }
   const found = alias[name]
   if (found === undefined) throw hfError(ErrorCodes.INVALID_HASH, `unknown algorithm "${text}" (expected one of ${ALGORITHMS.join(', ')})`)
   return found

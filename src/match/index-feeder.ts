@@ -4,9 +4,13 @@ import type { BatchEvent, HashLog } from '../log/hash-log.js'
 import { decodeBatch } from '../log/batch.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
+import type { VideoMatcher } from './video-matcher.js'
+import { framesFromProto } from '../log/vpdq-value.js'
 
 export interface IndexFeederInit {
   index: MatchIndex
+  /** vpdq entries' frames go here too (frame index) */
+  videos?: VideoMatcher
   hashLog: HashLog
   logger?: Logger
 }
@@ -54,6 +58,7 @@ export class IndexFeeder {
     let entries = 0
     try {
       index.clear()
+      this.init.videos?.clear()
       for (const head of hashLog.heads()) {
         for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
           const batch = decodeBatch(signed)
@@ -62,6 +67,10 @@ export class IndexFeeder {
             const value = e.value as Uint8Array
             if (e.op === ADD) index.add(head.origin, algorithm, value, batch.seq)
             else index.remove(head.origin, algorithm, value)
+            if (algorithm === 'vpdq') {
+              if (e.op === ADD) this.init.videos?.add(head.origin, value, framesFromProto(e.vpdq ?? {}))
+              else this.init.videos?.remove(head.origin, value)
+            }
           }
           entries += batch.entries.length
         }
@@ -92,6 +101,8 @@ export class IndexFeeder {
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
       else index.remove(e.origin, entry.algorithm, entry.value)
+      if (entry.op === 'add' && entry.record.algorithm === 'vpdq') this.init.videos?.add(e.origin, entry.record.value, entry.record.frames ?? [])
+      else if (entry.op === 'retract' && entry.algorithm === 'vpdq') this.init.videos?.remove(e.origin, entry.value)
     }
   }
 }

@@ -6,7 +6,9 @@ import type { NodeDir } from '../config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
 import type { HashLog } from '../log/hash-log.js'
 import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match-index.js'
+import { VideoMatcher } from './video-matcher.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
+import { VPDQ_QUALITY_THRESHOLD } from '../hashing/video/constants.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
@@ -29,7 +31,9 @@ export interface MatchStatus {
   /** load of the index at start */
   loaded: RebuildStats
   counts: Record<AlgorithmName, AlgorithmCounts>
-  thresholds: { pdq: number, blockhash: number }
+  thresholds: { pdq: number, blockhash: number, vpdqComparePct: number, vpdqQueryPct: number }
+  /** stored videos (vpdq entries) in the frame index */
+  videos: number
   origins: OriginMatchStatus[]
   /** config `match.disabledOrigins` as written (member names, or peer IDs of former members) */
   disabledOrigins: string[]
@@ -43,6 +47,8 @@ export interface MatchStatus {
  */
 export class MatchService {
   readonly index: MatchIndex
+  /** vpdq entries' frames (video-to-video and frame-to-image matching) */
+  readonly videos: VideoMatcher
   loaded: RebuildStats = { entries: 0, ms: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
@@ -50,7 +56,13 @@ export class MatchService {
   constructor (private readonly init: MatchServiceInit) {
     const { match } = init.ctx.config
     this.index = createMatchIndex({ pdqThreshold: match.pdqThreshold, blockhashThreshold: match.blockhashThreshold })
-    this.feeder = new IndexFeeder({ index: this.index, hashLog: init.hashLog, logger: init.logger })
+    this.videos = new VideoMatcher({
+      qualityThreshold: VPDQ_QUALITY_THRESHOLD,
+      distanceThreshold: match.pdqThreshold,
+      comparePct: match.vpdqComparePct,
+      queryPct: match.vpdqQueryPct
+    }, origin => this.index.isOriginEnabled(origin))
+    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, hashLog: init.hashLog, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {
@@ -94,7 +106,8 @@ export class MatchService {
     return {
       loaded: this.loaded,
       counts: this.index.counts(),
-      thresholds: { pdq: match.pdqThreshold, blockhash: match.blockhashThreshold },
+      thresholds: { pdq: match.pdqThreshold, blockhash: match.blockhashThreshold, vpdqComparePct: match.vpdqComparePct, vpdqQueryPct: match.vpdqQueryPct },
+      videos: this.videos.size,
       origins: [...peers].map(p => this.originStatus(p)).sort((a, b) => a.name.localeCompare(b.name)),
       disabledOrigins: [...match.disabledOrigins]
     }

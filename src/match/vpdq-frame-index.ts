@@ -79,6 +79,22 @@ export class VpdqFrameIndex {
     return true
   }
 
+  /**
+   * Stored frames within `maxDistance` of one PDQ hash (an uploaded image: frame-to-image),
+   * each with every video holding it. Frames below the quality threshold are not held.
+   */
+  frameHits (hash: Uint8Array, maxDistance: number): Array<{ videoId: number, hash: Uint8Array, distance: number }> {
+    if (this.videos.size === 0) return []
+    this.table.load(hash)
+    const hits = this.index.search(maxDistance)
+    const out: Array<{ videoId: number, hash: Uint8Array, distance: number }> = []
+    for (let i = 0; i < hits.ids.length; i++) {
+      const value = this.table.valueOf(hits.ids[i])
+      for (const videoId of this.postings[hits.ids[i]]) out.push({ videoId, hash: value, distance: hits.distances[i] })
+    }
+    return out
+  }
+
   /** Every stored video that matches the query video under the rule, best comparePct first. */
   query (features: readonly VpdqFeature[]): VpdqIndexMatch[] {
     const query = comparableFrames(features, this.rule.qualityThreshold)

@@ -52,7 +52,8 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
     checkService: once(async () => {
       const metadata = new MatchMetadata({ hashLog: await hashLog() })
       closers.push(() => metadata.close())
-      return new CheckService({ index: (await loadedMatch()).index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes })
+      const match = await loadedMatch()
+      return new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes, videos: match.videos, pdqThreshold: ctx.config.match.pdqThreshold, dihedral: ctx.config.match.dihedral })
     }),
     tokens: once(async () => await TokenStore.open(ctx.store)),
     feedback: once(async () => new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog: await hashLog(), courier: (await reports()).courier, nameOf: (p) => ctx.federation.nameOf(p), logger })),

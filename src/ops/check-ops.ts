@@ -2,6 +2,7 @@ import { CHECK_BYTES_PER_HASH } from '../check/constants.js'
 import { checkRequestSchema, feedbackRequestSchema } from '../check/check-requests.js'
 import { DisputeDecisions } from '../check/dispute-decisions.js'
 import { defineOp, field, type Zod } from './operation.js'
+import { vpdqFrameSchema } from './hash-ops.js'
 
 const noInput = (z: Zod) => z.strictObject({})
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -80,6 +81,26 @@ export const checkOp = defineOp({
   input: checkRequestSchema,
   output: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: anyObject } } },
   run: async (c, { hashes }) => ({ results: await (await c.checkService()).check(hashes) })
+})
+
+/** A video hashed by the client (`hashfed check VIDEO`): its exact hashes and vPDQ frames, never its bytes. */
+export const checkVideoOp = defineOp({
+  name: 'check.video',
+  summary: 'check a video\'s exact hashes and vPDQ frames (computed by the client) against every enabled origin\'s videos',
+  authority: 'read',
+  http: { method: 'POST', path: '/v1/check/video', bodyLimit: () => 32 * 1024 * 1024 },
+  input: (z) => z.strictObject({
+    exact: z.array(z.strictObject({ algorithm: z.enum(['sha256', 'sha1', 'md5']), value: z.string().max(64) })).max(3),
+    frames: z.array(vpdqFrameSchema(z)).max(100_000)
+  }),
+  output: { type: 'object', required: ['results', 'videos', 'frames'], properties: { results: { type: 'array', items: anyObject }, videos: { type: 'array', items: anyObject }, frames: { type: 'integer' } } },
+  run: async (c, { exact, frames }) => {
+    const svc = await c.checkService()
+    const parsed = await svc.check(exact)
+    const features = frames.map(f => ({ frameNumber: f.frame, quality: f.quality, hash: new Uint8Array(Buffer.from(f.hash, 'hex')), timestamp: f.timestamp }))
+    const res = await svc.checkVideo([], features)
+    return { results: parsed, videos: res.videos, frames: res.frames }
+  }
 })
 
 export const feedbackSendOp = defineOp({

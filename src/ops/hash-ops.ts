@@ -3,6 +3,15 @@ import { FORMAT_NAMES } from '../formats/format.js'
 import { ALGORITHMS } from '../log/hash-value.js'
 import { CLASSIFICATIONS } from '../log/entry.js'
 import { defineOp, field, type Zod } from './operation.js'
+import { VPDQ_ENTRY_MAX_FRAMES } from '../log/vpdq-value.js'
+
+/** One vPDQ frame as JSON (what `hashfed hash --vpdq --json` prints). */
+export const vpdqFrameSchema = (z: Zod) => z.strictObject({
+  frame: z.number().int().min(0).max(0xffffffff),
+  quality: z.number().int().min(0).max(100),
+  hash: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  timestamp: z.number().min(0).max(1e9)
+})
 
 const noInput = (z: Zod) => z.strictObject({})
 const int = { type: 'integer' } as const
@@ -100,9 +109,15 @@ export const hashesAddOp = defineOp({
   name: 'hashes.add',
   summary: 'add hashes (computed from images by the client) to our origin log',
   authority: 'change',
-  http: { method: 'POST', path: '/v1/hashes/add', bodyLimit: () => 16 * 1024 * 1024 },
+  http: { method: 'POST', path: '/v1/hashes/add', bodyLimit: () => 64 * 1024 * 1024 },
   input: (z) => z.strictObject({
-    records: z.array(z.strictObject({ algorithm: z.enum(ALGORITHMS), value: z.string().max(400), quality: z.number().int().min(0).max(100).optional() })).max(50_000),
+    records: z.array(z.strictObject({
+      algorithm: z.enum(ALGORITHMS),
+      value: z.string().max(400).meta({ description: 'hex; for vpdq the SHA-256 of the frames, or empty (computed)' }),
+      quality: z.number().int().min(0).max(100).optional(),
+      media: z.enum(['image', 'video']).optional(),
+      frames: z.array(vpdqFrameSchema(z)).max(100_000).optional().meta({ description: `vpdq only: the video's frames (deduplicated to at most ${VPDQ_ENTRY_MAX_FRAMES})` })
+    })).max(50_000),
     classification: z.enum(CLASSIFICATIONS).optional(),
     source: z.string().max(200).optional()
   }),

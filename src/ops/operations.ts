@@ -13,7 +13,7 @@ import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOrigi
 import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
 import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbench-ops.js'
-import { checkOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
+import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
 
 export * from './node-ops.js'
 export * from './hash-ops.js'
@@ -27,5 +27,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
-  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, feedbackSendOp, disputesListOp, disputesDecideOp
+  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp
 ]

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
@@ -13,17 +14,22 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const PNG = 'test/fixtures/blockhash/puffy_white.png'
 const JPG = 'test/fixtures/blockhash/clipper_ship.jpg'
 
-test('hash prints every hash of an image and fails clearly on a file that is not one', async () => {
+test('hash prints every hash of an image, and the exact hashes of any other file (issue 16)', async () => {
   const dir = await tempDir()
   const notImage = join(dir, 'notes.txt')
   await writeFile(notImage, 'not an image')
   const res = await runCli(['hash', '--json', PNG, notImage])
-  assert.equal(res.code, 2, 'a file that is not an image is a user error')
-  const rows = JSON.parse(res.stdout) as Array<{ file: string, hashes?: Record<string, string>, pdqQuality?: number, error?: { code: string } }>
+  assert.equal(res.code, 0, res.stderr)
+  const rows = JSON.parse(res.stdout) as Array<{ file: string, kind: string, hashes?: Record<string, string>, pdqQuality?: number, error?: { code: string } }>
   const expected = await hashImage(new Uint8Array(await readFile(PNG)))
   assert.deepEqual(rows[0].hashes, Object.fromEntries(expected.records.map(r => [r.algorithm, hex(r.value)])))
   assert.equal(rows[0].pdqQuality, expected.byAlgorithm.pdq.quality)
-  assert.equal(rows[1].error?.code, 'HF_INVALID_IMAGE')
+  assert.equal(rows[1].kind, 'file')
+  assert.deepEqual(rows[1].hashes, { sha256: createHash('sha256').update('not an image').digest('hex'), sha1: createHash('sha1').update('not an image').digest('hex'), md5: createHash('md5').update('not an image').digest('hex') })
+  // --vpdq on a file that is not a video is a user error
+  const notVideo = await runCli(['hash', '--vpdq', notImage])
+  assert.equal(notVideo.code, 2)
+  assert.match(notVideo.stderr, /not a video/)
   const text = await runCli(['hash', JPG])
   assert.equal(text.code, 0, text.stderr)
   assert.match(text.stdout, /^\s+pdq\s+[0-9a-f]{64}\s+quality \d+$/m)

@@ -126,7 +126,7 @@ test('every CLI data command fails with the same code and message, and reads the
   const cliError = (i: number): string => stoppedBad[i].stderr.trim()
   const lineOf = (e: { code: string, message: string }): string => `error [${e.code}]: ${e.message}`
   assert.equal(lineOf(api[0]), cliError(0), 'hashes import --format txt: API and CLI')
-  assert.equal(cliError(0), 'error [HF_INVALID_ARGUMENT]: format: "txt" is not one of lines, csv, ncmec-xml, vics-json, icse-csv, hma-csv, stopncii-json')
+  assert.equal(cliError(0), 'error [HF_INVALID_ARGUMENT]: format: "txt" is not one of lines, csv, ncmec-xml, vics-json, icse-csv, hma-csv, stopncii-json, vpdq-text, pytx-vpdq')
   assert.equal(lineOf(api[1]), cliError(4), 'hashes export --format txt')
   assert.equal(lineOf(api[2]), cliError(16), 'reports list --limit 0')
   assert.equal(lineOf(api[3]), cliError(12), 'reports submit --media film')

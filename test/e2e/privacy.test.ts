@@ -13,6 +13,9 @@ import { Store } from '../../src/store/store.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import { CheckApiSchemas } from '../helpers/check-api-schema.js'
 
+// Videos too: a video is added with `hashes add-files` (the CLI run with its own empty TMPDIR,
+// which must stay empty: no temporary file) and checked through `POST /v1/check/video`; no
+// 64-byte window of it may appear anywhere either.
 // No imagery is ever stored or sent. Real test images are hashed (CLI `hashes add-images` and
 // the check API's image upload) and a URL report naming one is forwarded; afterwards no 64-byte
 // window of any image is in any file of any node folder (LevelDB .log/.ldb files read byte by
@@ -30,6 +33,8 @@ async function imageFiles (): Promise<string[]> {
   return out
 }
 
+const VIDEO = resolve('test/fixtures/vpdq/chair-19-sd-bar.mp4')
+
 test('after hashing real images and forwarding a report, no image bytes are in any store, value or log, and the third node holds nothing of the report', { timeout: 180_000 }, async () => {
   const files = await imageFiles()
   assert.ok(files.length >= 15)
@@ -40,6 +45,8 @@ test('after hashing real images and forwarding a report, no image bytes are in a
     imageBytes.set(f, b)
     windows.add(f, b)
   }
+  const video = new Uint8Array(await readFile(VIDEO))
+  windows.add(VIDEO, video)
   // the scanner finds what it must: a 64-byte window hidden in noise, not a 63-byte one
   const [firstName, first] = [...imageBytes][0]
   const planted = Buffer.concat([randomBytes(1000), first.subarray(5000, 5000 + LEAK_WINDOW), randomBytes(1000)])
@@ -69,6 +76,16 @@ test('after hashing real images and forwarding a report, no image bytes are in a
   const eokm = nlM.peerId
   assert.ok(await waitFor(() => [de, gb].every(n => n.hashLog.head(eokm)?.seq === nl.hashLog.head(eokm)?.seq), 20_000), 'hashes replicated')
 
+  // 1b. a video, hashed by the CLI in memory (FFmpeg over pipes); its TMPDIR stays empty
+  const cliTmp = await tempDir()
+  const addedVideo = await runCli(['hashes', 'add-files', VIDEO, '--dir', nlM.dir, '--json'], { TMPDIR: cliTmp, TMP: cliTmp, TEMP: cliTmp })
+  assert.equal(addedVideo.code, 0, addedVideo.stderr)
+  assert.equal((JSON.parse(addedVideo.stdout) as { videos: number }).videos, 1)
+  const vpdqText = await runCli(['hash', '--vpdq', VIDEO], { TMPDIR: cliTmp, TMP: cliTmp, TEMP: cliTmp })
+  assert.equal(vpdqText.code, 0, vpdqText.stderr)
+  assert.deepEqual(await readdir(cliTmp), [], 'the CLI wrote no temporary file')
+  assert.ok(await waitFor(() => [de, gb].every(n => n.hashLog.head(eokm)?.seq === nl.hashLog.head(eokm)?.seq), 20_000), 'video entries replicated')
+
   // 2. a hoster checks images through EOKM's check API: hashed in memory, answered, dropped
   const { token } = await nl.check.tokens.create('hoster-test')
   let matched = 0
@@ -80,6 +97,9 @@ test('after hashing real images and forwarding a report, no image bytes are in a
     if (JSON.stringify(answer).includes('"sha256"')) matched++
   }
   assert.ok(matched >= 1, 'the uploaded images match the published hashes')
+  const videoCheck = await fetch(`${nl.checkUrl}/v1/check/video`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'video/mp4' }, body: video as Uint8Array<ArrayBuffer> })
+  assert.equal(videoCheck.status, 200, await videoCheck.clone().text())
+  assert.equal((await videoCheck.json() as { videos: unknown[] }).videos.length, 1, 'the uploaded video matches the published one')
 
   // 3. DE forwards a URL report naming an image hash to EOKM (hosting in NL)
   const sha = createHash('sha256').update(imageBytes.get(files[0]) as Uint8Array).digest('hex')
@@ -115,7 +135,7 @@ test('after hashing real images and forwarding a report, no image bytes are in a
     bytes += text.length
     leaks.push(...windows.scan(text, `log of ${name}`))
   }
-  for (const out of [added.stdout, added.stderr]) leaks.push(...windows.scan(Buffer.from(out), 'CLI output'))
+  for (const out of [added.stdout, added.stderr, addedVideo.stdout, addedVideo.stderr, vpdqText.stdout, vpdqText.stderr]) leaks.push(...windows.scan(Buffer.from(out), 'CLI output'))
   assert.deepEqual(leaks, [], 'no 64-byte window of any image anywhere')
   assert.ok(values > 200, `the stores were read (${values} values)`)
 
@@ -132,5 +152,5 @@ test('after hashing real images and forwarding a report, no image bytes are in a
   } finally {
     await nlStore.close()
   }
-  process.stdout.write(`# privacy: ${files.length} images (${windows.chunks} indexed chunks), ${filesRead} files and ${values} LevelDB values, ${bytes} bytes scanned: 0 image windows; GB holds nothing of the report\n`)
+  process.stdout.write(`# privacy: ${files.length} images and 1 video (${windows.chunks} indexed chunks), ${filesRead} files and ${values} LevelDB values, ${bytes} bytes scanned: 0 image windows; GB holds nothing of the report\n`)
 })

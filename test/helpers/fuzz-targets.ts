@@ -438,7 +438,9 @@ export const FIXTURE_OF: Record<string, string> = {
   'vics-json': 'vics-media.json',
   'icse-csv': 'icse-export.csv',
   'hma-csv': 'hma-bank.csv',
-  'stopncii-json': 'stopncii-fetch.json'
+  'stopncii-json': 'stopncii-fetch.json',
+  'vpdq-text': 'vpdq.txt',
+  'pytx-vpdq': 'pytx-vpdq.jsonl'
 }
 
 /** Parsing must end (10 s is hundreds of times what a few KiB take) and fail only with HF_INVALID_FORMAT. */

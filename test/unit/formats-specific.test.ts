@@ -215,7 +215,7 @@ test('lines: BOM, comma-separated PhotoDNA bytes and unknown algorithms', async 
   assert.deepEqual(items.map(i => i.kind === 'reject' ? i.reason : plain(i)), [
     { kind: 'add', line: 1, ref: `md5:${MD5}` },
     { kind: 'add', line: 2, ref: `photodna:${pdna.toString('hex')}` },
-    'unknown algorithm "crc32" (expected one of md5, sha1, sha256, pdq, blockhash, photodna)'
+    'unknown algorithm "crc32" (expected one of md5, sha1, sha256, pdq, blockhash, photodna, vpdq)'
   ])
 })
 

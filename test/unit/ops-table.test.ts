@@ -25,7 +25,7 @@ test('the operation table: one route per operation, every change a POST with an 
 })
 
 test('one parse, one wording: unknown fields, bad values, missing fields', () => {
-  assert.throws(() => parseOpInput(hashesImportOp, { format: 'txt' }), refusal('format: "txt" is not one of lines, csv, ncmec-xml, vics-json, icse-csv, hma-csv, stopncii-json', 'format'))
+  assert.throws(() => parseOpInput(hashesImportOp, { format: 'txt' }), refusal('format: "txt" is not one of lines, csv, ncmec-xml, vics-json, icse-csv, hma-csv, stopncii-json, vpdq-text, pytx-vpdq', 'format'))
   assert.throws(() => parseOpInput(hashesImportOp, {}), refusal('format is required', 'format'))
   assert.throws(() => parseOpInput(reportsSubmitOp, { url: 'https://example.nl/x', reporter: 'jan' }), refusal('unknown field "reporter" (allowed: url, ip, country, hoster, asn, classification, media, hashes, note); hashfed keeps no reporter identity', 'reporter'))
   assert.throws(() => parseOpInput(reportsListOp, { limit: '0' }), refusal('limit: at least 1', 'limit'))

@@ -1,5 +1,8 @@
 import { hfError, ErrorCodes } from '../../errors.js'
 import type { VpdqFeature } from './vpdq.js'
+import { fixed3 } from '../../util/fixed3.js'
+
+export { fixed3 }
 
 /**
  * Meta's vPDQ text form (`vpdq/cpp/vpdq/cpp/io/vpdqio.cpp`), one hashed frame per line:
@@ -25,19 +28,4 @@ export function parseVpdqText (text: string): VpdqFeature[] {
     out.push({ frameNumber: Number(m[1]), quality: Number(m[2]), hash: new Uint8Array(Buffer.from(m[3], 'hex')), timestamp: Number(m[4]) })
   }
   return out
-}
-
-/**
- * `x` to 3 decimals as glibc's printf gives it: the exact binary value rounded to nearest,
- * ties to even. `toFixed` agrees except on exact ties, which it rounds up; a single-precision
- * timestamp such as 1/16 s = 0.0625 is one.
- */
-export function fixed3 (x: number): string {
-  const twice = x * 2000 // exact for the float-precision timestamps vPDQ produces
-  if (Number.isInteger(twice) && twice % 2 !== 0) {
-    const down = Math.floor(x * 1000)
-    const even = down % 2 === 0 ? down : down + 1
-    return (even / 1000).toFixed(3)
-  }
-  return x.toFixed(3)
 }
