@@ -68,7 +68,7 @@ async function openEmbedded (): Promise<AsnDatabase> {
   let v4: RangeTable<number> | undefined
   let v6: RangeTable<bigint> | undefined
   return {
-    description: `embedded ASN data (@ip-location-db/asn ${version})`,
+    description: `embedded ASN data (@ip-location-db/asn ${version}: DB-IP, RouteViews, NRO; CC BY 4.0)`,
     // each family is parsed on its first lookup (IPv6 is rarer)
     lookup (ip) {
       if (ip.version === 4) {
