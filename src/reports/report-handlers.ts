@@ -21,7 +21,7 @@ import { transitionError, type FromStatus } from './status-rules.js'
  * sequence number. Updates can arrive out of order: a step is checked only where both ends
  * are held (seq 1 follows `received`).
  */
-function chainError (held: readonly StatusUpdate[], u: StatusUpdate): string | null {
+export function chainError (held: readonly StatusUpdate[], u: StatusUpdate): string | null {
   const name = (x: StatusUpdate): FromStatus => statusFromEnum(x.status) ?? 'received'
   const before = u.seq === 1 ? 'received' : held.find(t => t.seq === u.seq - 1)
   if (before !== undefined) {
