@@ -91,7 +91,7 @@ test('offline: add-images, check by file and by ALG:VALUE, tokens, kill switch, 
 test('init --mirror-of needs the member\'s federation file and takes no countries', async () => {
   const root = await tempDir()
   const member = join(root, 'eokm')
-  assert.equal((await runCli(['init', '--dir', member, '--name', 'EOKM', '--country', 'NL'])).code, 0)
+  assert.equal((await runCli(['init', '--dir', member, '--name', 'EOKM', '--country', 'NL', '--local'])).code, 0)
   const fed = nodeDir(member).federation
   const noFile = await runCli(['init', '--dir', join(root, 'm1'), '--name', 'm1', '--mirror-of', 'EOKM'])
   assert.equal(noFile.code, 2)

@@ -45,3 +45,22 @@ test('user errors say what is wrong and exit 2: folder import, missing image, bi
     assert.equal(await node.stop(), 0)
   }
 })
+
+test('init refuses an announce address no other member can dial unless --local; --help says what the default is', async () => {
+  const root = await tempDir()
+  const derived = await runCli(['init', '--dir', join(root, 'a'), '--name', 'EOKM', '--country', 'NL'])
+  assert.equal(derived.code, 2, derived.stderr)
+  assert.match(derived.stderr, /announce address \/ip4\/127\.0\.0\.1\/tcp\/4001 \(derived from the listen address\) is on loopback or 0\.0\.0\.0: no other member can dial it/)
+  const wildcard = await runCli(['init', '--dir', join(root, 'b'), '--name', 'EOKM', '--country', 'NL', '--announce', '/ip4/0.0.0.0/tcp/4001'])
+  assert.equal(wildcard.code, 2, wildcard.stderr)
+  const v6 = await runCli(['init', '--dir', join(root, 'b'), '--name', 'EOKM', '--country', 'NL', '--announce', '/ip6/::1/tcp/4001'])
+  assert.equal(v6.code, 2, v6.stderr)
+  // nothing was written by the refusals
+  const local = await runCli(['init', '--dir', join(root, 'b'), '--name', 'EOKM', '--country', 'NL', '--local', '--json'])
+  assert.equal(local.code, 0, local.stderr)
+  assert.deepEqual((JSON.parse(local.stdout) as { announce: string[] }).announce, ['/ip4/127.0.0.1/tcp/4001'])
+  const pub = await runCli(['init', '--dir', join(root, 'c'), '--name', 'EOKM', '--country', 'NL', '--announce', '/ip4/198.51.100.7/tcp/4001'])
+  assert.equal(pub.code, 0, pub.stderr)
+  const help = await runCli(['init', '--help'])
+  assert.match(help.stdout.replace(/\s+/g, ' '), /0\.0\.0\.0 read as 127\.0\.0\.1, which needs --local/)
+})

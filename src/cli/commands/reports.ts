@@ -5,7 +5,7 @@ import type { OutboxEntry } from '../../courier/outbox.js'
 import { reportsListOp, reportsReopenOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
 import { withOps } from '../op-runner.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
-import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
+import { isoSeconds, print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 
 function asnArg (value: string): number {
   const n = Number(value.replace(/^AS/i, ''))
@@ -134,7 +134,7 @@ export function registerReports (program: Command): void {
         country: v.country,
         hoster: v.hoster,
         peer: v.direction === 'inbound' ? `from ${v.origin}` : v.target !== null ? `to ${v.target}` : null,
-        created: v.createdAt.slice(0, 19).replace('T', ' '),
+        created: isoSeconds(v.createdAt),
         url: shortUrl(v.url)
       }))) + '\n')
     })
