@@ -37,6 +37,8 @@ export interface CountryResolverInit {
   geoipMmdb?: string
   /** MaxMind ASN mmdb, config `reports.asnMmdb` @default the embedded @ip-location-db/asn data */
   asnMmdb?: string
+  /** fill in the AS number of the deciding address when the analyst and the table gave none @default true */
+  asn?: boolean
   /** resolves a host to its addresses when the report has no IP @default node:dns lookup, all addresses */
   lookup?: HostLookup
   /** give up on DNS after this long @default 5000 */
@@ -89,7 +91,7 @@ export function createCountryResolver (init: CountryResolverInit = {}): CountryR
   // The ASN of the deciding address when the analyst and the table gave none: what the
   // per-ASN statistics group by. Never fatal: a report is routed by country, not by ASN.
   const withAsn = async (r: ResolvedCountry): Promise<ResolvedCountry> => {
-    if (r.asn !== undefined || r.ip === undefined) return r
+    if (init.asn === false || r.asn !== undefined || r.ip === undefined) return r
     const ip = parseIpAddress(r.ip)
     if (ip === null || ip.range !== 'unicast') return r
     try {
