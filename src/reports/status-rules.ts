@@ -4,19 +4,20 @@ import type { UpdateStatus } from './report-status.js'
  * The report status state machine, the one rule for local updates and for updates a
  * responsible hotline sends us:
  *
- *   received → assessed | not-illegal | unreachable
+ *   received → assessed | notice-sent | removed | not-illegal | unreachable
  *   assessed → notice-sent | removed | not-illegal | unreachable
  *   notice-sent → notice-sent (a reminder) | removed | unreachable
  *   removed, not-illegal, unreachable: closed
  *
- * Anything else (e.g. removed → assessed) is a correction: an explicit `reopen` with a
+ * Steps forward may be skipped (content found already gone is recorded `removed` at once);
+ * anything backward (e.g. removed → assessed, notice-sent → not-illegal) is a correction: an explicit `reopen` with a
  * reason, to assessed or notice-sent. Statistics count a report by its latest status and
  * its removal time from the first REMOVED after the last reopen, so they never disagree.
  */
 export type FromStatus = UpdateStatus | 'received'
 
 export const TRANSITIONS: Readonly<Record<FromStatus, readonly UpdateStatus[]>> = {
-  received: ['assessed', 'not-illegal', 'unreachable'],
+  received: ['assessed', 'notice-sent', 'removed', 'not-illegal', 'unreachable'],
   assessed: ['notice-sent', 'removed', 'not-illegal', 'unreachable'],
   'notice-sent': ['notice-sent', 'removed', 'unreachable'],
   removed: [],

@@ -101,7 +101,7 @@ test('init --mirror-of needs the member\'s federation file and takes no countrie
   const unknown = await runCli(['init', '--dir', join(root, 'm3'), '--name', 'm3', '--mirror-of', 'IWF', '--federation', fed])
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /HF_INVALID_FEDERATION/)
-  const ok = await runCli(['init', '--dir', join(root, 'm4'), '--name', 'EOKM-m4', '--mirror-of', 'eokm', '--federation', fed])
+  const ok = await runCli(['init', '--dir', join(root, 'm4'), '--name', 'EOKM-m4', '--mirror-of', 'eokm', '--federation', fed, '--local'])
   assert.equal(ok.code, 0, ok.stderr)
   assert.match(ok.stdout, /hashfed federation add --name EOKM-m4 --peer-id 12D3KooW\S+ --mirror-of EOKM/)
   const config = JSON.parse(await readFile(nodeDir(join(root, 'm4')).config, 'utf8')) as { mirrorOf: string, countries: string[] }

@@ -56,11 +56,12 @@ test('reports carry the ASN of their IP and group by it; statuses follow the sta
   assert.equal(short.code, 2)
   assert.match(short.stderr, /at least 8/)
 
-  // received → assessed → removed; removed → assessed is refused
-  const skip = await runCli(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'notice-sent'])
-  assert.equal(skip.code, 2, skip.stderr)
-  assert.match(skip.stderr, /received report goes on to assessed/)
+  // received → assessed → notice-sent → removed; backward steps are refused
   await json<ReportView>(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'assessed'])
+  await json<ReportView>(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'notice-sent'])
+  const skip = await runCli(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'assessed'])
+  assert.equal(skip.code, 2, skip.stderr)
+  assert.match(skip.stderr, /a notice-sent report goes on to notice-sent, removed, unreachable, not assessed/)
   assert.equal((await json<ReportView>(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'removed'])).status, 'removed')
   const back = await runCli(['reports', 'update', prefix, '--dir', nl.dir, '--status', 'assessed'])
   assert.equal(back.code, 2, back.stderr)
