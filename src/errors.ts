@@ -9,6 +9,8 @@ export const ErrorCodes = {
   INVALID_FEDERATION: 'HF_INVALID_FEDERATION',
   /** `init` on a folder that already holds a node */
   NODE_EXISTS: 'HF_NODE_EXISTS',
+  /** `start` on a node folder whose node already runs (`details.pid`) */
+  NODE_RUNNING: 'HF_NODE_RUNNING',
   /** no node folder at --dir */
   NODE_NOT_FOUND: 'HF_NODE_NOT_FOUND',
   /** identity key file unreadable or of the wrong type */

@@ -80,3 +80,9 @@ export function printJson (data: unknown): void {
 export function shortPeerId (id: string): string {
   return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id
 }
+
+/** An ISO 8601 time to the second with its zone (UTC, `Z`): what every table shows. */
+export function isoSeconds (iso: string): string {
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? iso : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}

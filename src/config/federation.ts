@@ -89,3 +89,14 @@ export function withMember (fed: FederationFile, member: Member): FederationFile
   const members = at < 0 ? [...fed.members, member] : fed.members.map((m, i) => i === at ? member : m)
   return parseFederation({ ...fed, members })
 }
+
+/**
+ * The federation without one member, named by member name or peer ID; validated as a whole
+ * (a mirror of the member must go first). HF_NOT_FOUND when no member matches.
+ */
+export function withoutMember (fed: FederationFile, nameOrPeerId: string): { federation: FederationFile, removed: Member } {
+  const key = nameOrPeerId.trim()
+  const removed = fed.members.find(m => m.name.toLowerCase() === key.toLowerCase() || m.peerId === key)
+  if (removed === undefined) throw hfError(ErrorCodes.NOT_FOUND, `no member "${key.slice(0, 100)}" in the federation`, { member: key.slice(0, 100) })
+  return { federation: parseFederation({ ...fed, members: fed.members.filter(m => m !== removed) }), removed }
+}

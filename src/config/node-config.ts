@@ -88,6 +88,8 @@ const nodeConfigSchema = z.strictObject({
     cidrTable: z.array(cidrRow).default([]),
     /** MaxMind country mmdb; the embedded geoip-country data is used otherwise */
     geoipMmdb: z.string().optional(),
+    /** MaxMind ASN mmdb (GeoLite2-ASN); the embedded @ip-location-db/asn data is used otherwise */
+    asnMmdb: z.string().optional(),
     /** closed reports are deleted after this many days @default 365 */
     retentionDays: z.number().positive().default(365),
     /** hosters with reports open longer than this are listed @default 7 */

@@ -114,7 +114,7 @@ export class HashfedNode {
   }
 
   status (): Promise<NodeStatus> {
-    return collectStatus(this.ctx, { running: true, node: this.components, adminUrl: this.adminUrl })
+    return collectStatus(this.ctx, { running: true, node: this.components, adminUrl: this.adminUrl, ...(this.checkUrl !== '' && { checkUrl: this.checkUrl }) })
   }
 
   async addMember (member: Member): Promise<void> {

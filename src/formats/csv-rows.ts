@@ -41,6 +41,8 @@ export async function * csvRows (input: AsyncIterable<Uint8Array | string>, init
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[], info: { lines: number } }>) {
       // info.lines is where the row ends; count back over line breaks inside quoted cells
+      // a binary file (an image, an archive) fed as CSV: say so rather than quote its bytes
+      if (record.some(cell => cell.includes('\u0000'))) throw invalidFormat(init.format, info.lines, 'binary data (NUL byte): this is not a text file')
       let breaks = 0
       for (const cell of record) for (let i = cell.indexOf('\n'); i >= 0; i = cell.indexOf('\n', i + 1)) breaks++
       yield { line: info.lines - breaks, cells: record.map(restoreCell) }

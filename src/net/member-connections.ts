@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { HashfedLibp2p } from './create-libp2p.js'
 import { DIAL_TIMEOUT_MS, PING_INTERVAL_MS, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './constants.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
+import { explainDialError, NO_ADDRESS, refusedAfterOpen } from './link-diagnosis.js'
 
 export interface MemberTarget {
   name: string
@@ -20,7 +21,24 @@ export interface MemberLink {
   rttMs: number | null
   connectedSince: number | null
   lastError: string | null
+  /** why it is not connected, in plain words (null when connected) */
+  reason: string | null
   nextDialAt: number | null
+}
+
+export interface MemberConnectionsInit {
+  /** first redial delay @default RECONNECT_MIN_MS */
+  minMs?: number
+  /** backoff cap @default RECONNECT_MAX_MS */
+  maxMs?: number
+}
+
+/**
+ * The wait before redial `attempt` (0-based): doubling from `minMs`, capped at `maxMs`, with
+ * ±25 % jitter so members that lost each other at once do not redial in step.
+ */
+export function backoffDelay (attempt: number, minMs: number, maxMs: number, random = Math.random()): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30)) * (0.75 + random * 0.5)
 }
 
 interface State {
@@ -31,31 +49,42 @@ interface State {
   rttMs: number | null
   connectedSince: number | null
   lastError: string | null
+  reason: string | null
   nextDialAt: number | null
+  /** a ping went through on the current connection: the remote accepted us */
+  established: boolean
+  /** the state last logged ('connected' or a reason): one log line per change */
+  logged: string | null
 }
 
 /**
  * Keeps a connection to every other member: dials their addresses, redials with exponential
  * backoff when a dial fails or a connection drops, and pings for round-trip time.
  * "Connected" is read from libp2p's connection list: a dial can resolve and then be closed
- * by the remote's gater.
+ * by the remote's gater. The backoff is reset only by a connection that carried a ping (the
+ * remote accepted us), so a remote that refuses us is redialled ever more slowly, not every
+ * half second; and each change of state (connected, or a new reason) is logged once.
  */
 export class MemberConnections {
   private readonly members = new Map<string, State>()
   private pingTimer: NodeJS.Timeout | null = null
   private stopped = false
 
-  constructor (private readonly libp2p: HashfedLibp2p, private readonly log: Logger) {}
+  private readonly minMs: number
+  private readonly maxMs: number
+
+  constructor (private readonly libp2p: HashfedLibp2p, private readonly log: Logger, init: MemberConnectionsInit = {}) {
+    this.minMs = init.minMs ?? RECONNECT_MIN_MS
+    this.maxMs = Math.max(this.minMs, init.maxMs ?? RECONNECT_MAX_MS)
+  }
 
   start (targets: MemberTarget[]): void {
     this.libp2p.addEventListener('peer:connect', (evt) => {
       const s = this.members.get(evt.detail.toString())
       if (s === undefined) return
-      s.attempt = 0
       s.connectedSince = Date.now()
-      s.lastError = null
-      this.log.info({ peer: s.target.peerId, member: s.target.name }, 'member connected')
-      // a first round-trip time now, not only at the next ping interval
+      s.established = false
+      // a first round-trip time now; it also proves the remote accepted us (see the class comment)
       void this.ping(s.target.peerId).catch(() => {})
     })
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
@@ -63,7 +92,9 @@ export class MemberConnections {
       if (s === undefined) return
       s.connectedSince = null
       s.rttMs = null
-      this.log.info({ peer: s.target.peerId, member: s.target.name }, 'member disconnected')
+      // closed before any ping went through: their gater closed it
+      this.setReason(s, s.established ? 'disconnected: the connection was lost; redialling' : refusedAfterOpen(this.libp2p.peerId.toString()))
+      s.established = false
       this.schedule(s)
     })
     this.setTargets(targets)
@@ -90,7 +121,7 @@ export class MemberConnections {
         if (moved) this.redialNow(target.peerId)
         continue
       }
-      const s: State = { target, attempt: 0, timer: null, dialing: false, rttMs: null, connectedSince: null, lastError: null, nextDialAt: null }
+      const s: State = { target, attempt: 0, timer: null, dialing: false, rttMs: null, connectedSince: null, lastError: null, reason: null, nextDialAt: null, established: false, logged: null }
       this.members.set(target.peerId, s)
       void this.dial(s)
     }
@@ -124,6 +155,7 @@ export class MemberConnections {
         rttMs: s.rttMs,
         connectedSince: conn !== undefined ? s.connectedSince : null,
         lastError: s.lastError,
+        reason: conn !== undefined ? null : s.reason ?? (s.target.addresses.length === 0 ? NO_ADDRESS : 'not connected yet: dialling'),
         nextDialAt: conn !== undefined ? null : s.nextDialAt
       }
     })
@@ -153,6 +185,7 @@ export class MemberConnections {
     } catch (err) {
       s.lastError = (err as Error).message
       this.log.debug({ peer: s.target.peerId, member: s.target.name, err: s.lastError }, 'dial failed')
+      this.setReason(s, explainDialError(err, s.target))
     } finally {
       s.dialing = false
     }
@@ -162,8 +195,8 @@ export class MemberConnections {
 
   private schedule (s: State): void {
     if (this.stopped || s.timer !== null || !this.members.has(s.target.peerId)) return
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** s.attempt) * (0.75 + Math.random() * 0.5)
-    s.attempt = Math.min(s.attempt + 1, 16)
+    const delay = backoffDelay(s.attempt, this.minMs, this.maxMs)
+    s.attempt = Math.min(s.attempt + 1, 30)
     s.nextDialAt = Date.now() + delay
     s.timer = setTimeout(() => {
       s.timer = null
@@ -177,10 +210,35 @@ export class MemberConnections {
       if (!this.isConnected(s.target.peerId)) return
       try {
         s.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(s.target.peerId), { signal: AbortSignal.timeout(5000) })
+        this.established(s)
       } catch (err) {
         s.lastError = (err as Error).message
       }
     }))
+  }
+
+  /** A ping went through: the link is up for real; the backoff starts again from its minimum. */
+  private established (s: State): void {
+    if (s.established) return
+    s.established = true
+    s.attempt = 0
+    s.lastError = null
+    s.reason = null
+    if (s.logged !== 'connected') {
+      s.logged = 'connected'
+      this.log.info({ peer: s.target.peerId, member: s.target.name }, 'member connected')
+    }
+  }
+
+  /** Records why the member is not connected; logs it when it differs from what was logged last. */
+  private setReason (s: State, reason: string): void {
+    s.reason = reason
+    // the words before the first ':' name the state ("unreachable", "they refuse our key", …)
+    const state = reason.split(':')[0]
+    if (s.logged === state) return
+    const wasConnected = s.logged === 'connected'
+    s.logged = state
+    this.log[wasConnected ? 'info' : 'warn']({ peer: s.target.peerId, member: s.target.name, reason }, wasConnected ? 'member disconnected' : 'member not connected')
   }
 
   /** Pings one member now and returns the round-trip time. */
@@ -188,6 +246,7 @@ export class MemberConnections {
     const s = this.members.get(peerId)
     if (s === undefined || !this.isConnected(peerId)) return null
     s.rttMs = await this.libp2p.services.ping.ping(peerIdFromString(peerId), { signal: AbortSignal.timeout(5000) }).catch(() => null)
+    if (s.rttMs !== null) this.established(s)
     return s.rttMs
   }
 

@@ -35,6 +35,8 @@ export interface ComponentAccess {
   peers: () => Promise<MemberStatus[]>
   /** writes the member into the federation file; a running node applies it at once */
   addMember: (member: Member) => Promise<void>
+  /** removes a member (by name or peer ID) from the federation file; a running node applies it at once */
+  removeMember: (nameOrPeerId: string) => Promise<{ removed: Member, members: number }>
   /** re-reads the federation file; false when no node runs (the file is read when it starts) */
   reloadFederationFile: () => Promise<boolean>
 }
@@ -55,6 +57,7 @@ export function runningAccess (node: NodeComponents, status: () => Promise<NodeS
     status,
     peers: async () => await collectPeers(node.ctx, node),
     addMember: async (m) => { await node.addMember(m) },
+    removeMember: async (key) => await node.removeMember(key),
     reloadFederationFile: async () => { await node.reloadFederationFile(); return true }
   }
 }

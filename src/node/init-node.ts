@@ -27,8 +27,13 @@ export interface InitNodeInit {
   checkPort?: number
   /** check API address (hosters reach it; every request needs a check token) @default '127.0.0.1' */
   checkHost?: string
-  /** addresses other members dial; @default the listen addresses, 0.0.0.0 read as 127.0.0.1 */
+  /** addresses other members dial; @default the listen addresses, 0.0.0.0 read as 127.0.0.1 (which needs `local`) */
   announce?: string[]
+  /**
+   * Allows an announce address on loopback or 0.0.0.0/:: (a federation on one machine: demos,
+   * tests). Otherwise such an address is refused: no other member could dial it.
+   */
+  local?: boolean
   /** admin API address; off loopback a token is generated into the config @default '127.0.0.1' */
   apiHost?: string
   /**
@@ -64,6 +69,10 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   }
   const base = await mirrorBase(init)
   const listen = init.listen ?? [DEFAULT_LISTEN]
+  // a port-0 listen address is only known once the node runs (`hashfed status`, runtime.json): not announced
+  const announce = init.announce ?? listen.filter(a => !/\/tcp\/0(\/|$)/.test(a)).map(a => a.replace('/ip4/0.0.0.0/', '/ip4/127.0.0.1/').replace('/ip6/::/', '/ip6/::1/'))
+  announce.forEach(a => multiaddr(a))
+  if (init.local !== true) refuseUnreachableAnnounce(announce, init.announce === undefined)
   const apiHost = init.apiHost ?? '127.0.0.1'
   const apiToken = isLoopback(apiHost) ? undefined : generateApiToken()
   const config: NodeConfigInput = {
@@ -83,9 +92,6 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   await chmod(dir.root, PRIVATE_DIR_MODE)
   const identity = await createKeyFile(dir.key)
   const peerId = identity.peerId.toString()
-  // a port-0 listen address is only known once the node runs (`hashfed status`, runtime.json): not announced
-  const announce = init.announce ?? listen.filter(a => !/\/tcp\/0(\/|$)/.test(a)).map(a => a.replace('/ip4/0.0.0.0/', '/ip4/127.0.0.1/').replace('/ip6/::/', '/ip6/::1/'))
-  announce.forEach(a => multiaddr(a))
   await saveNodeConfig(dir, config)
   const self = { name: init.name, peerId, countries: config.countries, addresses: announce, ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
   await saveFederation(dir.federation, base !== null
@@ -115,4 +121,17 @@ async function mirrorBase (init: InitNodeInit): Promise<{ mirrorOf: string, fede
   if (member === undefined || member.mirrorOf !== undefined) throw hfError(ErrorCodes.INVALID_FEDERATION, `${init.federationFile} has no member "${init.mirrorOf}" to mirror (a hotline, not another mirror)`)
   if (federation.members.some(m => m.name.toLowerCase() === init.name.toLowerCase())) throw hfError(ErrorCodes.INVALID_ARGUMENT, `${init.federationFile} already has a member named "${init.name}": pick another --name for the mirror`)
   return { mirrorOf: member.name, federation }
+}
+
+const LOCAL_HOST = /^\/(?:ip4\/(?:127\.\d+\.\d+\.\d+|0\.0\.0\.0)|ip6\/(?:::1?|0:0:0:0:0:0:0:[01])|dns[46]?\/localhost)(?:\/|$)/i
+
+/** An address only this machine can dial is useless to the other members; `--local` allows it. */
+function refuseUnreachableAnnounce (announce: readonly string[], derived: boolean): void {
+  const local = announce.find(a => LOCAL_HOST.test(a))
+  if (local === undefined) return
+  const port = /\/tcp\/(\d+)/.exec(local)?.[1] ?? '4001'
+  throw hfError(ErrorCodes.INVALID_ARGUMENT,
+    `the announce address ${local}${derived ? ' (derived from the listen address)' : ''} is on loopback or 0.0.0.0: no other member can dial it. ` +
+    `Give the address they reach this machine at, e.g. --announce /ip4/<public address>/tcp/${port} or /dns4/<host name>/tcp/${port}; or --local for a federation on this machine only`,
+    { field: 'announce', address: local })
 }

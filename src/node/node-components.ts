@@ -1,3 +1,4 @@
+import { hfError, ErrorCodes } from '../errors.js'
 import '../polyfill.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
@@ -6,7 +7,7 @@ import { createNodeLibp2p, reserveAddresses, type HashfedLibp2p } from '../net/c
 import { federationGater } from '../net/federation-gater.js'
 import { PeerPenalties, type PeerPenaltiesInit } from '../net/peer-penalties.js'
 import { MemberConnections, type MemberTarget } from '../net/member-connections.js'
-import { loadFederation, saveFederation, withMember, type Member } from '../config/federation.js'
+import { loadFederation, saveFederation, withMember, withoutMember, type Member } from '../config/federation.js'
 import { federationPath } from '../config/node-config.js'
 import { Store } from '../store/store.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
@@ -183,6 +184,19 @@ export class NodeComponents {
     const updated = withMember(await loadFederation(path), member)
     await saveFederation(path, updated)
     this.reloadFederation(updated)
+  }
+
+  /**
+   * Removes a member from the federation file and applies it: its connection is closed and
+   * the gater refuses it. Its hash list is kept as it is (see README "Removing a member").
+   */
+  async removeMember (nameOrPeerId: string): Promise<{ removed: Member, members: number }> {
+    const path = federationPath(this.ctx.dir, this.ctx.config)
+    const { federation, removed } = withoutMember(await loadFederation(path), nameOrPeerId)
+    if (removed.peerId === this.ctx.identity.peerId.toString()) throw hfError(ErrorCodes.FORBIDDEN, `${removed.name} is this node; remove it from the federation file of the other members`)
+    await saveFederation(path, federation)
+    this.reloadFederation(federation)
+    return { removed, members: federation.members.length }
   }
 
   /** Re-reads the federation file (e.g. after a hand edit). */

@@ -43,6 +43,8 @@ export interface NodeStatus {
   mirrorOf?: string
   listen: string[]
   adminUrl: string | null
+  /** the hash check API hosters call (null: the node is not running) */
+  checkUrl: string | null
   federation: string
   members: MemberStatus[]
   origins: OriginStatus[]
@@ -60,7 +62,7 @@ export interface NodeStatus {
 }
 
 /** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
-export async function collectStatus (ctx: NodeContext, opts: { running: boolean, node?: NodeComponents, adminUrl?: string }): Promise<NodeStatus> {
+export async function collectStatus (ctx: NodeContext, opts: { running: boolean, node?: NodeComponents, adminUrl?: string, checkUrl?: string }): Promise<NodeStatus> {
   const node = opts.node
   const log: HashLog = node?.hashLog ?? await openHashLog({ store: ctx.store })
   try {
@@ -83,6 +85,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       ...(ctx.config.mirrorOf !== undefined ? { mirrorOf: ctx.config.mirrorOf } : {}),
       listen: node?.listenAddresses() ?? ctx.config.listen,
       adminUrl: opts.adminUrl ?? null,
+      checkUrl: opts.checkUrl ?? null,
       federation: fed.name,
       members: memberRows(ctx, snap),
       origins,

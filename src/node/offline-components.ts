@@ -1,6 +1,7 @@
+import { hfError, ErrorCodes } from '../errors.js'
 import { pino, type Logger } from 'pino'
 import type { NodeContext } from '../context/node-context.js'
-import { loadFederation, saveFederation, withMember } from '../config/federation.js'
+import { loadFederation, saveFederation, withMember, withoutMember } from '../config/federation.js'
 import { federationPath } from '../config/node-config.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { HashListService } from '../lists/hash-list-service.js'
@@ -62,6 +63,13 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
     addMember: async (member) => {
       const path = federationPath(ctx.dir, ctx.config)
       await saveFederation(path, withMember(await loadFederation(path), member))
+    },
+    removeMember: async (key) => {
+      const path = federationPath(ctx.dir, ctx.config)
+      const { federation, removed } = withoutMember(await loadFederation(path), key)
+      if (removed.peerId === ctx.identity.peerId.toString()) throw hfError(ErrorCodes.FORBIDDEN, `${removed.name} is this node; remove it from the federation file of the other members`)
+      await saveFederation(path, federation)
+      return { removed, members: federation.members.length }
     },
     reloadFederationFile: async () => false,
     close: async () => {

@@ -19,6 +19,8 @@ export interface MemberStatus {
   rttMs: number | null
   connectedSince: string | null
   lastError: string | null
+  /** why it is not connected, in plain words; null when connected or for ourselves */
+  reason: string | null
   /** last sync session with this peer that completed */
   lastSyncAt: string | null
   /** per origin, how far we are behind the heads this peer announced */
@@ -57,6 +59,7 @@ function memberRow (ctx: NodeContext, s: MemberSnapshot): MemberStatus {
     rttMs: link?.rttMs ?? null,
     connectedSince: link?.connectedSince != null ? new Date(link.connectedSince).toISOString() : null,
     lastError: link?.lastError ?? sync?.lastError ?? null,
+    reason: s.self || link?.connected === true ? null : link?.reason ?? 'the node is not running',
     lastSyncAt: sync?.lastSyncAt != null ? new Date(sync.lastSyncAt).toISOString() : null,
     behind: s.behind.map(b => ({ ...b, name: ctx.federation.nameOf(b.origin) })),
     rejected: s.rejectedSync + s.rejectedReports,

@@ -143,3 +143,22 @@ export const syncWaitOp = defineOp({
     })
   }
 })
+
+/**
+ * Removes a member: out of the federation file, its connection closed, refused from now on.
+ * The hash list it published that this node holds is kept as it is (the rule for removed
+ * members' lists belongs to the key lifecycle; README "Removing a member").
+ */
+export const federationRemoveOp = defineOp({
+  name: 'federation.remove',
+  summary: 'remove a member (applied at once); the list it published is kept',
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/federation/members/remove' },
+  input: (z) => z.strictObject({ member: z.string().min(1).max(128).meta({ description: 'member name or peer ID' }) }),
+  output: { type: 'object', required: ['removed', 'peerId', 'members', 'applied'], properties: { removed: { type: 'string' }, peerId: { type: 'string' }, members: { type: 'integer' }, applied: { type: 'boolean' } } },
+  run: async (c, { member }) => {
+    const { removed, members } = await c.removeMember(member)
+    return { removed: removed.name, peerId: removed.peerId, members, applied: c.running }
+  },
+  audit: (_i, out) => ({ action: 'federation.remove', details: { name: out.removed, peerId: out.peerId } })
+})

@@ -8,9 +8,9 @@
  * (run-op.ts) — so an operation behaves, fails and is recorded the same wherever it runs.
  */
 import type { AnyOperation } from './operation.js'
-import { adminTokenOp, auditListOp, federationAddOp, federationListOp, federationReloadOp, peersOp, statusOp, syncWaitOp } from './node-ops.js'
+import { adminTokenOp, auditListOp, federationAddOp, federationListOp, federationReloadOp, federationRemoveOp, peersOp, statusOp, syncWaitOp } from './node-ops.js'
 import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from './hash-ops.js'
-import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from './report-ops.js'
+import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp, reportsReopenOp, traceOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
 import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbench-ops.js'
 import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
@@ -23,8 +23,8 @@ export * from './workbench-ops.js'
 
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
-  statusOp, peersOp, federationListOp, federationAddOp, federationReloadOp, auditListOp, adminTokenOp,
-  reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp,
+  statusOp, peersOp, federationListOp, federationAddOp, federationRemoveOp, federationReloadOp, auditListOp, adminTokenOp,
+  reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp, reportsReopenOp, traceOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
   matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp

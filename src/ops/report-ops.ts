@@ -1,6 +1,7 @@
 import { CLASSIFICATIONS } from '../log/entry.js'
 import { REPORT_MEDIA, type SubmitInput } from '../reports/report-input.js'
 import { REPORT_STATUSES, UPDATE_STATUSES } from '../reports/report-status.js'
+import { REOPEN_STATUSES } from '../reports/status-rules.js'
 import { STATS_GROUPS } from '../reports/report-stats.js'
 import type { ReportView } from '../reports/report-view.js'
 import { defineOp, field, type Zod } from './operation.js'
@@ -127,4 +128,26 @@ export const reportsUpdateOp = defineOp({
   output: ref('ReportView'),
   run: async (c, { id, status, note }) => await (await c.reports()).update(id, status, note),
   audit: ({ note }, v) => ({ action: 'reports.update', details: { reportId: v.id, status: v.status, origin: v.origin, withNote: note !== undefined && note.trim() !== '' } })
+})
+
+export const reportsReopenOp = defineOp({
+  name: 'reports.reopen',
+  summary: 'correct a report\'s status backwards (removed → assessed, …): an explicit reopen with a reason',
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/reports/:id/reopen' },
+  input: (z) => z.strictObject({ id: reportId(z), reason: z.string().min(1).max(4096), status: z.enum(REOPEN_STATUSES).optional() }),
+  output: ref('ReportView'),
+  run: async (c, { id, reason, status }) => await (await c.reports()).reopen(id, reason, status),
+  audit: (_i, v) => ({ action: 'reports.reopen', details: { reportId: v.id, status: v.status, origin: v.origin } })
+})
+
+/** Offline data only (GeoIP, ASN, the CIDR table); DNS for a host name. */
+export const traceOp = defineOp({
+  name: 'trace',
+  summary: 'where a URL or IP is hosted: addresses, country, AS number and name, the member responsible',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/trace' },
+  input: (z) => z.strictObject({ target: z.string().min(1).max(8192).meta({ description: 'a URL, host name or IP address' }) }),
+  output: anyObject,
+  run: async (c, { target }) => await (await c.reports()).trace(target)
 })

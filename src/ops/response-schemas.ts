@@ -37,7 +37,7 @@ export const memberSchema = {
 export const memberStatusSchema = {
   $id: 'MemberStatus',
   type: 'object',
-  required: ['name', 'peerId', 'countries', 'self', 'connected', 'address', 'rttMs', 'connectedSince', 'lastError', 'lastSyncAt', 'behind', 'rejected', 'rejectedReports', 'outbox'],
+  required: ['name', 'peerId', 'countries', 'self', 'connected', 'address', 'rttMs', 'connectedSince', 'lastError', 'reason', 'lastSyncAt', 'behind', 'rejected', 'rejectedReports', 'outbox'],
   properties: {
     name: str,
     peerId: str,
@@ -49,6 +49,7 @@ export const memberStatusSchema = {
     rttMs: { ...nullable(int), description: 'last ping round-trip time, ms' },
     connectedSince: nullable({ type: 'string', format: 'date-time' }),
     lastError: nullable(str),
+    reason: { ...nullable(str), description: 'why it is not connected, in plain words ("they refuse our key", "wrong peer ID: expected …, got …", "unreachable: …")' },
     lastSyncAt: { ...nullable({ type: 'string', format: 'date-time' }), description: 'last completed sync session with this peer' },
     behind: {
       type: 'array',
@@ -80,6 +81,7 @@ export const nodeStatusSchema = {
     mirrorOf: str,
     listen: strs,
     adminUrl: nullable(str),
+    checkUrl: nullable(str),
     federation: str,
     members: { type: 'array', items: { $ref: 'MemberStatus#' } },
     origins: {

@@ -3,6 +3,7 @@ import { hfError, ErrorCodes, type HashfedError } from '../errors.js'
 import { normaliseCountry } from '../config/country.js'
 import { createCidrTable, type CidrRow, type CidrTable } from './cidr-table.js'
 import { openGeoip, type GeoipDatabase } from './geoip.js'
+import { openAsnDatabase, type AsnDatabase } from './asn-database.js'
 import { parseIpAddress, hostToIp, type IpAddress } from './ip-address.js'
 import { checkAsn, checkCountry, checkHoster, checkIp, checkUrl } from './report-validation.js'
 
@@ -34,6 +35,10 @@ export interface CountryResolverInit {
   cidrTable?: readonly CidrRow[]
   /** MaxMind country mmdb, config `reports.geoipMmdb` @default the embedded GeoLite2 data */
   geoipMmdb?: string
+  /** MaxMind ASN mmdb, config `reports.asnMmdb` @default the embedded @ip-location-db/asn data */
+  asnMmdb?: string
+  /** fill in the AS number of the deciding address when the analyst and the table gave none @default true */
+  asn?: boolean
   /** resolves a host to its addresses when the report has no IP @default node:dns lookup, all addresses */
   lookup?: HostLookup
   /** give up on DNS after this long @default 5000 */
@@ -45,6 +50,10 @@ export interface CountryResolver {
   resolve (location: ReportLocation): Promise<ResolvedCountry>
   /** Loads the GeoIP database now (it is otherwise loaded on first need); surfaces a bad mmdb path at start-up. */
   loadGeoip (): Promise<GeoipDatabase>
+  /** Loads the IP → ASN database now (it is otherwise loaded on first need). */
+  loadAsn (): Promise<AsnDatabase>
+  /** The addresses of a URL's host or of an IP: DNS only for a name (HF_UNKNOWN_COUNTRY when it fails). */
+  addresses (host: string): Promise<IpAddress[]>
 }
 
 const DEFAULT_DNS_TIMEOUT_MS = 5000
@@ -74,55 +83,83 @@ export function createCountryResolver (init: CountryResolverInit = {}): CountryR
     return await geoip.catch((err: unknown) => { geoip = undefined; throw err })
   }
 
+  let asnDb: Promise<AsnDatabase> | undefined
+  const loadAsn = async (): Promise<AsnDatabase> => {
+    asnDb ??= openAsnDatabase({ mmdb: init.asnMmdb })
+    return await asnDb.catch((err: unknown) => { asnDb = undefined; throw err })
+  }
+  // The ASN of the deciding address when the analyst and the table gave none: what the
+  // per-ASN statistics group by. Never fatal: a report is routed by country, not by ASN.
+  const withAsn = async (r: ResolvedCountry): Promise<ResolvedCountry> => {
+    if (init.asn === false || r.asn !== undefined || r.ip === undefined) return r
+    const ip = parseIpAddress(r.ip)
+    if (ip === null || ip.range !== 'unicast') return r
+    try {
+      const hit = (await loadAsn()).lookup(ip)
+      return hit !== undefined ? { ...r, asn: hit.asn } : r
+    } catch {
+      return r
+    }
+  }
+
   return {
     loadGeoip,
+    loadAsn,
+    addresses: async (host) => {
+      const literal = hostToIp(host)
+      return literal !== null ? [literal] : await resolveHost(lookup, host, dnsTimeoutMs)
+    },
     async resolve (location) {
-      const input = validate(location)
-      const given = { ...(input.hoster !== undefined && { hoster: input.hoster }), ...(input.asn !== undefined && { asn: input.asn }) }
-      const ipField = input.ip !== undefined ? { ip: input.ip.text } : {}
-      if (input.country !== undefined) return { country: input.country, source: 'explicit', ...ipField, ...given }
-
-      let addresses: IpAddress[]
-      let viaDns = false
-      const literal = hostToIp(input.host)
-      if (input.ip !== undefined) addresses = [input.ip]
-      else if (literal !== null) addresses = [literal]
-      else {
-        addresses = await resolveHost(lookup, input.host, dnsTimeoutMs)
-        viaDns = true
-      }
-      const prefix = viaDns ? 'dns+' : ''
-
-      // The table outranks GeoIP across all addresses: the operator's word beats the data.
-      for (const ip of addresses) {
-        const hit = table.lookup(ip)
-        if (hit !== undefined) {
-          return {
-            country: hit.country,
-            source: `${prefix}cidr-table` as CountrySource,
-            ip: ip.text,
-            ...(hit.hoster !== undefined && { hoster: hit.hoster }),
-            ...(hit.asn !== undefined && { asn: hit.asn }),
-            ...given
-          }
-        }
-      }
-      const reasons: string[] = []
-      const db = await loadGeoip()
-      for (const ip of addresses) {
-        if (ip.range !== 'unicast') {
-          reasons.push(`${ip.text} is a ${ip.range} address, which has no public location`)
-          continue
-        }
-        const raw = db.country(ip)
-        const country = raw === undefined ? null : normaliseCountry(raw)
-        if (country !== null) return { country, source: `${prefix}geoip` as CountrySource, ip: ip.text, ...given }
-        reasons.push(raw === undefined
-          ? `${db.description} has no country for ${ip.text}`
-          : `${db.description} gives ${ip.text} the code "${raw}", which is not a country a hotline covers`)
-      }
-      throw unknownCountry(input.host, addresses, `${table.size === 0 ? 'reports.cidrTable is empty' : 'no reports.cidrTable row matches'}; ${reasons.join('; ')}`)
+      return await withAsn(await decide(location))
     }
+  }
+
+  async function decide (location: ReportLocation): Promise<ResolvedCountry> {
+    const input = validate(location)
+    const given = { ...(input.hoster !== undefined && { hoster: input.hoster }), ...(input.asn !== undefined && { asn: input.asn }) }
+    const ipField = input.ip !== undefined ? { ip: input.ip.text } : {}
+    if (input.country !== undefined) return { country: input.country, source: 'explicit', ...ipField, ...given }
+
+    let addresses: IpAddress[]
+    let viaDns = false
+    const literal = hostToIp(input.host)
+    if (input.ip !== undefined) addresses = [input.ip]
+    else if (literal !== null) addresses = [literal]
+    else {
+      addresses = await resolveHost(lookup, input.host, dnsTimeoutMs)
+      viaDns = true
+    }
+    const prefix = viaDns ? 'dns+' : ''
+
+    // The table outranks GeoIP across all addresses: the operator's word beats the data.
+    for (const ip of addresses) {
+      const hit = table.lookup(ip)
+      if (hit !== undefined) {
+        return {
+          country: hit.country,
+          source: `${prefix}cidr-table` as CountrySource,
+          ip: ip.text,
+          ...(hit.hoster !== undefined && { hoster: hit.hoster }),
+          ...(hit.asn !== undefined && { asn: hit.asn }),
+          ...given
+        }
+      }
+    }
+    const reasons: string[] = []
+    const db = await loadGeoip()
+    for (const ip of addresses) {
+      if (ip.range !== 'unicast') {
+        reasons.push(`${ip.text} is a ${ip.range} address, which has no public location`)
+        continue
+      }
+      const raw = db.country(ip)
+      const country = raw === undefined ? null : normaliseCountry(raw)
+      if (country !== null) return { country, source: `${prefix}geoip` as CountrySource, ip: ip.text, ...given }
+      reasons.push(raw === undefined
+        ? `${db.description} has no country for ${ip.text}`
+        : `${db.description} gives ${ip.text} the code "${raw}", which is not a country a hotline covers`)
+    }
+    throw unknownCountry(input.host, addresses, `${table.size === 0 ? 'reports.cidrTable is empty' : 'no reports.cidrTable row matches'}; ${reasons.join('; ')}`)
   }
 }
 

@@ -17,7 +17,8 @@ export const REPORT_REJECT_REASONS = {
   'wrong-country': 'a report for a country this node does not cover',
   'not-responsible': 'a status update by a hotline that is not responsible for the report',
   'bad-time': 'a signed time outside the window the receiver accepts',
-  'too-many-updates': 'the report already has the most status updates a report may have'
+  'too-many-updates': 'the report already has the most status updates a report may have',
+  'bad-transition': 'a status update that breaks the status state machine (e.g. removed → assessed without a reopen)'
 } as const satisfies ReasonList<string>
 
 export type ReportRejectReason = keyof typeof REPORT_REJECT_REASONS

@@ -14,6 +14,23 @@ import { withUpdate } from './report-timeline.js'
 import { checkNote, checkSignedTime, UUID, validateReportRecord } from './report-validation.js'
 import { decodeStoredReport, decodeTimeline } from './report-view.js'
 import { rejection } from './rejection.js'
+import { transitionError, type FromStatus } from './status-rules.js'
+
+/**
+ * The state machine (status-rules.ts) checked against the author's neighbouring updates by
+ * sequence number. Updates can arrive out of order: a step is checked only where both ends
+ * are held (seq 1 follows `received`).
+ */
+export function chainError (held: readonly StatusUpdate[], u: StatusUpdate): string | null {
+  const name = (x: StatusUpdate): FromStatus => statusFromEnum(x.status) ?? 'received'
+  const before = u.seq === 1 ? 'received' : held.find(t => t.seq === u.seq - 1)
+  if (before !== undefined) {
+    const wrong = transitionError(typeof before === 'string' ? before : name(before), name(u) as Exclude<FromStatus, 'received'>, u.reopen)
+    if (wrong !== null) return wrong
+  }
+  const after = held.find(t => t.seq === u.seq + 1)
+  return after === undefined ? null : transitionError(name(u), name(after) as Exclude<FromStatus, 'received'>, after.reopen)
+}
 
 /**
  * What this node accepts as the receiving hotline (reports addressed to it, status updates
@@ -88,6 +105,8 @@ export function registerReportKinds (courier: Pick<Courier, 'register'>, deps: {
       if (u64(u.atMs) < u64(r.createdMs) - MAX_CLOCK_SKEW_MS) throw rejection('bad-time', `status update of ${u.reportId} is dated before the report was made`)
       if (decodeTimeline(stored).some(t => sameBytes(t.author, u.author) && t.seq === u.seq)) return []
       if (stored.timeline.length >= MAX_STATUS_UPDATES) throw rejection('too-many-updates', `report ${u.reportId} already has ${MAX_STATUS_UPDATES} status updates`)
+      const wrong = chainError(decodeTimeline(stored).filter(t => sameBytes(t.author, u.author)), u)
+      if (wrong !== null) throw rejection('bad-transition', `status update ${u.seq} of ${u.reportId}: ${wrong}`, ErrorCodes.INVALID_ARGUMENT)
       logger.info({ reportId: u.reportId, status: statusFromEnum(u.status), seq: u.seq }, 'report status received')
       return [reports.put(u.reportId, withUpdate(stored, signed, u, now))]
     }

@@ -18,11 +18,14 @@ import { signReport, signStatus, type UrlReport } from './report-codec.js'
 import { registerReportKinds } from './report-handlers.js'
 import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
 import { archiveRange, factsFromArchive, summarise, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, STATS_GROUPS } from './report-stats.js'
-import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, statusToEnum, type ReportStatusName } from './report-status.js'
+import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusToEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
+import { transitionError, type FromStatus } from './status-rules.js'
+import { resolveReportId } from './report-id.js'
+import { traceHost, type HostTrace } from './host-trace.js'
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
 import { withUpdate } from './report-timeline.js'
 import { UUID, validateReportRecord } from './report-validation.js'
-import { decodeStoredReport, decodeTimeline, toReportView, type ReportView } from './report-view.js'
+import { decodeStoredReport, decodeTimeline, toReportView, viewStatus, type ReportView } from './report-view.js'
 import { OFFENCES, REPORT_REJECT_REASONS, type ReportOffence } from './rejection.js'
 import { Retention } from './retention.js'
 
@@ -88,7 +91,8 @@ export class ReportService {
     this.reports = new ReportStore(ctx.store)
     this.resolver = init.resolver ?? createCountryResolver({
       cidrTable: config.cidrTable,
-      geoipMmdb: config.geoipMmdb === undefined || isAbsolute(config.geoipMmdb) ? config.geoipMmdb : join(ctx.dir.root, config.geoipMmdb)
+      geoipMmdb: config.geoipMmdb === undefined || isAbsolute(config.geoipMmdb) ? config.geoipMmdb : join(ctx.dir.root, config.geoipMmdb),
+      asnMmdb: config.asnMmdb === undefined || isAbsolute(config.asnMmdb) ? config.asnMmdb : join(ctx.dir.root, config.asnMmdb)
     })
     this.courier = new Courier({
       store: ctx.store,
@@ -206,33 +210,58 @@ export class ReportService {
 
   /** Records a status of a report we are responsible for; signed, kept, and sent back to the origin. */
   async update (id: string, statusText: string, note?: string): Promise<ReportView> {
+    return await this.record(id, parseUpdateStatus(statusText), note, false)
+  }
+
+  /** Corrects a report's status backwards (status-rules.ts): an explicit reopen, with the reason as its note. */
+  async reopen (id: string, reason: string, to: string = 'assessed'): Promise<ReportView> {
+    if ((reason ?? '').trim() === '') throw hfError(ErrorCodes.INVALID_ARGUMENT, 'reason: a reopen says why (it is signed and sent to the origin)', { field: 'reason' })
+    return await this.record(id, parseUpdateStatus(to), reason, true)
+  }
+
+  private async record (idText: string, status: UpdateStatus, note: string | undefined, reopen: boolean): Promise<ReportView> {
     const { ctx, logger } = this.init
-    const status = parseUpdateStatus(statusText)
     const text = (note ?? '').trim()
     if (text.length > MAX_NOTE_LENGTH || text.includes('\u0000')) throw hfError(ErrorCodes.INVALID_ARGUMENT, `note: text of at most ${MAX_NOTE_LENGTH} characters`, { field: 'note' })
+    const id = await this.resolveId(idText)
     await this.reports.locks.run(id, async () => {
       const stored = await this.mustGet(id)
       if (!stored.inbound) {
         throw hfError(ErrorCodes.FORBIDDEN, `report ${id} is ${stored.unroutable ? 'unroutable' : `handled by ${this.targetName(stored)}`}; only the responsible hotline records its status`)
       }
+      const from = viewStatus(stored) as FromStatus
+      const wrong = transitionError(from, status, reopen)
+      if (wrong !== null) throw hfError(ErrorCodes.INVALID_ARGUMENT, `report ${id}: ${wrong}`, { field: 'status', from, to: status })
       if (stored.timeline.length >= MAX_STATUS_UPDATES) throw hfError(ErrorCodes.FORBIDDEN, `report ${id} already has ${MAX_STATUS_UPDATES} status updates`)
       const r = decodeStoredReport(stored)
       const seq = decodeTimeline(stored).filter(u => sameBytes(u.author, ctx.identity.peerIdBytes)).reduce((m, u) => Math.max(m, u.seq), 0) + 1
-      const update = { reportId: id, author: ctx.identity.peerIdBytes, seq, status: statusToEnum(status), note: text, atMs: Date.now() }
+      const update = { reportId: id, author: ctx.identity.peerIdBytes, seq, status: statusToEnum(status), note: text, atMs: Date.now(), reopen }
       const signed = signStatus(ctx.identity, update)
       const ops = [this.reports.put(id, withUpdate(stored, signed, pb.StatusUpdate.create(update), update.atMs))]
       const origin = peerIdFromBytes(r.origin).toString()
       if (origin === this.self) await this.reports.write(ops)
       else await this.courier.send(origin, { status: signed }, { subject: id, with: ops })
-      logger.info({ reportId: id, status, seq, origin: ctx.federation.nameOf(origin) }, 'report status updated')
+      logger.info({ reportId: id, status, from, reopen, seq, origin: ctx.federation.nameOf(origin) }, reopen ? 'report reopened' : 'report status updated')
     })
     return await this.show(id)
+  }
+
+  /** A full id from an id or a unique prefix of 8+ characters (report-id.ts). */
+  async resolveId (text: string): Promise<string> {
+    if (typeof text === 'string' && UUID.test(text)) return text
+    const index = await this.reports.loadIndex()
+    return resolveReportId(String(text ?? ''), (function * () { for (const row of index.values()) yield row.id })())
   }
 
   // ------------------------------------------------------------ reading
 
   async show (id: string): Promise<ReportView> {
-    return toReportView(await this.mustGet(id), this.init.ctx.federation)
+    return toReportView(await this.mustGet(await this.resolveId(id)), this.init.ctx.federation)
+  }
+
+  /** Where a URL or IP is hosted: addresses, country, AS, and the member a report would go to. */
+  async trace (target: string): Promise<HostTrace> {
+    return await traceHost(target, { resolver: this.resolver, federation: this.init.ctx.federation })
   }
 
   /** Newest first, from the index: only the reports shown are read from the store. */

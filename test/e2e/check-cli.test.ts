@@ -97,7 +97,7 @@ test('offline: add-images, check by file and by ALG:VALUE, tokens, kill switch, 
 test('init --mirror-of needs the member\'s federation file and takes no countries', async () => {
   const root = await tempDir()
   const member = join(root, 'eokm')
-  assert.equal((await runCli(['init', '--dir', member, '--name', 'EOKM', '--country', 'NL'])).code, 0)
+  assert.equal((await runCli(['init', '--dir', member, '--name', 'EOKM', '--country', 'NL', '--local'])).code, 0)
   const fed = nodeDir(member).federation
   const noFile = await runCli(['init', '--dir', join(root, 'm1'), '--name', 'm1', '--mirror-of', 'EOKM'])
   assert.equal(noFile.code, 2)
@@ -107,7 +107,7 @@ test('init --mirror-of needs the member\'s federation file and takes no countrie
   const unknown = await runCli(['init', '--dir', join(root, 'm3'), '--name', 'm3', '--mirror-of', 'IWF', '--federation', fed])
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /HF_INVALID_FEDERATION/)
-  const ok = await runCli(['init', '--dir', join(root, 'm4'), '--name', 'EOKM-m4', '--mirror-of', 'eokm', '--federation', fed])
+  const ok = await runCli(['init', '--dir', join(root, 'm4'), '--name', 'EOKM-m4', '--mirror-of', 'eokm', '--federation', fed, '--local'])
   assert.equal(ok.code, 0, ok.stderr)
   assert.match(ok.stdout, /hashfed federation add --name EOKM-m4 --peer-id 12D3KooW\S+ --mirror-of EOKM/)
   const config = JSON.parse(await readFile(nodeDir(join(root, 'm4')).config, 'utf8')) as { mirrorOf: string, countries: string[] }

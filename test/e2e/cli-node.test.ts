@@ -122,7 +122,7 @@ test('a configured port that another process holds: start exits 2 with one line 
   const taken = (holder.address() as AddressInfo).port
   try {
     const cases: Array<[string, string[], RegExp]> = [
-      ['libp2p', ['--listen', `/ip4/127.0.0.1/tcp/${taken}`, '--api-port', '0', '--check-port', '0'], new RegExp(`libp2p cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${taken}: the port is already in use .*change listen in config\\.json`)],
+      ['libp2p', ['--local', '--listen', `/ip4/127.0.0.1/tcp/${taken}`, '--api-port', '0', '--check-port', '0'], new RegExp(`libp2p cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${taken}: the port is already in use .*change listen in config\\.json`)],
       ['admin API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', String(taken), '--check-port', '0'], new RegExp(`the admin API cannot listen on 127\\.0\\.0\\.1:${taken}: the port is already in use .*api\\.host/api\\.port`)],
       ['check API', ['--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', String(taken)], new RegExp(`the check API cannot listen on 127\\.0\\.0\\.1:${taken}.*check\\.port.*EADDRINUSE`)]
     ]

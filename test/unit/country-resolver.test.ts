@@ -24,7 +24,7 @@ const geoipLoaded = (): boolean =>
   Object.keys(createRequire(import.meta.url).cache).some(k => k.includes('geoip-country'))
 
 test('explicit and CIDR-table answers do not load the GeoIP data', async () => {
-  const r = createCountryResolver({ lookup: noDns, cidrTable: [{ cidr: '193.0.0.0/16', country: 'DE' }] })
+  const r = createCountryResolver({ lookup: noDns, asn: false, cidrTable: [{ cidr: '193.0.0.0/16', country: 'DE' }] })
   assert.deepEqual(await r.resolve({ url: 'https://example.org/a', country: 'nl' }), { country: 'NL', source: 'explicit' })
   assert.equal((await r.resolve({ url: 'https://example.org/a', ip: '193.0.6.139' })).source, 'cidr-table')
   assert.equal(geoipLoaded(), false)
@@ -51,7 +51,7 @@ const WELL_KNOWN: Array<[string, string, string]> = [
 ]
 
 test('the embedded GeoIP data resolves well-known IPv4 and IPv6 addresses offline', async () => {
-  const r = createCountryResolver({ lookup: noDns })
+  const r = createCountryResolver({ lookup: noDns, asn: false })
   for (const [ip, country, what] of WELL_KNOWN) {
     assert.deepEqual(await r.resolve({ url: 'https://example.org/x', ip }), { country, source: 'geoip', ip }, `${ip} (${what})`)
   }
@@ -66,7 +66,7 @@ test('the embedded GeoIP data resolves well-known IPv4 and IPv6 addresses offlin
 })
 
 test('addresses without a public location give HF_UNKNOWN_COUNTRY', async () => {
-  const r = createCountryResolver({ lookup: noDns })
+  const r = createCountryResolver({ lookup: noDns, asn: false })
   for (const ip of ['192.0.2.1', '10.1.2.3', '127.0.0.1', '2001:db8::1', 'fe80::1', '::1']) {
     await assert.rejects(r.resolve({ url: 'https://example.org/', ip }), (e: unknown) => {
       assert.ok(isHashfedError(e, 'HF_UNKNOWN_COUNTRY'), `${ip}: ${String(e)}`)
@@ -79,6 +79,7 @@ test('addresses without a public location give HF_UNKNOWN_COUNTRY', async () => 
 
 test('the CIDR table overrides GeoIP and fills in hoster and ASN the analyst left out', async () => {
   const r = createCountryResolver({
+    asn: false,
     lookup: noDns,
     cidrTable: [
       { cidr: '193.0.0.0/16', country: 'de', hoster: 'Test Hoster', asn: 64500 },
@@ -96,6 +97,7 @@ test('the CIDR table overrides GeoIP and fills in hoster and ASN the analyst lef
 
 test('the most specific CIDR prefix wins, per address family', async () => {
   const r = createCountryResolver({
+    asn: false,
     lookup: noDns,
     cidrTable: [
       { cidr: '10.1.0.0/16', country: 'DE', hoster: 'mid' },
@@ -123,6 +125,7 @@ test('the most specific CIDR prefix wins, per address family', async () => {
 test('an explicit country wins over the table, GeoIP and DNS', async () => {
   let lookups = 0
   const r = createCountryResolver({
+    asn: false,
     lookup: async () => { lookups++; return ['193.0.6.139'] },
     cidrTable: [{ cidr: '193.0.0.0/16', country: 'DE', hoster: 'Table Hoster' }]
   })
@@ -146,7 +149,7 @@ test('without an IP, the host is resolved through the injected lookup', async ()
     if (host in answers) return answers[host]
     throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
   }
-  const r = createCountryResolver({ lookup, cidrTable: [{ cidr: '198.51.100.0/24', country: 'GB', hoster: 'Doc Hoster' }] })
+  const r = createCountryResolver({ asn: false, lookup, cidrTable: [{ cidr: '198.51.100.0/24', country: 'GB', hoster: 'Doc Hoster' }] })
 
   // The documentation address has no location; the next address decides.
   assert.deepEqual(await r.resolve({ url: 'https://Mixed.Example/a?b=c' }), { country: 'NL', source: 'dns+geoip', ip: '2001:67c:2e8::1' })
@@ -186,7 +189,7 @@ test('the default lookup resolves localhost, and the CIDR table places loopback'
 })
 
 test('bad report fields give HF_INVALID_REPORT naming the field', async () => {
-  const r = createCountryResolver({ lookup: noDns })
+  const r = createCountryResolver({ lookup: noDns, asn: false })
   const badUrls = ['', 'not a url', '/relative/path', 'javascript:alert(1)', 'mailto:a@example.org',
     'file:///etc/passwd', 'data:text/plain,x', 'http://', 'https://exa mple.org/', 'https://example.org/' + 'a'.repeat(9000)]
   for (const url of badUrls) {
@@ -242,7 +245,7 @@ test('a MaxMind mmdb file replaces the embedded data', async () => {
       { cidr: '8.8.8.0/24', data: { registered_country: { iso_code: 'US', names: { en: 'US' } } } }
     ]
   }))
-  const r = createCountryResolver({ lookup: noDns, geoipMmdb: path })
+  const r = createCountryResolver({ lookup: noDns, geoipMmdb: path, asn: false })
   assert.match((await r.loadGeoip()).description, /GeoLite2-Country database .*country\.mmdb/)
   const c = async (ip: string) => await r.resolve({ url: 'https://example.org/', ip })
   assert.deepEqual(await c('193.0.6.139'), { country: 'FR', source: 'geoip', ip: '193.0.6.139' })
@@ -271,4 +274,16 @@ test('a missing, invalid or non-country mmdb gives HF_INVALID_CONFIG, and a fixe
   await writeFile(asn, writeMmdb({ databaseType: 'GeoLite2-ASN', networks: [{ cidr: '8.8.8.0/24', data: { autonomous_system_number: 15169 } }] }))
   await assert.rejects(createCountryResolver({ geoipMmdb: asn }).loadGeoip(), (e: unknown) =>
     isHashfedError(e, 'HF_INVALID_CONFIG') && /GeoLite2-ASN database, which has no countries/.test(e.message))
+})
+
+test('the AS number of the deciding address is filled in from the embedded ASN data, unless the analyst or the table gave one', async () => {
+  const r = createCountryResolver({ lookup: noDns, cidrTable: [{ cidr: '198.51.100.0/24', country: 'GB', asn: 64500 }] })
+  assert.deepEqual(await r.resolve({ url: 'https://example.org/', ip: '193.0.6.139' }), { country: 'NL', source: 'geoip', ip: '193.0.6.139', asn: 3333 })
+  assert.deepEqual(await r.resolve({ url: 'http://[2001:67c:2e8:22::c100:68b]/' }), { country: 'NL', source: 'geoip', ip: '2001:67c:2e8:22::c100:68b', asn: 3333 })
+  assert.equal((await r.resolve({ url: 'https://example.org/', ip: '193.0.6.139', asn: 1136 })).asn, 1136)
+  assert.equal((await r.resolve({ url: 'https://example.org/', ip: '198.51.100.7' })).asn, 64500)
+  // an explicit country with an IP: the AS still comes from the IP
+  assert.equal((await r.resolve({ url: 'https://example.org/', ip: '193.0.6.139', country: 'DE' })).asn, 3333)
+  const as = (await r.loadAsn()).lookup
+  assert.equal(typeof as, 'function')
 })

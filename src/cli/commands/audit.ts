@@ -3,7 +3,7 @@ import type { AuditRecord } from '../../audit/audit-log.js'
 import { auditListOp } from '../../ops/node-ops.js'
 import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { print, printJson, table } from '../output.js'
+import { isoSeconds, print, printJson, table } from '../output.js'
 
 export function registerAudit (program: Command): void {
   program.command('audit')
@@ -16,7 +16,7 @@ export function registerAudit (program: Command): void {
       const records: AuditRecord[] = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(auditListOp, { since: opts.since, limit: opts.limit }))).records
       if (opts.json === true) return printJson(records)
       print(table(records.map(r => ({
-        at: r.at.slice(0, 19).replace('T', ' '),
+        at: isoSeconds(r.at),
         action: r.action,
         actor: r.actor,
         via: r.via,

@@ -10,6 +10,12 @@ import { print, printError, printJson, safe, table } from '../output.js'
 import { collectMediaFiles, framesJson, hashMediaFiles, type MediaHashes } from '../media-files.js'
 import type { VideoCheckMatch } from '../../check/check-service.js'
 
+/** An argument meant as a file: a path separator or an image/video extension, and no `alg:` prefix. */
+function looksLikePath (item: string): boolean {
+  if (/^[a-z0-9-]+:[^/\\]/i.test(item)) return false
+  return /[/\\]/.test(item) || /\.(jpe?g|png|gif|webp|mp4|mov|webm|mkv|avi)$/i.test(item)
+}
+
 /** Hashes per check: within the node's check.maxHashes default (10,000). */
 const CLI_CHECK_CHUNK = 5000
 
@@ -127,6 +133,7 @@ export function registerCheck (program: Command): void {
       const parts: Array<{ files: string[] } | { ref: string }> = []
       for (const item of items) {
         if (await stat(item).then(() => true, () => false)) parts.push({ files: await collectMediaFiles([item]) })
+        else if (looksLikePath(item)) throw hfError(ErrorCodes.INVALID_ARGUMENT, safe`${item}: no such file or folder (and not a hash: ALG:VALUE, e.g. sha256:ab12…)`, { field: 'items' })
         else parts.push({ ref: item })
       }
       const hashed = new Map((await hashMediaFiles(parts.flatMap(p => 'files' in p ? p.files : []), { secondsPerHash: secondsPerHash(opts.secondsPerHash), ffmpegPath: opts.ffmpeg })).map(h => [h.file, h]))

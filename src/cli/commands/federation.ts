@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { Member } from '../../config/federation.js'
-import { federationAddOp, federationListOp, federationReloadOp } from '../../ops/node-ops.js'
+import { federationAddOp, federationListOp, federationReloadOp, federationRemoveOp } from '../../ops/node-ops.js'
 import { withOps } from '../op-runner.js'
 import { collect, countriesArg, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, shortPeerId, table } from '../output.js'
@@ -24,8 +24,17 @@ export function registerFederation (program: Command): void {
         addresses: opts.addr ?? [],
         ...(opts.mirrorOf !== undefined ? { mirrorOf: opts.mirrorOf } : {})
       }
-      await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationAddOp, { ...member }))
-      print(safe`member ${opts.name} saved` + '\n')
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationAddOp, { ...member }))
+      print(safe`member ${opts.name} saved (${res.members} members)` + '\n')
+    })
+
+  fed.command('remove')
+    .description('remove a member; a running node closes its connection and refuses it at once (the list it published is kept)')
+    .argument('<member>', 'member name or peer ID')
+    .option(...DIR_OPTION)
+    .action(async (member: string, opts: { dir?: string }) => {
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationRemoveOp, { member }))
+      print(safe`member ${res.removed} (${res.peerId}) removed; ${res.members} members` + (res.applied ? ', applied to the running node' : '; the node reads the file when it starts') + '\n')
     })
 
   fed.command('list')
@@ -43,6 +52,6 @@ export function registerFederation (program: Command): void {
     .option(...DIR_OPTION)
     .action(async (opts: { dir?: string }) => {
       const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationReloadOp, {}))
-      if (!res.ok) print('node is not running; the file is read when it starts\n')
+      print(res.ok ? `federation file reloaded: ${res.members} members\n` : 'node is not running; the file is read when it starts\n')
     })
 }

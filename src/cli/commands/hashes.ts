@@ -42,8 +42,9 @@ export function registerHashes (program: Command): void {
       const path = resolve(file)
       const input = { format: opts.format, classification: opts.classification, source: opts.source, algorithm: opts.algorithm, name: path }
       // read here, by the user running the CLI: the node takes the bytes, never a path
-      const readable = await access(path, constants.R_OK).then(async () => (await stat(path)).isFile(), () => false)
-      if (!readable) throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`)
+      const kind = await access(path, constants.R_OK).then(async () => (await stat(path)).isDirectory() ? 'folder' : 'file', (err: NodeJS.ErrnoException) => err.code === 'ENOENT' ? 'missing' : 'unreadable')
+      if (kind === 'folder') throw hfError(ErrorCodes.INVALID_ARGUMENT, `${path} is a folder: give one list file (e.g. ${path}/list.csv)`, { field: 'file' })
+      if (kind !== 'file') throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}: ${kind === 'missing' ? 'no such file' : 'permission denied'}`, { field: 'file' })
       const bar = (await import('../progress.js')).progressBar()
       let summary: ImportSummary
       try {

@@ -12,7 +12,8 @@ export function registerInit (program: Command): void {
     .requiredOption('--name <name>', 'this hotline\'s name in the federation (e.g. EOKM)')
     .option('--country <cc...>', 'ISO 3166-1 alpha-2 countries this hotline is responsible for (comma-separated or repeated); required unless --mirror-of', countriesArg)
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
-    .option('--announce <multiaddr>', 'address other members dial, repeatable (default: the listen address)', collect)
+    .option('--announce <multiaddr>', 'address other members dial, repeatable (default: the listen address, with 0.0.0.0 read as 127.0.0.1, which needs --local; a port-0 listen address is not announced)', collect)
+    .option('--local', 'allow an announce address on loopback or 0.0.0.0 (a federation on this machine only: demos, tests)')
     .option('--api-port <port>', 'admin API port (default 8480)', portArg)
     .option('--api-host <host>', 'admin API address (default 127.0.0.1); any other address gets a generated token, printed once')
     .option('--check-port <port>', 'hash check API port (default 8481)', portArg)
@@ -20,7 +21,7 @@ export function registerInit (program: Command): void {
     .option('--mirror-of <member>', 'make a read-only mirror of this member: follows the federation, publishes nothing, serves the check API')
     .option('--federation <file>', 'with --mirror-of: the member\'s federation file (copied in, with this mirror added)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dir?: string, name: string, country?: string[], mirrorOf?: string, federation?: string, listen?: string[], announce?: string[], apiPort?: number, apiHost?: string, checkPort?: number, checkHost?: string, json?: boolean }) => {
+    .action(async (opts: { dir?: string, name: string, country?: string[], mirrorOf?: string, federation?: string, listen?: string[], announce?: string[], local?: boolean, apiPort?: number, apiHost?: string, checkPort?: number, checkHost?: string, json?: boolean }) => {
       if (opts.country === undefined && opts.mirrorOf === undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, '--country is required (a mirror, with --mirror-of, has none)')
       const result = await initNode({
         dir: resolveDir(opts.dir),
@@ -30,6 +31,7 @@ export function registerInit (program: Command): void {
         ...(opts.federation !== undefined ? { federationFile: resolve(opts.federation) } : {}),
         listen: opts.listen,
         announce: opts.announce,
+        local: opts.local === true,
         apiPort: opts.apiPort,
         apiHost: opts.apiHost,
         checkPort: opts.checkPort,

@@ -3,7 +3,7 @@ import type { MemberStatus } from '../../node/peer-status.js'
 import { peersOp } from '../../ops/node-ops.js'
 import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
-import { print, printJson, shortPeerId, table } from '../output.js'
+import { isoSeconds, print, printJson, shortPeerId, table } from '../output.js'
 
 export function registerPeers (program: Command): void {
   program.command('peers')
@@ -23,10 +23,10 @@ export function formatPeers (peers: MemberStatus[]): string {
     name: m.name + (m.self ? ' (self)' : ''),
     peer: shortPeerId(m.peerId),
     countries: m.mirrorOf !== undefined ? `mirror of ${m.mirrorOf}` : m.countries,
-    connected: m.self ? '-' : m.connected,
+    connected: m.self ? '-' : m.connected ? 'yes' : `no: ${m.reason ?? 'unknown'}`,
     address: m.address,
     rtt: m.rttMs !== null ? `${m.rttMs} ms` : null,
-    'last sync': m.lastSyncAt !== null ? m.lastSyncAt.slice(0, 19).replace('T', ' ') : null,
+    'last sync': m.lastSyncAt !== null ? isoSeconds(m.lastSyncAt) : null,
     behind: m.behind.length === 0 ? (m.self ? '-' : 0) : m.behind.map(b => `${b.name}: ${b.entries}`).join(', '),
     rejected: m.rejected,
     outbox: m.self ? '-' : m.outbox

@@ -2,11 +2,11 @@ import { InvalidArgumentError, type Command } from 'commander'
 import type { ReportView } from '../../reports/report-view.js'
 import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
 import type { OutboxEntry } from '../../courier/outbox.js'
-import { reportsListOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
+import { reportsListOp, reportsReopenOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
 import { withOps } from '../op-runner.js'
 import { registerHosterReport } from './hoster-report.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
-import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
+import { isoSeconds, print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 
 function asnArg (value: string): number {
   const n = Number(value.replace(/^AS/i, ''))
@@ -135,14 +135,14 @@ export function registerReports (program: Command): void {
         country: v.country,
         hoster: v.hoster,
         peer: v.direction === 'inbound' ? `from ${v.origin}` : v.target !== null ? `to ${v.target}` : null,
-        created: v.createdAt.slice(0, 19).replace('T', ' '),
+        created: isoSeconds(v.createdAt),
         url: shortUrl(v.url)
       }))) + '\n')
     })
 
   reports.command('show')
     .description('show one report with its timeline')
-    .argument('<id>', 'report id')
+    .argument('<id>', 'report id (or its first 8+ characters)')
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { dir?: string, json?: boolean }) => {
@@ -153,9 +153,9 @@ export function registerReports (program: Command): void {
 
   reports.command('update')
     .description('record progress on a report we are responsible for; signed and sent back to the origin')
-    .argument('<id>', 'report id')
+    .argument('<id>', 'report id (or its first 8+ characters)')
     .option(...DIR_OPTION)
-    .requiredOption('--status <status>', 'assessed | notice-sent | removed | not-illegal | unreachable')
+    .requiredOption('--status <status>', 'assessed | notice-sent | removed | not-illegal | unreachable (received → assessed → notice-sent → removed; see README "Report status")')
     .option('--note <text>', 'a note for the origin hotline')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { dir?: string, status: string, note?: string, json?: boolean }) => {
@@ -163,6 +163,20 @@ export function registerReports (program: Command): void {
       const view = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsUpdateOp, input))
       if (opts.json === true) return printJson(view)
       print(safe`report ${view.id}: ${view.status}` + (view.local ? '' : safe` (sent to ${view.origin})`) + '\n')
+    })
+
+  reports.command('reopen')
+    .description('correct a report\'s status backwards (e.g. removed by mistake): signed, with the reason, and sent to the origin')
+    .argument('<id>', 'report id (or its first 8+ characters)')
+    .option(...DIR_OPTION)
+    .requiredOption('--reason <text>', 'why the report is reopened')
+    .option('--status <status>', 'assessed (default) | notice-sent')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { dir?: string, reason: string, status?: string, json?: boolean }) => {
+      const input = { id, reason: opts.reason, ...(opts.status !== undefined && { status: opts.status }) }
+      const view = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsReopenOp, input))
+      if (opts.json === true) return printJson(view)
+      print(safe`report ${view.id}: reopened, now ${view.status}` + (view.local ? '' : safe` (sent to ${view.origin})`) + '\n')
     })
 
   reports.command('stats')

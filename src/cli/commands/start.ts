@@ -1,7 +1,20 @@
 import type { Command } from 'commander'
 import { assertPrivateNodeDir, nodeDir } from '../../config/node-dir.js'
 import { usePrivateFileMode } from '../../util/private-files.js'
+import { hfError, ErrorCodes, isHashfedError } from '../../errors.js'
+import { readLiveRuntime, type RuntimeInfo } from '../../context/runtime-file.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
+
+function alreadyRunning (dir: string, info: RuntimeInfo | null): Error {
+  return hfError(ErrorCodes.NODE_RUNNING, info !== null
+    ? `the node in ${dir} is already running, pid ${info.pid} (admin API ${info.adminUrl}); stop it first (kill ${info.pid})`
+    : `the node in ${dir} is already running (another process holds its store); stop it first`, { pid: info?.pid ?? null })
+}
+
+async function refuseIfRunning (dir: string): Promise<void> {
+  const info = await readLiveRuntime(nodeDir(dir))
+  if (info !== null && info.pid !== process.pid) throw alreadyRunning(dir, info)
+}
 
 export function registerStart (program: Command): void {
   program.command('start')
@@ -11,6 +24,7 @@ export function registerStart (program: Command): void {
       const dir = resolveDir(opts.dir)
       // a folder other users can open is refused; every file the node makes is owner-only
       await assertPrivateNodeDir(nodeDir(dir))
+      await refuseIfRunning(dir)
       usePrivateFileMode()
       // loaded on demand: libp2p and the HTTP server double the start-up time of every other command
       const { HashfedNode } = await import('../../daemon/hashfed-node.js')
@@ -27,7 +41,16 @@ export function registerStart (program: Command): void {
       }
       process.once('SIGINT', () => stop('SIGINT'))
       process.once('SIGTERM', () => stop('SIGTERM'))
-      node = await HashfedNode.start({ dir })
+      try {
+        node = await HashfedNode.start({ dir })
+      } catch (err) {
+        // two starts at once: the second finds the store locked before the first wrote runtime.json
+        if (isHashfedError(err, ErrorCodes.STORE_UNAVAILABLE) && err.details?.locked === true) {
+          await refuseIfRunning(dir)
+          throw alreadyRunning(dir, null)
+        }
+        throw err
+      }
       if (signalled !== undefined) stop(signalled)
       await stopped
     })

@@ -26,6 +26,7 @@ export function formatStatus (s: NodeStatus): string {
     safe`countries  ${s.countries.join(', ') || '-'}` + (s.mirrorOf !== undefined ? safe`  (mirror of ${s.mirrorOf})` : ''),
     safe`listen     ${s.listen.join(', ')}`,
     safe`admin API  ${s.adminUrl ?? '-'}`,
+    safe`check API  ${s.checkUrl ?? '- (starts with the node)'}` + (s.checkUrl !== null ? ' (hosters check hashes here with a token: hashfed tokens create)' : ''),
     `store      ${s.store.hashes} hashes in ${s.store.batches} batches from ${s.origins.length} origins, ${s.store.reports} reports, ${s.store.outbox} in outbox`,
     `rejected   ${s.rejected.total} batches/messages failed verification${s.rejected.total > 0 ? ` (${Object.entries(s.rejected.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}`,
     `refused    ${s.refused.total} connections from non-members`,
