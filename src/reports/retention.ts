@@ -5,6 +5,7 @@ import type { BatchOp, Store } from '../store/store.js'
 import { DAY_MS, RETENTION_INTERVAL_MS } from './constants.js'
 import { bodyHash, hex } from '../courier/signed-record.js'
 import type { ReportStore, StoredReport } from './report-store.js'
+import { closedBefore } from './report-index.js'
 import { CLOSED_STATUSES } from './report-status.js'
 import { archiveKey, mergeBucket, type ArchiveBucket } from './report-stats.js'
 import { decodeStoredReport, decodeTimeline, toReportFact, viewStatus } from './report-view.js'
@@ -23,7 +24,9 @@ export interface RetentionInit {
  * Deletes closed reports (removed, not illegal, unreachable) once they have been closed for
  * `retentionDays`, with the receipts kept for their messages. Each deletion folds the
  * report's anonymous fact (day, status, country, hoster, ASN, time to removal) into a count
- * in `stats`, in the same atomic batch, so statistics survive and nothing is counted twice.
+ * in `stats`, and moves it from held to retained in its day bucket of the report index, in
+ * the same atomic batch, so statistics survive and nothing is counted twice. Candidates come
+ * from the index of closed reports by last change, not from a scan of the reports.
  */
 export class Retention {
   private timer: NodeJS.Timeout | null = null
@@ -58,8 +61,11 @@ export class Retention {
     const cutoff = now - this.init.retentionDays * DAY_MS
     const { reports, store } = this.init
     let deleted = 0
-    for await (const [id, candidate] of reports.entries()) {
-      if (!this.due(candidate, cutoff)) continue
+    await reports.ready()
+    // the closed reports by time of their last change: only those due are read
+    const ids: string[] = []
+    for await (const id of closedBefore(store, cutoff)) ids.push(id)
+    for (const id of ids) {
       await reports.locks.run(id, async () => {
         const stored = await reports.get(id) // it may have changed since the scan
         if (stored === undefined || !this.due(stored, cutoff)) return
@@ -68,7 +74,7 @@ export class Retention {
         const raw = await store.sub.stats.get(key)
         const bucket = mergeBucket(raw === undefined ? undefined : JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket, fact)
         const ops: BatchOp[] = [
-          reports.del(id),
+          reports.del(id, { archive: true }),
           ...seenKeys(stored).map(k => ({ type: 'del' as const, sublevel: store.sub.seen, key: k })),
           { type: 'put', sublevel: store.sub.stats, key, value: Buffer.from(JSON.stringify(bucket), 'utf8') }
         ]
