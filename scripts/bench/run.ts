@@ -2,7 +2,7 @@
 // so memory figures and warm caches are its own. Tables go to stdout; every figure is appended
 // to the results file (bench-results/results.jsonl by default).
 //
-//   npm run bench [-- --scale 0.01] [-- --only limits,convergence] (`--only cli`: CLI start-up beside `node -e 0`)
+//   npm run bench [-- --scale 0.01] [-- --only limits,convergence] (`--only cli`: CLI start-up beside `node -e 0`; `--only reports`: a national year of reports)
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -22,7 +22,8 @@ const SCENARIOS: Array<[string, string, string[]]> = [
   ['check-http', 'check-http.js', [...common, ...(Number(scale) < 0.1 ? ['--seconds', '2'] : [])]],
   ['import-memory', 'import-memory.js', common],
   ['cli', 'cli.js', common],
-  ['video', 'video.js', common]
+  ['video', 'video.js', common],
+  ['reports', 'reports-scale.js', common]
 ]
 
 const only = values.only?.split(',')

@@ -25,6 +25,8 @@ export interface BucketOf {
 }
 
 interface Entry { of: BucketOf, bucket: Bucket }
+/** A month of one direction, country, ASN and hoster: summed counts and its days' buckets. */
+interface MonthEntry { of: BucketOf, held: number[], archived: number[], days: Set<Bucket> }
 
 export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 
@@ -131,6 +133,8 @@ export class BucketChanges {
  */
 export class ReportAggregates {
   private readonly days = new Map<string, Map<string, Entry>>()
+  /** month rollups: statistics over a year read a dozen of these per hoster, not 365 days */
+  private readonly months = new Map<string, Map<string, MonthEntry>>()
   private readonly counts: Counts = zeroCounts()
   private archivedTotal = 0
 
@@ -142,20 +146,54 @@ export class ReportAggregates {
   set (key: string, of: BucketOf, bucket: Bucket | undefined): void {
     const day = this.days.get(of.day) ?? new Map<string, Entry>()
     const old = day.get(key)
-    if (old !== undefined) this.account(old, -1)
+    if (old !== undefined) this.account(key, old, -1)
     if (bucket === undefined) day.delete(key)
     else {
       const e = { of, bucket }
       day.set(key, e)
-      this.account(e, 1)
+      this.account(key, e, 1)
     }
     if (day.size === 0) this.days.delete(of.day)
     else this.days.set(of.day, day)
   }
 
-  private account (e: Entry, sign: number): void {
+  private account (key: string, e: Entry, sign: number): void {
     const c = this.counts[e.of.direction]
-    REPORT_STATUSES.forEach((s, i) => { c[s] += sign * e.bucket.held[i]; this.archivedTotal += sign * e.bucket.archived[i] })
+    const monthKey = e.of.day.slice(0, 7)
+    const month = this.months.get(monthKey) ?? new Map<string, MonthEntry>()
+    const rest = key.slice(13) // after `g!<yyyy-mm-dd>!`
+    let m = month.get(rest)
+    if (m === undefined) { m = { of: { ...e.of, day: monthKey }, held: zeros(), archived: zeros(), days: new Set() }; month.set(rest, m) }
+    REPORT_STATUSES.forEach((s, i) => {
+      c[s] += sign * e.bucket.held[i]
+      this.archivedTotal += sign * e.bucket.archived[i]
+      m.held[i] += sign * e.bucket.held[i]
+      m.archived[i] += sign * e.bucket.archived[i]
+    })
+    if (sign > 0) m.days.add(e.bucket)
+    else m.days.delete(e.bucket)
+    if (m.days.size === 0) month.delete(rest)
+    if (month.size === 0) this.months.delete(monthKey)
+    else this.months.set(monthKey, month)
+  }
+
+  /**
+   * Statistics parts of the reports created on days after `afterDay` (all when undefined; with
+   * `includeDay`, that day too): whole months from the rollups, the first month by day.
+   */
+  * parts (afterDay?: string, includeDay = false): Generator<StatsPart> {
+    const firstMonth = afterDay?.slice(0, 7)
+    for (const [month, entries] of this.months) {
+      if (firstMonth !== undefined && month < firstMonth) continue
+      if (month === firstMonth) {
+        for (const [day, dayEntries] of this.days) {
+          if (!day.startsWith(month) || day < afterDay! || (day === afterDay && !includeDay)) continue
+          for (const e of dayEntries.values()) yield bucketPart(e)
+        }
+        continue
+      }
+      for (const m of entries.values()) yield monthPart(m)
+    }
   }
 
   async load (store: Store): Promise<void> {
@@ -207,8 +245,22 @@ export function bucketPart (e: Entry): StatsPart {
     hoster: of.hoster,
     byStatus: bucket.held.map((n, i) => n + bucket.archived[i]),
     archived: bucket.archived.reduce((a, b) => a + b, 0),
-    removalMs: bucket.removalMs,
-    openCreatedMs: bucket.openCreatedMs
+    removalMs: [bucket.removalMs],
+    openCreatedMs: [bucket.openCreatedMs]
+  }
+}
+
+function monthPart (m: MonthEntry): StatsPart {
+  const days = [...m.days]
+  return {
+    direction: m.of.direction === 'inbound' ? 'inbound' : 'outbound',
+    country: m.of.country,
+    asn: m.of.asn,
+    hoster: m.of.hoster,
+    byStatus: m.held.map((n, i) => n + m.archived[i]),
+    archived: m.archived.reduce((a, b) => a + b, 0),
+    removalMs: days.map(b => b.removalMs),
+    openCreatedMs: days.map(b => b.openCreatedMs)
   }
 }
 

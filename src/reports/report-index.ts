@@ -96,9 +96,10 @@ export function rowOps (store: Store, old: IndexRow | null, next: IndexRow | nul
   return ops
 }
 
-export async function readRow (store: Store, id: string): Promise<IndexRow | null> {
-  const raw = await store.sub.rindex.get(K.row(id))
-  return raw === undefined ? null : decodeRow(id, raw)
+/** The rows of these reports (absent: not indexed), in one read. */
+export async function readRows (store: Store, ids: string[]): Promise<Map<string, IndexRow | null>> {
+  const raws = ids.length === 0 ? [] : await store.sub.rindex.getMany(ids.map(K.row))
+  return new Map(ids.map((id, i) => { const raw = raws[i]; return [id, raw === undefined ? null : decodeRow(id, raw)] }))
 }
 
 export interface RowQuery {

@@ -14,7 +14,7 @@ import type { Outbox } from '../courier/outbox.js'
 import { sameBytes, type Signed } from '../courier/signed-record.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { queryRows, rowFact, rowsCreated, type ReportDirection } from './report-index.js'
-import { bucketPart, dayOf } from './report-aggregates.js'
+import { dayOf } from './report-aggregates.js'
 import { signReport, signStatus, type UrlReport } from './report-codec.js'
 import { registerReportKinds } from './report-handlers.js'
 import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
@@ -248,8 +248,7 @@ export class ReportService {
     await this.reports.ready()
     const rows = await queryRows(this.init.ctx.store, { ...filter, status, limit: filter.limit ?? DEFAULT_LIST_LIMIT })
     const views: ReportView[] = []
-    for (const row of rows) {
-      const stored = await this.reports.get(row.id)
+    for (const stored of await this.reports.getMany(rows.map(r => r.id))) {
       if (stored !== undefined) views.push(toReportView(stored, this.init.ctx.federation))
     }
     return views
@@ -315,12 +314,12 @@ export class ReportService {
     const aggregates = await this.reports.ready()
     const parts: StatsPart[] = []
     if (sinceMs === undefined) {
-      for (const e of aggregates.buckets()) parts.push(bucketPart(e))
+      parts.push(...aggregates.parts())
     } else {
       const day = dayOf(sinceMs)
       const dayStart = Date.parse(`${day}T00:00:00Z`)
       const whole = sinceMs === dayStart
-      for (const e of aggregates.buckets(day, whole)) parts.push(bucketPart(e))
+      parts.push(...aggregates.parts(day, whole))
       if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) parts.push(factPart(rowFact(row)))
     }
     return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now })

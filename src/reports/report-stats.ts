@@ -84,10 +84,10 @@ export interface StatsPart {
   byStatus: readonly number[]
   /** of these, kept as counts after retention deleted the reports */
   archived: number
-  /** each time to removal */
-  removalMs: readonly number[]
-  /** the creation time of each report still open */
-  openCreatedMs: readonly number[]
+  /** each time to removal, in lists (a month's part refers to its days' lists: nothing copied) */
+  removalMs: ReadonlyArray<readonly number[]>
+  /** the creation time of each report still open, in lists */
+  openCreatedMs: ReadonlyArray<readonly number[]>
 }
 
 export function factPart (f: ReportFact): StatsPart {
@@ -99,8 +99,8 @@ export function factPart (f: ReportFact): StatsPart {
     hoster: f.hoster,
     byStatus,
     archived: f.archived === true ? f.count : 0,
-    removalMs: f.removalMs !== null ? [f.removalMs] : [],
-    openCreatedMs: OPEN_STATUSES.has(f.status) ? new Array<number>(f.count).fill(f.createdMs) : []
+    removalMs: f.removalMs !== null ? [[f.removalMs]] : [],
+    openCreatedMs: OPEN_STATUSES.has(f.status) ? [new Array<number>(f.count).fill(f.createdMs)] : []
   }
 }
 
@@ -110,7 +110,7 @@ class Acc {
   readonly times: Array<readonly number[]> = []
   add (p: StatsPart): void {
     for (let i = 0; i < p.byStatus.length; i++) { this.byStatus[i] += p.byStatus[i]; this.total += p.byStatus[i] }
-    if (p.removalMs.length > 0) this.times.push(p.removalMs)
+    for (const list of p.removalMs) if (list.length > 0) this.times.push(list)
   }
 
   summary (): StatsSummary {
@@ -153,7 +153,7 @@ export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts
       if (g === undefined) { g = new Acc(); groups.set(k, g) }
       g.add(p)
     }
-    for (const created of p.openCreatedMs) {
+    for (const created of p.openCreatedMs.flat()) {
       if (created > cutoff) continue
       const k = p.hoster ?? '(unknown)'
       let o = open.get(k)

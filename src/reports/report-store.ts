@@ -3,7 +3,7 @@ import type { BatchOp, Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
 import { KeyedLock } from './keyed-lock.js'
 import { ReportAggregates } from './report-aggregates.js'
-import { indexRow, readRow, rowOps, type IndexRow } from './report-index.js'
+import { indexRow, readRows, rowOps, type IndexRow } from './report-index.js'
 import { REPORT_INDEX_META, REPORT_INDEX_VERSION, rebuildReportIndexes } from './report-index-rebuild.js'
 
 export type StoredReport = hashfed.v1.StoredReport
@@ -35,6 +35,13 @@ export class ReportStore {
     return raw === undefined ? undefined : decodeStored(pb.StoredReport, raw, `report ${id}`)
   }
 
+  /** Several reports in one read, in the order asked (undefined: absent). */
+  async getMany (ids: string[]): Promise<Array<StoredReport | undefined>> {
+    if (ids.length === 0) return []
+    const raws = await this.store.sub.reports.getMany(ids)
+    return raws.map((raw, i) => raw === undefined ? undefined : decodeStored(pb.StoredReport, raw, `report ${ids[i]}`))
+  }
+
   put (id: string, report: StoredReportInit): BatchOp {
     const value = pb.StoredReport.encode(report).finish()
     const op: BatchOp = { type: 'put', sublevel: this.store.sub.reports, key: id, value }
@@ -56,11 +63,11 @@ export class ReportStore {
     await this.serial(async () => {
       const changes = this.aggregates.changes()
       const extra: BatchOp[] = []
-      const rows = new Map<string, IndexRow | null>()
-      for (const op of ops) {
-        const p = this.rowOf.get(op)
-        if (p === undefined) continue
-        const old = rows.has(p.id) ? rows.get(p.id) ?? null : await readRow(this.store, p.id)
+      const pending = ops.map(op => this.rowOf.get(op)).filter((p): p is Pending => p !== undefined)
+      // the rows these reports have now, in one read
+      const rows = await readRows(this.store, [...new Set(pending.map(p => p.id))])
+      for (const p of pending) {
+        const old = rows.get(p.id) ?? null
         extra.push(...rowOps(this.store, old, p.row))
         changes.change(old, p.row, p.archive)
         rows.set(p.id, p.row)
