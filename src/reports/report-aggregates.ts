@@ -24,9 +24,10 @@ export interface BucketOf {
   hoster: string | null
 }
 
-interface Entry { of: BucketOf, bucket: Bucket }
+/** `part`: its statistics part, made on first use (an entry is replaced, never changed) */
+interface Entry { of: BucketOf, bucket: Bucket, part?: StatsPart }
 /** A month of one direction, country, ASN and hoster: summed counts and its days' buckets. */
-interface MonthEntry { of: BucketOf, held: number[], archived: number[], days: Set<Bucket> }
+interface MonthEntry { of: BucketOf, held: number[], archived: number[], days: Set<Bucket>, part?: StatsPart }
 
 export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 
@@ -170,6 +171,7 @@ export class ReportAggregates {
       m.held[i] += sign * e.bucket.held[i]
       m.archived[i] += sign * e.bucket.archived[i]
     })
+    m.part = undefined
     if (sign > 0) m.days.add(e.bucket)
     else m.days.delete(e.bucket)
     if (m.days.size === 0) month.delete(rest)
@@ -188,11 +190,11 @@ export class ReportAggregates {
       if (month === firstMonth) {
         for (const [day, dayEntries] of this.days) {
           if (!day.startsWith(month) || day < afterDay! || (day === afterDay && !includeDay)) continue
-          for (const e of dayEntries.values()) yield bucketPart(e)
+          for (const e of dayEntries.values()) yield (e.part ??= bucketPart(e))
         }
         continue
       }
-      for (const m of entries.values()) yield monthPart(m)
+      for (const m of entries.values()) yield (m.part ??= monthPart(m))
     }
   }
 

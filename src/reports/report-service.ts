@@ -314,12 +314,12 @@ export class ReportService {
     const aggregates = await this.reports.ready()
     const parts: StatsPart[] = []
     if (sinceMs === undefined) {
-      parts.push(...aggregates.parts())
+      for (const part of aggregates.parts()) parts.push(part)
     } else {
       const day = dayOf(sinceMs)
       const dayStart = Date.parse(`${day}T00:00:00Z`)
       const whole = sinceMs === dayStart
-      parts.push(...aggregates.parts(day, whole))
+      for (const part of aggregates.parts(day, whole)) parts.push(part)
       if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) parts.push(factPart(rowFact(row)))
     }
     return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now })

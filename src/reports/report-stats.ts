@@ -114,11 +114,14 @@ class Acc {
   }
 
   summary (): StatsSummary {
-    const times = new Float64Array(this.times.reduce((n, t) => n + t.length, 0))
+    let n = 0
+    for (const t of this.times) n += t.length
+    const times = new Float64Array(n)
     let at = 0
-    for (const t of this.times) { times.set(t, at); at += t.length }
+    for (const t of this.times) for (let i = 0; i < t.length; i++) times[at++] = t[i]
     times.sort()
-    const byStatus = Object.fromEntries(REPORT_STATUSES.map((s, i) => [s, this.byStatus[i]])) as Record<ReportStatusName, number>
+    const byStatus = {} as Record<ReportStatusName, number>
+    for (let i = 0; i < REPORT_STATUSES.length; i++) byStatus[REPORT_STATUSES[i]] = this.byStatus[i]
     return { total: this.total, byStatus, removal: { count: times.length, medianMs: percentile(times, 0.5), p90Ms: percentile(times, 0.9) } }
   }
 }
@@ -153,14 +156,15 @@ export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts
       if (g === undefined) { g = new Acc(); groups.set(k, g) }
       g.add(p)
     }
-    for (const created of p.openCreatedMs.flat()) {
-      if (created > cutoff) continue
+    for (const list of p.openCreatedMs) {
+      // sorted lists: the first is the oldest, and the rest past the cutoff are too young
+      if (list.length === 0 || list[0] > cutoff) continue
       const k = p.hoster ?? '(unknown)'
       let o = open.get(k)
-      if (o === undefined) { o = { countries: new Set<string>(), open: 0, oldest: created }; open.set(k, o) }
+      if (o === undefined) { o = { countries: new Set<string>(), open: 0, oldest: list[0] }; open.set(k, o) }
       o.countries.add(p.country)
-      o.open++
-      o.oldest = Math.min(o.oldest, created)
+      o.oldest = Math.min(o.oldest, list[0])
+      for (let i = 0; i < list.length && list[i] <= cutoff; i++) o.open++
     }
   }
   return {

@@ -10,6 +10,7 @@ export type StoredReport = hashfed.v1.StoredReport
 export type StoredReportInit = hashfed.v1.StoredReport.$Properties
 
 interface Pending { id: string, row: IndexRow | null, archive: boolean }
+interface Queued { ops: BatchOp[], resolve: () => void, reject: (err: unknown) => void }
 
 /**
  * The `reports` sublevel: one StoredReport per report id, at its origin and at its target
@@ -26,6 +27,8 @@ export class ReportStore {
   /** the index row each pending put or del op leaves behind once committed */
   private readonly rowOf = new WeakMap<BatchOp, Pending>()
   private chain: Promise<unknown> = Promise.resolve()
+  private readonly queue: Queued[] = []
+  private flushing = false
   private loading: Promise<void> | null = null
 
   constructor (readonly store: Store) {}
@@ -57,24 +60,68 @@ export class ReportStore {
     return op
   }
 
-  /** Commits ops atomically (any sublevels) with the index changes their report ops make. */
+  /**
+   * Commits ops atomically (any sublevels) with the index changes their report ops make.
+   * Writes without report ops go straight to the store. Those with report ops are committed in
+   * groups: whatever arrives while one LevelDB batch is on its way goes together into the next
+   * (still all or nothing for each caller), so serialising the shared buckets costs one batch
+   * at a time, not one per report.
+   */
   async write (ops: BatchOp[]): Promise<void> {
+    if (!ops.some(op => this.rowOf.has(op))) { await this.store.write(ops); return }
     await this.ready()
-    await this.serial(async () => {
-      const changes = this.aggregates.changes()
-      const extra: BatchOp[] = []
-      const pending = ops.map(op => this.rowOf.get(op)).filter((p): p is Pending => p !== undefined)
-      // the rows these reports have now, in one read
-      const rows = await readRows(this.store, [...new Set(pending.map(p => p.id))])
-      for (const p of pending) {
-        const old = rows.get(p.id) ?? null
-        extra.push(...rowOps(this.store, old, p.row))
-        changes.change(old, p.row, p.archive)
-        rows.set(p.id, p.row)
+    const done = new Promise<void>((resolve, reject) => { this.queue.push({ ops, resolve, reject }) })
+    if (!this.flushing) {
+      this.flushing = true
+      void this.serial(async () => { await this.drain() })
+    }
+    await done
+  }
+
+  private async drain (): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.commitGroup(this.queue.splice(0))
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private async commitGroup (group: Queued[]): Promise<void> {
+    const changes = this.aggregates.changes()
+    const all: BatchOp[] = []
+    const admitted: Queued[] = []
+    const refused = new Set<Queued>()
+    try {
+      const ids = new Set(group.flatMap(q => q.ops.map(op => this.rowOf.get(op)?.id).filter((id): id is string => id !== undefined)))
+      // the rows these reports have now, in one read; later ops in the group see earlier ones
+      const rows = await readRows(this.store, [...ids])
+      for (const q of group) {
+        const mine: Array<{ old: IndexRow | null, p: Pending }> = []
+        const extra: BatchOp[] = []
+        try {
+          const seen = new Map<string, IndexRow | null>()
+          for (const op of q.ops) {
+            const p = this.rowOf.get(op)
+            if (p === undefined) continue
+            const old = seen.has(p.id) ? seen.get(p.id) ?? null : rows.get(p.id) ?? null
+            extra.push(...rowOps(this.store, old, p.row))
+            mine.push({ old, p })
+            seen.set(p.id, p.row)
+          }
+          for (const [id, row] of seen) rows.set(id, row)
+        } catch (err) { refused.add(q); q.reject(err); continue }
+        for (const { old, p } of mine) changes.change(old, p.row, p.archive)
+        all.push(...q.ops, ...extra)
+        admitted.push(q)
       }
-      await this.store.write(extra.length === 0 ? ops : [...ops, ...extra, ...changes.ops(this.store)])
-      changes.commit()
-    })
+      await this.store.write([...all, ...changes.ops(this.store)])
+    } catch (err) {
+      // the read before, or the batch: every caller not already refused
+      for (const q of group) if (!refused.has(q)) q.reject(err)
+      return
+    }
+    changes.commit()
+    for (const q of admitted) q.resolve()
   }
 
   /**

@@ -6,6 +6,9 @@ import { DAY_MS, RETENTION_INTERVAL_MS } from './constants.js'
 import { bodyHash, hex } from '../courier/signed-record.js'
 import type { ReportStore, StoredReport } from './report-store.js'
 import { closedBefore } from './report-index.js'
+
+/** Reports retired at once (each under its own lock). */
+const RETENTION_PARALLEL = 64
 import { CLOSED_STATUSES } from './report-status.js'
 import { archiveKey, mergeBucket, type ArchiveBucket } from './report-stats.js'
 import { decodeStoredReport, decodeTimeline, toReportFact, viewStatus } from './report-view.js'
@@ -57,6 +60,28 @@ export class Retention {
     return CLOSED_STATUSES.has(viewStatus(stored)) && updated > 0 && updated < cutoff
   }
 
+  /** Deletes one report if it is (still) due, folding its fact into the archive counts. */
+  private async retire (id: string, cutoff: number): Promise<boolean> {
+    const { reports, store } = this.init
+    return await reports.locks.run(id, async () => {
+      const stored = await reports.get(id) // it may have changed since the index was read
+      if (stored === undefined || !this.due(stored, cutoff)) return false
+      const fact = toReportFact(stored)
+      const key = archiveKey(fact)
+      // reports retired together may share a count row: one read-change-write at a time
+      return await reports.locks.run(`stats!${key}`, async () => {
+        const raw = await store.sub.stats.get(key)
+        const bucket = mergeBucket(raw === undefined ? undefined : JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket, fact)
+        await reports.write([
+          reports.del(id, { archive: true }),
+          ...seenKeys(stored).map(k => ({ type: 'del' as const, sublevel: store.sub.seen, key: k })),
+          { type: 'put', sublevel: store.sub.stats, key, value: Buffer.from(JSON.stringify(bucket), 'utf8') }
+        ])
+        return true
+      })
+    })
+  }
+
   private async sweep (now: number): Promise<number> {
     const cutoff = now - this.init.retentionDays * DAY_MS
     const { reports, store } = this.init
@@ -65,22 +90,10 @@ export class Retention {
     // the closed reports by time of their last change: only those due are read
     const ids: string[] = []
     for await (const id of closedBefore(store, cutoff)) ids.push(id)
-    for (const id of ids) {
-      await reports.locks.run(id, async () => {
-        const stored = await reports.get(id) // it may have changed since the scan
-        if (stored === undefined || !this.due(stored, cutoff)) return
-        const fact = toReportFact(stored)
-        const key = archiveKey(fact)
-        const raw = await store.sub.stats.get(key)
-        const bucket = mergeBucket(raw === undefined ? undefined : JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket, fact)
-        const ops: BatchOp[] = [
-          reports.del(id, { archive: true }),
-          ...seenKeys(stored).map(k => ({ type: 'del' as const, sublevel: store.sub.seen, key: k })),
-          { type: 'put', sublevel: store.sub.stats, key, value: Buffer.from(JSON.stringify(bucket), 'utf8') }
-        ]
-        await reports.write(ops)
-        deleted++
-      })
+    // a few dozen at a time: their reads overlap and their writes share LevelDB batches
+    for (let i = 0; i < ids.length; i += RETENTION_PARALLEL) {
+      const done = await Promise.all(ids.slice(i, i + RETENTION_PARALLEL).map(async id => await this.retire(id, cutoff)))
+      deleted += done.filter(Boolean).length
     }
     if (deleted > 0) this.init.logger.info({ deleted, retentionDays: this.init.retentionDays }, 'deleted closed reports past retention (counts kept)')
     return deleted
