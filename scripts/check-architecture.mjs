@@ -67,6 +67,25 @@ function cycles (graph) {
   return found
 }
 
+/** One shortest loop inside a strongly connected set of files, first file repeated at the end. */
+function loopThrough (graph, scc) {
+  const start = [...scc].sort()[0]
+  const from = new Map([[start, null]])
+  const queue = [start]
+  while (queue.length > 0) {
+    const v = queue.shift()
+    for (const w of graph.get(v) ?? []) {
+      if (w === start) {
+        const path = [start]
+        for (let u = v; u !== null && u !== start; u = from.get(u)) path.splice(1, 0, u)
+        return [...path, start]
+      }
+      if (scc.has(w) && !from.has(w)) { from.set(w, v); queue.push(w) }
+    }
+  }
+  return [...scc]
+}
+
 export function checkArchitecture (projectRoot) {
   const layers = readLayers(readFileSync(join(projectRoot, 'docs', 'ARCHITECTURE.md'), 'utf8'))
   const srcDir = join(projectRoot, 'src')
@@ -83,7 +102,7 @@ export function checkArchitecture (projectRoot) {
       if (layers.get(to) >= layers.get(from)) problems.push(`${rel(file)} imports ${rel(t)}: ${from} (layer ${layers.get(from)}) may not import ${to} (layer ${layers.get(to)})`)
     }
   }
-  for (const c of cycles(graph)) problems.push(`import cycle: ${c.reverse().map(rel).join(' -> ')}`)
+  for (const c of cycles(graph)) problems.push(`import cycle: ${loopThrough(graph, new Set(c)).map(rel).join(' -> ')}`)
   return { files: files.length, imports: [...graph.values()].reduce((n, t) => n + t.length, 0), problems }
 }
 

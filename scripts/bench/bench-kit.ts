@@ -62,7 +62,9 @@ export function report (args: BenchArgs, figures: Figure[]): void {
   for (const r of rows) console.log(line(r))
   mkdirSync(dirname(args.out), { recursive: true })
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
-  for (const f of figures) appendFileSync(args.out, JSON.stringify({ at: new Date().toISOString(), scale: args.scale, machine, ...f, met: meets(f) }) + '\n')
+  // run.ts names the run, so the report can tell this run's figures from the history
+  const run = process.env.HASHFED_BENCH_RUN
+  for (const f of figures) appendFileSync(args.out, JSON.stringify({ at: new Date().toISOString(), ...(run !== undefined ? { run } : {}), scale: args.scale, machine, ...f, met: meets(f) }) + '\n')
 }
 
 export function median (xs: number[]): number {

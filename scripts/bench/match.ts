@@ -282,7 +282,7 @@ function main (): void {
   console.log(line(['metric', 'goal', 'measured', 'ratio']))
   console.log(widths.map(w => '-'.repeat(w)).join('  '))
   for (const r of rows) console.log(line(r))
-  const record = { scenario: 'match', date: new Date().toISOString(), scale, entries, queries, node: process.version, exact, exactMap: map, near }
+  const record = { scenario: 'match', date: new Date().toISOString(), ...(process.env.HASHFED_BENCH_RUN !== undefined ? { run: process.env.HASHFED_BENCH_RUN } : {}), scale, entries, queries, node: process.version, exact, exactMap: map, near }
   console.log(JSON.stringify(record))
   if (args.json !== undefined) appendFileSync(args.json, JSON.stringify(record) + '\n')
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import swagger from '@fastify/swagger'
-import { sharedSchemas } from './response-schemas.js'
+import { sharedSchemas } from '../ops/response-schemas.js'
 
 export interface OpenApiInit {
   title: string

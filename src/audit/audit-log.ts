@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os'
 import type { Store } from '../store/store.js'
 import { hfError, ErrorCodes } from '../errors.js'
+import { Lock } from '../util/lock.js'
+import { auditKey, auditTimeKey, parseAuditKey } from '../store/layout.js'
 
 /** Who did it: a person (OS user name sent by the CLI) and the way they came in. */
 export interface AuditActor {
@@ -43,8 +45,6 @@ const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/\S*/gi
 /** keys whose values are never written, whatever a caller passes */
 const SECRET_KEY = /(token|secret|password|authorization|url)s?$/i
 
-const timeKey = (ms: number): string => Math.max(0, Math.floor(ms)).toString(16).padStart(16, '0')
-
 /**
  * The append-only audit log in the store's `audit` sublevel (`<time: 16 hex>!<counter: 8 hex>`).
  * Keys only grow: a record never gets an earlier time than the last one, even after a clock
@@ -54,16 +54,14 @@ const timeKey = (ms: number): string => Math.max(0, Math.floor(ms)).toString(16)
 export class AuditLog {
   private lastMs = -1
   private counter = 0
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly lock = new Lock()
   private loaded = false
 
   constructor (private readonly store: Store, private readonly now: () => number = Date.now) {}
 
   /** Appends one record; returns it as stored. Writes are serialised so keys stay unique. */
   async record (action: string, details: Record<string, unknown>, actor: AuditActor): Promise<AuditRecord> {
-    const run = this.tail.then(async () => await this.append(action, details, actor))
-    this.tail = run.catch(() => {})
-    return await run
+    return await this.lock.run(async () => await this.append(action, details, actor))
   }
 
   private async append (action: string, details: Record<string, unknown>, actor: AuditActor): Promise<AuditRecord> {
@@ -86,15 +84,15 @@ export class AuditLog {
       ...(actor.address !== undefined ? { address: clientAddress(actor.address) } : {}),
       details: scrub(details)
     }
-    await this.store.sub.audit.put(`${timeKey(ms)}!${this.counter.toString(16).padStart(8, '0')}`, Buffer.from(JSON.stringify(rec), 'utf8'))
+    await this.store.sub.audit.put(auditKey(ms, this.counter), Buffer.from(JSON.stringify(rec), 'utf8'))
     return rec
   }
 
   private async loadLast (): Promise<void> {
     for await (const key of this.store.sub.audit.keys({ reverse: true, limit: 1 })) {
-      const [time, counter] = key.split('!')
-      this.lastMs = parseInt(time, 16)
-      this.counter = parseInt(counter, 16)
+      const { ms, counter } = parseAuditKey(key)
+      this.lastMs = ms
+      this.counter = counter
     }
     this.loaded = true
   }
@@ -102,13 +100,13 @@ export class AuditLog {
   /** Records oldest first; see AuditQuery. */
   async list (query: AuditQuery = {}): Promise<AuditRecord[]> {
     const limit = query.limit ?? DEFAULT_AUDIT_LIMIT
-    const range = query.sinceMs !== undefined ? { gte: timeKey(query.sinceMs) } : {}
+    const range = query.sinceMs !== undefined ? { gte: auditTimeKey(query.sinceMs) } : {}
     const out: AuditRecord[] = []
     for await (const [key, raw] of this.store.sub.audit.iterator({ ...range, reverse: true, limit })) {
       try {
         out.push(JSON.parse(Buffer.from(raw).toString('utf8')) as AuditRecord)
       } catch {
-        out.push({ at: new Date(parseInt(key.split('!')[0], 16)).toISOString(), action: 'unreadable', actor: 'unknown', via: 'unknown', details: { key } })
+        out.push({ at: new Date(parseAuditKey(key).ms).toISOString(), action: 'unreadable', actor: 'unknown', via: 'unknown', details: { key } })
       }
     }
     return out.reverse()

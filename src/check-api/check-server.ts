@@ -5,7 +5,10 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { installErrorReplies } from '../http/error-reply.js'
 import { listen } from '../http/http-server.js'
 import type { ImageHashPool } from '../hashing/image-hash-pool.js'
-import type { CheckQuery, CheckService } from '../check/check-service.js'
+import type { CheckService } from '../check/check-service.js'
+import { checkRequestSchema, hosterFeedbackSchema } from '../check/check-requests.js'
+import { z } from 'zod'
+import { parseWith } from '../ops/parse-input.js'
 import type { FeedbackService } from '../check/feedback-service.js'
 import type { TokenStore } from '../check/token-store.js'
 import { TokenBuckets } from '../util/token-bucket.js'
@@ -54,23 +57,8 @@ declare module 'fastify' {
   }
 }
 
-const checkBody = {
-  type: 'object',
-  required: ['hashes'],
-  properties: { hashes: { type: 'array' } }
-} as const
-
-const feedbackBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['algorithm', 'value', 'verdict'],
-  properties: {
-    algorithm: { type: 'string', maxLength: 16 },
-    value: { type: 'string', maxLength: 400 },
-    verdict: { type: 'string', enum: ['confirmed', 'disputed'] },
-    reason: { type: 'string', maxLength: 1000 }
-  }
-} as const
+const checkRequest = checkRequestSchema(z)
+const hosterFeedback = hosterFeedbackSchema(z)
 
 const UNAUTHENTICATED = new Set(['/healthz'])
 
@@ -142,8 +130,8 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
 
   app.get('/healthz', async () => ({ ok: true }))
 
-  app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody } }, async (req) => {
-    const hashes = (req.body as { hashes: CheckQuery[] }).hashes
+  app.post('/v1/check', { bodyLimit: jsonLimit }, async (req) => {
+    const { hashes } = parseWith(checkRequest, req.body)
     const results = await init.service.check(hashes)
     stats.hashes += results.length
     for (const r of results) stats.matches += r.matches.length
@@ -164,8 +152,8 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     return result
   })
 
-  app.post('/v1/feedback', { schema: { body: feedbackBody } }, async (req, reply) => {
-    const b = req.body as { algorithm: string, value: string, verdict: string, reason?: string }
+  app.post('/v1/feedback', async (req, reply) => {
+    const b = parseWith(hosterFeedback, req.body)
     const sent = await init.feedback.send({ ref: `${b.algorithm}:${b.value}`, verdict: b.verdict, reason: b.reason, hoster: req.hoster, accept: init.isOriginEnabled })
     stats.feedback++
     void reply.status(202)

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../errors.js'
 import { errorStatus } from '../http/error-reply.js'
-import type { CheckQuery, CheckService } from '../check/check-service.js'
+import type { CheckService } from '../check/check-service.js'
+import { checkRequestSchema } from '../check/check-requests.js'
+import { z } from 'zod'
+import { parseWith } from '../ops/parse-input.js'
+
+const checkRequest = checkRequestSchema(z)
 import type { TokenStore } from '../check/token-store.js'
 import type { TokenBuckets } from '../util/token-bucket.js'
 
@@ -80,18 +85,22 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
     })
     req.on('end', () => {
       if (tooLarge) return
-      let body: { hashes?: unknown }
+      let body: unknown
       try {
-        body = JSON.parse(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')) as { hashes?: unknown }
+        body = JSON.parse(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'))
       } catch (err) {
         fail(hfError(ErrorCodes.INVALID_ARGUMENT, `body is not JSON: ${(err as Error).message}`))
         return
       }
-      if (body === null || typeof body !== 'object' || !Array.isArray(body.hashes)) {
-        fail(hfError(ErrorCodes.INVALID_ARGUMENT, 'body must be {"hashes": [{"algorithm", "value"}, …]}'))
+      let hashes
+      try {
+        // the same request schema as the Fastify route and the admin API's check
+        hashes = parseWith(checkRequest, body).hashes
+      } catch (err) {
+        fail(err as HashfedError)
         return
       }
-      service.check(body.hashes as CheckQuery[]).then((results) => {
+      service.check(hashes).then((results) => {
         stats.hashes += results.length
         for (const r of results) stats.matches += r.matches.length
         reply(200, JSON.stringify({ results }))

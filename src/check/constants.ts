@@ -24,3 +24,6 @@ export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 /** Prefix of every check API token, so a leaked one is recognisable in logs and scanners. */
 export const TOKEN_PREFIX = 'hfc_'
+
+/** A hoster's or analyst's word on a match: it was right, or it was wrong. */
+export const VERDICTS = ['confirmed', 'disputed'] as const

@@ -11,10 +11,10 @@ import type { Courier } from '../courier/courier.js'
 import { rejection } from '../courier/rejection.js'
 import { sameBytes, sentBy } from '../courier/signed-record.js'
 import { openFeedback, signFeedback, type Feedback } from '../reports/report-codec.js'
-import { MAX_FEEDBACK_REASON } from './constants.js'
+import { MAX_FEEDBACK_REASON, VERDICTS } from './constants.js'
 import { checkSignedTime } from '../reports/report-validation.js'
 
-export const VERDICTS = ['confirmed', 'disputed'] as const
+export { VERDICTS }
 export type Verdict = typeof VERDICTS[number]
 
 const VERDICT_TO_ENUM: Record<Verdict, number> = { confirmed: pb.Feedback.Verdict.CONFIRMED, disputed: pb.Feedback.Verdict.DISPUTED }

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto'
 import { pb } from '../proto/index.js'
-import type { Store } from '../store/store.js'
 import { hashKey } from '../store/layout.js'
 import type { BatchEvent, HashLog } from '../log/hash-log.js'
 import type { EntryMeta } from '../log/entry.js'
-import { metaFromProto } from '../log/entry-codec.js'
 import { formatHashValue } from '../log/hash-value.js'
-import { u64 } from '../log/uint64.js'
 import { LruCache } from './lru-cache.js'
 import { BATCH_HASH_CACHE_ENTRIES, METADATA_CACHE_ENTRIES } from './constants.js'
 
@@ -27,15 +24,14 @@ export interface VouchRef {
 }
 
 export interface MatchMetadataInit {
-  store: Store
   hashLog: HashLog
   /** @default METADATA_CACHE_ENTRIES */
   cacheEntries?: number
 }
 
 /**
- * Metadata of matches, read from the log's index rows (`hashes`: one per value and origin,
- * see store/layout.ts) only for values that matched: the index answers whether, this says
+ * Metadata of matches, from the log's index rows (HashLog.rowsOf: one per value and origin)
+ * only for values that matched: the index answers whether, this says
  * what. Rows read are kept in an LRU, dropped as soon as a batch touches them; batch hashes
  * never change once stored, so they are cached without invalidation.
  */
@@ -73,20 +69,18 @@ export class MatchMetadata {
       else missing.push({ i, key })
     })
     if (missing.length === 0) return out
-    const keys = [...new Set(missing.map(m => m.key))]
+    // one read per distinct key: the first ref asking for it
+    const keys = [...new Map(missing.map(m => [m.key, m])).values()]
     const generation = this.generation
-    const raws = await this.init.store.sub.hashes.getMany(keys)
+    // the log's own rows, through the log (a damaged row is HF_STORE_CORRUPT like anywhere else)
+    const rows = await this.init.hashLog.rowsOf(keys.map(k => refs[k.i]))
     const decoded = new Map<string, Vouch | null>()
     for (let k = 0; k < keys.length; k++) {
-      const raw = raws[k]
-      if (raw === undefined) { decoded.set(keys[k], null); continue }
-      const p = pb.Provenance.decode(raw)
-      if (p.retracted === true) { decoded.set(keys[k], null); continue }
-      const origin = keys[k].slice(keys[k].lastIndexOf(':') + 1)
-      const seq = u64(p.seq)
-      const vouch: Vouch = { seq, index: p.index ?? 0, batchHash: await this.batchHash(origin, seq), meta: metaFromProto(p.entry ?? {}) }
-      decoded.set(keys[k], vouch)
-      if (generation === this.generation) this.rows.set(keys[k], vouch)
+      const row = rows[k]
+      if (row === undefined || row.retracted) { decoded.set(keys[k].key, null); continue }
+      const vouch: Vouch = { seq: row.seq, index: row.index, batchHash: await this.batchHash(refs[keys[k].i].origin, row.seq), meta: row.meta }
+      decoded.set(keys[k].key, vouch)
+      if (generation === this.generation) this.rows.set(keys[k].key, vouch)
     }
     for (const m of missing) out[m.i] = decoded.get(m.key) ?? null
     return out

@@ -59,19 +59,10 @@ export class AdminClient {
     return (text.length > 0 ? JSON.parse(text) : undefined) as T
   }
 
-  /** Reads an NDJSON response line by line. */
-  async * ndjson (method: string, path: string, body?: unknown): AsyncIterable<Record<string, unknown>> {
-    yield * ndjsonLines(await this.raw(method, path, body))
-  }
-
   /** POSTs a stream of bytes (a file the CLI read; the node opens no path) and reads the NDJSON answer. */
   async * upload (path: string, bytes: AsyncIterable<Uint8Array>): AsyncIterable<Record<string, unknown>> {
     yield * ndjsonLines(await this.send('POST', path, { bytes }))
   }
-
-  get<T>(path: string): Promise<T> { return this.request<T>('GET', path) }
-  post<T>(path: string, body?: unknown): Promise<T> { return this.request<T>('POST', path, body ?? {}) }
-  delete<T>(path: string): Promise<T> { return this.request<T>('DELETE', path) }
 }
 
 /** Writes a byte stream into a request body, waiting for 'drain' so a large file is never held in memory. */

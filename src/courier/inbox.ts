@@ -13,6 +13,7 @@ import { COURIER_OFFENCES, COURIER_REJECT_REASONS, rejection, rejectReason } fro
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { ReasonList } from '../observe/reasons.js'
 import type { SetAside } from './set-aside.js'
+import { seenKey as seenKeyOf } from '../store/layout.js'
 import { bodyHash, hex, type Signed } from './signed-record.js'
 
 /** Who signed an inbound record and what it is about. */
@@ -119,7 +120,7 @@ export class Inbox {
       const { record, value } = handler.open(signed, from, this.bytesOf(from))
       subject = record.subject
       const hash = bodyHash(signed)
-      const seenKey = `${peerIdFromBytes(record.author).toString()}!${hex(hash)}`
+      const seenKey = seenKeyOf(peerIdFromBytes(record.author).toString(), hex(hash))
       return await this.init.locks.run(record.subject, async () => {
         const prior = await this.priorReceipt(seenKey)
         if (prior !== null) {

@@ -11,6 +11,7 @@ import { OutboxScheduler, type Pending, type SchedulerInit } from './outbox-sche
 import { OutboxStore, type OutboxItem, type ReadItem } from './outbox-store.js'
 import { openReceipt, receiptProblem, type Receipt } from './receipts.js'
 import type { SetAside } from './set-aside.js'
+import { outboxKey } from '../store/layout.js'
 import { bodyHash, hex, type Signed } from './signed-record.js'
 
 export type { OutboxItem } from './outbox-store.js'
@@ -97,7 +98,7 @@ export class Outbox {
   async send (target: string, message: EnvelopeInit, opts: { subject: string, with?: BatchOp[] }): Promise<string> {
     const rec = messageRecord(message)
     if (rec === null) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'the outbox sends signed records only; a receipt or an error is only ever an answer')
-    const id = `${rec.kind}-${hex(bodyHash(rec.signed)).slice(0, 40)}`
+    const id = outboxKey(rec.kind, hex(bodyHash(rec.signed)))
     const now = this.now()
     const item = { id, target: peerIdToBytes(parsePeerId(target)), message, attempts: 0, nextAttemptMs: now, createdMs: now, subject: opts.subject }
     await this.commit([...(opts.with ?? []), this.rows.putOp(item)])

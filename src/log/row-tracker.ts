@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs/minimal.js'
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Sublevel } from '../store/store.js'
-import { sourcePrefix } from '../store/layout.js'
+import { hashKeyOfRef, sourceKey } from '../store/layout.js'
+import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
@@ -58,7 +59,7 @@ export class RowTracker {
       this.rows.set(key, { exists: false, seq: 0, index: 0, retracted: false, retractedSeq: 0, retractReason: '', meta: NO_META, dirty: false, wasCurrent: false, wasRetracted: false, wasSource: '' })
       return
     }
-    const p = pb.Provenance.decode(stored)
+    const p = decodeStored(pb.Provenance, stored, `hash row ${hashKeyOfRef(key, this.origin)}`)
     const meta = p.entry ?? NO_META
     const retracted = p.retracted ?? false
     const source = meta.source ?? ''
@@ -144,7 +145,7 @@ export class RowTracker {
         entry: row.meta
       }, writer)
       ends.push(writer.len)
-      ops.push({ type: 'put', sublevel: hashes, key: `${key}:${this.origin}`, value: EMPTY })
+      ops.push({ type: 'put', sublevel: hashes, key: hashKeyOfRef(key, this.origin), value: EMPTY })
       const nowCurrent = !row.retracted
       current += Number(nowCurrent) - Number(row.wasCurrent)
       retracted += Number(row.retracted) - Number(row.wasRetracted)
@@ -152,8 +153,8 @@ export class RowTracker {
       const before = row.wasCurrent ? row.wasSource : ''
       const after = nowCurrent ? (row.meta.source ?? '') : ''
       if (before !== after) {
-        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourcePrefix(this.origin, before) + key })
-        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourcePrefix(this.origin, after) + key, value: EMPTY })
+        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
+        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
       }
     }
     const all = writer.finish()

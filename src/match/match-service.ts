@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { hfError, ErrorCodes } from '../errors.js'
+import { Lock } from '../util/lock.js'
 import type { NodeDir } from '../config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
 import type { HashLog } from '../log/hash-log.js'
@@ -44,7 +45,7 @@ export class MatchService {
   readonly index: MatchIndex
   loaded: RebuildStats = { entries: 0, ms: 0 }
   private readonly feeder: IndexFeeder
-  private configWrites: Promise<unknown> = Promise.resolve()
+  private readonly configWrites = new Lock()
 
   constructor (private readonly init: MatchServiceInit) {
     const { match } = init.ctx.config
@@ -132,9 +133,7 @@ export class MatchService {
   }
 
   private async serialised (fn: () => Promise<void>): Promise<void> {
-    const run = this.configWrites.then(fn, fn)
-    this.configWrites = run.catch(() => {})
-    await run
+    await this.configWrites.run(fn)
   }
 }
 

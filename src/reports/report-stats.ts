@@ -1,4 +1,5 @@
 import { DAY_MS } from './constants.js'
+import { archiveKey as bucketKey, archiveRange, parseArchiveKey } from '../store/layout.js'
 import { OPEN_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
 
 /**
@@ -196,19 +197,17 @@ export interface ArchiveBucket {
   removalMs: number[]
 }
 
-const ARCHIVE_PREFIX = 'reports!'
-
-export const archiveRange = { gte: ARCHIVE_PREFIX, lt: ARCHIVE_PREFIX + '\uffff' }
+export { archiveRange }
 
 /** `reports!<yyyy-mm-dd>!<direction>!<status>!<country>!<asn>!<hoster hex>`: anonymous by construction. */
 export function archiveKey (f: ReportFact): string {
   const day = new Date(f.createdMs).toISOString().slice(0, 10)
-  return [ARCHIVE_PREFIX + day, f.direction, f.status, f.country, f.asn ?? '', Buffer.from(f.hoster ?? '', 'utf8').toString('hex')].join('!')
+  return bucketKey(day, [f.direction, f.status, f.country, String(f.asn ?? ''), Buffer.from(f.hoster ?? '', 'utf8').toString('hex')])
 }
 
 /** Facts of one bucket; their `createdMs` is the day's start, so `--since` counts them by day. */
 export function factsFromArchive (key: string, bucket: ArchiveBucket): ReportFact[] {
-  const [day, direction, status, country, asn, hosterHex] = key.slice(ARCHIVE_PREFIX.length).split('!')
+  const { day, fields: [direction, status, country, asn, hosterHex] } = parseArchiveKey(key)
   const base = {
     createdMs: Date.parse(`${day}T00:00:00Z`),
     status: status as ReportStatusName,

@@ -1,7 +1,7 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
-import { KeyedLock } from './keyed-lock.js'
+import { KeyedLock } from '../util/lock.js'
 import { ReportAggregates } from './report-aggregates.js'
 import { indexRow, readRows, rowOps, type IndexRow } from './report-index.js'
 import { REPORT_INDEX_META, REPORT_INDEX_VERSION, rebuildReportIndexes } from './report-index-rebuild.js'

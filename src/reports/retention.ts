@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { u64 } from '../log/uint64.js'
 import { peerIdFromBytes } from '../identity/identity.js'
 import type { BatchOp, Store } from '../store/store.js'
+import { seenKey } from '../store/layout.js'
 import { DAY_MS, RETENTION_INTERVAL_MS } from './constants.js'
 import { bodyHash, hex } from '../courier/signed-record.js'
 import type { ReportStore, StoredReport } from './report-store.js'
@@ -104,7 +105,7 @@ export class Retention {
 function seenKeys (stored: StoredReport): string[] {
   const keys: string[] = []
   const add = (author: Uint8Array, signed: StoredReport['timeline'][number]): void => {
-    try { keys.push(`${peerIdFromBytes(author).toString()}!${hex(bodyHash(signed))}`) } catch {}
+    try { keys.push(seenKey(peerIdFromBytes(author).toString(), hex(bodyHash(signed)))) } catch {}
   }
   if (stored.report != null) add(decodeStoredReport(stored).origin, stored.report)
   const updates = decodeTimeline(stored)

@@ -49,8 +49,41 @@ export function batchKey (origin: string, seq: number): string {
   return `${origin}!${seqKey(seq)}`
 }
 
+/** A key range holding exactly one origin's `batches` (or `forks`) rows: '"' follows '!'. */
+export function originRange (origin: string): { gte: string, lt: string } {
+  return { gte: `${origin}!`, lt: `${origin}"` }
+}
+
+/** The origin and seq of a `batches` key. */
+export function parseBatchKey (key: string): { origin: string, seq: number } {
+  const bang = key.lastIndexOf('!')
+  return { origin: key.slice(0, bang), seq: parseInt(key.slice(bang + 1), 16) }
+}
+
+/** `<alg>:<value hex>`: a `hashes` key without its origin, what the log's index rows are tracked by. */
+export function hashRef (algorithm: string, valueHex: string): string {
+  return `${algorithm}:${valueHex}`
+}
+
 export function hashKey (algorithm: string, valueHex: string, origin: string): string {
   return `${algorithm}:${valueHex}:${origin}`
+}
+
+/** The `hashes` key of a ref (`<alg>:<value hex>`) and an origin. */
+export function hashKeyOfRef (ref: string, origin: string): string {
+  return `${ref}:${origin}`
+}
+
+/** The ref and origin of a `hashes` key (origins never contain ':'). */
+export function parseHashKey (key: string): { ref: string, origin: string } {
+  const last = key.lastIndexOf(':')
+  return { ref: key.slice(0, last), origin: key.slice(last + 1) }
+}
+
+/** The `hashes` range of one algorithm's rows, or of every origin's row of one value. */
+export function hashRange (algorithm: string, valueHex?: string): { gte: string, lt: string } {
+  const prefix = valueHex === undefined ? `${algorithm}:` : `${algorithm}:${valueHex}:`
+  return { gte: prefix, lt: prefix + '\xff' }
 }
 
 /** The `sources` key prefix of one origin's source; hex keeps any text of a source unambiguous. */
@@ -58,11 +91,74 @@ export function sourcePrefix (origin: string, source: string): string {
   return `${origin}!${Buffer.from(source, 'utf8').toString('hex')}!`
 }
 
-export function sourceKey (origin: string, source: string, algorithm: string, valueHex: string): string {
-  return `${sourcePrefix(origin, source)}${algorithm}:${valueHex}`
+/** The `sources` key of a ref (`<alg>:<value hex>`) with a source. */
+export function sourceKey (origin: string, source: string, ref: string): string {
+  return `${sourcePrefix(origin, source)}${ref}`
+}
+
+/** The range of the `sources` rows of one origin's source. */
+export function sourceRange (origin: string, source: string): { gte: string, lt: string } {
+  const prefix = sourcePrefix(origin, source)
+  return { gte: prefix, lt: prefix + '\xff' }
+}
+
+/** Origin, source and ref of a `sources` key. */
+export function parseSourceKey (key: string): { origin: string, source: string, ref: string } {
+  const [origin, sourceHex] = key.split('!', 2)
+  return { origin, source: Buffer.from(sourceHex, 'hex').toString('utf8'), ref: key.slice(origin.length + sourceHex.length + 2) }
+}
+
+/** `forks` key: one row per (origin, seq, refused batch), so evidence is kept once. */
+export function forkKey (origin: string, seq: number, refusedHashHex: string): string {
+  return `${origin}!${seqKey(seq)}!${refusedHashHex}`
+}
+
+export function forkOrigin (key: string): string {
+  return key.slice(0, key.indexOf('!'))
+}
+
+/** `audit` key: time, then a counter within the millisecond, so key order is event order. */
+export function auditKey (ms: number, counter: number): string {
+  return `${auditTimeKey(ms)}!${counter.toString(16).padStart(8, '0')}`
+}
+
+/** The time part of an `audit` key: a range bound for "records since". */
+export function auditTimeKey (ms: number): string {
+  return Math.max(0, Math.floor(ms)).toString(16).padStart(16, '0')
+}
+
+export function parseAuditKey (key: string): { ms: number, counter: number } {
+  const [time, counter] = key.split('!')
+  return { ms: parseInt(time, 16), counter: parseInt(counter, 16) }
+}
+
+/** `seen` key: a receipt we gave, by the record's author and body hash. */
+export function seenKey (author: string, bodyHashHex: string): string {
+  return `${author}!${bodyHashHex}`
+}
+
+const ARCHIVE_PREFIX = 'reports!'
+
+/** The `stats` rows of archived report counts. */
+export const archiveRange = { gte: ARCHIVE_PREFIX, lt: ARCHIVE_PREFIX + '\uffff' }
+
+/** `stats` key of one archive bucket: `reports!<yyyy-mm-dd>!<fields…>` (fields must not contain '!'). */
+export function archiveKey (day: string, fields: string[]): string {
+  return [ARCHIVE_PREFIX + day, ...fields].join('!')
+}
+
+/** The day and fields of an archive bucket key. */
+export function parseArchiveKey (key: string): { day: string, fields: string[] } {
+  const [day, ...fields] = key.slice(ARCHIVE_PREFIX.length).split('!')
+  return { day, fields }
 }
 
 /** Where a row of `sublevel` that no longer decodes is kept aside (the courier's evidence of damage). */
+/** An outbox item: its kind and the first 20 bytes of its body's hash (hex), so a resend of the same body replaces it. */
+export function outboxKey (kind: string, bodyHashHex: string): string {
+  return `${kind}-${bodyHashHex.slice(0, 40)}`
+}
+
 export function asideKey (sublevel: SublevelName, key: string, atMs: number): string {
   return `${sublevel}!${seqKey(atMs)}!${key}`
 }

@@ -8,7 +8,7 @@ import { createFederation, startMember } from '../helpers/federation.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import { createHttpServer } from '../../src/http/http-server.js'
 import { registerAdminRoutes } from '../../src/api/admin-routes.js'
-import { sharedSchemas } from '../../src/api/response-schemas.js'
+import { sharedSchemas } from '../../src/ops/response-schemas.js'
 
 const running = new Set<HashfedNode>()
 after(async () => { await Promise.all([...running].map(async n => await n.stop())) })

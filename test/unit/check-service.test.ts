@@ -83,7 +83,7 @@ test('check results carry each origin\'s metadata and batch, flag low-quality PD
   const index = createMatchIndex()
   const feeder = new IndexFeeder({ index, hashLog: node.log })
   await feeder.start()
-  const metadata = new MatchMetadata({ store: node.store, hashLog: node.log })
+  const metadata = new MatchMetadata({ hashLog: node.log })
   const service = new CheckService({ index, metadata, nameOf: (p) => p === A ? 'EOKM' : p, maxHashes: 3 })
   const pdq = new Uint8Array(32).fill(0x5a)
   const weak = new Uint8Array(32).fill(0xc3)

@@ -8,7 +8,7 @@ import { openFeedback, openReport, openStatus, signFeedback, signReport, signSta
 import { decodeMessage, encodeMessage, messageRecord } from '../../src/courier/envelope.js'
 import { openReceipt, signReceipt } from '../../src/courier/receipts.js'
 import { bodyHash } from '../../src/courier/signed-record.js'
-import { KeyedLock } from '../../src/reports/keyed-lock.js'
+import { KeyedLock } from '../../src/util/lock.js'
 import { checkSubmitFields, parseReportDetails } from '../../src/reports/report-input.js'
 import { pb } from '../../src/proto/index.js'
 

@@ -2,35 +2,15 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { formatHashValue, parseHashRef } from '../../log/hash-value.js'
-import { openHashLog } from '../../log/hash-log.js'
-import type { NodeContext } from '../../context/node-context.js'
-import { MatchService } from '../../match/match-service.js'
-import { CheckService, type CheckQuery, type CheckResult } from '../../check/check-service.js'
-import { MatchMetadata } from '../../check/match-metadata.js'
-import { createLogger } from '../../util/logger.js'
-import { withNode } from '../node-access.js'
+import type { CheckQuery, CheckResult } from '../../check/check-service.js'
+import { checkOp } from '../../ops/check-ops.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printError, printJson, safe, table } from '../output.js'
 import { collectImageFiles, hashFiles } from '../image-files.js'
 
-/** Hashes per admin API request: within the node's check.maxHashes default (10,000). */
+/** Hashes per check: within the node's check.maxHashes default (10,000). */
 const CLI_CHECK_CHUNK = 5000
-
-/** Checks hashes against an offline node: the match index is built from its store first. */
-async function checkOffline (ctx: NodeContext, queries: CheckQuery[]): Promise<CheckResult[]> {
-  const logger = createLogger({ component: 'check' }, process.stderr)
-  logger.level = 'warn'
-  const hashLog = await openHashLog({ store: ctx.store, logger })
-  const match = await MatchService.start({ ctx, hashLog, logger })
-  const metadata = new MatchMetadata({ store: ctx.store, hashLog })
-  try {
-    return await new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: Number.MAX_SAFE_INTEGER }).check(queries)
-  } finally {
-    metadata.close()
-    match.stop()
-    await hashLog.close()
-  }
-}
 
 function printResults (labelled: Array<{ label: string, result: CheckResult }>): void {
   for (const { label, result } of labelled) {
@@ -113,13 +93,11 @@ export function registerCheck (program: Command): void {
         }
       }
       const queries = labelled.map(l => l.query)
-      const results = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => {
-          const out: CheckResult[] = []
-          for (let i = 0; i < queries.length; i += CLI_CHECK_CHUNK) out.push(...(await client.post<{ results: CheckResult[] }>('/v1/check', { hashes: queries.slice(i, i + CLI_CHECK_CHUNK) })).results)
-          return out
-        },
-        local: async (ctx) => await checkOffline(ctx, queries)
+      // on a stopped node the match index is built from its store first
+      const results = await withOps(resolveDir(opts.dir), async (ops) => {
+        const out: CheckResult[] = []
+        for (let i = 0; i < queries.length; i += CLI_CHECK_CHUNK) out.push(...(await ops.run(checkOp, { hashes: queries.slice(i, i + CLI_CHECK_CHUNK) })).results)
+        return out
       })
       if (opts.json === true) return printJson(labelled.map((l, i) => ({ item: l.label, ...results[i] })))
       printResults(labelled.map((l, i) => ({ label: l.label, result: results[i] })))

@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import { auditLogOf, cliActor } from '../../audit/audit-log.js'
 import { changeApiAccess, generateApiToken } from '../../config/api-token.js'
+import { adminTokenOp } from '../../ops/node-ops.js'
+import { withOps } from '../op-runner.js'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { isLoopback } from '../../util/loopback.js'
 import { withNode } from '../node-access.js'
@@ -17,15 +19,7 @@ export function registerConfig (program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, clear?: boolean, json?: boolean }) => {
       const action = opts.clear === true ? 'clear' : 'generate'
-      const res = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<{ token: string | null, host: string }>('/v1/admin/token', { action }),
-        local: async (ctx) => {
-          const token = action === 'generate' ? generateApiToken() : null
-          const { host } = await changeApiAccess(ctx.dir, { token })
-          await auditLogOf(ctx.store).record(token !== null ? 'api.token.set' : 'api.token.clear', { host }, cliActor())
-          return { token, host }
-        }
-      })
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(adminTokenOp, { action }))
       if (opts.json === true) return printJson(res)
       print(res.token !== null
         ? `admin API token (shown once; kept in config.json, mode 0600): ${res.token}\nthe CLI on this machine reads it from the config; other clients send it as "Authorization: Bearer <token>"\n`

@@ -1,11 +1,9 @@
 import type { Command } from 'commander'
-import { loadFederation, saveFederation, withMember, type Member } from '../../config/federation.js'
-import { federationPath } from '../../config/node-config.js'
-import { withNode } from '../node-access.js'
+import type { Member } from '../../config/federation.js'
+import { federationAddOp, federationListOp, federationReloadOp } from '../../ops/node-ops.js'
+import { withOps } from '../op-runner.js'
 import { collect, countriesArg, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, shortPeerId, table } from '../output.js'
-import { auditLogOf, cliActor } from '../../audit/audit-log.js'
-import { memberDetails } from '../../audit/audit-details.js'
 
 export function registerFederation (program: Command): void {
   const fed = program.command('federation').description('the member hotlines this node talks to (the federation file)')
@@ -26,14 +24,7 @@ export function registerFederation (program: Command): void {
         addresses: opts.addr ?? [],
         ...(opts.mirrorOf !== undefined ? { mirrorOf: opts.mirrorOf } : {})
       }
-      await withNode(resolveDir(opts.dir), {
-        remote: async (client) => { await client.post('/v1/federation/members', member) },
-        local: async (ctx) => {
-          const path = federationPath(ctx.dir, ctx.config)
-          await saveFederation(path, withMember(await loadFederation(path), member))
-          await auditLogOf(ctx.store).record('federation.add', memberDetails(member), cliActor())
-        }
-      })
+      await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationAddOp, { ...member }))
       print(safe`member ${opts.name} saved` + '\n')
     })
 
@@ -42,10 +33,7 @@ export function registerFederation (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, json?: boolean }) => {
-      const members = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.get<{ members: Member[] }>('/v1/federation')).members,
-        local: async (ctx) => ctx.federation.members
-      })
+      const members: Member[] = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationListOp, {}))).members
       if (opts.json === true) return printJson(members)
       print(table(members.map(m => ({ name: m.name, peer: shortPeerId(m.peerId), countries: m.countries, addresses: m.addresses, mirrorOf: m.mirrorOf }))) + '\n')
     })
@@ -54,9 +42,7 @@ export function registerFederation (program: Command): void {
     .description('make a running node re-read its federation file after a hand edit (validated first)')
     .option(...DIR_OPTION)
     .action(async (opts: { dir?: string }) => {
-      await withNode(resolveDir(opts.dir), {
-        remote: async (client) => { await client.post('/v1/federation/reload') },
-        local: async () => { print('node is not running; the file is read when it starts\n') }
-      })
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationReloadOp, {}))
+      if (!res.ok) print('node is not running; the file is read when it starts\n')
     })
 }

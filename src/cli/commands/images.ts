@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import type { AddHashesRequest, AddHashesSummary } from '../../lists/hash-list-service.js'
 import { PDQ_MIN_QUALITY } from '../../check/constants.js'
-import { auditLogOf, cliActor } from '../../audit/audit-log.js'
-import { withNode } from '../node-access.js'
+import { hashesAddOp } from '../../ops/hash-ops.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe } from '../output.js'
 
@@ -56,21 +56,8 @@ export function registerImageCommands (program: Command): void {
         summary.batches += s.batches
       }
       if (records.length > 0) {
-        await withNode(resolveDir(opts.dir), {
-          remote: async (client) => {
-            for (let i = 0; i < records.length; i += RECORDS_PER_REQUEST) add(await client.post<AddHashesSummary>('/v1/hashes/add', { records: records.slice(i, i + RECORDS_PER_REQUEST), ...meta }))
-          },
-          local: async (ctx) => {
-            const [{ openHashLog }, { HashListService }] = await Promise.all([import('../../log/hash-log.js'), import('../../lists/hash-list-service.js')])
-            const log = await openHashLog({ store: ctx.store })
-            try {
-              const res = await new HashListService(ctx, log).addHashes({ records, ...meta })
-              add(res)
-              await auditLogOf(ctx.store).record('hashes.add', { records: records.length, classification: opts.classification ?? null, source: opts.source ?? null, ...res }, cliActor())
-            } finally {
-              await log.close()
-            }
-          }
+        await withOps(resolveDir(opts.dir), async (ops) => {
+          for (let i = 0; i < records.length; i += RECORDS_PER_REQUEST) add(await ops.run(hashesAddOp, { records: records.slice(i, i + RECORDS_PER_REQUEST), ...meta }))
         })
       }
       if (opts.json === true) return printJson(summary)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { MemberStatus } from '../../node/peer-status.js'
-import { withNode } from '../node-access.js'
+import { peersOp } from '../../ops/node-ops.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, shortPeerId, table } from '../output.js'
 
@@ -10,10 +11,7 @@ export function registerPeers (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, json?: boolean }) => {
-      const peers = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.get<{ peers: MemberStatus[] }>('/v1/peers')).peers,
-        local: async (ctx) => await (await import('../../node/peer-status.js')).collectPeers(ctx)
-      })
+      const peers: MemberStatus[] = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(peersOp, {}))).peers
       if (opts.json === true) return printJson(peers)
       print(formatPeers(peers) + '\n')
     })

@@ -1,31 +1,15 @@
 import { InvalidArgumentError, type Command } from 'commander'
-import { pino } from 'pino'
-import type { NodeContext } from '../../context/node-context.js'
-import { createReportService, type ListFilter, type ReportDirection, type ReportService, type StatsQuery } from '../../reports/report-service.js'
-import type { SubmitInput } from '../../reports/report-input.js'
 import type { ReportView } from '../../reports/report-view.js'
 import type { ReportStats, StatsSummary } from '../../reports/report-stats.js'
 import type { OutboxEntry } from '../../courier/outbox.js'
-import { withNode } from '../node-access.js'
+import { reportsListOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
+import { withOps } from '../op-runner.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
-import { auditLogOf, cliActor } from '../../audit/audit-log.js'
-import { reportSubmitDetails, reportUpdateDetails } from '../../audit/audit-details.js'
-
-/** Offline: the node is not running, so the command opens the store and queues; the node delivers when it starts. */
-async function offline<T> (ctx: NodeContext, fn: (service: ReportService) => Promise<T>): Promise<T> {
-  return await fn(createReportService({ ctx, logger: pino({ level: 'silent' }) }))
-}
 
 function asnArg (value: string): number {
   const n = Number(value.replace(/^AS/i, ''))
   if (!Number.isInteger(n) || n < 1 || n > 0xffff_ffff) throw new InvalidArgumentError('expected an AS number (e.g. 1136 or AS1136)')
-  return n
-}
-
-function limitArg (value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number')
   return n
 }
 
@@ -121,15 +105,9 @@ export function registerReports (program: Command): void {
         ...(opts.media !== undefined && { media: opts.media }),
         ...(opts.hash !== undefined && { hashes: opts.hash }),
         ...(opts.note !== undefined && { note: opts.note })
-      } as SubmitInput
-      const view = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<ReportView>('/v1/reports', input),
-        local: async (ctx) => await offline(ctx, async (s) => {
-          const v = await s.submit(input)
-          await auditLogOf(ctx.store).record('reports.submit', reportSubmitDetails(v), cliActor())
-          return v
-        })
-      })
+      }
+      // a stopped node keeps the report in its outbox and delivers it when it starts
+      const view = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsSubmitOp, input))
       if (opts.json === true) return printJson(view)
       print(safe`report ${view.id}: ` + routeText(view) + '\n')
     })
@@ -141,18 +119,13 @@ export function registerReports (program: Command): void {
     .option('--outbound', 'reports we sent to another hotline')
     .option('--unroutable', 'reports for a country no member covers')
     .option('--status <status>', 'only this status (queued, unroutable, received, assessed, notice-sent, removed, not-illegal, unreachable)')
-    .option('--limit <n>', 'at most this many (default 1000)', limitArg)
+    .option('--limit <n>', 'at most this many (default 1000)')
     .option('--json', 'print JSON')
-    .action(async (opts: { dir?: string, inbound?: boolean, outbound?: boolean, unroutable?: boolean, status?: string, limit?: number, json?: boolean }) => {
+    .action(async (opts: { dir?: string, inbound?: boolean, outbound?: boolean, unroutable?: boolean, status?: string, limit?: string, json?: boolean }) => {
       const directions = (['inbound', 'outbound', 'unroutable'] as const).filter(d => opts[d] === true)
       if (directions.length > 1) throw new InvalidArgumentError('give at most one of --inbound, --outbound, --unroutable')
-      const direction: ReportDirection | undefined = directions[0]
-      const filter: ListFilter = { direction, status: opts.status, limit: opts.limit }
-      const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
-      const list = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.get<{ reports: ReportView[] }>(`/v1/reports?${query.toString()}`)).reports,
-        local: async (ctx) => await offline(ctx, async (s) => await s.list(filter))
-      })
+      const filter = { direction: directions[0], status: opts.status, limit: opts.limit }
+      const list = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsListOp, filter))).reports
       if (opts.json === true) return printJson(list)
       print(table(list.map(v => ({
         id: v.id,
@@ -172,10 +145,7 @@ export function registerReports (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { dir?: string, json?: boolean }) => {
-      const view = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.get<ReportView>(`/v1/reports/${encodeURIComponent(id)}`),
-        local: async (ctx) => await offline(ctx, async (s) => await s.show(id))
-      })
+      const view = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsShowOp, { id }))
       if (opts.json === true) return printJson(view)
       print(formatReport(view) + '\n')
     })
@@ -188,15 +158,8 @@ export function registerReports (program: Command): void {
     .option('--note <text>', 'a note for the origin hotline')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { dir?: string, status: string, note?: string, json?: boolean }) => {
-      const body = { status: opts.status, ...(opts.note !== undefined && { note: opts.note }) }
-      const view = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<ReportView>(`/v1/reports/${encodeURIComponent(id)}/status`, body),
-        local: async (ctx) => await offline(ctx, async (s) => {
-          const v = await s.update(id, opts.status, opts.note)
-          await auditLogOf(ctx.store).record('reports.update', reportUpdateDetails(v, opts.note), cliActor())
-          return v
-        })
-      })
+      const input = { id, status: opts.status, ...(opts.note !== undefined && { note: opts.note }) }
+      const view = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsUpdateOp, input))
       if (opts.json === true) return printJson(view)
       print(safe`report ${view.id}: ${view.status}` + (view.local ? '' : safe` (sent to ${view.origin})`) + '\n')
     })
@@ -208,12 +171,7 @@ export function registerReports (program: Command): void {
     .option('--since <when>', 'reports created since a date (2025-01-31) or for a period (30d, 12h, 2w)')
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, by?: string, since?: string, json?: boolean }) => {
-      const q: StatsQuery = { by: opts.by, since: opts.since }
-      const query = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined) as Array<[string, string]>)
-      const stats = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.get<ReportStats>(`/v1/reports/stats?${query.toString()}`),
-        local: async (ctx) => await offline(ctx, async (s) => await s.stats(q))
-      })
+      const stats: ReportStats = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsStatsOp, { by: opts.by, since: opts.since }))
       if (opts.json === true) return printJson(stats)
       print(formatStats(stats) + '\n')
     })
@@ -223,10 +181,7 @@ export function registerReports (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, json?: boolean }) => {
-      const items = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.get<{ items: OutboxEntry[] }>('/v1/reports/outbox')).items,
-        local: async (ctx) => await offline(ctx, async (s) => await s.outbox.list())
-      })
+      const items: OutboxEntry[] = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(reportsOutboxOp, {}))).items
       if (opts.json === true) return printJson(items)
       print(table(items.map(i => ({
         kind: i.kind, report: i.subject, target: i.target === i.targetPeerId ? shortPeerId(i.target) : i.target, attempts: i.attempts, created: i.createdAt, 'last error': i.lastError

@@ -14,14 +14,21 @@ export function registerStart (program: Command): void {
       usePrivateFileMode()
       // loaded on demand: libp2p and the HTTP server double the start-up time of every other command
       const { HashfedNode } = await import('../../daemon/hashfed-node.js')
-      const node = await HashfedNode.start({ dir })
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          node.log.info({ signal }, 'signal received')
-          void node.stop().then(resolve)
-        }
-        process.once('SIGINT', () => stop('SIGINT'))
-        process.once('SIGTERM', () => stop('SIGTERM'))
-      })
+      // listening before the start: the runtime file appears before start() returns, and a
+      // SIGTERM sent on seeing it must stop the node cleanly, not kill the process half-way
+      let node: Awaited<ReturnType<typeof HashfedNode.start>> | undefined
+      let signalled: string | undefined
+      let resolveStopped = (): void => {}
+      const stopped = new Promise<void>((resolve) => { resolveStopped = resolve })
+      const stop = (signal: string): void => {
+        if (node === undefined) { signalled ??= signal; return }
+        node.log.info({ signal }, 'signal received')
+        void node.stop().then(resolveStopped)
+      }
+      process.once('SIGINT', () => stop('SIGINT'))
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      node = await HashfedNode.start({ dir })
+      if (signalled !== undefined) stop(signalled)
+      await stopped
     })
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { NodeStatus } from '../../node/node-status.js'
-import { withNode } from '../node-access.js'
+import { statusOp } from '../../ops/node-ops.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 import { formatPeers } from './peers.js'
@@ -11,10 +12,7 @@ export function registerStatus (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, json?: boolean }) => {
-      const status = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.get<NodeStatus>('/v1/status'),
-        local: async (ctx) => await (await import('../../node/node-status.js')).collectStatus(ctx, { running: false })
-      })
+      const status: NodeStatus = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(statusOp, {}))
       if (opts.json === true) return printJson(status)
       print(formatStatus(status) + '\n')
     })

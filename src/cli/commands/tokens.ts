@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { TokenStore, type TokenInfo } from '../../check/token-store.js'
-import { auditLogOf, cliActor } from '../../audit/audit-log.js'
-import { withNode } from '../node-access.js'
+import { tokensCreateOp, tokensListOp, tokensRevokeOp } from '../../ops/check-ops.js'
+import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -16,14 +15,7 @@ export function registerTokens (program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, name: string, tokenStdin?: boolean, json?: boolean }) => {
       const given = opts.tokenStdin === true ? { token: (await readStdin()).trim() } : {}
-      const res = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<{ token: string, info: TokenInfo }>('/v1/tokens', { name: opts.name, ...given }),
-        local: async (ctx) => {
-          const res = await (await TokenStore.open(ctx.store)).create(opts.name, given)
-          await auditLogOf(ctx.store).record('tokens.create', { name: res.info.name, prefix: res.info.prefix }, cliActor())
-          return res
-        }
-      })
+      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(tokensCreateOp, { name: opts.name, ...given }))
       if (opts.tokenStdin === true) {
         if (opts.json === true) return printJson({ info: res.info })
         return print(safe`token registered for ${res.info.name} (${res.info.prefix}…)` + '\n')
@@ -38,14 +30,7 @@ export function registerTokens (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { dir?: string, json?: boolean }) => {
-      const info = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => await client.post<TokenInfo>('/v1/tokens/revoke', { name }),
-        local: async (ctx) => {
-          const info = await (await TokenStore.open(ctx.store)).revoke(name)
-          await auditLogOf(ctx.store).record('tokens.revoke', { name: info.name, prefix: info.prefix }, cliActor())
-          return info
-        }
-      })
+      const info = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(tokensRevokeOp, { name }))
       if (opts.json === true) return printJson(info)
       print(safe`revoked the token of ${info.name} (${info.prefix}…)` + '\n')
     })
@@ -55,10 +40,7 @@ export function registerTokens (program: Command): void {
     .option(...DIR_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { dir?: string, json?: boolean }) => {
-      const list = await withNode(resolveDir(opts.dir), {
-        remote: async (client) => (await client.get<{ tokens: TokenInfo[] }>('/v1/tokens')).tokens,
-        local: async (ctx) => (await TokenStore.open(ctx.store)).list()
-      })
+      const list = (await withOps(resolveDir(opts.dir), async (ops) => await ops.run(tokensListOp, {}))).tokens
       if (opts.json === true) return printJson(list)
       print(table(list.map(t => ({ name: t.name, prefix: `${t.prefix}…`, created: t.createdAt, revoked: t.revokedAt })), ['name', 'prefix', 'created', 'revoked']) + '\n')
     })

@@ -1,0 +1,60 @@
+import { sameBytes } from '../util/bytes.js'
+import { decodeBatch, rejectReasonOf, verifyBatchSignature, type Batch, type RejectReason } from './batch.js'
+import type { LogEntry } from './entry.js'
+import { entryFromProto } from './entry-codec.js'
+import type { ApplyInit, ApplyResult, OriginHead } from './log-types.js'
+
+/** What a peer's batch is to us: a new batch to store, one we hold, a fork, or a rejection. */
+export type RemoteVerdict =
+  | { kind: 'new', batch: Batch, entries: LogEntry[] }
+  | { kind: 'held', batch: Batch, kept: Batch }
+  | { kind: 'rejected', result: ApplyResult & { status: 'rejected' } }
+
+export interface RemoteCheckInit extends ApplyInit {
+  headOf: (origin: string) => OriginHead | undefined
+  /** the stored batch `seq` of `origin` (must exist below its head) */
+  storedBatch: (origin: string, seq: number) => Promise<Batch>
+}
+
+/**
+ * Checks a peer's Signed batch before anything is stored: it decodes, its origin is a member,
+ * its origin signed it, it is the next batch of the origin's chain as we hold it, and every
+ * entry is valid. A batch at or below our head is either one we hold or, signed differently,
+ * proof of a fork (the caller keeps the evidence).
+ */
+export async function checkRemoteBatch (signed: Uint8Array, init: RemoteCheckInit): Promise<RemoteVerdict> {
+  let batch: Batch
+  try {
+    batch = decodeBatch(signed)
+  } catch (err) {
+    return rejected(err)
+  }
+  const { originId: origin, seq } = batch
+  const at = { origin, seq }
+  if (!init.isMember(origin)) return reject('not-member', `origin ${origin} is not a federation member`, at)
+  if (!verifyBatchSignature(batch)) return reject('bad-signature', `batch ${seq} of ${origin} is not signed by its origin`, at)
+
+  const head = init.headOf(origin)
+  const headSeq = head?.seq ?? 0
+  if (seq <= headSeq) return { kind: 'held', batch, kept: await init.storedBatch(origin, seq) }
+  if (seq > headSeq + 1) return reject('gap', `batch ${seq} of ${origin} does not follow our head ${headSeq}`, at)
+  if (head !== undefined && !sameBytes(batch.prevHash, head.hash)) {
+    return reject('broken-chain', `batch ${seq} of ${origin} names a previous batch we do not hold (the origin's batch ${headSeq} differs from ours)`, at)
+  }
+  try {
+    return { kind: 'new', batch, entries: batch.entries.map(e => entryFromProto(e)) }
+  } catch (err) {
+    return rejected(err, at)
+  }
+}
+
+function reject (reason: RejectReason, message: string, at: { origin: string, seq: number }): RemoteVerdict {
+  return { kind: 'rejected', result: { status: 'rejected', reason, message, ...at } }
+}
+
+/** A batch-level error as a rejection; anything else is ours and is thrown. */
+function rejected (err: unknown, at: { origin?: string, seq?: number } = {}): RemoteVerdict {
+  const reason = rejectReasonOf(err)
+  if (reason === undefined) throw err
+  return { kind: 'rejected', result: { status: 'rejected', reason, message: (err as Error).message, ...at } }
+}

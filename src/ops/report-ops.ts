@@ -1,0 +1,134 @@
+import { CLASSIFICATIONS } from '../log/entry.js'
+import { REPORT_MEDIA, type SubmitInput } from '../reports/report-input.js'
+import { REPORT_STATUSES, UPDATE_STATUSES } from '../reports/report-status.js'
+import { STATS_GROUPS } from '../reports/report-stats.js'
+import type { ReportView } from '../reports/report-view.js'
+import { defineOp, field, type Zod } from './operation.js'
+import { ref } from './response-schemas.js'
+
+const noInput = (z: Zod) => z.strictObject({})
+const anyObject = { type: 'object', additionalProperties: true } as const
+const reportId = (z: Zod) => z.string().max(64)
+
+const submitDetails = (v: ReportView): Record<string, unknown> => ({ reportId: v.id, country: v.country, countrySource: v.countrySource, target: v.target, status: v.status })
+
+/** There is no field for the reporter's identity, and no unknown field passes. */
+export const reportsSubmitOp = defineOp({
+  name: 'reports.submit',
+  summary: 'sign a URL report and route it to the hotline of the hosting country',
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/reports', status: 201 },
+  input: (z) => z.strictObject({
+    url: z.string().min(1).max(8192),
+    ip: z.string().max(64).optional(),
+    country: z.string().max(8).optional(),
+    hoster: z.string().max(256).optional(),
+    asn: z.number().int().min(1).max(4294967295).optional(),
+    classification: z.enum(CLASSIFICATIONS).optional(),
+    media: z.enum(REPORT_MEDIA).optional(),
+    hashes: z.array(z.string().max(400)).max(100).optional(),
+    note: z.string().max(4096).optional()
+  }),
+  unknownFieldHint: '; hashfed keeps no reporter identity',
+  output: ref('ReportView'),
+  run: async (c, input) => await (await c.reports()).submit(input as SubmitInput),
+  audit: (_i, v) => ({ action: 'reports.submit', details: submitDetails(v) })
+})
+
+export const reportsListOp = defineOp({
+  name: 'reports.list',
+  summary: 'reports, newest first',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports' },
+  input: (z) => z.strictObject({
+    direction: z.enum(['inbound', 'outbound', 'unroutable']).optional(),
+    status: z.enum(REPORT_STATUSES).optional(),
+    // served by the report index's rows by hoster, ASN and country
+    hoster: z.string().max(256).optional(),
+    asn: field.integer(z, 1, 4294967295).optional(),
+    country: z.string().max(8).optional(),
+    limit: field.integer(z, 1, 100_000).optional()
+  }),
+  output: { type: 'object', required: ['reports'], properties: { reports: { type: 'array', items: ref('ReportView') } } },
+  run: async (c, filter) => ({ reports: await (await c.reports()).list(filter) })
+})
+
+export const reportsStatsOp = defineOp({
+  name: 'reports.stats',
+  summary: 'counts by status, time to removal, hosters with reports open too long',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports/stats' },
+  input: (z) => z.strictObject({ by: z.enum(STATS_GROUPS).optional(), since: z.string().max(64).optional() }),
+  output: anyObject,
+  run: async (c, q) => await (await c.reports()).stats(q)
+})
+
+export const reportsOutboxOp = defineOp({
+  name: 'reports.outbox',
+  summary: 'messages waiting for a receipt',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports/outbox' },
+  input: noInput,
+  output: { type: 'object', required: ['depth', 'byPeer', 'items'], properties: { depth: { type: 'integer' }, byPeer: { type: 'object', additionalProperties: { type: 'integer' } }, items: { type: 'array', items: anyObject } } },
+  run: async (c) => {
+    const reports = await c.reports()
+    const items = await reports.outbox.list()
+    if (c.running) return { depth: reports.outboxDepth(), byPeer: reports.outbox.depthByPeer(), items }
+    // a stopped node keeps no depth counters: the stored items are the queue
+    const byPeer: Record<string, number> = {}
+    for (const i of items) byPeer[i.targetPeerId] = (byPeer[i.targetPeerId] ?? 0) + 1
+    return { depth: items.length, byPeer, items }
+  }
+})
+
+export const reportsRejectionsOp = defineOp({
+  name: 'reports.rejections',
+  summary: 'inbound report messages refused since start',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports/rejections' },
+  input: noInput,
+  output: anyObject,
+  run: async (c) => (await c.reports()).rejections()
+})
+
+export const reportsCountsOp = defineOp({
+  name: 'reports.counts',
+  summary: 'reports held by direction and status',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports/counts' },
+  input: noInput,
+  output: ref('ReportCounts'),
+  run: async (c) => await (await c.reports()).reportCounts()
+})
+
+export const reportsRetentionOp = defineOp({
+  name: 'reports.retention',
+  summary: 'delete closed reports older than the retention period now (counts are kept)',
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/reports/retention' },
+  input: noInput,
+  output: { type: 'object', required: ['deleted'], properties: { deleted: { type: 'integer' } } },
+  run: async (c) => ({ deleted: await (await c.reports()).runRetention() }),
+  audit: (_i, { deleted }) => ({ action: 'reports.retention', details: { deleted } })
+})
+
+export const reportsShowOp = defineOp({
+  name: 'reports.show',
+  summary: 'one report with its timeline',
+  authority: 'read',
+  http: { method: 'GET', path: '/v1/reports/:id' },
+  input: (z) => z.strictObject({ id: reportId(z) }),
+  output: ref('ReportView'),
+  run: async (c, { id }) => await (await c.reports()).show(id)
+})
+
+export const reportsUpdateOp = defineOp({
+  name: 'reports.update',
+  summary: 'record progress on a report we are responsible for',
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/reports/:id/status' },
+  input: (z) => z.strictObject({ id: reportId(z), status: z.enum(UPDATE_STATUSES), note: z.string().max(4096).optional() }),
+  output: ref('ReportView'),
+  run: async (c, { id, status, note }) => await (await c.reports()).update(id, status, note),
+  audit: ({ note }, v) => ({ action: 'reports.update', details: { reportId: v.id, status: v.status, origin: v.origin, withNote: note !== undefined && note.trim() !== '' } })
+})
