@@ -36,6 +36,12 @@ const S = 'reports'
 const BIG_QUOTA = { burst: 1_000_000, perMinute: 1_000_000 }
 const fmt = (n: number): string => n.toLocaleString('en-US')
 
+/** Each figure as it is measured (stderr), so a long run shows its progress. */
+function shown (f: Figure): Figure {
+  process.stderr.write(`# ${f.name}: ${f.value.toPrecision(4)} ${f.unit}${f.beside !== undefined ? ` (${f.beside})` : ''}\n`)
+  return f
+}
+
 async function timed (runs: number, fn: () => Promise<unknown>): Promise<number[]> {
   const ms: number[] = []
   for (let i = 0; i < runs; i++) { const t = performance.now(); await fn(); ms.push(performance.now() - t) }
@@ -120,7 +126,7 @@ async function queries (svc: ReportService, held: number, runs: number): Promise
   const label = `at ${fmt(held)}`
   const scanMs = await scanReports(svc)
   const beside = `scan of the reports ${scanMs.toFixed(0)} ms`
-  const figures: Figure[] = [{ scenario: S, name: `yardstick: LevelDB scan of the reports sublevel ${label}`, value: scanMs, unit: 'ms' }]
+  const figures: Figure[] = [shown({ scenario: S, name: `yardstick: LevelDB scan of the reports sublevel ${label}`, value: scanMs, unit: 'ms' })]
   const lists: Array<[string, Parameters<ReportService['list']>[0]]> = [
     ['first page (50)', { limit: 50 }],
     ['by hoster (largest), 50', { hoster: hosters[0].name, limit: 50 }],
@@ -129,13 +135,13 @@ async function queries (svc: ReportService, held: number, runs: number): Promise
   ]
   for (const [name, filter] of lists) {
     const ms = await timed(runs, async () => await svc.list(filter))
-    figures.push({ scenario: S, name: `list ${name} p50 ${label}`, value: median(ms), unit: 'ms', goal: 20, better: 'lower', beside: `p99 ${percentile(ms, 99).toFixed(1)} ms; ${beside}` })
+    figures.push(shown({ scenario: S, name: `list ${name} p50 ${label}`, value: median(ms), unit: 'ms', goal: 20, better: 'lower', beside: `p99 ${percentile(ms, 99).toFixed(1)} ms; ${beside}` }))
   }
   for (const since of ['30d', '365d']) {
     for (const by of ['hoster', 'asn', 'country']) {
       const ms = await timed(Math.max(3, Math.round(runs / 4)), async () => await svc.stats({ by, since }))
       const p50 = median(ms)
-      figures.push({ scenario: S, name: `stats --by ${by} --since ${since} p50 ${label}`, value: p50, unit: 'ms', goal: 50, better: 'lower', beside: `${(p50 * 1e6 / held).toFixed(0)} ns per report held; ${beside}` })
+      figures.push(shown({ scenario: S, name: `stats --by ${by} --since ${since} p50 ${label}`, value: p50, unit: 'ms', goal: 50, better: 'lower', beside: `${(p50 * 1e6 / held).toFixed(0)} ns per report held; ${beside}` }))
     }
   }
   return figures
@@ -191,7 +197,7 @@ export async function reportsScale (args: BenchArgs): Promise<Figure[]> {
   const runs = args.scale < 0.1 ? 20 : 60
   const root = await mkdtemp(join(tmpdir(), 'hashfed-bench-reports-'))
   try {
-    const figures = await protocol(args, join(root, 'protocol'))
+    const figures = (await protocol(args, join(root, 'protocol'))).map(shown)
     const [nl, ...foreign] = await createFederation(join(root, 'year'), [
       { name: 'EOKM', countries: ['NL', 'BQ', 'CW', 'AW'] }, { name: 'DE', countries: ['DE'] }, { name: 'GB', countries: ['GB'] }, { name: 'BE', countries: ['BE'] }
     ])
@@ -202,20 +208,20 @@ export async function reportsScale (args: BenchArgs): Promise<Figure[]> {
     const self = ctx.identity.peerIdBytes
     const endMs = Date.now()
     let t = performance.now()
-    await generateYear({ reports: svc.reports, self, origins, count: small, hosters: 2000, endMs, seed: 1 })
+    await generateYear({ reports: svc.reports, self, origins, count: small, hosters: 2000, endMs, seed: 1, lastOnly: true, chunk: 1000 })
     figures.push(...await queries(svc, small, runs))
-    await generateYear({ reports: svc.reports, self, origins, count: full - small, hosters: 2000, endMs, seed: 2 })
+    await generateYear({ reports: svc.reports, self, origins, count: full - small, hosters: 2000, endMs, seed: 2, lastOnly: true, chunk: 1000 })
     const genS = (performance.now() - t) / 1000
-    figures.push({ scenario: S, name: `year written through the report write path (${fmt(full)} reports + status timelines)`, value: full / genS, unit: 'reports/s', beside: `${genS.toFixed(0)} s` })
+    figures.push(shown({ scenario: S, name: `year written through the report write path (${fmt(full)} reports, each its arrival and then its last status)`, value: full / genS, unit: 'reports/s', beside: `${genS.toFixed(0)} s` }))
     figures.push(...await queries(svc, full, runs))
-    figures.push(await statusUnderLoad(svc, self, origins, args.scale < 0.1 ? 3 : 10))
+    figures.push(shown(await statusUnderLoad(svc, self, origins, args.scale < 0.1 ? 3 : 10)))
     const storePath = nodeDir(nl.dir).store
     await ctx.store.close()
     const sizeMiB = await dirBytes(storePath) / 2 ** 20
-    figures.push({ scenario: S, name: `store size on disk (${fmt(full)} reports with index)`, value: sizeMiB, unit: 'MiB', beside: `${(sizeMiB * 2 ** 20 / full).toFixed(0)} B per report` })
+    figures.push(shown({ scenario: S, name: `store size on disk (${fmt(full)} reports with index)`, value: sizeMiB, unit: 'MiB', beside: `${(sizeMiB * 2 ** 20 / full).toFixed(0)} B per report` }))
     const r = restart(storePath)
-    figures.push({ scenario: S, name: 'restart: report index load (fresh process)', value: r.loadMs / 1000, unit: 's', goal: 5, better: 'lower' })
-    figures.push({ scenario: S, name: 'node RSS with the year loaded (fresh process, store + index)', value: r.rssMiB, unit: 'MiB', goal: 400, better: 'lower' })
+    figures.push(shown({ scenario: S, name: 'restart: report index load (fresh process)', value: r.loadMs / 1000, unit: 's', goal: 5, better: 'lower' }))
+    figures.push(shown({ scenario: S, name: 'node RSS with the year loaded (fresh process, store + index)', value: r.rssMiB, unit: 'MiB', goal: 400, better: 'lower' }))
 
     ctx = await openNodeContext(nl.dir)
     svc = createReportService({ ctx, logger: pino({ level: 'silent' }) })
@@ -227,7 +233,7 @@ export async function reportsScale (args: BenchArgs): Promise<Figure[]> {
     const survive = after.total === before.total && after.archived === before.archived + deleted && JSON.stringify(after.removal) === JSON.stringify(before.removal) && JSON.stringify(after.groups) === JSON.stringify(before.groups)
     await ctx.store.close()
     if (!survive) throw new Error('retention changed the statistics')
-    figures.push({ scenario: S, name: `retention of the year's closed reports (${fmt(deleted)} deleted, counts survive: ${survive ? 'yes' : 'NO'})`, value: retentionS, unit: 's', beside: `${(retentionS * 1e6 / Math.max(1, deleted)).toFixed(0)} µs per report` })
+    figures.push(shown({ scenario: S, name: `retention of the year's closed reports (${fmt(deleted)} deleted, counts survive: ${survive ? 'yes' : 'NO'})`, value: retentionS, unit: 's', beside: `${(retentionS * 1e6 / Math.max(1, deleted)).toFixed(0)} µs per report` }))
     return figures
   } finally {
     await rm(root, { recursive: true, force: true })
