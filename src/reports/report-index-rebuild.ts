@@ -8,7 +8,7 @@ import { archiveRange, factsFromArchive, type ArchiveBucket } from './report-sta
 const CHUNK = 5000
 /** `meta` key: the version of the report index the `rindex` sublevel holds (absent: build it). */
 export const REPORT_INDEX_META = 'reportIndex'
-export const REPORT_INDEX_VERSION = '1'
+export const REPORT_INDEX_VERSION = '2'
 const META_KEY = REPORT_INDEX_META
 const VERSION = REPORT_INDEX_VERSION
 

@@ -112,7 +112,7 @@ export interface RowQuery {
 }
 
 /**
- * Rows newest first (creation time, then id descending), from the most selective listing
+ * Rows newest first (creation time, then id), from the most selective listing
  * index the query names; the other conditions are checked on the rows it carries.
  */
 export async function queryRows (store: Store, q: RowQuery): Promise<IndexRow[]> {
@@ -127,7 +127,7 @@ export async function queryRows (store: Store, q: RowQuery): Promise<IndexRow[]>
           : q.direction !== undefined ? K.byDirection(q.direction, 0, '').slice(0, -17) : 't!'
   const rows: IndexRow[] = []
   if (q.limit <= 0) return rows
-  for await (const [key, value] of store.sub.rindex.iterator({ ...K.range(prefix), reverse: true })) {
+  for await (const [key, value] of store.sub.rindex.iterator(K.range(prefix))) {
     const row = decodeRow(key.slice(key.lastIndexOf('!') + 1), value)
     if (q.direction !== undefined && row.direction !== q.direction) continue
     if (q.status !== undefined && row.status !== q.status) continue
@@ -140,10 +140,11 @@ export async function queryRows (store: Store, q: RowQuery): Promise<IndexRow[]>
   return rows
 }
 
-/** Rows created in [fromMs, toMs), oldest first (the part of a day statistics read row by row). */
+/** Rows created in [fromMs, toMs), newest first (the part of a day statistics read row by row). */
 export async function rowsCreated (store: Store, fromMs: number, toMs: number): Promise<IndexRow[]> {
   const rows: IndexRow[] = []
-  for await (const [key, value] of store.sub.rindex.iterator({ gte: K.byTime(fromMs, ''), lt: K.byTime(toMs, '') })) {
+  // newest-first keys: created < toMs begins after the key of toMs, created >= fromMs ends before that of fromMs - 1
+  for await (const [key, value] of store.sub.rindex.iterator({ gt: K.byTime(toMs, '\uffff'), lt: K.byTime(fromMs - 1, '') })) {
     rows.push(decodeRow(key.slice(key.lastIndexOf('!') + 1), value))
   }
   return rows

@@ -21,7 +21,7 @@ const OPEN_ALERT_DAYS = 7
 async function scanRows (svc: ReportService): Promise<IndexRow[]> {
   const rows: IndexRow[] = []
   for await (const [id, stored] of svc.reports.entries()) rows.push(indexRow(id, stored))
-  return rows.sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+  return rows.sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
 /** Everything the index serves, beside the same figures from a full scan of the reports. */
