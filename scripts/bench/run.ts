@@ -2,7 +2,7 @@
 // so memory figures and warm caches are its own. Tables go to stdout; every figure is appended
 // to the results file (bench-results/results.jsonl by default).
 //
-//   npm run bench [-- --scale 0.01] [-- --only limits,convergence] (`--only cli`: CLI start-up beside `node -e 0`)
+//   npm run bench [-- --scale 0.01] [-- --only limits,convergence] (`--only cli`: CLI start-up beside `node -e 0`; `--only reports`: a national year of reports)
 //   npm run bench -- --report   also writes bench-results/report.html (report.ts; `--html` elsewhere)
 //   npm run bench -- --only scale   the full-size scale scenario, outside the default run
 import { spawnSync } from 'node:child_process'
@@ -28,7 +28,8 @@ const SCENARIOS: Array<[string, string, string[]]> = [
   ['video', 'video.js', common],
   // in the default run up to 2M entries; `--only scale` alone takes it to 10M
   ['scale', 'scale.js', [...common, ...(values.only?.split(',').includes('scale') === true ? ['--full'] : []), ...(Number(scale) < 0.1 ? ['--seconds', '1'] : [])]],
-  ['wan', 'wan.js', [...common, ...(Number(scale) < 0.1 ? ['--runs', '5', '--nodes', '4', '--batches', '3'] : [])]]
+  ['wan', 'wan.js', [...common, ...(Number(scale) < 0.1 ? ['--runs', '5', '--nodes', '4', '--batches', '3'] : [])]],
+  ['reports', 'reports-scale.js', common]
 ]
 
 const only = values.only?.split(',')

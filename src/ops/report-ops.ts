@@ -44,6 +44,10 @@ export const reportsListOp = defineOp({
   input: (z) => z.strictObject({
     direction: z.enum(['inbound', 'outbound', 'unroutable']).optional(),
     status: z.enum(REPORT_STATUSES).optional(),
+    // served by the report index's rows by hoster, ASN and country
+    hoster: z.string().max(256).optional(),
+    asn: field.integer(z, 1, 4294967295).optional(),
+    country: z.string().max(8).optional(),
     limit: field.integer(z, 1, 100_000).optional()
   }),
   output: { type: 'object', required: ['reports'], properties: { reports: { type: 'array', items: ref('ReportView') } } },

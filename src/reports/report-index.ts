@@ -1,8 +1,11 @@
+import { pb, type hashfed } from '../proto/index.js'
 import { u64 } from '../log/uint64.js'
-import type { hashfed } from '../proto/index.js'
-import { REPORT_STATUSES, type ReportStatusName } from './report-status.js'
+import type { BatchOp, Store } from '../store/store.js'
+import { reportIndexKeys as K } from '../store/layout.js'
+import { decodeStored } from '../store/stored-record.js'
+import { CLOSED_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
 import type { ReportFact } from './report-stats.js'
-import { toReportFact, viewStatus } from './report-view.js'
+import { toReportFact } from './report-view.js'
 
 export type ReportDirection = 'inbound' | 'outbound' | 'unroutable'
 export const REPORT_DIRECTIONS: readonly ReportDirection[] = ['inbound', 'outbound', 'unroutable']
@@ -14,7 +17,11 @@ export interface IndexRow {
   status: ReportStatusName
   createdMs: number
   updatedMs: number
-  fact: ReportFact
+  country: string
+  asn: number | null
+  hoster: string | null
+  /** from report to removal, for removed reports */
+  removalMs: number | null
 }
 
 export function directionOf (stored: hashfed.v1.StoredReport): ReportDirection {
@@ -22,75 +29,128 @@ export function directionOf (stored: hashfed.v1.StoredReport): ReportDirection {
 }
 
 export function indexRow (id: string, stored: hashfed.v1.StoredReport): IndexRow {
-  const fact = toReportFact(stored)
-  return { id, direction: directionOf(stored), status: viewStatus(stored), createdMs: fact.createdMs, updatedMs: u64(stored.updatedMs), fact }
+  const f = toReportFact(stored)
+  return { id, direction: directionOf(stored), status: f.status, createdMs: f.createdMs, updatedMs: u64(stored.updatedMs), country: f.country, asn: f.asn, hoster: f.hoster, removalMs: f.removalMs }
 }
 
-type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
+/** The statistics fact of a row (unroutable reports count as outbound, as they always did). */
+export function rowFact (row: IndexRow): ReportFact {
+  return { createdMs: row.createdMs, status: row.status, direction: row.direction === 'inbound' ? 'inbound' : 'outbound', country: row.country, hoster: row.hoster, asn: row.asn, removalMs: row.removalMs, count: 1 }
+}
+
+export function encodeRow (row: IndexRow): Uint8Array {
+  return pb.ReportIndexRow.encode({
+    direction: REPORT_DIRECTIONS.indexOf(row.direction),
+    status: REPORT_STATUSES.indexOf(row.status),
+    createdMs: row.createdMs,
+    updatedMs: row.updatedMs,
+    country: row.country,
+    asn: row.asn ?? 0,
+    hoster: row.hoster ?? '',
+    removalMs: row.removalMs ?? -1
+  }).finish()
+}
+
+export function decodeRow (id: string, bytes: Uint8Array): IndexRow {
+  const r = decodeStored(pb.ReportIndexRow, bytes, `report index row ${id}`)
+  const removal = u64(r.removalMs)
+  return {
+    id,
+    direction: REPORT_DIRECTIONS[r.direction] ?? 'outbound',
+    status: REPORT_STATUSES[r.status] ?? 'queued',
+    createdMs: u64(r.createdMs),
+    updatedMs: u64(r.updatedMs),
+    country: r.country,
+    asn: r.asn === 0 ? null : r.asn,
+    hoster: r.hoster === '' ? null : r.hoster,
+    removalMs: removal < 0 ? null : removal
+  }
+}
+
+/** Every `rindex` key of a row but its bucket: `[key, carries the row as value]`. */
+function rowKeys (row: IndexRow): Array<[string, boolean]> {
+  const { id, createdMs: c } = row
+  const keys: Array<[string, boolean]> = [
+    [K.row(id), true],
+    [K.byTime(c, id), true],
+    [K.byDirection(row.direction, c, id), true],
+    [K.byStatus(row.status, c, id), true],
+    [K.byCountry(row.country, c, id), true]
+  ]
+  if (row.hoster !== null) keys.push([K.byHoster(row.hoster, c, id), true])
+  if (row.asn !== null) keys.push([K.byAsn(row.asn, c, id), true])
+  if (CLOSED_STATUSES.has(row.status)) keys.push([K.closed(row.updatedMs, id), false])
+  return keys
+}
+
+/** The ops that take the index from a report's old row to its new one (null: absent). */
+export function rowOps (store: Store, old: IndexRow | null, next: IndexRow | null): BatchOp[] {
+  const sub = store.sub.rindex
+  const ops: BatchOp[] = []
+  const keep = new Set(next === null ? [] : rowKeys(next).map(([k]) => k))
+  if (old !== null) for (const [k] of rowKeys(old)) if (!keep.has(k)) ops.push({ type: 'del', sublevel: sub, key: k })
+  if (next !== null) {
+    const value = encodeRow(next)
+    for (const [k, carries] of rowKeys(next)) ops.push({ type: 'put', sublevel: sub, key: k, value: carries ? value : new Uint8Array() })
+  }
+  return ops
+}
+
+/** The rows of these reports (absent: not indexed), in one read. */
+export async function readRows (store: Store, ids: string[]): Promise<Map<string, IndexRow | null>> {
+  const raws = ids.length === 0 ? [] : await store.sub.rindex.getMany(ids.map(K.row))
+  return new Map(ids.map((id, i) => { const raw = raws[i]; return [id, raw === undefined ? null : decodeRow(id, raw)] }))
+}
+
+export interface RowQuery {
+  direction?: ReportDirection
+  status?: ReportStatusName
+  hoster?: string
+  asn?: number
+  country?: string
+  limit: number
+}
 
 /**
- * The reports held, in memory, kept current by every committed write: listings, status counts
- * and statistics read it instead of scanning and decoding the `reports` sublevel (a member
- * that sends thousands of reports must not make every dashboard poll read them all). It is
- * loaded once from the store; writes committed while it loads are applied after the scan,
- * in commit order, so none is lost (the scan reads a snapshot; applying a row twice is
- * harmless). A few hundred bytes per report.
+ * Rows newest first (creation time, then id), from the most selective listing
+ * index the query names; the other conditions are checked on the rows it carries.
  */
-export class ReportIndex {
-  private readonly rows = new Map<string, IndexRow>()
-  private readonly counts: Counts = zeroCounts()
-  private state: 'cold' | 'loading' | 'ready' = 'cold'
-  private pending: Array<[string, IndexRow | null]> = []
-  private loading: Promise<void> | null = null
-
-  get ready (): boolean { return this.state === 'ready' }
-
-  /** Loads the index from `entries` once; later calls wait for the first. */
-  async load (entries: () => AsyncIterable<[string, hashfed.v1.StoredReport]>): Promise<void> {
-    this.loading ??= (async () => {
-      this.state = 'loading'
-      for await (const [id, stored] of entries()) this.set(id, indexRow(id, stored))
-      for (const [id, row] of this.pending) this.apply(id, row)
-      this.pending = []
-      this.state = 'ready'
-    })()
-    await this.loading
+export async function queryRows (store: Store, q: RowQuery): Promise<IndexRow[]> {
+  const prefix = q.hoster !== undefined
+    ? K.byHoster(q.hoster, 0, '').slice(0, -17)
+    : q.asn !== undefined
+      ? K.byAsn(q.asn, 0, '').slice(0, -17)
+      : q.country !== undefined
+        ? K.byCountry(q.country, 0, '').slice(0, -17)
+        : q.status !== undefined
+          ? K.byStatus(q.status, 0, '').slice(0, -17)
+          : q.direction !== undefined ? K.byDirection(q.direction, 0, '').slice(0, -17) : 't!'
+  const rows: IndexRow[] = []
+  if (q.limit <= 0) return rows
+  for await (const [key, value] of store.sub.rindex.iterator(K.range(prefix))) {
+    const row = decodeRow(key.slice(key.lastIndexOf('!') + 1), value)
+    if (q.direction !== undefined && row.direction !== q.direction) continue
+    if (q.status !== undefined && row.status !== q.status) continue
+    if (q.hoster !== undefined && row.hoster !== q.hoster) continue
+    if (q.asn !== undefined && row.asn !== q.asn) continue
+    if (q.country !== undefined && row.country !== q.country) continue
+    rows.push(row)
+    if (rows.length >= q.limit) break
   }
-
-  /** A committed write: the report's new row, or null when it was deleted. */
-  apply (id: string, row: IndexRow | null): void {
-    if (this.state === 'cold') return
-    if (this.state === 'loading') { this.pending.push([id, row]); return }
-    if (row === null) this.remove(id)
-    else this.set(id, row)
-  }
-
-  get size (): number { return this.rows.size }
-
-  /** Reports by direction and status. */
-  byDirection (): Counts {
-    return Object.fromEntries(REPORT_DIRECTIONS.map(d => [d, { ...this.counts[d] }])) as Counts
-  }
-
-  values (): IterableIterator<IndexRow> {
-    return this.rows.values()
-  }
-
-  private set (id: string, row: IndexRow): void {
-    this.remove(id)
-    this.rows.set(id, row)
-    this.counts[row.direction][row.status]++
-  }
-
-  private remove (id: string): void {
-    const old = this.rows.get(id)
-    if (old === undefined) return
-    this.rows.delete(id)
-    this.counts[old.direction][old.status]--
-  }
+  return rows
 }
 
-function zeroCounts (): Counts {
-  const zero = (): Record<ReportStatusName, number> => Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
-  return { inbound: zero(), outbound: zero(), unroutable: zero() }
+/** Rows created in [fromMs, toMs), newest first (the part of a day statistics read row by row). */
+export async function rowsCreated (store: Store, fromMs: number, toMs: number): Promise<IndexRow[]> {
+  const rows: IndexRow[] = []
+  // newest-first keys: created < toMs begins after the key of toMs, created >= fromMs ends before that of fromMs - 1
+  for await (const [key, value] of store.sub.rindex.iterator({ gt: K.byTime(toMs, '\uffff'), lt: K.byTime(fromMs - 1, '') })) {
+    rows.push(decodeRow(key.slice(key.lastIndexOf('!') + 1), value))
+  }
+  return rows
+}
+
+/** Ids of closed reports last changed before `cutoffMs`, oldest change first (retention). */
+export async function * closedBefore (store: Store, cutoffMs: number): AsyncGenerator<string> {
+  for await (const key of store.sub.rindex.keys({ gte: 'u!', lt: K.closed(cutoffMs, '') })) yield key.slice(key.lastIndexOf('!') + 1)
 }

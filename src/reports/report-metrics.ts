@@ -1,5 +1,4 @@
 import type { MetricsRegistry, Observation, Sample } from '../observe/metrics-registry.js'
-import { sharedScan } from '../observe/metrics-registry.js'
 import type { ReportService } from './report-service.js'
 import { REPORT_STATUSES } from './report-status.js'
 
@@ -15,29 +14,36 @@ export function registerReportMetrics (metrics: MetricsRegistry, reports: Report
   metrics.counter({ name: 'hashfed_outbox_delivered_total', help: 'Report messages delivered with a valid receipt, since start.' }, () => reports.outbox.delivered)
   metrics.counter({ name: 'hashfed_report_messages_rejected_total', help: 'Inbound report protocol messages refused, by reason, since start.', labelNames: ['reason'] },
     () => Object.entries(reports.rejections().byReason).map(([reason, value]) => ({ labels: { reason }, value })))
-  const facts = sharedScan(async () => await reports.facts())
+  // from the report index's counts and day buckets: a scrape reads no report
   metrics.gauge({
     name: 'hashfed_reports',
     help: 'Reports held, by direction (inbound: we are responsible; outbound: we reported abroad) and status.',
     labelNames: ['direction', 'status']
   }, async () => {
-    const held = new Map<string, Sample>()
-    for (const direction of ['inbound', 'outbound']) for (const status of REPORT_STATUSES) held.set(`${direction} ${status}`, { labels: { direction, status }, value: 0 })
-    for (const f of await facts()) {
-      if (f.archived === true) continue
-      const key = `${f.direction} ${f.status}`
-      const s = held.get(key) ?? { labels: { direction: f.direction, status: f.status }, value: 0 }
-      s.value += f.count
-      held.set(key, s)
+    const counts = (await reports.reports.ready()).byDirection()
+    const held: Sample[] = []
+    for (const direction of ['inbound', 'outbound'] as const) {
+      for (const status of REPORT_STATUSES) {
+        // unroutable reports were always counted as outbound
+        const value = counts[direction][status] + (direction === 'outbound' ? counts.unroutable[status] : 0)
+        held.push({ labels: { direction, status }, value })
+      }
     }
-    return held.values()
+    return held
   })
   metrics.gauge({ name: 'hashfed_reports_archived', help: 'Reports deleted by retention and kept only as anonymous counts.' },
-    async () => (await facts()).reduce((n, f) => n + (f.archived === true ? f.count : 0), 0))
+    async () => (await reports.reports.ready()).archived)
   metrics.histogram({
     name: 'hashfed_report_removal_seconds',
     help: 'Time from report to removal by the hoster, in seconds, for reports held and kept as counts.',
     labelNames: ['direction'],
     buckets: REMOVAL_BUCKETS_S
-  }, async () => (await facts()).flatMap((f): Observation[] => f.removalMs === null ? [] : [{ labels: { direction: f.direction }, value: f.removalMs / 1000, count: f.count }]))
+  }, async () => {
+    const observations: Observation[] = []
+    for (const e of (await reports.reports.ready()).buckets()) {
+      const direction = e.of.direction === 'inbound' ? 'inbound' : 'outbound'
+      for (const ms of e.bucket.removalMs) observations.push({ labels: { direction }, value: ms / 1000, count: 1 })
+    }
+    return observations
+  })
 }

@@ -13,16 +13,18 @@ import type { Inbox } from '../courier/inbox.js'
 import type { Outbox } from '../courier/outbox.js'
 import { sameBytes, type Signed } from '../courier/signed-record.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
-import type { IndexRow, ReportDirection } from './report-index.js'
+import { queryRows, rowFact, rowsCreated, type ReportDirection } from './report-index.js'
+import { dayOf } from './report-aggregates.js'
 import { signReport, signStatus, type UrlReport } from './report-codec.js'
 import { registerReportKinds } from './report-handlers.js'
 import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
-import { archiveRange, factsFromArchive, summarise, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, STATS_GROUPS } from './report-stats.js'
-import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusToEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
+import { archiveRange, factPart, factsFromArchive, summariseParts, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, type StatsPart, STATS_GROUPS } from './report-stats.js'
+import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, statusToEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
 import { transitionError, type FromStatus } from './status-rules.js'
 import { resolveReportId } from './report-id.js'
 import { traceHost, type HostTrace } from './host-trace.js'
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
+import { indexRow as indexRowOf } from './report-index.js'
 import { withUpdate } from './report-timeline.js'
 import { UUID, validateReportRecord } from './report-validation.js'
 import { decodeStoredReport, decodeTimeline, toReportView, viewStatus, type ReportView } from './report-view.js'
@@ -47,6 +49,10 @@ export type { ReportDirection } from './report-index.js'
 export interface ListFilter {
   direction?: ReportDirection
   status?: string
+  /** only reports about this hoster (by name), ASN or country */
+  hoster?: string
+  asn?: number
+  country?: string
   /** newest first; @default 1000 */
   limit?: number
 }
@@ -120,7 +126,7 @@ export class ReportService {
   /** Starts the courier (serving and delivering), routes what became routable, and the retention timer. */
   async start (): Promise<void> {
     if (this.init.libp2p === undefined) throw hfError(ErrorCodes.INTERNAL, 'the report service needs libp2p to start')
-    await this.reports.loadIndex()
+    await this.reports.ready()
     await this.courier.start()
     await this.reroute()
     this.retention.start()
@@ -188,7 +194,8 @@ export class ReportService {
   async reroute (): Promise<number> {
     const { ctx, logger } = this.init
     let routed = 0
-    const unroutable = [...(await this.reports.loadIndex()).values()].filter(row => row.direction === 'unroutable')
+    await this.reports.ready()
+    const unroutable = await queryRows(this.init.ctx.store, { direction: 'unroutable', limit: Number.MAX_SAFE_INTEGER })
     for (const { id } of unroutable) {
       await this.reports.locks.run(id, async () => {
         const stored = await this.reports.get(id)
@@ -249,8 +256,10 @@ export class ReportService {
   /** A full id from an id or a unique prefix of 8+ characters (report-id.ts). */
   async resolveId (text: string): Promise<string> {
     if (typeof text === 'string' && UUID.test(text)) return text
-    const index = await this.reports.loadIndex()
-    return resolveReportId(String(text ?? ''), (function * () { for (const row of index.values()) yield row.id })())
+    const prefix = String(text ?? '').trim().toLowerCase()
+    // reports are keyed by id: the candidates are one short key range, read only for a plausible prefix
+    const ids = /^[0-9a-f-]{8,}$/.test(prefix) ? await this.init.ctx.store.sub.reports.keys({ gte: prefix, lt: prefix + '\uffff', limit: 6 }).all() : []
+    return resolveReportId(String(text ?? ''), ids)
   }
 
   // ------------------------------------------------------------ reading
@@ -264,29 +273,21 @@ export class ReportService {
     return await traceHost(target, { resolver: this.resolver, federation: this.init.ctx.federation })
   }
 
-  /** Newest first, from the index: only the reports shown are read from the store. */
+  /** Newest first, from the report index: only the reports shown are read from the store. */
   async list (filter: ListFilter = {}): Promise<ReportView[]> {
     const status = filter.status !== undefined ? parseStatusFilter(filter.status) : undefined
-    const limit = filter.limit ?? DEFAULT_LIST_LIMIT
-    const index = await this.reports.loadIndex()
-    const matched: IndexRow[] = []
-    for (const row of index.values()) {
-      if (filter.direction !== undefined && row.direction !== filter.direction) continue
-      if (status !== undefined && row.status !== status) continue
-      matched.push(row)
-    }
-    matched.sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    await this.reports.ready()
+    const rows = await queryRows(this.init.ctx.store, { ...filter, status, limit: filter.limit ?? DEFAULT_LIST_LIMIT })
     const views: ReportView[] = []
-    for (const row of matched.slice(0, limit)) {
-      const stored = await this.reports.get(row.id)
+    for (const stored of await this.reports.getMany(rows.map(r => r.id))) {
       if (stored !== undefined) views.push(toReportView(stored, this.init.ctx.federation))
     }
     return views
   }
 
-  /** Counts for `hashfed status`, the dashboard and metrics: kept with every write, no scan. */
+  /** Counts for `hashfed status`, the dashboard and metrics: sums kept with every write, no scan. */
   async reportCounts (): Promise<ReportCounts> {
-    const byDirection = (await this.reports.loadIndex()).byDirection()
+    const byDirection = (await this.reports.ready()).byDirection()
     const byStatus = Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
     const counts: ReportCounts = { total: 0, inbound: 0, outbound: 0, unroutable: 0, byStatus, byDirection }
     for (const direction of ['inbound', 'outbound', 'unroutable'] as const) {
@@ -311,10 +312,13 @@ export class ReportService {
     return { total: counter.total, byReason: Object.fromEntries(counter.byReason), byPeer: Object.fromEntries(counter.byPeer), recent: counter.recent() }
   }
 
-  /** Anonymous facts of held and retained reports (the time-to-removal histogram reads these). */
-  async facts (): Promise<ReportFact[]> {
+  /**
+   * Anonymous facts of held and retained reports by a full scan of the reports and retention's
+   * counts: the reference the report index is checked against, not for serving.
+   */
+  async scanFacts (): Promise<ReportFact[]> {
     const facts: ReportFact[] = []
-    for (const row of (await this.reports.loadIndex()).values()) facts.push(row.fact)
+    for await (const [id, stored] of this.reports.entries()) facts.push(rowFact(indexRowOf(id, stored)))
     for await (const [key, raw] of this.init.ctx.store.sub.stats.iterator(archiveRange)) {
       try {
         facts.push(...factsFromArchive(key, JSON.parse(Buffer.from(raw).toString('utf8')) as ArchiveBucket))
@@ -325,7 +329,12 @@ export class ReportService {
     return facts
   }
 
-  /** `now` moves the clock for `since` and the open-alert age (tests, reports as of a date). */
+  /**
+   * Statistics from the report index: whole days from the day buckets, and the first day of
+   * `since`, when it starts inside a day, from that day's rows (the reports retention deleted
+   * that day count from the day's start, as they always did). `now` moves the clock for
+   * `since` and the open-alert age (tests, reports as of a date).
+   */
   async stats (query: StatsQuery = {}, now = Date.now()): Promise<ReportStats> {
     let by: StatsGroupBy | undefined
     if (query.by !== undefined) {
@@ -333,7 +342,18 @@ export class ReportService {
       by = query.by as StatsGroupBy
     }
     const sinceMs = query.since !== undefined ? parseSince(query.since, now) : undefined
-    return summarise(await this.facts(), { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now })
+    const aggregates = await this.reports.ready()
+    const parts: StatsPart[] = []
+    if (sinceMs === undefined) {
+      for (const part of aggregates.parts()) parts.push(part)
+    } else {
+      const day = dayOf(sinceMs)
+      const dayStart = Date.parse(`${day}T00:00:00Z`)
+      const whole = sinceMs === dayStart
+      for (const part of aggregates.parts(day, whole)) parts.push(part)
+      if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) parts.push(factPart(rowFact(row)))
+    }
+    return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now })
   }
 
   /** Applies retention now (the timer does it every few hours). */

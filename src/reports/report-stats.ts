@@ -63,7 +63,7 @@ export interface SummariseInit {
 }
 
 /** Linear interpolation between closest ranks (the common "type 7" definition). */
-export function percentile (sorted: readonly number[], p: number): number | null {
+export function percentile (sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null
   const rank = (sorted.length - 1) * p
   const lo = Math.floor(rank)
@@ -71,59 +71,121 @@ export function percentile (sorted: readonly number[], p: number): number | null
   return Math.round(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo))
 }
 
-function summary (facts: readonly ReportFact[]): StatsSummary {
-  const byStatus = Object.fromEntries(REPORT_STATUSES.map(s => [s, 0])) as Record<ReportStatusName, number>
-  const times: number[] = []
-  let total = 0
-  for (const f of facts) {
-    byStatus[f.status] += f.count
-    total += f.count
-    if (f.removalMs !== null) times.push(f.removalMs)
-  }
-  times.sort((a, b) => a - b)
-  return { total, byStatus, removal: { count: times.length, medianMs: percentile(times, 0.5), p90Ms: percentile(times, 0.9) } }
+/**
+ * Reports of one country, ASN and hoster as counts: a held report's fact, or a day bucket of
+ * the report index. Statistics are sums of parts, so the index and a full scan of the facts
+ * go through the same arithmetic.
+ */
+export interface StatsPart {
+  direction: 'inbound' | 'outbound'
+  country: string
+  asn: number | null
+  hoster: string | null
+  /** indexed by REPORT_STATUSES */
+  byStatus: readonly number[]
+  /** of these, kept as counts after retention deleted the reports */
+  archived: number
+  /** each time to removal, in lists (a month's part refers to its days' lists: nothing copied) */
+  removalMs: ReadonlyArray<readonly number[]>
+  /** the creation time of each report still open, in lists */
+  openCreatedMs: ReadonlyArray<readonly number[]>
 }
 
-function groupKey (f: ReportFact, by: StatsGroupBy): string {
-  if (by === 'hoster') return f.hoster ?? '(unknown)'
-  if (by === 'asn') return f.asn !== null ? `AS${f.asn}` : '(unknown)'
-  return f.country
+export function factPart (f: ReportFact): StatsPart {
+  const byStatus = REPORT_STATUSES.map(s => s === f.status ? f.count : 0)
+  return {
+    direction: f.direction,
+    country: f.country,
+    asn: f.asn,
+    hoster: f.hoster,
+    byStatus,
+    archived: f.archived === true ? f.count : 0,
+    removalMs: f.removalMs !== null ? [[f.removalMs]] : [],
+    openCreatedMs: OPEN_STATUSES.has(f.status) ? [new Array<number>(f.count).fill(f.createdMs)] : []
+  }
 }
 
-export function summarise (all: readonly ReportFact[], init: SummariseInit): ReportStats {
-  const facts = init.sinceMs === undefined ? all : all.filter(f => f.createdMs >= init.sinceMs!)
-  const groups = new Map<string, ReportFact[]>()
-  if (init.by !== undefined) {
-    for (const f of facts) {
-      const k = groupKey(f, init.by)
-      const list = groups.get(k) ?? []
-      list.push(f)
-      groups.set(k, list)
-    }
+class Acc {
+  total = 0
+  readonly byStatus = REPORT_STATUSES.map(() => 0)
+  readonly times: Array<readonly number[]> = []
+  add (p: StatsPart): void {
+    for (let i = 0; i < p.byStatus.length; i++) { this.byStatus[i] += p.byStatus[i]; this.total += p.byStatus[i] }
+    for (const list of p.removalMs) if (list.length > 0) this.times.push(list)
   }
+
+  summary (): StatsSummary {
+    let n = 0
+    for (const t of this.times) n += t.length
+    const times = new Float64Array(n)
+    let at = 0
+    for (const t of this.times) for (let i = 0; i < t.length; i++) times[at++] = t[i]
+    times.sort()
+    const byStatus = {} as Record<ReportStatusName, number>
+    for (let i = 0; i < REPORT_STATUSES.length; i++) byStatus[REPORT_STATUSES[i]] = this.byStatus[i]
+    return { total: this.total, byStatus, removal: { count: times.length, medianMs: percentile(times, 0.5), p90Ms: percentile(times, 0.9) } }
+  }
+}
+
+function groupKey (p: StatsPart, by: StatsGroupBy): string {
+  if (by === 'hoster') return p.hoster ?? '(unknown)'
+  if (by === 'asn') return p.asn !== null ? `AS${p.asn}` : '(unknown)'
+  return p.country
+}
+
+export interface SummariseParts {
+  by?: StatsGroupBy
+  /** what `since` the parts were selected for (shown) */
+  sinceMs?: number
+  openAlertDays: number
+  now: number
+}
+
+/** Statistics of the parts given (already limited to `since`). */
+export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts): ReportStats {
+  const all = new Acc()
+  const groups = new Map<string, Acc>()
   const cutoff = init.now - init.openAlertDays * DAY_MS
   const open = new Map<string, { countries: Set<string>, open: number, oldest: number }>()
-  for (const f of facts) {
-    if (!OPEN_STATUSES.has(f.status) || f.createdMs > cutoff) continue
-    const k = f.hoster ?? '(unknown)'
-    const o = open.get(k) ?? { countries: new Set<string>(), open: 0, oldest: f.createdMs }
-    o.countries.add(f.country)
-    o.open += f.count
-    o.oldest = Math.min(o.oldest, f.createdMs)
-    open.set(k, o)
+  let archived = 0
+  for (const p of parts) {
+    all.add(p)
+    archived += p.archived
+    if (init.by !== undefined) {
+      const k = groupKey(p, init.by)
+      let g = groups.get(k)
+      if (g === undefined) { g = new Acc(); groups.set(k, g) }
+      g.add(p)
+    }
+    for (const list of p.openCreatedMs) {
+      // sorted lists: the first is the oldest, and the rest past the cutoff are too young
+      if (list.length === 0 || list[0] > cutoff) continue
+      const k = p.hoster ?? '(unknown)'
+      let o = open.get(k)
+      if (o === undefined) { o = { countries: new Set<string>(), open: 0, oldest: list[0] }; open.set(k, o) }
+      o.countries.add(p.country)
+      o.oldest = Math.min(o.oldest, list[0])
+      for (let i = 0; i < list.length && list[i] <= cutoff; i++) o.open++
+    }
   }
   return {
     since: init.sinceMs !== undefined ? new Date(init.sinceMs).toISOString() : null,
     by: init.by ?? null,
-    ...summary(facts),
-    groups: [...groups].map(([key, list]) => ({ key, ...summary(list) })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key)),
+    ...all.summary(),
+    groups: [...groups].map(([key, g]) => ({ key, ...g.summary() })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key)),
     openAlert: {
       days: init.openAlertDays,
       hosters: [...open].map(([hoster, o]) => ({ hoster, countries: [...o.countries].sort(), open: o.open, oldestAt: new Date(o.oldest).toISOString() }))
-        .sort((a, b) => a.oldestAt.localeCompare(b.oldestAt))
+        .sort((a, b) => a.oldestAt.localeCompare(b.oldestAt) || a.hoster.localeCompare(b.hoster))
     },
-    archived: facts.reduce((n, f) => n + (f.archived === true ? f.count : 0), 0)
+    archived
   }
+}
+
+/** Statistics from facts, every one read (the reference the report index is checked against). */
+export function summarise (all: readonly ReportFact[], init: SummariseInit): ReportStats {
+  const facts = init.sinceMs === undefined ? all : all.filter(f => f.createdMs >= init.sinceMs!)
+  return summariseParts(facts.map(factPart), init)
 }
 
 // ---------------------------------------------------------------- archived counts

@@ -55,9 +55,18 @@ export interface ReportView {
 
 /** A stored time as ISO text; null when unset or beyond what a Date holds (a damaged record must not break a listing). */
 const iso = (value: Parameters<typeof u64>[0]): string | null => { const ms = u64(value); return ms > 0 && ms <= MAX_TIME_MS ? new Date(ms).toISOString() : null }
+/** Peer IDs as text, remembered: a listing names the same few members hundreds of times. */
+const peerTexts = new Map<string, string | null>()
 const peerText = (bytes: Uint8Array | null | undefined): string | null => {
   if (bytes == null || bytes.length === 0) return null
-  try { return peerIdFromBytes(bytes).toString() } catch { return null }
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  const known = peerTexts.get(key)
+  if (known !== undefined || peerTexts.has(key)) return known ?? null
+  let text: string | null
+  try { text = peerIdFromBytes(bytes).toString() } catch { text = null }
+  if (peerTexts.size >= 1024) peerTexts.clear() // members are few; anything else must not grow it
+  peerTexts.set(key, text)
+  return text
 }
 
 /** From the report's creation to the removal the responsible hotline recorded. */

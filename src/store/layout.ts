@@ -25,6 +25,16 @@
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
  * |           |                                       | of reports retention deleted |
+ * | rindex    | `i!<report id>`                       | ReportIndexRow: the report's row |
+ * |           | `t!<newest: 16 hex>!<id>`             | ReportIndexRow: by time    |
+ * |           | `d!<direction>!<newest>!<id>`        | ReportIndexRow: by direction |
+ * |           | `s!<status>!<newest>!<id>`           | ReportIndexRow: by status  |
+ * |           | `h!<hoster utf8 hex>!<newest>!<id>`  | ReportIndexRow: by hoster  |
+ * |           | `a!<asn: 8 hex>!<newest>!<id>`       | ReportIndexRow: by ASN     |
+ * |           | `c!<country>!<newest>!<id>`          | ReportIndexRow: by country |
+ * |           | `u!<updated: 16 hex>!<id>`            | empty: closed reports, for retention |
+ * |           | `g!<yyyy-mm-dd>!<direction>!<country>!<asn>!<hoster hex>` | ReportBucket: the day's counts |
+ * |           |                                       | (held and retained), kept in every report write |
  *
  * `<origin>` is the base58 peer ID string of the hotline. Zero-padded hex keeps numeric
  * order in LevelDB's byte order. A batch, its head and its hash index rows are always
@@ -32,7 +42,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes', 'rindex'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
@@ -155,4 +165,27 @@ export function outboxKey (kind: string, bodyHashHex: string): string {
 
 export function asideKey (sublevel: SublevelName, key: string, atMs: number): string {
   return `${sublevel}!${seqKey(atMs)}!${key}`
+}
+
+/** A listing key's time part: newest first in key order, so listings read forward (LevelDB reads backward slowly over rewritten rows). */
+const newest = (createdMs: number): string => seqKey(Number.MAX_SAFE_INTEGER - createdMs)
+
+/**
+ * `rindex` keys (see the table): a report's row, its listing keys (`newest`: the report's
+ * creation time counted down, so each prefix lists newest first, then by id) and its day
+ * bucket. Hex keeps text of any kind unambiguous inside a key.
+ */
+export const reportIndexKeys = {
+  row: (id: string): string => `i!${id}`,
+  byTime: (createdMs: number, id: string): string => `t!${newest(createdMs)}!${id}`,
+  byDirection: (direction: string, createdMs: number, id: string): string => `d!${direction}!${newest(createdMs)}!${id}`,
+  byStatus: (status: string, createdMs: number, id: string): string => `s!${status}!${newest(createdMs)}!${id}`,
+  byHoster: (hoster: string, createdMs: number, id: string): string => `h!${Buffer.from(hoster, 'utf8').toString('hex')}!${newest(createdMs)}!${id}`,
+  byAsn: (asn: number, createdMs: number, id: string): string => `a!${asn.toString(16).padStart(8, '0')}!${newest(createdMs)}!${id}`,
+  byCountry: (country: string, createdMs: number, id: string): string => `c!${country}!${newest(createdMs)}!${id}`,
+  closed: (updatedMs: number, id: string): string => `u!${seqKey(updatedMs)}!${id}`,
+  bucket: (day: string, direction: string, country: string, asn: number, hoster: string): string =>
+    `g!${day}!${direction}!${country}!${asn}!${Buffer.from(hoster, 'utf8').toString('hex')}`,
+  /** the key range of everything below `prefix` (one of the keys above, cut after a `!`) */
+  range: (prefix: string): { gte: string, lt: string } => ({ gte: prefix, lt: prefix + '\uffff' })
 }
