@@ -6,6 +6,19 @@ import { MAX_INBOUND_PUSH_STREAMS_PER_PEER, MAX_PUSH_BATCHES, MAX_PUSH_BYTES, PU
 import { PushLink, servePushes } from './push-stream.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
 import type { SyncRejectReason } from './reject-reasons.js'
+import { decodeBatch } from '../log/batch.js'
+
+/** A batch we just stored, as the log announces it. */
+export interface NewBatch {
+  origin: string
+  seq: number
+  /** the encoded Signed batch */
+  signed: Uint8Array
+}
+
+interface Fresh extends NewBatch {
+  prevHash: Uint8Array
+}
 
 export interface PusherInit {
   libp2p: HashfedLibp2p
@@ -56,12 +69,25 @@ export class Pusher {
     this.links.clear()
   }
 
-  /** Announces our new batch of `origin` to `peer`: a push when it can, else `fallback`. */
-  offer (peer: string, origin: string): void {
+  /**
+   * Announces our new batch (`signed` just stored) to `peers`: a push when it can, else
+   * `fallback`. The batch is decoded once here: a peer one behind gets it without a read.
+   */
+  offer (peers: string[], batch: NewBatch): void {
+    let fresh: Fresh | undefined
+    try {
+      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash: decodeBatch(batch.signed).prevHash }
+    } catch {
+      fresh = undefined
+    }
+    for (const peer of peers) this.offerTo(peer, batch.origin, fresh)
+  }
+
+  private offerTo (peer: string, origin: string, fresh: Fresh | undefined): void {
     this.enqueue(peer, async () => {
       let pushed = false
       try {
-        pushed = await this.tryPush(peer, origin)
+        pushed = await this.tryPush(peer, origin, fresh)
       } catch (err) {
         this.init.logger.debug({ peer, err: (err as Error).message }, 'sync push failed, announcing instead')
       }
@@ -82,7 +108,7 @@ export class Pusher {
   }
 
   /** True when pushed, or when the peer has told us it holds this origin as far as we do. */
-  private async tryPush (peer: string, origin: string): Promise<boolean> {
+  private async tryPush (peer: string, origin: string, fresh?: Fresh): Promise<boolean> {
     const known = this.init.peerHeads(peer)
     const ours = this.init.log.head(origin)
     if (known === undefined || ours === undefined || this.unsupported.has(peer)) return false
@@ -94,18 +120,26 @@ export class Pusher {
       return told === undefined || told.seq > ours.seq || pushedSeq >= ours.seq || Buffer.compare(told.hash, ours.hash) === 0
     }
     if (ours.seq - from > MAX_PUSH_BATCHES) return false
+    // one behind, the batch just stored: its prev_hash names the peer's head, no read needed
+    const next = fresh !== undefined && fresh.seq === ours.seq && from === ours.seq - 1 ? fresh : undefined
     // the peer's head must be on our chain, or our batches will not follow it
     if (from > pushedSeq && from > 0) {
-      const mine = await this.init.log.batchHashAt(origin, from)
+      const mine = next !== undefined ? next.prevHash : await this.init.log.batchHashAt(origin, from)
       if (mine === null || told === undefined || Buffer.compare(mine, told.hash) !== 0) return false
     }
     const batches: Uint8Array[] = []
     let bytes = 0
-    for await (const b of this.init.log.readRange(origin, from + 1, ours.seq)) {
-      bytes += b.length
-      if (bytes > MAX_PUSH_BYTES) return false
-      batches.push(b)
+    if (next !== undefined) {
+      batches.push(next.signed)
+      bytes = next.signed.length
+    } else {
+      for await (const b of this.init.log.readRange(origin, from + 1, ours.seq)) {
+        bytes += b.length
+        batches.push(b)
+        if (bytes > MAX_PUSH_BYTES) break
+      }
     }
+    if (bytes > MAX_PUSH_BYTES) return false
     if (batches.length === 0) return false
     const link = await this.link(peer)
     if (link === null) return false

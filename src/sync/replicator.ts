@@ -9,7 +9,7 @@ import { SYNC_REJECT_REASONS, syncErrorReason, type SyncRejectReason } from './r
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
-import { Pusher } from './pusher.js'
+import { Pusher, type NewBatch } from './pusher.js'
 
 export interface ReplicatorInit {
   libp2p: HashfedLibp2p
@@ -133,15 +133,14 @@ export class Replicator {
   }
 
   /**
-   * Tells every connected member (but `except`) that we have something new: the new batches
-   * of `origin` are pushed to members just behind (see Pusher), others get a pull session.
+   * Tells every connected member (but `except`) that we have something new: `batch`, just
+   * stored, is pushed to members just behind (see Pusher), others get a pull session.
    */
-  announce (except?: string, origin?: string): void {
-    for (const p of this.connectedMembers()) {
-      if (p === except || this.stopped || !this.init.isMember(p)) continue
-      if (origin !== undefined) this.pusher.offer(p, origin)
-      else this.syncWith(p)
-    }
+  announce (except?: string, batch?: NewBatch): void {
+    if (this.stopped) return
+    const peers = this.connectedMembers().filter(p => p !== except)
+    if (batch !== undefined) this.pusher.offer(peers, batch)
+    else for (const p of peers) this.syncWith(p)
   }
 
   peerState (peer: string): PeerSyncState {
