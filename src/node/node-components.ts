@@ -137,7 +137,7 @@ export class NodeComponents {
       ...this.syncInit
     })
     // every stored batch, ours or relayed, is announced at once: that is what makes it cross the federation
-    this.hashLog.on('batch', (e) => this.replicator.announce(e.fromPeer))
+    this.hashLog.on('batch', (e) => this.replicator.announce(e.fromPeer, e))
     this.hashLog.on('fork', (e) => this.log.error({ origin: e.origin, seq: e.seq, peer: e.fromPeer }, 'FORK: an origin signed two different batches for one sequence number; evidence kept'))
     await this.replicator.start()
     this.onStop('replication', () => this.replicator.stop())

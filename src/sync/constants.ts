@@ -1,4 +1,15 @@
 export const SYNC_PROTOCOL = '/hashfed/sync/1.0.0'
+/**
+ * Long-lived push stream, one per connected member (see push-stream.ts). A protocol of its
+ * own, so a node without it simply refuses the stream and is announced to as before.
+ */
+export const PUSH_PROTOCOL = '/hashfed/sync-push/1.0.0'
+/** Most batches one push carries; a peer further behind is announced to and pulls. */
+export const MAX_PUSH_BATCHES = 16
+/** Most batch bytes one push carries; more goes by announce and pull. */
+export const MAX_PUSH_BYTES = 1024 * 1024
+/** Push streams one peer may have open towards us: one, and a second while the first closes. */
+export const MAX_INBOUND_PUSH_STREAMS_PER_PEER = 2
 /** Batches are packed into frames of about this size: ~64 KiB+ frames reach ~250 MB/s over noise+yamux. */
 export const FRAME_TARGET_BYTES = 1024 * 1024
 /** Largest frame accepted; a single batch may exceed the target but never this. */

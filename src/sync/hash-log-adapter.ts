@@ -15,8 +15,8 @@ export function syncLogOf (log: HashLog, isOrigin: (origin: string) => boolean):
     knowsFork: async (origin, seq, hash) => await log.knowsFork(origin, seq, hash),
     applyRemote: async (signed, fromPeer) => {
       const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer })
-      if (res.status === 'rejected') return { status: 'rejected', reason: res.reason, message: res.message }
-      return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq } : { status: 'stored' }
+      if (res.status === 'rejected') return { status: 'rejected', reason: res.reason, message: res.message, ...(res.origin !== undefined ? { origin: res.origin } : {}) }
+      return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq, origin: res.origin } : { status: 'stored', origin: res.origin }
     }
   }
 }

@@ -9,6 +9,7 @@ import { SYNC_REJECT_REASONS, syncErrorReason, type SyncRejectReason } from './r
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
+import { Pusher, type NewBatch } from './pusher.js'
 
 export interface ReplicatorInit {
   libp2p: HashfedLibp2p
@@ -92,15 +93,31 @@ export class Replicator {
   private readonly inbound = new Map<string, number>()
   /** `<peer> <origin>` → until when that origin is not requested from that peer (its copy diverged) */
   private readonly diverged = new Map<string, number>()
+  /** peers that told us their heads (in a session or a push answer) since we started */
+  private readonly headsTold = new Set<string>()
+  /** new batches go to peers just behind on long-lived push streams */
+  readonly pusher: Pusher
   private timer: NodeJS.Timeout | null = null
   private stopped = false
 
-  constructor (private readonly init: ReplicatorInit) {}
+  constructor (private readonly init: ReplicatorInit) {
+    this.pusher = new Pusher({
+      ...init,
+      idleMs: this.idleMs,
+      peerHeads: (p) => this.headsTold.has(p) ? this.peers.get(p)?.heads : undefined,
+      onPeerHeads: (p, heads) => this.recordHeads(p, heads),
+      onOutcome: (p, origin, outcome) => this.recordOutcome(p, origin, outcome),
+      onFailed: (p, err) => this.sessionFailed(p, err),
+      reject: (p, reason, message) => this.reject(p, null, reason, message),
+      fallback: (p) => this.syncWith(p)
+    })
+  }
 
   async start (): Promise<void> {
     const { libp2p } = this.init
     // above MAX_INBOUND_SESSIONS_PER_PEER so that a flood reaches `serve` and is counted there
     await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { void this.serve(stream, connection) }, { maxInboundStreams: 4 * MAX_INBOUND_SESSIONS_PER_PEER })
+    await this.pusher.start()
     libp2p.addEventListener('peer:connect', (evt) => { this.syncWith(evt.detail.toString()) })
     this.timer = setInterval(() => { for (const p of this.connectedMembers()) this.syncWith(p) }, this.init.periodicMs ?? PERIODIC_SYNC_MS)
     this.timer.unref()
@@ -109,14 +126,21 @@ export class Replicator {
 
   stop (): void {
     this.stopped = true
+    this.pusher.stop()
     if (this.timer !== null) clearInterval(this.timer)
     for (const t of this.fallbackTimers.values()) clearTimeout(t)
     this.fallbackTimers.clear()
   }
 
-  /** Tells every connected member (but `except`) that we have something new. */
-  announce (except?: string): void {
-    for (const p of this.connectedMembers()) if (p !== except) this.syncWith(p)
+  /**
+   * Tells every connected member (but `except`) that we have something new: `batch`, just
+   * stored, is pushed to members just behind (see Pusher), others get a pull session.
+   */
+  announce (except?: string, batch?: NewBatch): void {
+    if (this.stopped) return
+    const peers = this.connectedMembers().filter(p => p !== except)
+    if (batch !== undefined) this.pusher.offer(peers, batch)
+    else for (const p of peers) this.syncWith(p)
   }
 
   peerState (peer: string): PeerSyncState {
@@ -338,6 +362,7 @@ export class Replicator {
     state.sessions++
     state.lastSyncAt = Date.now()
     state.lastError = null
+    this.pusher.warm(peer)
     if (result.stored > 0) this.init.logger.debug({ peer, stored: result.stored }, 'sync stored batches')
   }
 
@@ -351,14 +376,15 @@ export class Replicator {
 
   /** The peer's heads replace what it told us before: one entry per origin we replicate. */
   private recordHeads (peer: string, heads: OriginHead[]): void {
+    this.headsTold.add(peer)
     this.peerState(peer).heads = new Map(heads.filter(h => this.init.isOrigin(h.origin)).map(h => [h.origin, h]))
   }
 
-  private recordOutcome (peer: string, origin: string, outcome: ApplyOutcome): void {
+  private recordOutcome (peer: string, origin: string | null, outcome: ApplyOutcome): void {
     if (outcome.status === 'stored') {
       this.batchesReceived++
     } else if (outcome.status === 'rejected') {
-      if (outcome.reason === 'fork' || outcome.reason === 'broken-chain') this.diverged.set(`${peer} ${origin}`, Date.now() + DIVERGED_RETRY_MS)
+      if (origin !== null && (outcome.reason === 'fork' || outcome.reason === 'broken-chain')) this.diverged.set(`${peer} ${origin}`, Date.now() + DIVERGED_RETRY_MS)
       this.reject(peer, origin, outcome.reason, outcome.message)
     }
   }

@@ -9,11 +9,12 @@ export interface OriginHead {
   entries: number
 }
 
+/** `origin`: the batch's origin, when it decoded (a pushed batch names its origin only inside). */
 export type ApplyOutcome =
-  | { status: 'stored' }
+  | { status: 'stored', origin?: string }
   /** `seq`: the batch's sequence number, when known (a batch from before a requested range is a replay) */
-  | { status: 'duplicate', seq?: number }
-  | { status: 'rejected', reason: SyncRejectReason, message: string }
+  | { status: 'duplicate', seq?: number, origin?: string }
+  | { status: 'rejected', reason: SyncRejectReason, message: string, origin?: string }
 
 /** What replication needs from the hash log: heads, ranges to serve, verified apply. */
 export interface SyncLog {
