@@ -20,6 +20,14 @@ function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
   return json
 }
 
+/** Where an entry was published: its origin's signed batch (seq, index in it, batch hash). */
+export const batchRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['origin', 'seq', 'index', 'hash'],
+  properties: { origin: { type: 'string' }, seq: { type: 'integer' }, index: { type: 'integer' }, hash: { type: 'string' } }
+} as const
+
 const classification = { type: 'string', enum: [...CLASSIFICATIONS] } as const
 
 export const matchOrigin = {
@@ -38,12 +46,7 @@ export const matchOrigin = {
     source: { type: 'string' },
     quality: { type: 'integer' },
     lowQuality: { type: 'boolean', enum: [true], description: 'the stored PDQ hash has quality below 50' },
-    batch: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['origin', 'seq', 'index', 'hash'],
-      properties: { origin: { type: 'string' }, seq: { type: 'integer' }, index: { type: 'integer' }, hash: { type: 'string' } }
-    }
+    batch: batchRef
   }
 } as const
 

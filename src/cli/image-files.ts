@@ -1,32 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { extname, join, resolve } from 'node:path'
-import { hfError, ErrorCodes, isHashfedError } from '../errors.js'
+import { readFile } from 'node:fs/promises'
+import { ErrorCodes, isHashfedError } from '../errors.js'
 import { ImageHashPool } from '../hashing/image-hash-pool.js'
 import type { ImageHashes } from '../hashing/hash-image.js'
 import { availableParallelism } from 'node:os'
-
-/** File name endings taken from folders; files named on the command line are always tried. */
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.webp'])
-
-/** Files named, and image files under folders named (recursively, sorted), each once. */
-export async function collectImageFiles (paths: string[]): Promise<string[]> {
-  const out = new Set<string>()
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(dir, entry.name)
-      if (entry.isDirectory()) await walk(p)
-      else if (entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.add(p)
-    }
-  }
-  for (const path of paths) {
-    const abs = resolve(path)
-    let st
-    try { st = await stat(abs) } catch { throw hfError(ErrorCodes.INVALID_ARGUMENT, `cannot read ${path}`) }
-    if (st.isDirectory()) await walk(abs)
-    else out.add(abs)
-  }
-  return [...out]
-}
 
 export type FileHashes = { file: string, hashes: ImageHashes } | { file: string, error: { code: string, message: string } }
 

@@ -2,6 +2,8 @@
 // build step. Every value from the API goes into the page as text (textContent / SVG text
 // nodes), never as markup: report fields come from other hotlines.
 
+import { duration } from './wb-common.js'
+
 const POLL_MS = 2000
 const TOKEN_KEY = 'hashfed.adminToken'
 const SVG_NS = 'http://www.w3.org/2000/svg'
@@ -44,18 +46,6 @@ function svg (tag, attrs = {}, text) {
 
 const shortPeer = (id) => typeof id === 'string' && id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : (id ?? '')
 const number = (n) => typeof n === 'number' ? n.toLocaleString('en-GB') : '–'
-
-function duration (ms) {
-  if (ms === null || ms === undefined) return '–'
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  const s = Math.round(ms / 1000)
-  if (s < 60) return `${s} s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`
-  const hr = Math.floor(m / 60)
-  if (hr < 48) return m % 60 === 0 ? `${hr} h` : `${hr} h ${m % 60} min`
-  return `${Math.floor(hr / 24)} d ${hr % 24} h`
-}
 
 function ago (iso) {
   if (iso === null || iso === undefined) return 'never'

@@ -3,6 +3,7 @@
 // (OpenMediaMatch/schemas/*.py); fields HMA lacks are our extensions, named in descriptions.
 import { CLASSIFICATIONS } from '../../log/entry.js'
 import { SIGNAL_TYPE_NAMES } from './signal-types.js'
+import { batchRef } from '../check-schemas.js'
 export { noQuery } from '../check-schemas.js'
 
 const signalType = { type: 'string', maxLength: 32, description: `signal type: ${SIGNAL_TYPE_NAMES.join(', ')} (vpdq: not yet)` } as const
@@ -170,12 +171,7 @@ export const provenance = {
     tags: { type: 'array', items: { type: 'string' } },
     source: { type: 'string' },
     quality: { type: 'integer' },
-    batch: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['origin', 'seq', 'index', 'hash'],
-      properties: { origin: { type: 'string' }, seq: { type: 'integer' }, index: { type: 'integer' }, hash: { type: 'string' } }
-    }
+    batch: batchRef
   }
 } as const
 
