@@ -10,17 +10,21 @@ const checkRequest = checkRequestSchema(z)
 import type { TokenStore } from '../check/token-store.js'
 import type { TokenBuckets } from '../util/token-bucket.js'
 
-export interface FastCheckInit {
-  service: CheckService
+/** What every route answered on plain node:http before Fastify needs: tokens, limits, counters. */
+export interface FastRouteInit {
   tokens: TokenStore
   buckets: TokenBuckets
   rateLimit: number
-  /** largest body accepted */
-  bodyLimit: number
   stats: { requests: number, hashes: number, matches: number, rateLimited: number }
   observe?: (route: string, statusCode: number, ms: number) => void
   /** an unexpected failure (a bug): answered 500 HF_INTERNAL */
   onInternalError: (err: unknown) => void
+}
+
+export interface FastCheckInit extends FastRouteInit {
+  service: CheckService
+  /** largest body accepted */
+  bodyLimit: number
 }
 
 const ROUTE = '/v1/check'

@@ -1,23 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../../errors.js'
 import { errorStatus } from '../../http/error-reply.js'
-import type { TokenStore } from '../../check/token-store.js'
-import type { TokenBuckets } from '../../util/token-bucket.js'
 import { tokenOf } from '../check-token.js'
 import { HmaMatcher } from './matcher.js'
+import type { FastRouteInit } from '../fast-check-route.js'
 import { SIGNAL_TYPES } from './signal-types.js'
 
-export interface FastRawLookupInit {
+export interface FastRawLookupInit extends FastRouteInit {
   /** config check.hma.prefix */
   prefix: string
   tokenHeader?: string
   matcher: HmaMatcher
-  tokens: TokenStore
-  buckets: TokenBuckets
-  rateLimit: number
-  stats: { requests: number, hashes: number, matches: number, rateLimited: number }
-  observe?: (route: string, statusCode: number, ms: number) => void
-  onInternalError: (err: unknown) => void
 }
 
 /**
