@@ -5,7 +5,8 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { countryCode, multiaddrString, writeJsonAtomic } from './node-config.js'
 import { describeIssues } from './validation.js'
 
-export const FEDERATION_VERSION = 1
+/** 2 adds members' `recoveryKey` (key lifecycle); version 1 files load unchanged. */
+export const FEDERATION_VERSION = 2
 
 const peerIdString = z.string().refine((s) => {
   try { return peerIdFromString(s).type === 'Ed25519' } catch { return false }
@@ -18,11 +19,16 @@ const memberSchema = z.strictObject({
   countries: z.array(countryCode).default([]),
   addresses: z.array(multiaddrString).default([]),
   /** this node is a read-only mirror of the named member */
-  mirrorOf: z.string().optional()
+  mirrorOf: z.string().optional(),
+  /**
+   * public half of the member's offline recovery key (a peer ID, made by `init`): the only key
+   * whose revocation of the member's signing key this node accepts
+   */
+  recoveryKey: peerIdString.optional()
 })
 
 const federationSchema = z.strictObject({
-  version: z.literal(FEDERATION_VERSION),
+  version: z.union([z.literal(1), z.literal(FEDERATION_VERSION)]),
   name: z.string().default('hashfed federation'),
   members: z.array(memberSchema)
 }).superRefine((fed, ctx) => {

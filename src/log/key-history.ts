@@ -12,6 +12,16 @@ export interface KeyEpoch {
   key: Uint8Array
 }
 
+/** A revocation taken apart and verified. */
+export interface Revocation {
+  signed: hashfed.v1.ISigned
+  origin: Uint8Array
+  originId: string
+  firstBadSeq: number
+  newKey: Uint8Array
+  createdMs: number
+}
+
 /** Why a batch's signature or key record is refused. */
 export interface KeyProblem {
   reason: RejectReason

@@ -5,8 +5,7 @@ import type { Logger } from '../util/logger.js'
 import type { AlgorithmName } from './hash-value.js'
 import type { AppendItem, EntryMeta, HashRecord, LogEntry } from './entry.js'
 import type { RejectReason } from './batch.js'
-import type { KeyHistory } from './key-history.js'
-import type { Revocation } from './revocation.js'
+import type { KeyHistory, Revocation } from './key-history.js'
 
 export interface HashLogInit {
   store: Store

@@ -10,20 +10,13 @@ import { RowTracker } from './row-tracker.js'
 import type { IndexRows } from './index-rows.js'
 import { u64 } from './uint64.js'
 import type { LogEntry } from './entry.js'
+import type { Revocation } from './key-history.js'
+
+export type { Revocation } from './key-history.js'
 
 export const REVOCATION_VERSION = 1
 /** A revocation is a few dozen bytes; anything much larger is not one. */
 export const MAX_REVOCATION_BYTES = 1024
-
-/** A revocation taken apart and verified. */
-export interface Revocation {
-  signed: hashfed.v1.ISigned
-  origin: Uint8Array
-  originId: string
-  firstBadSeq: number
-  newKey: Uint8Array
-  createdMs: number
-}
 
 function invalid (reason: string, message: string): Error {
   return hfError(ErrorCodes.INVALID_SIGNATURE, message, { reason })
@@ -61,10 +54,13 @@ export function decodeRevocation (signed: hashfed.v1.ISigned): Omit<Revocation, 
   return { origin: r.origin ?? new Uint8Array(0), originId, firstBadSeq, newKey: r.newKey ?? new Uint8Array(0), createdMs: u64(r.createdMs) }
 }
 
-/** decodeRevocation + the recovery key's signature (`recoveryKey`: peer ID bytes from the federation file). */
-export function openRevocation (signed: hashfed.v1.ISigned, recoveryKey: Uint8Array): Revocation {
+/**
+ * decodeRevocation + the recovery key's signature (`recoveryKey`: peer ID bytes from the
+ * federation file). `verified`: one this node stored after checking it (status reads them back).
+ */
+export function openRevocation (signed: hashfed.v1.ISigned, recoveryKey: Uint8Array, verified = false): Revocation {
   const r = decodeRevocation(signed)
-  if (!verifySignature(recoveryKey, signed.body ?? new Uint8Array(0), signed.signature ?? new Uint8Array(0))) {
+  if (!verified && !verifySignature(recoveryKey, signed.body ?? new Uint8Array(0), signed.signature ?? new Uint8Array(0))) {
     throw invalid('bad-signature', `the revocation of ${r.originId} is not signed by its recovery key`)
   }
   return { ...r, signed: { body: signed.body, signature: signed.signature } }

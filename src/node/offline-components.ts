@@ -10,6 +10,8 @@ import { CheckService } from '../check/check-service.js'
 import { MatchMetadata } from '../check/match-metadata.js'
 import { TokenStore } from '../check/token-store.js'
 import { FeedbackService } from '../check/feedback-service.js'
+import { KeyNotices } from '../lists/key-notices.js'
+import { useCurrentSigningKey } from './signing-key.js'
 import type { ComponentAccess } from './component-access.js'
 import { collectStatus } from './node-status.js'
 import { collectPeers } from './peer-status.js'
@@ -31,6 +33,7 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
   }
   const hashLog = once(async (): Promise<HashLog> => {
     const log = await openHashLog({ store: ctx.store, logger })
+    await useCurrentSigningKey(ctx, log)
     closers.push(async () => await log.close())
     return log
   })
@@ -56,6 +59,7 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
     }),
     tokens: once(async () => await TokenStore.open(ctx.store)),
     feedback: once(async () => new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog: await hashLog(), courier: (await reports()).courier, nameOf: (p) => ctx.federation.nameOf(p), logger })),
+    keyNotices: once(async () => new KeyNotices({ identity: ctx.identity, federation: ctx.federation, hashLog: await hashLog(), courier: (await reports()).courier, logger })),
     status: async () => await collectStatus(ctx, { running: false }),
     peers: async () => await collectPeers(ctx),
     addMember: async (member) => {
