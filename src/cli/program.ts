@@ -19,6 +19,7 @@ const COMMANDS: Array<{ names: string[], load: () => Promise<Register[]> }> = [
   { names: ['tokens'], load: async () => [(await import('./commands/tokens.js')).registerTokens] },
   { names: ['feedback', 'disputes'], load: async () => [(await import('./commands/feedback.js')).registerFeedback] },
   { names: ['reports'], load: async () => [(await import('./commands/reports.js')).registerReports] },
+  { names: ['members'], load: async () => [(await import('./commands/members.js')).registerMembers] },
   { names: ['keys'], load: async () => [(await import('./commands/keys.js')).registerKeys] },
   { names: ['verify'], load: async () => [(await import('./commands/verify.js')).registerVerify] },
   { names: ['audit'], load: async () => [(await import('./commands/audit.js')).registerAudit] },

@@ -30,7 +30,15 @@ const memberSchema = z.strictObject({
 const federationSchema = z.strictObject({
   version: z.union([z.literal(1), z.literal(FEDERATION_VERSION)]),
   name: z.string().default('hashfed federation'),
-  members: z.array(memberSchema)
+  members: z.array(memberSchema),
+  /**
+   * membership changes proposed by members are applied here once `required` of the named
+   * members (whom this operator trusts) have voted for them; absent: manual edits only
+   */
+  membershipQuorum: z.strictObject({
+    required: z.number().int().min(1),
+    of: z.array(z.string().min(1)).min(1)
+  }).optional()
 }).superRefine((fed, ctx) => {
   const names = new Map<string, number>()
   const ids = new Map<string, number>()
@@ -51,6 +59,11 @@ const federationSchema = z.strictObject({
       countries.set(c, i)
     }
   })
+  const q = fed.membershipQuorum
+  if (q !== undefined) {
+    q.of.forEach((n, i) => { if (!names.has(n.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['membershipQuorum', 'of', i], message: `"${n}" is not a member of this federation` }) })
+    if (q.required > q.of.length) ctx.addIssue({ code: 'custom', path: ['membershipQuorum', 'required'], message: `${q.required} votes required of ${q.of.length} members named: it could never be met` })
+  }
   fed.members.forEach((m, i) => {
     if (m.mirrorOf !== undefined && (!names.has(m.mirrorOf.toLowerCase()) || fed.members[names.get(m.mirrorOf.toLowerCase())!].mirrorOf !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['members', i, 'mirrorOf'], message: `"${m.mirrorOf}" is not a (non-mirror) member of this federation` })
@@ -94,4 +107,14 @@ export function withMember (fed: FederationFile, member: Member): FederationFile
   const at = fed.members.findIndex(m => m.name.toLowerCase() === member.name.toLowerCase())
   const members = at < 0 ? [...fed.members, member] : fed.members.map((m, i) => i === at ? member : m)
   return parseFederation({ ...fed, members })
+}
+
+/** The federation without the member named `name` (a removal); validated as a whole. */
+export function withoutMember (fed: FederationFile, peerId: string): FederationFile {
+  const gone = fed.members.find(m => m.peerId === peerId)
+  const members = fed.members.filter(m => m.peerId !== peerId && m.mirrorOf?.toLowerCase() !== gone?.name.toLowerCase())
+  const q = fed.membershipQuorum
+  const of = q?.of.filter(n => n.toLowerCase() !== gone?.name.toLowerCase())
+  const membershipQuorum = q === undefined || of === undefined || of.length === 0 ? undefined : { required: Math.min(q.required, of.length), of }
+  return parseFederation({ ...fed, members, ...(membershipQuorum !== undefined ? { membershipQuorum } : { membershipQuorum: undefined }) })
 }

@@ -9,6 +9,7 @@ import type { CheckService } from '../check/check-service.js'
 import type { TokenStore } from '../check/token-store.js'
 import type { FeedbackService } from '../check/feedback-service.js'
 import type { KeyNotices } from '../lists/key-notices.js'
+import type { Membership } from '../lists/membership.js'
 import type { NodeComponents } from './node-components.js'
 import type { NodeStatus } from './node-status.js'
 import { collectPeers, type MemberStatus } from './peer-status.js'
@@ -34,6 +35,8 @@ export interface ComponentAccess {
   feedback: () => Promise<FeedbackService>
   /** revocations in and out (key lifecycle) */
   keyNotices: () => Promise<KeyNotices>
+  /** membership proposals and votes */
+  membership: () => Promise<Membership>
   status: () => Promise<NodeStatus>
   peers: () => Promise<MemberStatus[]>
   /** writes the member into the federation file; a running node applies it at once */
@@ -56,6 +59,7 @@ export function runningAccess (node: NodeComponents, status: () => Promise<NodeS
     tokens: async () => node.check.tokens,
     feedback: async () => node.check.feedback,
     keyNotices: async () => node.keyNotices,
+    membership: async () => node.membership,
     status,
     peers: async () => await collectPeers(node.ctx, node),
     addMember: async (m) => { await node.addMember(m) },

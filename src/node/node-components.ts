@@ -25,6 +25,8 @@ import { registerReportMetrics } from '../reports/report-metrics.js'
 import { OFFENCE_REASONS, type OffenceReason } from './offence-reasons.js'
 import { registerNodeMetrics } from './node-metrics.js'
 import { KeyNotices } from '../lists/key-notices.js'
+import { Membership } from '../lists/membership.js'
+import { applyMembershipToFile, membershipAudit } from './membership-apply.js'
 import { useCurrentSigningKey } from './signing-key.js'
 
 export interface StartNodeInit {
@@ -59,6 +61,8 @@ export class NodeComponents {
   check!: CheckComponents
   /** key revocations in and out (key lifecycle) */
   keyNotices!: KeyNotices
+  /** membership proposals and votes (applied by quorum) */
+  membership!: Membership
   /** stopped in reverse order of start; each feature pushes its own stop */
   private readonly stops: Array<{ name: string, stop: () => void | Promise<void> }> = []
 
@@ -152,6 +156,15 @@ export class NodeComponents {
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log, onOffence: (peer, reason) => { this.penalties.offence(peer, reason) } })
     this.onStop('reports', async () => await this.reports.stop())
     this.keyNotices = new KeyNotices({ identity: this.ctx.identity, federation, hashLog: this.hashLog, courier: this.reports.courier, logger: this.log.child({ component: 'keys' }) })
+    this.membership = new Membership({
+      store, identity: this.ctx.identity, federation, courier: this.reports.courier, logger: this.log.child({ component: 'membership' }),
+      apply: async (c) => {
+        this.reloadFederation(await applyMembershipToFile(this.ctx, c))
+        // a removed member's list stops matching at once; a re-added one matches again
+        this.match.index.setOriginEnabled(c.member.peerId, c.action === 'add')
+      },
+      audit: membershipAudit(store)
+    })
     // registered before the courier serves: a notice must never meet an unknown kind
     await this.reports.start()
     this.hashLog.on('revoked', (e) => this.log.error({ origin: federation.nameOf(e.origin), firstBadSeq: e.firstBadSeq, revokedBatches: e.revokedBatches }, 'REVOKED: an origin\'s recovery key revoked its batches from this seq; they no longer match and are kept as evidence (hashfed keys status)'))

@@ -20,6 +20,7 @@
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | keys      | `<origin>`                            | KeyHistory: signing keys by seq, revocations applied |
  * | revoked   | `<origin>!<seq: 16 hex>`              | RevokedBatch: taken out of the chain by a revocation, kept as evidence |
+ * | membership | `<change id>`                        | StoredMembershipChange: a proposal, its votes, when applied |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
  * |           |                                       | of reports retention deleted |
@@ -30,7 +31,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'keys', 'revoked'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'keys', 'revoked', 'membership'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
