@@ -143,6 +143,8 @@ test('a revocation from A\'s recovery key takes the attacker\'s batches out of m
     const keys = await get<{ alarm: boolean, origins: Array<{ name: string, revokedBatches: Array<{ seq: number }> }> }>(node, '/v1/keys')
     assert.equal(keys.alarm, true, 'operators see the alarm')
     assert.deepEqual(keys.origins.find(o => o.name === 'A')?.revokedBatches.map(r => r.seq), [2], 'the thief\'s batch is kept as evidence')
+    const status = await get<{ revocations: Array<{ name: string, firstBadSeq: number, evidence: Array<{ seq: number }> }> }>(node, '/v1/status')
+    assert.deepEqual(status.revocations.map(r => [r.name, r.firstBadSeq, r.evidence.map(e => e.seq)]), [['A', 2, [2]]], 'status shows the alarm with its evidence')
     const rows = await node.hashLog.show('sha256', plantedValue)
     assert.equal(rows.some(r => r.origin === aM.peerId), false, 'no index row vouches for the planted hash')
   }

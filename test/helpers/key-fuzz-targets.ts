@@ -6,6 +6,7 @@ import { decodeRevocation, openRevocation, signRevocation } from '../../src/log/
 import { openRecord } from '../../src/courier/signed-record.js'
 import { decodeStored } from '../../src/store/stored-record.js'
 import type { Identity } from '../../src/identity/identity.js'
+import { changeProblem } from '../../src/lists/membership.js'
 import { bytes, inputs, mustBeTyped, typedOrOk, u64, type FuzzTarget } from './fuzz-targets.js'
 
 // Fuzz targets of the key lifecycle's records (issue 21): rotation records inside batches,
@@ -65,6 +66,24 @@ export function keyTargets (): FuzzTarget[] {
           try { openRevocation(notice.revocation ?? {}, w.member.peerIdBytes) } catch (err) { mustBeTyped(err) }
         })
       })
+    },
+    {
+      name: 'membership vote: openRecord(pb.MembershipVote), openRecord(pb.MembershipChange), changeProblem, signed by a member or not',
+      weight: 1,
+      property: (w) => {
+        const change = fc.record({ version: fc.integer({ min: 0, max: 2 }), id: fc.oneof(fc.uuid(), fc.string({ maxLength: 40 })), proposer: fc.oneof(bytes(40), fc.constant(w.member.peerIdBytes)), action: fc.integer({ min: -1, max: 4 }), name: fc.string({ maxLength: 80 }), member: fc.oneof(bytes(40), fc.constant(w.member.peerIdBytes)), countries: fc.array(fc.string({ maxLength: 3 }), { maxLength: 70 }), addresses: fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }), recoveryKey: bytes(40), createdMs: u64 }, { requiredKeys: [] })
+          .map(c => pb.MembershipChange.encode(c).finish())
+        const sign = (b: Uint8Array, yes: boolean, sig: Uint8Array): { body: Uint8Array, signature: Uint8Array } => ({ body: b, signature: yes ? w.member.sign(b) : sig })
+        const vote = fc.tuple(change, fc.boolean(), bytes(70), fc.oneof(bytes(40), fc.constant(w.member.peerIdBytes)))
+          .map(([c, yes, sig, author]) => pb.MembershipVote.encode({ author, change: sign(c, yes, sig) }).finish())
+        return fc.asyncProperty(fc.oneof(vote, bytes(300)), fc.boolean(), bytes(70), async (b, yes, sig) => {
+          await typedOrOk(() => {
+            const v = openRecord(pb.MembershipVote, sign(b, yes, sig), 'membership vote', x => x.author ?? new Uint8Array(0))
+            const c = openRecord(pb.MembershipChange, v.change, 'membership change', x => x.proposer ?? new Uint8Array(0))
+            changeProblem(c)
+          })
+        })
+      }
     },
     {
       name: 'stored key history: decodeStored(pb.KeyHistory), historyFromStored, keyAt',
