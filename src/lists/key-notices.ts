@@ -72,7 +72,8 @@ export class KeyNotices {
           throw rejection('malformed', `key notice: ${(err as Error).message}`)
         }
         const recovery = this.recoveryKeyOf(originId)
-        if (recovery === undefined || !federation.isOrigin(originId)) throw rejection('malformed', `key notice: ${originId} is no member with a recovery key in our federation file`)
+        // not an offence: an honest member relays a revocation our federation file cannot check
+        if (recovery === undefined || !federation.isOrigin(originId)) throw rejection('wrong-target', `key notice: ${originId} is no member with a recovery key in our federation file`)
         try {
           return { record: { author: fromBytes, subject: originId }, value: openRevocation(inner, recovery) }
         } catch (err) {
