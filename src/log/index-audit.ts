@@ -3,7 +3,7 @@ import { pb, type hashfed } from '../proto/index.js'
 import type { Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
 import { batchKey } from '../store/layout.js'
-import { openBatch, type Batch } from './batch.js'
+import { decodeBatch, type Batch } from './batch.js'
 import type { LogEntry } from './entry.js'
 import { algorithmOf, metaFromProto, metaToProto } from './entry-codec.js'
 import { refOf } from './hash-ref.js'
@@ -204,7 +204,8 @@ async function findUnproven (store: Store, rows: IndexRows, origin: string): Pro
     if (!cache.has(seq)) {
       if (cache.size >= 64) cache.delete(cache.keys().next().value as number)
       const signed = await store.sub.batches.get(batchKey(origin, seq))
-      cache.set(seq, signed === undefined ? null : openBatch(signed))
+      // the chain walk verified its signature (with the key history) before the index is looked at
+      cache.set(seq, signed === undefined ? null : decodeBatch(signed))
     }
     return cache.get(seq) ?? null
   }

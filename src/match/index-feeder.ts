@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { pb } from '../proto/index.js'
-import type { BatchEvent, HashLog } from '../log/hash-log.js'
+import type { BatchEvent, HashLog, RevokedEvent } from '../log/hash-log.js'
 import { decodeBatch } from '../log/batch.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
@@ -46,6 +46,13 @@ export class IndexFeeder {
     else this.apply(e)
   }
 
+  /** a revocation took batches out: their adds go, then the kept batches decide again (in order) */
+  private readonly onRevoked = (e: RevokedEvent): void => {
+    const { index } = this.init
+    for (const entry of e.revoked) if (entry.op === 'add') index.remove(e.origin, entry.record.algorithm, entry.record.value)
+    for (const batch of e.kept) this.apply({ origin: e.origin, seq: batch.seq, entries: batch.entries } as BatchEvent)
+  }
+
   constructor (private readonly init: IndexFeederInit) {}
 
   /** Loads the index from the store and starts following the log. */
@@ -54,6 +61,7 @@ export class IndexFeeder {
     const t0 = performance.now()
     this.buffered = []
     hashLog.on('batch', this.onBatch)
+    hashLog.on('revoked', this.onRevoked)
     this.following = true
     let entries = 0
     try {
@@ -92,6 +100,7 @@ export class IndexFeeder {
     if (!this.following) return
     this.following = false
     this.init.hashLog.off('batch', this.onBatch)
+    this.init.hashLog.off('revoked', this.onRevoked)
     this.buffered = null
   }
 

@@ -72,6 +72,8 @@ export class MatchService {
       if (peerId === null) init.logger.warn({ origin: entry }, 'match.disabledOrigins names no member or held origin; ignored')
       else svc.index.setOriginEnabled(peerId, false)
     }
+    // a removed member's list no longer matches (README "Key lifecycle"); its batches stay as history
+    for (const h of init.hashLog.heads()) if (!init.ctx.federation.isOrigin(h.origin)) svc.index.setOriginEnabled(h.origin, false)
     svc.loaded = await svc.feeder.start()
     return svc
   }

@@ -13,6 +13,8 @@ import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOrigi
 import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp, reportsReopenOp, traceOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
 import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbench-ops.js'
+import { keysRevokeOp, keysRotateOp, keysStatusOp } from './key-ops.js'
+import { membersCosignOp, membersProposalsOp, membersProposeOp } from './membership-ops.js'
 import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
 
 export * from './node-ops.js'
@@ -20,6 +22,8 @@ export * from './hash-ops.js'
 export * from './report-ops.js'
 export * from './check-ops.js'
 export * from './workbench-ops.js'
+export * from './key-ops.js'
+export * from './membership-ops.js'
 
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -27,5 +31,6 @@ export const OPERATIONS: readonly AnyOperation[] = [
   reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp, reportsReopenOp, traceOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
+  keysStatusOp, keysRotateOp, keysRevokeOp, membersProposalsOp, membersProposeOp, membersCosignOp,
   matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp
 ]

@@ -22,6 +22,9 @@
  * | contentIds | `<bank_content_id: 14 hex>!<origin>!<alg>:<value hex>` | empty: the HMA id of a |
  * |           |                                       | value an origin added (check-api/hma/content-id.ts) |
  * |           | `@<origin>`                           | seq (utf8) the rows are written up to |
+ * | keys      | `<origin>`                            | KeyHistory: signing keys by seq, revocations applied |
+ * | revoked   | `<origin>!<seq: 16 hex>`              | RevokedBatch: taken out of the chain by a revocation, kept as evidence |
+ * | membership | `<change id>`                        | StoredMembershipChange: a proposal, its votes, when applied |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
  * |           |                                       | of reports retention deleted |
@@ -42,7 +45,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes', 'rindex'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes', 'rindex', 'keys', 'revoked', 'membership'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
