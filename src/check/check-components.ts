@@ -8,6 +8,7 @@ import { CheckService } from './check-service.js'
 import { FeedbackService } from './feedback-service.js'
 import { MatchMetadata } from './match-metadata.js'
 import { TokenStore } from './token-store.js'
+import { QuarantineService } from './quarantine-service.js'
 
 export interface CheckComponentsInit {
   ctx: NodeContext
@@ -28,6 +29,7 @@ export class CheckComponents {
     readonly service: CheckService,
     readonly feedback: FeedbackService,
     readonly images: ImageHashPool,
+    readonly quarantine: QuarantineService,
     private readonly metadata: MatchMetadata
   ) {}
 
@@ -35,13 +37,33 @@ export class CheckComponents {
     const { ctx, hashLog, match, reports, logger } = init
     const nameOf = (p: string): string => ctx.federation.nameOf(p)
     const metadata = new MatchMetadata({ hashLog })
-    const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes })
+    const self = ctx.identity.peerId.toString()
+    const quarantine = await QuarantineService.open({
+      store: ctx.store,
+      identity: ctx.identity,
+      hashLog,
+      courier: reports.courier,
+      others: () => ctx.federation.members.map(m => m.peerId).filter(p => p !== self),
+      nameOf,
+      logger: logger.child({ component: 'quarantine' }),
+      limits: ctx.config.quarantine
+    })
+    const benign = { index: match.benign, trusted: trustedBenign(ctx), pdqThreshold: ctx.config.match.benignPdqThreshold }
+    const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes, benign, gate: quarantine })
     const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, courier: reports.courier, nameOf, logger: logger.child({ component: 'feedback' }) })
-    return new CheckComponents(await TokenStore.open(ctx.store), service, feedback, new ImageHashPool(), metadata)
+    return new CheckComponents(await TokenStore.open(ctx.store), service, feedback, new ImageHashPool(), quarantine, metadata)
   }
 
   async close (): Promise<void> {
     await this.images.close()
     this.metadata.close()
   }
+}
+
+/** Whose benign entries this node trusts: `match.benignTrustedOrigins` (names or peer IDs), or every member. */
+function trustedBenign (ctx: NodeContext): (origin: string) => boolean {
+  const list = ctx.config.match.benignTrustedOrigins
+  if (list === undefined) return (origin) => ctx.federation.members.some(m => m.peerId === origin)
+  const wanted = new Set(list)
+  return (origin) => wanted.has(origin) || wanted.has(ctx.federation.nameOf(origin))
 }

@@ -4,10 +4,13 @@ import type { BatchEvent, HashLog } from '../log/hash-log.js'
 import { decodeBatch } from '../log/batch.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
+import type { BenignIndex } from './benign-index.js'
 
 export interface IndexFeederInit {
   index: MatchIndex
   hashLog: HashLog
+  /** fed with the benign entries of every log */
+  benign?: BenignIndex
   logger?: Logger
 }
 
@@ -19,6 +22,8 @@ export interface RebuildStats {
 }
 
 const ADD = pb.HashEntry.Op.ADD
+const RETRACT = pb.HashEntry.Op.RETRACT
+const BENIGN = pb.HashEntry.Op.BENIGN
 
 /**
  * Keeps a match index equal to the store's current sets.
@@ -54,6 +59,7 @@ export class IndexFeeder {
     let entries = 0
     try {
       index.clear()
+      this.init.benign?.clear()
       for (const head of hashLog.heads()) {
         for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
           const batch = decodeBatch(signed)
@@ -61,7 +67,9 @@ export class IndexFeeder {
             const algorithm = algorithmFromEnum(e.algorithm ?? 0)
             const value = e.value as Uint8Array
             if (e.op === ADD) index.add(head.origin, algorithm, value, batch.seq)
-            else index.remove(head.origin, algorithm, value)
+            else if (e.op === RETRACT) index.remove(head.origin, algorithm, value)
+            else if (e.op === BENIGN) this.init.benign?.set(head.origin, algorithm, value, e.reason ?? '')
+            else this.init.benign?.remove(head.origin, algorithm, value)
           }
           entries += batch.entries.length
         }
@@ -91,7 +99,9 @@ export class IndexFeeder {
     const { index } = this.init
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
-      else index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.op === 'retract') index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.withdraw === true) this.init.benign?.remove(e.origin, entry.algorithm, entry.value)
+      else this.init.benign?.set(e.origin, entry.algorithm, entry.value, entry.reason)
     }
   }
 }

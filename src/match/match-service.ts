@@ -7,6 +7,7 @@ import { saveNodeConfig, type NodeConfigInput } from '../config/node-config.js'
 import type { HashLog } from '../log/hash-log.js'
 import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match-index.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
+import { BenignIndex } from './benign-index.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
@@ -43,6 +44,8 @@ export interface MatchStatus {
  */
 export class MatchService {
   readonly index: MatchIndex
+  /** benign entries of every member's log (suppress matches; see check-service) */
+  readonly benign = new BenignIndex()
   loaded: RebuildStats = { entries: 0, ms: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
@@ -50,7 +53,7 @@ export class MatchService {
   constructor (private readonly init: MatchServiceInit) {
     const { match } = init.ctx.config
     this.index = createMatchIndex({ pdqThreshold: match.pdqThreshold, blockhashThreshold: match.blockhashThreshold })
-    this.feeder = new IndexFeeder({ index: this.index, hashLog: init.hashLog, logger: init.logger })
+    this.feeder = new IndexFeeder({ index: this.index, hashLog: init.hashLog, benign: this.benign, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {

@@ -17,6 +17,9 @@
  * |           |                                       | row that no longer decodes, kept as evidence |
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
+ * | quarantine | `hold!<alg>:<value hex>`             | JSON hold (automatic or operator) |
+ * |           | `confirm!<alg>:<value hex>`           | Signed (QuarantineDecision) an origin sent us |
+ * |           | `notice!<notice id>`                  | Signed (QuarantineNotice) about one of our hashes |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
@@ -28,7 +31,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'quarantine'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
@@ -151,4 +154,16 @@ export function outboxKey (kind: string, bodyHashHex: string): string {
 
 export function asideKey (sublevel: SublevelName, key: string, atMs: number): string {
   return `${sublevel}!${seqKey(atMs)}!${key}`
+}
+
+/** `quarantine` rows: a hold, an origin's confirmation we keep, a notice about one of our hashes. */
+export const quarantineKey = {
+  hold: (ref: string): string => `hold!${ref}`,
+  confirm: (ref: string): string => `confirm!${ref}`,
+  notice: (id: string): string => `notice!${id}`
+}
+
+/** The key range of one kind of `quarantine` row. */
+export function quarantineRange (kind: 'hold' | 'confirm' | 'notice'): { gt: string, lt: string } {
+  return { gt: `${kind}!`, lt: `${kind}!\xff` }
 }
