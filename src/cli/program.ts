@@ -21,6 +21,7 @@ const COMMANDS: Array<{ names: string[], load: () => Promise<Register[]> }> = [
   { names: ['reports'], load: async () => [(await import('./commands/reports.js')).registerReports] },
   { names: ['verify'], load: async () => [(await import('./commands/verify.js')).registerVerify] },
   { names: ['audit'], load: async () => [(await import('./commands/audit.js')).registerAudit] },
+  { names: ['quarantine'], load: async () => [(await import('./commands/quarantine.js')).registerQuarantine] },
   { names: ['config'], load: async () => [(await import('./commands/config.js')).registerConfig] }
 ]
 

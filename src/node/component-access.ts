@@ -8,6 +8,7 @@ import type { MatchService } from '../match/match-service.js'
 import type { CheckService } from '../check/check-service.js'
 import type { TokenStore } from '../check/token-store.js'
 import type { FeedbackService } from '../check/feedback-service.js'
+import type { QuarantineService } from '../check/quarantine-service.js'
 import type { NodeComponents } from './node-components.js'
 import type { NodeStatus } from './node-status.js'
 import { collectPeers, type MemberStatus } from './peer-status.js'
@@ -31,6 +32,8 @@ export interface ComponentAccess {
   checkService: () => Promise<CheckService>
   tokens: () => Promise<TokenStore>
   feedback: () => Promise<FeedbackService>
+  /** holds, counts, notices and confirmations of the false-positive quarantine */
+  quarantine: () => Promise<QuarantineService>
   status: () => Promise<NodeStatus>
   peers: () => Promise<MemberStatus[]>
   /** writes the member into the federation file; a running node applies it at once */
@@ -52,6 +55,7 @@ export function runningAccess (node: NodeComponents, status: () => Promise<NodeS
     checkService: async () => node.check.service,
     tokens: async () => node.check.tokens,
     feedback: async () => node.check.feedback,
+    quarantine: async () => node.check.quarantine,
     status,
     peers: async () => await collectPeers(node.ctx, node),
     addMember: async (m) => { await node.addMember(m) },

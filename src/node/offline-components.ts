@@ -10,6 +10,7 @@ import { CheckService } from '../check/check-service.js'
 import { MatchMetadata } from '../check/match-metadata.js'
 import { TokenStore } from '../check/token-store.js'
 import { FeedbackService } from '../check/feedback-service.js'
+import { QuarantineService } from '../check/quarantine-service.js'
 import type { ComponentAccess } from './component-access.js'
 import { collectStatus } from './node-status.js'
 import { collectPeers } from './peer-status.js'
@@ -56,6 +57,17 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
     }),
     tokens: once(async () => await TokenStore.open(ctx.store)),
     feedback: once(async () => new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog: await hashLog(), courier: (await reports()).courier, nameOf: (p) => ctx.federation.nameOf(p), logger })),
+    // holds and confirmations are stored; the node reads them when it starts
+    quarantine: once(async () => await QuarantineService.open({
+      store: ctx.store,
+      identity: ctx.identity,
+      hashLog: await hashLog(),
+      courier: (await reports()).courier,
+      others: () => ctx.federation.members.map(m => m.peerId).filter(p => p !== ctx.identity.peerId.toString()),
+      nameOf: (p) => ctx.federation.nameOf(p),
+      logger,
+      limits: ctx.config.quarantine
+    })),
     status: async () => await collectStatus(ctx, { running: false }),
     peers: async () => await collectPeers(ctx),
     addMember: async (member) => {

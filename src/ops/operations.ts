@@ -12,12 +12,14 @@ import { adminTokenOp, auditListOp, federationAddOp, federationListOp, federatio
 import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from './hash-ops.js'
 import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
+import { benignListOp, disputesAcceptOp, hashesBenignOp, matchHoldOp, matchReleaseOp, quarantineConfirmOp, quarantineListOp, quarantineReleaseOp, quarantineShowOp } from './quarantine-ops.js'
 import { checkOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
 
 export * from './node-ops.js'
 export * from './hash-ops.js'
 export * from './report-ops.js'
 export * from './check-ops.js'
+export * from './quarantine-ops.js'
 
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -25,5 +27,6 @@ export const OPERATIONS: readonly AnyOperation[] = [
   reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsShowOp, reportsUpdateOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
-  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensCreateOp, tokensRevokeOp, checkOp, feedbackSendOp, disputesListOp
+  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensCreateOp, tokensRevokeOp, checkOp, feedbackSendOp, disputesListOp,
+  hashesBenignOp, benignListOp, disputesAcceptOp, matchHoldOp, matchReleaseOp, quarantineListOp, quarantineShowOp, quarantineConfirmOp, quarantineReleaseOp
 ]
