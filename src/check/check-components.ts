@@ -9,6 +9,7 @@ import { FeedbackService } from './feedback-service.js'
 import { MatchMetadata } from './match-metadata.js'
 import { TokenStore } from './token-store.js'
 import { QuarantineService } from './quarantine-service.js'
+import type { MetricsRegistry } from '../observe/metrics-registry.js'
 
 export interface CheckComponentsInit {
   ctx: NodeContext
@@ -52,6 +53,21 @@ export class CheckComponents {
     const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes, benign, gate: quarantine })
     const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, courier: reports.courier, nameOf, logger: logger.child({ component: 'feedback' }) })
     return new CheckComponents(await TokenStore.open(ctx.store), service, feedback, new ImageHashPool(), quarantine, metadata)
+  }
+
+  /** The false-positive defences' series (README "Metrics"). */
+  registerMetrics (metrics: MetricsRegistry): void {
+    const q = this.quarantine
+    metrics.counter({ name: 'hashfed_check_matches_suppressed_total', help: 'matches answered as suppressed by a trusted member\'s benign entry' }, () => this.service.suppressedMatches)
+    metrics.counter({ name: 'hashfed_check_matches_held_total', help: 'matches answered held: true (the hash is held on this node)' }, () => q.stats.heldAnswers)
+    metrics.counter({ name: 'hashfed_quarantine_holds_total', help: 'holds started (automatic and operator)' }, () => q.stats.holds)
+    metrics.counter({ name: 'hashfed_quarantine_released_total', help: 'holds ended (origin confirmed, operator released, hold time over)' }, () => q.stats.released)
+    metrics.gauge({ name: 'hashfed_quarantine_held', help: 'hashes held on this node now' }, () => q.heldCount)
+    metrics.counter({ name: 'hashfed_quarantine_notices_total', help: 'quarantine notices sent to origins and received about our hashes', labelNames: ['direction'] }, () => [
+      { labels: { direction: 'sent' }, value: q.stats.noticesSent },
+      { labels: { direction: 'received' }, value: q.stats.noticesReceived }
+    ])
+    metrics.counter({ name: 'hashfed_quarantine_confirmations_received_total', help: 'origins\' signed confirmations accepted (forged ones are counted by the report message rejections, reason not-origin)' }, () => q.stats.confirmationsReceived)
   }
 
   async close (): Promise<void> {
