@@ -81,15 +81,19 @@ export class QuarantineService {
   static async open (init: QuarantineServiceInit): Promise<QuarantineService> {
     const q = new QuarantineService(init)
     const sub = init.store.sub.quarantine
-    for await (const [, raw] of sub.iterator(quarantineRange('hold'))) {
-      const hold = JSON.parse(Buffer.from(raw).toString('utf8')) as Hold
-      q.holds.set(hold.ref, hold)
+    // a row that no longer reads is skipped with a warning: a lost hold is re-earned by counting
+    for await (const [key, raw] of sub.iterator(quarantineRange('hold'))) {
+      try {
+        const hold = JSON.parse(Buffer.from(raw).toString('utf8')) as Hold
+        q.holds.set(hold.ref, hold)
+      } catch (err) { init.logger.warn({ key, err: (err as Error).message }, 'skipping an unreadable hold') }
     }
     for await (const [key, raw] of sub.iterator(quarantineRange('confirm'))) {
       const ref = key.slice('confirm!'.length)
-      const word = q.wordOf(openDecision(pb.Signed.decode(raw)))
-      q.confirmed.set(ref, word)
-      q.counter.reset(ref, init.limits.confirmedFactor)
+      try {
+        q.confirmed.set(ref, q.wordOf(openDecision(pb.Signed.decode(raw))))
+        q.counter.reset(ref, init.limits.confirmedFactor)
+      } catch (err) { init.logger.warn({ key, err: (err as Error).message }, 'skipping an unreadable confirmation') }
     }
     return q
   }
