@@ -156,7 +156,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
 // ------------------------------------------------------------------ quarantine counting on vs off (issue 18)
 
 /** Starts the populated node with `quarantine.enabled` set, loads it with eight hoster tokens in turn. */
-async function loadWithQuarantine (m: BenchMember, enabled: boolean, body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
+async function loadWithQuarantine (m: BenchMember, enabled: boolean, round: number, body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
   const file = nodeDir(m.dir).config
   const config = JSON.parse(await readFile(file, 'utf8')) as { quarantine?: { enabled?: boolean } }
   config.quarantine = { ...config.quarantine, enabled }
@@ -165,7 +165,8 @@ async function loadWithQuarantine (m: BenchMember, enabled: boolean, body: strin
   try {
     const tokens: string[] = []
     for (let i = 0; i < 8; i++) {
-      const res = await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `hoster-${enabled ? 'on' : 'off'}-${i}` }) })
+      const res = await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `hoster-${round}-${i}` }) })
+      if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`)
       tokens.push((await res.json() as { token: string }).token)
     }
     const runtime = JSON.parse(await readFile(nodeDir(m.dir).runtime, 'utf8')) as { checkUrl: string }
@@ -188,7 +189,7 @@ async function loadWithQuarantine (m: BenchMember, enabled: boolean, body: strin
 async function quarantineCost (m: BenchMember, known: string[], opts: Options, seconds: number): Promise<Figure[]> {
   const body = bodies(known, 2000, 1, opts.hitRate)
   const rps = { on: 0, off: 0 }
-  for (const enabled of [false, true, false, true]) rps[enabled ? 'on' : 'off'] += (await loadWithQuarantine(m, enabled, body, opts, seconds)).requests.average / 2
+  for (const [round, enabled] of [false, true, false, true].entries()) rps[enabled ? 'on' : 'off'] += (await loadWithQuarantine(m, enabled, round, body, opts, seconds)).requests.average / 2
   const beside = `batch of 1, 8 hoster tokens, ${Math.round(opts.hitRate * 100)}% known hashes`
   return [
     { scenario: SCENARIO, name: 'quarantine counting off: requests/s', value: rps.off, unit: 'req/s', beside },

@@ -77,7 +77,7 @@ export class CheckComponents {
 }
 
 /** Whose benign entries this node trusts: `match.benignTrustedOrigins` (names or peer IDs), or every member. */
-function trustedBenign (ctx: NodeContext): (origin: string) => boolean {
+export function trustedBenign (ctx: NodeContext): (origin: string) => boolean {
   const list = ctx.config.match.benignTrustedOrigins
   if (list === undefined) return (origin) => ctx.federation.members.some(m => m.peerId === origin)
   const wanted = new Set(list)

@@ -11,6 +11,7 @@ import { MatchMetadata } from '../check/match-metadata.js'
 import { TokenStore } from '../check/token-store.js'
 import { FeedbackService } from '../check/feedback-service.js'
 import { QuarantineService } from '../check/quarantine-service.js'
+import { trustedBenign } from '../check/check-components.js'
 import type { ComponentAccess } from './component-access.js'
 import { collectStatus } from './node-status.js'
 import { collectPeers } from './peer-status.js'
@@ -53,7 +54,9 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
     checkService: once(async () => {
       const metadata = new MatchMetadata({ hashLog: await hashLog() })
       closers.push(() => metadata.close())
-      return new CheckService({ index: (await loadedMatch()).index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes })
+      const match = await loadedMatch()
+      const benign = { index: match.benign, trusted: trustedBenign(ctx), pdqThreshold: ctx.config.match.benignPdqThreshold }
+      return new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes, benign })
     }),
     tokens: once(async () => await TokenStore.open(ctx.store)),
     feedback: once(async () => new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog: await hashLog(), courier: (await reports()).courier, nameOf: (p) => ctx.federation.nameOf(p), logger })),

@@ -35,7 +35,7 @@ describe('false-positive defence: quarantine of over-matching hashes, the origin
   let eokm: HashfedNode, de: HashfedNode, gb: HashfedNode
   const hosters: string[] = [] // eight tokens at DE
   const token: Record<string, string> = {}
-  const [a, b, c, e] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)].map(hex)
+  const [a, b, c, e, f] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)].map(hex)
   const pdq = new Uint8Array(randomBytes(32))
 
   before(async () => {
@@ -47,7 +47,7 @@ describe('false-positive defence: quarantine of over-matching hashes, the origin
     token.eokm = (await eokm.check.tokens.create('nl-host')).token
     token.gb = (await gb.check.tokens.create('gb-host')).token
     const add = (v: string, algorithm: 'sha256' | 'pdq' = 'sha256') => ({ op: 'add' as const, record: { algorithm, value: Buffer.from(v, 'hex'), classification: 'baseline' as const } })
-    await eokm.hashLog.append(eokm.ctx.identity, [add(a), add(b), add(c), add(e), add(hex(pdq), 'pdq')])
+    await eokm.hashLog.append(eokm.ctx.identity, [add(a), add(b), add(c), add(e), add(f), add(hex(pdq), 'pdq')])
     const origin = members[0].peerId
     assert.ok(await waitFor(() => [de, gb].every(n => n.hashLog.head(origin)?.seq === 1), 20_000), 'replicated')
   })
@@ -161,5 +161,25 @@ describe('false-positive defence: quarantine of over-matching hashes, the origin
     assert.equal(res.status, 'rejected')
     assert.equal(eokm.hashLog.head(gbPeer)?.seq, head.seq)
     assert.equal((await check(eokm, token.eokm, 'sha256', e)).matches.length, 1, 'still a match: nothing suppressed it')
+  })
+
+  it('a hoster\'s dispute the origin accepts becomes a retraction and a benign entry in one step', async () => {
+    const res = await fetch(de.checkUrl + '/v1/feedback', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hosters[0]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ algorithm: 'sha256', value: f, verdict: 'disputed', reason: 'default WordPress theme image' })
+    })
+    assert.equal(res.status, 202)
+    const id = (await res.json() as { feedback: Array<{ id: string }> }).feedback[0].id
+    assert.ok(await waitFor(async () => (await eokm.check.feedback.list()).some(x => x.id === id), 20_000), 'dispute delivered')
+    const before = eokm.hashLog.head(members[0].peerId)?.seq ?? 0
+    const accept = await runCli(['disputes', 'accept', id, '--benign', '--dir', members[0].dir, '--json'])
+    assert.equal(accept.code, 0, accept.stderr)
+    assert.equal(eokm.hashLog.head(members[0].peerId)?.seq, before + 1, 'one write, one batch')
+    assert.ok(await waitFor(() => de.hashLog.head(members[0].peerId)?.seq === before + 1, 20_000), 'replicated')
+    assert.deepEqual((await check(de, hosters[1], 'sha256', f)).matches, [], 'retracted')
+    const list = await runCli(['hashes', 'benign', '--list', '--dir', members[1].dir, '--json'])
+    const benign = (JSON.parse(list.stdout) as { benign: Array<{ ref: string, by: string, reason: string }> }).benign
+    assert.deepEqual(benign.filter(x => x.ref === `sha256:${f}`).map(x => [x.by, x.reason]), [['EOKM', 'dispute accepted: default WordPress theme image']])
   })
 })
