@@ -24,6 +24,7 @@ const COMMANDS: Array<{ names: string[], load: () => Promise<Register[]> }> = [
   { names: ['keys'], load: async () => [(await import('./commands/keys.js')).registerKeys] },
   { names: ['verify'], load: async () => [(await import('./commands/verify.js')).registerVerify] },
   { names: ['audit'], load: async () => [(await import('./commands/audit.js')).registerAudit] },
+  { names: ['quarantine'], load: async () => [(await import('./commands/quarantine.js')).registerQuarantine] },
   { names: ['config'], load: async () => [(await import('./commands/config.js')).registerConfig] }
 ]
 

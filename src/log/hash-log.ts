@@ -170,6 +170,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const hashes = entries.map(e => e.op === 'add' ? keyHash(algorithmToEnum(e.record.algorithm), e.record.value) : 0)
     const toFetch: string[] = []
     entries.forEach((e, i) => {
+      if (e.op === 'benign') return // no index row
       if (e.op === 'retract' || filter.mightHave(hashes[i])) toFetch.push(refs[i])
       else tracker.load(refs[i], undefined)
     })
@@ -177,7 +178,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     entries.forEach((e, i) => {
       // a retract of a hash the origin does not hold is a no-op: the batch is still the origin's
       if (e.op === 'add') tracker.add(refs[i], metaToProto(e.record), seq, i)
-      else tracker.retract(refs[i], e.reason, seq)
+      else if (e.op === 'retract') tracker.retract(refs[i], e.reason, seq)
     })
     entries.forEach((e, i) => { if (e.op === 'add') filter.add(hashes[i]) })
     await this.writeBatches(batch.origin, origin, [batch], tracker, (head?.entries ?? 0) + entries.length)

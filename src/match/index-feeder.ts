@@ -6,12 +6,15 @@ import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
 import type { VideoMatcher } from './video-matcher.js'
 import { framesFromProto } from '../log/vpdq-value.js'
+import type { BenignIndex } from './benign-index.js'
 
 export interface IndexFeederInit {
   index: MatchIndex
   /** vpdq entries' frames go here too (frame index) */
   videos?: VideoMatcher
   hashLog: HashLog
+  /** fed with the benign entries of every log */
+  benign?: BenignIndex
   logger?: Logger
 }
 
@@ -23,6 +26,8 @@ export interface RebuildStats {
 }
 
 const ADD = pb.HashEntry.Op.ADD
+const RETRACT = pb.HashEntry.Op.RETRACT
+const BENIGN = pb.HashEntry.Op.BENIGN
 
 /**
  * Keeps a match index equal to the store's current sets.
@@ -49,7 +54,13 @@ export class IndexFeeder {
   /** a revocation took batches out: their adds go, then the kept batches decide again (in order) */
   private readonly onRevoked = (e: RevokedEvent): void => {
     const { index } = this.init
-    for (const entry of e.revoked) if (entry.op === 'add') index.remove(e.origin, entry.record.algorithm, entry.record.value)
+    for (const entry of e.revoked) {
+      // a thief's benign entries would silence matches: they go with its adds
+      if (entry.op === 'add') {
+        index.remove(e.origin, entry.record.algorithm, entry.record.value)
+        if (entry.record.algorithm === 'vpdq') this.init.videos?.remove(e.origin, entry.record.value)
+      } else if (entry.op === 'benign') this.init.benign?.remove(e.origin, entry.algorithm, entry.value)
+    }
     for (const batch of e.kept) this.apply({ origin: e.origin, seq: batch.seq, entries: batch.entries } as BatchEvent)
   }
 
@@ -67,6 +78,7 @@ export class IndexFeeder {
     try {
       index.clear()
       this.init.videos?.clear()
+      this.init.benign?.clear()
       for (const head of hashLog.heads()) {
         for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
           const batch = decodeBatch(signed)
@@ -74,10 +86,12 @@ export class IndexFeeder {
             const algorithm = algorithmFromEnum(e.algorithm ?? 0)
             const value = e.value as Uint8Array
             if (e.op === ADD) index.add(head.origin, algorithm, value, batch.seq)
-            else index.remove(head.origin, algorithm, value)
+            else if (e.op === RETRACT) index.remove(head.origin, algorithm, value)
+            else if (e.op === BENIGN) this.init.benign?.set(head.origin, algorithm, value, e.reason ?? '')
+            else this.init.benign?.remove(head.origin, algorithm, value)
             if (algorithm === 'vpdq') {
               if (e.op === ADD) this.init.videos?.add(head.origin, value, framesFromProto(e.vpdq ?? {}))
-              else this.init.videos?.remove(head.origin, value)
+              else if (e.op === RETRACT) this.init.videos?.remove(head.origin, value)
             }
           }
           entries += batch.entries.length
@@ -109,7 +123,9 @@ export class IndexFeeder {
     const { index } = this.init
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
-      else index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.op === 'retract') index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.withdraw === true) this.init.benign?.remove(e.origin, entry.algorithm, entry.value)
+      else this.init.benign?.set(e.origin, entry.algorithm, entry.value, entry.reason)
       if (entry.op === 'add' && entry.record.algorithm === 'vpdq') this.init.videos?.add(e.origin, entry.record.value, entry.record.frames ?? [])
       else if (entry.op === 'retract' && entry.algorithm === 'vpdq') this.init.videos?.remove(e.origin, entry.value)
     }

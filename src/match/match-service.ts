@@ -9,6 +9,7 @@ import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match
 import { VideoMatcher } from './video-matcher.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
 import { VPDQ_QUALITY_THRESHOLD } from '../hashing/video/constants.js'
+import { BenignIndex } from './benign-index.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
@@ -49,6 +50,8 @@ export class MatchService {
   readonly index: MatchIndex
   /** vpdq entries' frames (video-to-video and frame-to-image matching) */
   readonly videos: VideoMatcher
+  /** benign entries of every member's log (suppress matches; see check-service) */
+  readonly benign = new BenignIndex()
   loaded: RebuildStats = { entries: 0, ms: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
@@ -62,7 +65,7 @@ export class MatchService {
       comparePct: match.vpdqComparePct,
       queryPct: match.vpdqQueryPct
     }, origin => this.index.isOriginEnabled(origin))
-    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, hashLog: init.hashLog, logger: init.logger })
+    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, hashLog: init.hashLog, benign: this.benign, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {

@@ -10,6 +10,7 @@ import type { TokenStore } from '../check/token-store.js'
 import type { FeedbackService } from '../check/feedback-service.js'
 import type { KeyNotices } from '../lists/key-notices.js'
 import type { Membership } from '../lists/membership.js'
+import type { QuarantineService } from '../check/quarantine-service.js'
 import type { NodeComponents } from './node-components.js'
 import type { NodeStatus } from './node-status.js'
 import { collectPeers, type MemberStatus } from './peer-status.js'
@@ -37,6 +38,8 @@ export interface ComponentAccess {
   keyNotices: () => Promise<KeyNotices>
   /** membership proposals and votes */
   membership: () => Promise<Membership>
+  /** holds, counts, notices and confirmations of the false-positive quarantine */
+  quarantine: () => Promise<QuarantineService>
   status: () => Promise<NodeStatus>
   peers: () => Promise<MemberStatus[]>
   /** writes the member into the federation file; a running node applies it at once */
@@ -62,6 +65,7 @@ export function runningAccess (node: NodeComponents, status: () => Promise<NodeS
     feedback: async () => node.check.feedback,
     keyNotices: async () => node.keyNotices,
     membership: async () => node.membership,
+    quarantine: async () => node.check.quarantine,
     status,
     peers: async () => await collectPeers(node.ctx, node),
     addMember: async (m) => { await node.addMember(m) },

@@ -187,6 +187,7 @@ export class NodeComponents {
     registerLogMetrics(metrics, this.hashLog, nameOf)
     this.match.registerMetrics(metrics)
     registerReportMetrics(metrics, this.reports)
+    this.check.registerMetrics(metrics)
   }
 
   private memberTargets (): MemberTarget[] {

@@ -4,6 +4,7 @@ import type { RefusedPeer } from '../net/connection-refusals.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { pino } from 'pino'
 import { createReportService, type ReportCounts } from '../reports/report-service.js'
+import type { HeldHash } from './node-snapshot.js'
 import { memberRows, snapshotOf, type MemberStatus } from './peer-status.js'
 import { decodeRevocation } from '../log/revocation.js'
 import { parsePeerId, peerIdToBytes } from '../identity/identity.js'
@@ -73,6 +74,8 @@ export interface NodeStatus {
   penalties: PenaltyStatus
   /** reports held, by direction and status */
   reports: ReportCounts
+  /** quarantine alarm: hashes held on this node (checks answer held: true for them) */
+  held: HeldHash[]
 }
 
 /** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
@@ -123,6 +126,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         outbox: snap.outbox
       },
       courier: { pending: snap.outbox, setAside: snap.setAside },
+      held: snap.held,
       rejected: {
         total: snap.sync.total,
         byReason: snap.sync.byReason,

@@ -16,6 +16,7 @@ import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbe
 import { keysRevokeOp, keysRotateOp, keysStatusOp } from './key-ops.js'
 import { membersCosignOp, membersProposalsOp, membersProposeOp } from './membership-ops.js'
 import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
+import { benignListOp, hashesBenignOp, matchHoldOp, matchReleaseOp, quarantineConfirmOp, quarantineListOp, quarantineReleaseOp, quarantineShowOp } from './quarantine-ops.js'
 
 export * from './node-ops.js'
 export * from './hash-ops.js'
@@ -24,6 +25,7 @@ export * from './check-ops.js'
 export * from './workbench-ops.js'
 export * from './key-ops.js'
 export * from './membership-ops.js'
+export * from './quarantine-ops.js'
 
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -32,5 +34,6 @@ export const OPERATIONS: readonly AnyOperation[] = [
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
   keysStatusOp, keysRotateOp, keysRevokeOp, membersProposalsOp, membersProposeOp, membersCosignOp,
-  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp
+  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp,
+  hashesBenignOp, benignListOp, matchHoldOp, matchReleaseOp, quarantineListOp, quarantineShowOp, quarantineConfirmOp, quarantineReleaseOp
 ]
