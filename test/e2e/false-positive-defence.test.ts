@@ -9,6 +9,10 @@ import type { CheckResult } from '../../src/check/check-service.js'
 import { pb } from '../../src/proto/index.js'
 import { signDecision } from '../../src/check/quarantine-codec.js'
 import { algorithmToEnum } from '../../src/log/hash-value.js'
+import { CheckApiSchemas } from '../helpers/check-api-schema.js'
+
+/** held and suppressed answers are part of the check port's OpenAPI document */
+const schemas = CheckApiSchemas.for()
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -20,6 +24,7 @@ async function check (node: HashfedNode, token: string, algorithm: string, value
   })
   const body = await res.json() as { results: CheckResult[] }
   assert.equal(res.status, 200, JSON.stringify(body))
+  schemas.check('POST', '/v1/check', 200, body)
   return body.results[0]
 }
 
