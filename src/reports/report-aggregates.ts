@@ -5,7 +5,7 @@ import { reportIndexKeys as K } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { REPORT_DIRECTIONS, type IndexRow, type ReportDirection } from './report-index.js'
 import { OPEN_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
-import type { StatsPart } from './report-stats.js'
+import { groupKey, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
 
 /** The counts of one day bucket; arrays indexed by REPORT_STATUSES, lists sorted. */
 export interface Bucket {
@@ -138,6 +138,11 @@ export class ReportAggregates {
   private readonly months = new Map<string, Map<string, MonthEntry>>()
   private readonly counts: Counts = zeroCounts()
   private archivedTotal = 0
+  /**
+   * Times to removal of one month or day, sorted, by group of one grouping (`all`: one group):
+   * made on first use, dropped when a bucket of that day or month changes.
+   */
+  private readonly removalCache = new Map<string, Map<StatsGroupBy | 'all', Map<string, Float64Array>>>()
 
   get (key: string): Bucket | undefined {
     const day = key.slice(2, 12)
@@ -161,6 +166,8 @@ export class ReportAggregates {
   private account (key: string, e: Entry, sign: number): void {
     const c = this.counts[e.of.direction]
     const monthKey = e.of.day.slice(0, 7)
+    this.removalCache.delete(monthKey)
+    this.removalCache.delete(e.of.day)
     const month = this.months.get(monthKey) ?? new Map<string, MonthEntry>()
     const rest = key.slice(13) // after `g!<yyyy-mm-dd>!`
     let m = month.get(rest)
@@ -179,23 +186,61 @@ export class ReportAggregates {
     else this.months.set(monthKey, month)
   }
 
+  /** Whole months after the month of `afterDay`, and that month's days after it (all when undefined; with `includeDay`, that day too). */
+  private * periods (afterDay?: string, includeDay = false): Generator<string> {
+    const firstMonth = afterDay?.slice(0, 7)
+    for (const month of this.months.keys()) {
+      if (firstMonth !== undefined && month < firstMonth) continue
+      if (month !== firstMonth) { yield month; continue }
+      for (const day of this.days.keys()) if (day.startsWith(month) && (day > afterDay! || (day === afterDay && includeDay))) yield day
+    }
+  }
+
   /**
    * Statistics parts of the reports created on days after `afterDay` (all when undefined; with
-   * `includeDay`, that day too): whole months from the rollups, the first month by day.
+   * `includeDay`, that day too): whole months from the rollups, the first month by day. The
+   * parts carry no times to removal: `removals` gives those, for the same days.
    */
   * parts (afterDay?: string, includeDay = false): Generator<StatsPart> {
-    const firstMonth = afterDay?.slice(0, 7)
-    for (const [month, entries] of this.months) {
-      if (firstMonth !== undefined && month < firstMonth) continue
-      if (month === firstMonth) {
-        for (const [day, dayEntries] of this.days) {
-          if (!day.startsWith(month) || day < afterDay! || (day === afterDay && !includeDay)) continue
-          for (const e of dayEntries.values()) yield (e.part ??= bucketPart(e))
-        }
-        continue
-      }
-      for (const m of entries.values()) yield (m.part ??= monthPart(m))
+    for (const period of this.periods(afterDay, includeDay)) {
+      if (period.length === 7) for (const m of this.months.get(period)?.values() ?? []) yield (m.part ??= monthPart(m))
+      else for (const e of this.days.get(period)?.values() ?? []) yield (e.part ??= bucketPart(e))
     }
+  }
+
+  /** The sorted times to removal of the days `parts` covers, overall and by the groups of `by`. */
+  removals (by: StatsGroupBy | undefined, afterDay?: string, includeDay = false): RemovalLists {
+    const out: RemovalLists = { all: [], groups: new Map() }
+    for (const period of this.periods(afterDay, includeDay)) {
+      out.all.push(...this.periodLists(period, 'all').values())
+      if (by === undefined) continue
+      for (const [k, list] of this.periodLists(period, by)) {
+        const lists = out.groups.get(k)
+        if (lists === undefined) out.groups.set(k, [list])
+        else lists.push(list)
+      }
+    }
+    return out
+  }
+
+  private periodLists (period: string, by: StatsGroupBy | 'all'): Map<string, Float64Array> {
+    let cached = this.removalCache.get(period)
+    if (cached === undefined) { cached = new Map(); this.removalCache.set(period, cached) }
+    let lists = cached.get(by)
+    if (lists !== undefined) return lists
+    const gathered = new Map<string, number[]>()
+    const add = (of: BucketOf, values: readonly number[]): void => {
+      if (values.length === 0) return
+      const k = by === 'all' ? '' : groupKey(of, by)
+      const into = gathered.get(k)
+      if (into === undefined) gathered.set(k, [...values])
+      else for (const v of values) into.push(v)
+    }
+    if (period.length === 7) for (const m of this.months.get(period)?.values() ?? []) for (const b of m.days) add(m.of, b.removalMs)
+    else for (const e of this.days.get(period)?.values() ?? []) add(e.of, e.bucket.removalMs)
+    lists = new Map([...gathered].map(([k, values]) => [k, Float64Array.from(values).sort()]))
+    cached.set(by, lists)
+    return lists
   }
 
   async load (store: Store): Promise<void> {
@@ -237,7 +282,7 @@ export class ReportAggregates {
   }
 }
 
-/** A bucket as a statistics part: the reports held and those retention deleted. */
+/** A bucket as a statistics part: the reports held and those retention deleted (times to removal: `removals`). */
 export function bucketPart (e: Entry): StatsPart {
   const { of, bucket } = e
   return {
@@ -247,13 +292,15 @@ export function bucketPart (e: Entry): StatsPart {
     hoster: of.hoster,
     byStatus: bucket.held.map((n, i) => n + bucket.archived[i]),
     archived: bucket.archived.reduce((a, b) => a + b, 0),
-    removalMs: [bucket.removalMs],
+    removalMs: [],
     openCreatedMs: [bucket.openCreatedMs]
   }
 }
 
 function monthPart (m: MonthEntry): StatsPart {
-  const days = [...m.days]
+  // one sorted list of the month's open reports: the open alert reads one list per part, not 30
+  const open: number[] = []
+  for (const b of m.days) for (const ms of b.openCreatedMs) open.push(ms)
   return {
     direction: m.of.direction === 'inbound' ? 'inbound' : 'outbound',
     country: m.of.country,
@@ -261,8 +308,8 @@ function monthPart (m: MonthEntry): StatsPart {
     hoster: m.of.hoster,
     byStatus: m.held.map((n, i) => n + m.archived[i]),
     archived: m.archived.reduce((a, b) => a + b, 0),
-    removalMs: days.map(b => b.removalMs),
-    openCreatedMs: days.map(b => b.openCreatedMs)
+    removalMs: [],
+    openCreatedMs: open.length === 0 ? [] : [Float64Array.from(open).sort()]
   }
 }
 
