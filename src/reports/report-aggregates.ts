@@ -34,6 +34,8 @@ export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 
 const zeros = (): number[] => REPORT_STATUSES.map(() => 0)
+/** bucket rows read per step of the load */
+const LOAD_BATCH = 2000
 const emptyBucket = (): Bucket => ({ held: zeros(), archived: zeros(), removalMs: [], openCreatedMs: [] })
 const copy = (b: Bucket): Bucket => ({ held: [...b.held], archived: [...b.archived], removalMs: [...b.removalMs], openCreatedMs: [...b.openCreatedMs] })
 const isEmpty = (b: Bucket): boolean => b.removalMs.length === 0 && b.openCreatedMs.length === 0 && b.held.every(n => n === 0) && b.archived.every(n => n === 0)
@@ -56,9 +58,15 @@ export function bucketOfRow (row: IndexRow): BucketOf {
 
 const keyOf = (o: BucketOf): string => K.bucket(o.day, o.direction, o.country, o.asn ?? 0, o.hoster ?? '')
 
-function parseKey (key: string): BucketOf {
+/** `hosters`: names by their hex, decoded once per load */
+function parseKey (key: string, hosters?: Map<string, string | null>): BucketOf {
   const [, day, direction, country, asn, hosterHex] = key.split('!')
-  return { day, direction: direction as ReportDirection, country, asn: asn === '0' ? null : Number(asn), hoster: hosterHex === '' ? null : Buffer.from(hosterHex, 'hex').toString('utf8') }
+  let hoster = hosters?.get(hosterHex)
+  if (hoster === undefined) {
+    hoster = hosterHex === '' ? null : Buffer.from(hosterHex, 'hex').toString('utf8')
+    hosters?.set(hosterHex, hoster)
+  }
+  return { day, direction: direction as ReportDirection, country, asn: asn === '0' ? null : Number(asn), hoster }
 }
 
 export function encodeBucket (b: Bucket): Uint8Array {
@@ -168,22 +176,23 @@ export class ReportAggregates {
     const monthKey = e.of.day.slice(0, 7)
     this.removalCache.delete(monthKey)
     this.removalCache.delete(e.of.day)
-    const month = this.months.get(monthKey) ?? new Map<string, MonthEntry>()
+    let month = this.months.get(monthKey)
+    if (month === undefined) { month = new Map<string, MonthEntry>(); this.months.set(monthKey, month) }
     const rest = key.slice(13) // after `g!<yyyy-mm-dd>!`
     let m = month.get(rest)
     if (m === undefined) { m = { of: { ...e.of, day: monthKey }, held: zeros(), archived: zeros(), days: new Set() }; month.set(rest, m) }
-    REPORT_STATUSES.forEach((s, i) => {
-      c[s] += sign * e.bucket.held[i]
-      this.archivedTotal += sign * e.bucket.archived[i]
-      m.held[i] += sign * e.bucket.held[i]
-      m.archived[i] += sign * e.bucket.archived[i]
-    })
+    const { held, archived } = e.bucket
+    for (let i = 0; i < REPORT_STATUSES.length; i++) {
+      c[REPORT_STATUSES[i]] += sign * held[i]
+      this.archivedTotal += sign * archived[i]
+      m.held[i] += sign * held[i]
+      m.archived[i] += sign * archived[i]
+    }
     m.part = undefined
     if (sign > 0) m.days.add(e.bucket)
     else m.days.delete(e.bucket)
     if (m.days.size === 0) month.delete(rest)
     if (month.size === 0) this.months.delete(monthKey)
-    else this.months.set(monthKey, month)
   }
 
   /** Whole months after the month of `afterDay`, and that month's days after it (all when undefined; with `includeDay`, that day too). */
@@ -243,8 +252,17 @@ export class ReportAggregates {
     return lists
   }
 
+  /** The buckets as stored: one range read, in batches (a national year is ~100,000 rows). */
   async load (store: Store): Promise<void> {
-    for await (const [key, value] of store.sub.rindex.iterator(K.range('g!'))) this.set(key, parseKey(key), decodeBucket(key, value))
+    const hosters = new Map<string, string | null>()
+    const it = store.sub.rindex.iterator(K.range('g!'))
+    try {
+      for (let batch = await it.nextv(LOAD_BATCH); batch.length > 0; batch = await it.nextv(LOAD_BATCH)) {
+        for (const [key, value] of batch) this.set(key, parseKey(key, hosters), decodeBucket(key, value))
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   clear (): void {
