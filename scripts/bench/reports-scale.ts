@@ -14,7 +14,7 @@
 //   (index load time, RSS with the year loaded); retention of the year's closed reports.
 import '../../src/polyfill.js'
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -54,8 +54,16 @@ async function dirBytes (dir: string): Promise<number> {
   return n
 }
 
+/** CPU seconds a child process has used (Linux /proc; 0 elsewhere): the same-run cost beside a contended wall clock. */
+async function cpuSeconds (pid: number | undefined): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch { return 0 }
+}
+
 async function outboxDepth (api: string): Promise<number> {
-  return (await (await fetch(`${api}/v1/reports/outbox`)).json() as { depth: number }).depth
+  return (await (await fetch(`${api}/v1/reports/outbox?limit=0`)).json() as { depth: number }).depth
 }
 
 async function submitAll (api: string, n: number, tag: string): Promise<void> {
@@ -89,11 +97,13 @@ async function protocol (args: BenchArgs, root: string): Promise<Figure[]> {
   try {
     await submitAll(de.api, 20, 'warm')
     await drained(de.api, 60_000)
+    const cpu0 = await Promise.all([de.child.pid, nl.child.pid].map(cpuSeconds))
     let t = performance.now()
     await submitAll(de.api, n, 'rate')
     const submitMs = performance.now() - t
     await drained(de.api, 600_000)
     const rate = n / ((performance.now() - t) / 1000)
+    const [deCpu, nlCpu] = (await Promise.all([de.child.pid, nl.child.pid].map(cpuSeconds))).map((c, i) => (c - cpu0[i]) * 1000 / n)
 
     await nl.stop()
     await submitAll(de.api, day, 'offline')
@@ -104,7 +114,7 @@ async function protocol (args: BenchArgs, root: string): Promise<Figure[]> {
     await drained(de.api, 600_000)
     const drainMs = performance.now() - t
     return [
-      { scenario: S, name: `report protocol, submit to receipt (${fmt(n)} reports, DE -> EOKM processes)`, value: rate, unit: 'reports/s', goal: 1000, better: 'higher', beside: `submit alone (HTTP, sign, store, queue): ${Math.round(n / (submitMs / 1000))}/s` },
+      { scenario: S, name: `report protocol, submit to receipt (${fmt(n)} reports, DE -> EOKM processes)`, value: rate, unit: 'reports/s', goal: 1000, better: 'higher', beside: `submit alone (HTTP, sign, store, queue): ${Math.round(n / (submitMs / 1000))}/s; CPU per report: DE ${deCpu.toFixed(2)} ms (submit, send, receipt), EOKM ${nlCpu.toFixed(2)} ms (verify, store, sign receipt)` },
       { scenario: S, name: `outbox drain of ${fmt(day)} reports after the receiver returns`, value: drainMs / 1000, unit: 's', goal: 5 * day / 1000, better: 'lower', beside: `from its admin API up; its start took ${(upMs / 1000).toFixed(1)} s more` }
     ]
   } finally {
