@@ -34,6 +34,9 @@ export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 
 const zeros = (): number[] => REPORT_STATUSES.map(() => 0)
+/** days of a month as blocks see them: aligned powers of two up to 32 */
+const MONTH_SLOTS = 32
+const blockId = (month: string, start: number, len: number): string => `${month}+${start}+${len}`
 /** bucket rows read per step of the load */
 const LOAD_BATCH = 2000
 const emptyBucket = (): Bucket => ({ held: zeros(), archived: zeros(), removalMs: [], openCreatedMs: [] })
@@ -151,6 +154,8 @@ export class ReportAggregates {
    * made on first use, dropped when a bucket of that day or month changes.
    */
   private readonly removalCache = new Map<string, Map<StatsGroupBy | 'all', Map<string, Float64Array>>>()
+  /** rollups of aligned blocks of days within a month (see `periods`), made on first use, dropped with a change */
+  private readonly blocks = new Map<string, Map<string, MonthEntry>>()
 
   get (key: string): Bucket | undefined {
     const day = key.slice(2, 12)
@@ -176,6 +181,12 @@ export class ReportAggregates {
     const monthKey = e.of.day.slice(0, 7)
     this.removalCache.delete(monthKey)
     this.removalCache.delete(e.of.day)
+    const slot = Number(e.of.day.slice(8, 10)) - 1
+    for (let len = 2; len < MONTH_SLOTS; len *= 2) {
+      const id = blockId(monthKey, slot - slot % len, len)
+      this.blocks.delete(id)
+      this.removalCache.delete(id)
+    }
     let month = this.months.get(monthKey)
     if (month === undefined) { month = new Map<string, MonthEntry>(); this.months.set(monthKey, month) }
     const rest = key.slice(13) // after `g!<yyyy-mm-dd>!`
@@ -195,14 +206,45 @@ export class ReportAggregates {
     if (month.size === 0) this.months.delete(monthKey)
   }
 
-  /** Whole months after the month of `afterDay`, and that month's days after it (all when undefined; with `includeDay`, that day too). */
+  /**
+   * Whole months after the month of `afterDay`, and that month's days after it (all when
+   * undefined; with `includeDay`, that day too) as at most five aligned blocks of 16, 8, 4, 2
+   * days and a day: a statistic reads a few rollups per hoster, not one bucket per day.
+   */
   private * periods (afterDay?: string, includeDay = false): Generator<string> {
     const firstMonth = afterDay?.slice(0, 7)
     for (const month of this.months.keys()) {
       if (firstMonth !== undefined && month < firstMonth) continue
       if (month !== firstMonth) { yield month; continue }
-      for (const day of this.days.keys()) if (day.startsWith(month) && (day > afterDay! || (day === afterDay && includeDay))) yield day
+      let start = Number(afterDay!.slice(8, 10)) - (includeDay ? 1 : 0)
+      while (start < MONTH_SLOTS) {
+        let len = MONTH_SLOTS
+        while (start % len !== 0) len >>= 1
+        yield len === MONTH_SLOTS ? month : len === 1 ? `${month}-${String(start + 1).padStart(2, '0')}` : blockId(month, start, len)
+        start += len
+      }
     }
+  }
+
+  /** The rollups (by direction, country, ASN and hoster) of a month or of a block of its days. */
+  private rollups (period: string): Iterable<MonthEntry> {
+    if (period.length === 7) return this.months.get(period)?.values() ?? []
+    let block = this.blocks.get(period)
+    if (block === undefined) {
+      block = new Map<string, MonthEntry>()
+      const [month, start, len] = period.split('+')
+      for (let d = Number(start); d < Number(start) + Number(len); d++) {
+        for (const [key, e] of this.days.get(`${month}-${String(d + 1).padStart(2, '0')}`) ?? []) {
+          const rest = key.slice(13)
+          let m = block.get(rest)
+          if (m === undefined) { m = { of: { ...e.of, day: period }, held: zeros(), archived: zeros(), days: new Set() }; block.set(rest, m) }
+          for (let i = 0; i < REPORT_STATUSES.length; i++) { m.held[i] += e.bucket.held[i]; m.archived[i] += e.bucket.archived[i] }
+          m.days.add(e.bucket)
+        }
+      }
+      this.blocks.set(period, block)
+    }
+    return block.values()
   }
 
   /**
@@ -212,8 +254,8 @@ export class ReportAggregates {
    */
   * parts (afterDay?: string, includeDay = false): Generator<StatsPart> {
     for (const period of this.periods(afterDay, includeDay)) {
-      if (period.length === 7) for (const m of this.months.get(period)?.values() ?? []) yield (m.part ??= monthPart(m))
-      else for (const e of this.days.get(period)?.values() ?? []) yield (e.part ??= bucketPart(e))
+      if (period.length === 10) for (const e of this.days.get(period)?.values() ?? []) yield (e.part ??= bucketPart(e))
+      else for (const m of this.rollups(period)) yield (m.part ??= monthPart(m))
     }
   }
 
@@ -245,8 +287,8 @@ export class ReportAggregates {
       if (into === undefined) gathered.set(k, [...values])
       else for (const v of values) into.push(v)
     }
-    if (period.length === 7) for (const m of this.months.get(period)?.values() ?? []) for (const b of m.days) add(m.of, b.removalMs)
-    else for (const e of this.days.get(period)?.values() ?? []) add(e.of, e.bucket.removalMs)
+    if (period.length === 10) for (const e of this.days.get(period)?.values() ?? []) add(e.of, e.bucket.removalMs)
+    else for (const m of this.rollups(period)) for (const b of m.days) add(m.of, b.removalMs)
     lists = new Map([...gathered].map(([k, values]) => [k, Float64Array.from(values).sort()]))
     cached.set(by, lists)
     return lists
