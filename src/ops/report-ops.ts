@@ -69,11 +69,13 @@ export const reportsOutboxOp = defineOp({
   summary: 'messages waiting for a receipt',
   authority: 'read',
   http: { method: 'GET', path: '/v1/reports/outbox' },
-  input: noInput,
+  input: (z) => z.strictObject({ limit: field.integer(z, 0, 1_000_000).optional().describe('items listed, oldest first (0: the depths only, no read of the queue)') }),
   output: { type: 'object', required: ['depth', 'byPeer', 'items'], properties: { depth: { type: 'integer' }, byPeer: { type: 'object', additionalProperties: { type: 'integer' } }, items: { type: 'array', items: anyObject } } },
-  run: async (c) => {
+  run: async (c, { limit }) => {
     const reports = await c.reports()
-    const items = await reports.outbox.list()
+    // a poll of the depth reads nothing: listing a backlog decodes every item
+    if (c.running && limit === 0) return { depth: reports.outboxDepth(), byPeer: reports.outbox.depthByPeer(), items: [] }
+    const items = (await reports.outbox.list()).slice(0, limit)
     if (c.running) return { depth: reports.outboxDepth(), byPeer: reports.outbox.depthByPeer(), items }
     // a stopped node keeps no depth counters: the stored items are the queue
     const byPeer: Record<string, number> = {}

@@ -5,7 +5,7 @@ import { reportIndexKeys as K } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { REPORT_DIRECTIONS, type IndexRow, type ReportDirection } from './report-index.js'
 import { OPEN_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
-import type { StatsPart } from './report-stats.js'
+import { groupKey, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
 
 /** The counts of one day bucket; arrays indexed by REPORT_STATUSES, lists sorted. */
 export interface Bucket {
@@ -34,6 +34,11 @@ export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 
 const zeros = (): number[] => REPORT_STATUSES.map(() => 0)
+/** days of a month as blocks see them: aligned powers of two up to 32 */
+const MONTH_SLOTS = 32
+const blockId = (month: string, start: number, len: number): string => `${month}+${start}+${len}`
+/** bucket rows read per step of the load */
+const LOAD_BATCH = 2000
 const emptyBucket = (): Bucket => ({ held: zeros(), archived: zeros(), removalMs: [], openCreatedMs: [] })
 const copy = (b: Bucket): Bucket => ({ held: [...b.held], archived: [...b.archived], removalMs: [...b.removalMs], openCreatedMs: [...b.openCreatedMs] })
 const isEmpty = (b: Bucket): boolean => b.removalMs.length === 0 && b.openCreatedMs.length === 0 && b.held.every(n => n === 0) && b.archived.every(n => n === 0)
@@ -56,9 +61,15 @@ export function bucketOfRow (row: IndexRow): BucketOf {
 
 const keyOf = (o: BucketOf): string => K.bucket(o.day, o.direction, o.country, o.asn ?? 0, o.hoster ?? '')
 
-function parseKey (key: string): BucketOf {
+/** `hosters`: names by their hex, decoded once per load */
+function parseKey (key: string, hosters?: Map<string, string | null>): BucketOf {
   const [, day, direction, country, asn, hosterHex] = key.split('!')
-  return { day, direction: direction as ReportDirection, country, asn: asn === '0' ? null : Number(asn), hoster: hosterHex === '' ? null : Buffer.from(hosterHex, 'hex').toString('utf8') }
+  let hoster = hosters?.get(hosterHex)
+  if (hoster === undefined) {
+    hoster = hosterHex === '' ? null : Buffer.from(hosterHex, 'hex').toString('utf8')
+    hosters?.set(hosterHex, hoster)
+  }
+  return { day, direction: direction as ReportDirection, country, asn: asn === '0' ? null : Number(asn), hoster }
 }
 
 export function encodeBucket (b: Bucket): Uint8Array {
@@ -138,6 +149,13 @@ export class ReportAggregates {
   private readonly months = new Map<string, Map<string, MonthEntry>>()
   private readonly counts: Counts = zeroCounts()
   private archivedTotal = 0
+  /**
+   * Times to removal of one month or day, sorted, by group of one grouping (`all`: one group):
+   * made on first use, dropped when a bucket of that day or month changes.
+   */
+  private readonly removalCache = new Map<string, Map<StatsGroupBy | 'all', Map<string, Float64Array>>>()
+  /** rollups of aligned blocks of days within a month (see `periods`), made on first use, dropped with a change */
+  private readonly blocks = new Map<string, Map<string, MonthEntry>>()
 
   get (key: string): Bucket | undefined {
     const day = key.slice(2, 12)
@@ -161,45 +179,132 @@ export class ReportAggregates {
   private account (key: string, e: Entry, sign: number): void {
     const c = this.counts[e.of.direction]
     const monthKey = e.of.day.slice(0, 7)
-    const month = this.months.get(monthKey) ?? new Map<string, MonthEntry>()
+    this.removalCache.delete(monthKey)
+    this.removalCache.delete(e.of.day)
+    const slot = Number(e.of.day.slice(8, 10)) - 1
+    for (let len = 2; len < MONTH_SLOTS; len *= 2) {
+      const id = blockId(monthKey, slot - slot % len, len)
+      this.blocks.delete(id)
+      this.removalCache.delete(id)
+    }
+    let month = this.months.get(monthKey)
+    if (month === undefined) { month = new Map<string, MonthEntry>(); this.months.set(monthKey, month) }
     const rest = key.slice(13) // after `g!<yyyy-mm-dd>!`
     let m = month.get(rest)
     if (m === undefined) { m = { of: { ...e.of, day: monthKey }, held: zeros(), archived: zeros(), days: new Set() }; month.set(rest, m) }
-    REPORT_STATUSES.forEach((s, i) => {
-      c[s] += sign * e.bucket.held[i]
-      this.archivedTotal += sign * e.bucket.archived[i]
-      m.held[i] += sign * e.bucket.held[i]
-      m.archived[i] += sign * e.bucket.archived[i]
-    })
+    const { held, archived } = e.bucket
+    for (let i = 0; i < REPORT_STATUSES.length; i++) {
+      c[REPORT_STATUSES[i]] += sign * held[i]
+      this.archivedTotal += sign * archived[i]
+      m.held[i] += sign * held[i]
+      m.archived[i] += sign * archived[i]
+    }
     m.part = undefined
     if (sign > 0) m.days.add(e.bucket)
     else m.days.delete(e.bucket)
     if (m.days.size === 0) month.delete(rest)
     if (month.size === 0) this.months.delete(monthKey)
-    else this.months.set(monthKey, month)
+  }
+
+  /**
+   * Whole months after the month of `afterDay`, and that month's days after it (all when
+   * undefined; with `includeDay`, that day too) as at most five aligned blocks of 16, 8, 4, 2
+   * days and a day: a statistic reads a few rollups per hoster, not one bucket per day.
+   */
+  private * periods (afterDay?: string, includeDay = false): Generator<string> {
+    const firstMonth = afterDay?.slice(0, 7)
+    for (const month of this.months.keys()) {
+      if (firstMonth !== undefined && month < firstMonth) continue
+      if (month !== firstMonth) { yield month; continue }
+      let start = Number(afterDay!.slice(8, 10)) - (includeDay ? 1 : 0)
+      while (start < MONTH_SLOTS) {
+        let len = MONTH_SLOTS
+        while (start % len !== 0) len >>= 1
+        yield len === MONTH_SLOTS ? month : len === 1 ? `${month}-${String(start + 1).padStart(2, '0')}` : blockId(month, start, len)
+        start += len
+      }
+    }
+  }
+
+  /** The rollups (by direction, country, ASN and hoster) of a month or of a block of its days. */
+  private rollups (period: string): Iterable<MonthEntry> {
+    if (period.length === 7) return this.months.get(period)?.values() ?? []
+    let block = this.blocks.get(period)
+    if (block === undefined) {
+      block = new Map<string, MonthEntry>()
+      const [month, start, len] = period.split('+')
+      for (let d = Number(start); d < Number(start) + Number(len); d++) {
+        for (const [key, e] of this.days.get(`${month}-${String(d + 1).padStart(2, '0')}`) ?? []) {
+          const rest = key.slice(13)
+          let m = block.get(rest)
+          if (m === undefined) { m = { of: { ...e.of, day: period }, held: zeros(), archived: zeros(), days: new Set() }; block.set(rest, m) }
+          for (let i = 0; i < REPORT_STATUSES.length; i++) { m.held[i] += e.bucket.held[i]; m.archived[i] += e.bucket.archived[i] }
+          m.days.add(e.bucket)
+        }
+      }
+      this.blocks.set(period, block)
+    }
+    return block.values()
   }
 
   /**
    * Statistics parts of the reports created on days after `afterDay` (all when undefined; with
-   * `includeDay`, that day too): whole months from the rollups, the first month by day.
+   * `includeDay`, that day too): whole months from the rollups, the first month by day. The
+   * parts carry no times to removal: `removals` gives those, for the same days.
    */
   * parts (afterDay?: string, includeDay = false): Generator<StatsPart> {
-    const firstMonth = afterDay?.slice(0, 7)
-    for (const [month, entries] of this.months) {
-      if (firstMonth !== undefined && month < firstMonth) continue
-      if (month === firstMonth) {
-        for (const [day, dayEntries] of this.days) {
-          if (!day.startsWith(month) || day < afterDay! || (day === afterDay && !includeDay)) continue
-          for (const e of dayEntries.values()) yield (e.part ??= bucketPart(e))
-        }
-        continue
-      }
-      for (const m of entries.values()) yield (m.part ??= monthPart(m))
+    for (const period of this.periods(afterDay, includeDay)) {
+      if (period.length === 10) for (const e of this.days.get(period)?.values() ?? []) yield (e.part ??= bucketPart(e))
+      else for (const m of this.rollups(period)) yield (m.part ??= monthPart(m))
     }
   }
 
+  /** The sorted times to removal of the days `parts` covers, overall and by the groups of `by`. */
+  removals (by: StatsGroupBy | undefined, afterDay?: string, includeDay = false): RemovalLists {
+    const out: RemovalLists = { all: [], groups: new Map() }
+    for (const period of this.periods(afterDay, includeDay)) {
+      out.all.push(...this.periodLists(period, 'all').values())
+      if (by === undefined) continue
+      for (const [k, list] of this.periodLists(period, by)) {
+        const lists = out.groups.get(k)
+        if (lists === undefined) out.groups.set(k, [list])
+        else lists.push(list)
+      }
+    }
+    return out
+  }
+
+  private periodLists (period: string, by: StatsGroupBy | 'all'): Map<string, Float64Array> {
+    let cached = this.removalCache.get(period)
+    if (cached === undefined) { cached = new Map(); this.removalCache.set(period, cached) }
+    let lists = cached.get(by)
+    if (lists !== undefined) return lists
+    const gathered = new Map<string, number[]>()
+    const add = (of: BucketOf, values: readonly number[]): void => {
+      if (values.length === 0) return
+      const k = by === 'all' ? '' : groupKey(of, by)
+      const into = gathered.get(k)
+      if (into === undefined) gathered.set(k, [...values])
+      else for (const v of values) into.push(v)
+    }
+    if (period.length === 10) for (const e of this.days.get(period)?.values() ?? []) add(e.of, e.bucket.removalMs)
+    else for (const m of this.rollups(period)) for (const b of m.days) add(m.of, b.removalMs)
+    lists = new Map([...gathered].map(([k, values]) => [k, Float64Array.from(values).sort()]))
+    cached.set(by, lists)
+    return lists
+  }
+
+  /** The buckets as stored: one range read, in batches (a national year is ~100,000 rows). */
   async load (store: Store): Promise<void> {
-    for await (const [key, value] of store.sub.rindex.iterator(K.range('g!'))) this.set(key, parseKey(key), decodeBucket(key, value))
+    const hosters = new Map<string, string | null>()
+    const it = store.sub.rindex.iterator(K.range('g!'))
+    try {
+      for (let batch = await it.nextv(LOAD_BATCH); batch.length > 0; batch = await it.nextv(LOAD_BATCH)) {
+        for (const [key, value] of batch) this.set(key, parseKey(key, hosters), decodeBucket(key, value))
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   clear (): void {
@@ -237,7 +342,7 @@ export class ReportAggregates {
   }
 }
 
-/** A bucket as a statistics part: the reports held and those retention deleted. */
+/** A bucket as a statistics part: the reports held and those retention deleted (times to removal: `removals`). */
 export function bucketPart (e: Entry): StatsPart {
   const { of, bucket } = e
   return {
@@ -247,13 +352,15 @@ export function bucketPart (e: Entry): StatsPart {
     hoster: of.hoster,
     byStatus: bucket.held.map((n, i) => n + bucket.archived[i]),
     archived: bucket.archived.reduce((a, b) => a + b, 0),
-    removalMs: [bucket.removalMs],
+    removalMs: [],
     openCreatedMs: [bucket.openCreatedMs]
   }
 }
 
 function monthPart (m: MonthEntry): StatsPart {
-  const days = [...m.days]
+  // one sorted list of the month's open reports: the open alert reads one list per part, not 30
+  const open: number[] = []
+  for (const b of m.days) for (const ms of b.openCreatedMs) open.push(ms)
   return {
     direction: m.of.direction === 'inbound' ? 'inbound' : 'outbound',
     country: m.of.country,
@@ -261,8 +368,8 @@ function monthPart (m: MonthEntry): StatsPart {
     hoster: m.of.hoster,
     byStatus: m.held.map((n, i) => n + m.archived[i]),
     archived: m.archived.reduce((a, b) => a + b, 0),
-    removalMs: days.map(b => b.removalMs),
-    openCreatedMs: days.map(b => b.openCreatedMs)
+    removalMs: [],
+    openCreatedMs: open.length === 0 ? [] : [Float64Array.from(open).sort()]
   }
 }
 

@@ -67,7 +67,8 @@ export function registerReportKinds (courier: Pick<Courier, 'register'>, deps: {
         if (sameBytes(decodeStoredReport(existing).origin, r.origin)) return [] // the same report again (re-signed): keep the first
         throw rejection('id-conflict', `report id ${r.id} is already used by another origin`)
       }
-      logger.info({ reportId: r.id, from: ctx.federation.nameOf(peerIdFromBytes(r.origin).toString()), country: r.country }, 'report received')
+      // names are looked up only for a line that is written (a backlog arrives at hundreds a second)
+      if (logger.isLevelEnabled('info')) logger.info({ reportId: r.id, from: ctx.federation.nameOf(peerIdFromBytes(r.origin).toString()), country: r.country }, 'report received')
       return [reports.put(r.id, { report: signed, inbound: true, status: pb.ReportStatus.RECEIVED, updatedMs: now, receivedMs: now })]
     },
     // the target holds our report: keep its receipt with our copy
@@ -75,7 +76,7 @@ export function registerReportKinds (courier: Pick<Courier, 'register'>, deps: {
       const stored = await reports.get(item.subject)
       if (stored === undefined) return []
       const status = stored.status === pb.ReportStatus.REPORT_STATUS_UNSPECIFIED ? pb.ReportStatus.RECEIVED : stored.status
-      logger.info({ reportId: item.subject, target: ctx.federation.nameOf(peerIdFromBytes(item.target).toString()) }, 'report delivered')
+      if (logger.isLevelEnabled('info')) logger.info({ reportId: item.subject, target: ctx.federation.nameOf(peerIdFromBytes(item.target).toString()) }, 'report delivered')
       return [reports.put(item.subject, { ...stored, receipt, status, updatedMs: Math.max(u64(stored.updatedMs), u64(record.receivedMs)) })]
     }
   })

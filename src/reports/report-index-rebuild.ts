@@ -62,9 +62,10 @@ export interface IndexCheck {
 /**
  * Checks the report index against the reports and retention's counts (every row each report
  * should have, no other rows, every day bucket equal); with `repair`, rebuilds it when they
- * differ. The hook `hashfed verify` calls; the node must not be running on this store.
+ * differ. `hashfed verify` calls it through ReportStore.verify (writes held back meanwhile, the
+ * node's aggregates rebuilt with the rows); on its own, the node must not be running on this store.
  */
-export async function verifyReportIndexes (store: Store, opts: { repair?: boolean } = {}): Promise<IndexCheck> {
+export async function verifyReportIndexes (store: Store, opts: { repair?: boolean, aggregates?: ReportAggregates } = {}): Promise<IndexCheck> {
   const problems: string[] = []
   const note = (p: string): void => { if (problems.length < 20) problems.push(p) }
   const expected = new ReportAggregates()
@@ -101,6 +102,6 @@ export async function verifyReportIndexes (store: Store, opts: { repair?: boolea
   const mark = await store.sub.meta.get(META_KEY)
   if (mark === undefined || Buffer.from(mark).toString() !== VERSION) note('the report index is not marked complete')
   const ok = problems.length === 0
-  if (!ok && opts.repair === true) await rebuildReportIndexes(store, new ReportAggregates())
+  if (!ok && opts.repair === true) await rebuildReportIndexes(store, opts.aggregates ?? new ReportAggregates())
   return { ok, reports, buckets: expected.size, problems, repaired: !ok && opts.repair === true }
 }

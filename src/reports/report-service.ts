@@ -344,16 +344,19 @@ export class ReportService {
     const sinceMs = query.since !== undefined ? parseSince(query.since, now) : undefined
     const aggregates = await this.reports.ready()
     const parts: StatsPart[] = []
+    let removals
     if (sinceMs === undefined) {
       for (const part of aggregates.parts()) parts.push(part)
+      removals = aggregates.removals(by)
     } else {
       const day = dayOf(sinceMs)
       const dayStart = Date.parse(`${day}T00:00:00Z`)
       const whole = sinceMs === dayStart
       for (const part of aggregates.parts(day, whole)) parts.push(part)
+      removals = aggregates.removals(by, day, whole)
       if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) parts.push(factPart(rowFact(row)))
     }
-    return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now })
+    return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now }, removals)
   }
 
   /** Applies retention now (the timer does it every few hours). */

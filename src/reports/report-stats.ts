@@ -1,6 +1,7 @@
 import { DAY_MS } from './constants.js'
 import { archiveKey as bucketKey, archiveRange, parseArchiveKey } from '../store/layout.js'
 import { OPEN_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
+import { percentile, removalTimes, type RemovalTimes } from './removal-times.js'
 
 /**
  * Report statistics from anonymous facts: what a report says about a hoster's speed, without
@@ -25,12 +26,8 @@ export interface ReportFact {
 export const STATS_GROUPS = ['hoster', 'asn', 'country'] as const
 export type StatsGroupBy = typeof STATS_GROUPS[number]
 
-export interface RemovalTimes {
-  /** removed reports with a known time */
-  count: number
-  medianMs: number | null
-  p90Ms: number | null
-}
+export type { RemovalTimes }
+export { percentile }
 
 export interface StatsSummary {
   total: number
@@ -62,15 +59,6 @@ export interface SummariseInit {
   now: number
 }
 
-/** Linear interpolation between closest ranks (the common "type 7" definition). */
-export function percentile (sorted: ArrayLike<number>, p: number): number | null {
-  if (sorted.length === 0) return null
-  const rank = (sorted.length - 1) * p
-  const lo = Math.floor(rank)
-  const hi = Math.ceil(rank)
-  return Math.round(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo))
-}
-
 /**
  * Reports of one country, ASN and hoster as counts: a held report's fact, or a day bucket of
  * the report index. Statistics are sums of parts, so the index and a full scan of the facts
@@ -86,9 +74,9 @@ export interface StatsPart {
   /** of these, kept as counts after retention deleted the reports */
   archived: number
   /** each time to removal, in lists (a month's part refers to its days' lists: nothing copied) */
-  removalMs: ReadonlyArray<readonly number[]>
+  removalMs: ReadonlyArray<ArrayLike<number>>
   /** the creation time of each report still open, in lists */
-  openCreatedMs: ReadonlyArray<readonly number[]>
+  openCreatedMs: ReadonlyArray<ArrayLike<number>>
 }
 
 export function factPart (f: ReportFact): StatsPart {
@@ -105,29 +93,27 @@ export function factPart (f: ReportFact): StatsPart {
   }
 }
 
+/** The order of String.localeCompare, without its per-call set-up (thousands of groups are sorted). */
+const collator = new Intl.Collator()
+
 class Acc {
   total = 0
   readonly byStatus = REPORT_STATUSES.map(() => 0)
-  readonly times: Array<readonly number[]> = []
+  readonly times: Array<ArrayLike<number>> = []
   add (p: StatsPart): void {
     for (let i = 0; i < p.byStatus.length; i++) { this.byStatus[i] += p.byStatus[i]; this.total += p.byStatus[i] }
     for (const list of p.removalMs) if (list.length > 0) this.times.push(list)
   }
 
   summary (): StatsSummary {
-    let n = 0
-    for (const t of this.times) n += t.length
-    const times = new Float64Array(n)
-    let at = 0
-    for (const t of this.times) for (let i = 0; i < t.length; i++) times[at++] = t[i]
-    times.sort()
     const byStatus = {} as Record<ReportStatusName, number>
     for (let i = 0; i < REPORT_STATUSES.length; i++) byStatus[REPORT_STATUSES[i]] = this.byStatus[i]
-    return { total: this.total, byStatus, removal: { count: times.length, medianMs: percentile(times, 0.5), p90Ms: percentile(times, 0.9) } }
+    return { total: this.total, byStatus, removal: removalTimes(this.times) }
   }
 }
 
-function groupKey (p: StatsPart, by: StatsGroupBy): string {
+/** The group a part (or a bucket: its country, ASN and hoster) counts under. */
+export function groupKey (p: Pick<StatsPart, 'hoster' | 'asn' | 'country'>, by: StatsGroupBy): string {
   if (by === 'hoster') return p.hoster ?? '(unknown)'
   if (by === 'asn') return p.asn !== null ? `AS${p.asn}` : '(unknown)'
   return p.country
@@ -141,8 +127,18 @@ export interface SummariseParts {
   now: number
 }
 
-/** Statistics of the parts given (already limited to `since`). */
-export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts): ReportStats {
+/**
+ * Times to removal kept beside the parts, already sorted by group (the report index's period
+ * lists): the parts then carry none, and a year's medians select in a few dozen sorted lists.
+ */
+export interface RemovalLists {
+  all: Array<ArrayLike<number>>
+  /** by the groups of `by` (groupKey) */
+  groups: Map<string, Array<ArrayLike<number>>>
+}
+
+/** Statistics of the parts given (already limited to `since`), with `removals` besides theirs. */
+export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts, removals?: RemovalLists): ReportStats {
   const all = new Acc()
   const groups = new Map<string, Acc>()
   const cutoff = init.now - init.openAlertDays * DAY_MS
@@ -165,21 +161,33 @@ export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts
       if (o === undefined) { o = { countries: new Set<string>(), open: 0, oldest: list[0] }; open.set(k, o) }
       o.countries.add(p.country)
       o.oldest = Math.min(o.oldest, list[0])
-      for (let i = 0; i < list.length && list[i] <= cutoff; i++) o.open++
+      o.open += countUpTo(list, cutoff)
     }
+  }
+  if (removals !== undefined) {
+    all.times.push(...removals.all)
+    for (const [k, lists] of removals.groups) groups.get(k)?.times.push(...lists)
   }
   return {
     since: init.sinceMs !== undefined ? new Date(init.sinceMs).toISOString() : null,
     by: init.by ?? null,
     ...all.summary(),
-    groups: [...groups].map(([key, g]) => ({ key, ...g.summary() })).sort((a, b) => b.total - a.total || a.key.localeCompare(b.key)),
+    groups: [...groups].map(([key, g]) => ({ key, ...g.summary() })).sort((a, b) => b.total - a.total || collator.compare(a.key, b.key)),
     openAlert: {
       days: init.openAlertDays,
-      hosters: [...open].map(([hoster, o]) => ({ hoster, countries: [...o.countries].sort(), open: o.open, oldestAt: new Date(o.oldest).toISOString() }))
-        .sort((a, b) => a.oldestAt.localeCompare(b.oldestAt) || a.hoster.localeCompare(b.hoster))
+      hosters: [...open].sort(([ha, a], [hb, b]) => a.oldest - b.oldest || collator.compare(ha, hb))
+        .map(([hoster, o]) => ({ hoster, countries: [...o.countries].sort(), open: o.open, oldestAt: new Date(o.oldest).toISOString() }))
     },
     archived
   }
+}
+
+/** Values <= v in a sorted list. */
+function countUpTo (list: ArrayLike<number>, v: number): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (list[mid] <= v) lo = mid + 1; else hi = mid }
+  return lo
 }
 
 /** Statistics from facts, every one read (the reference the report index is checked against). */

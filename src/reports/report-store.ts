@@ -4,7 +4,7 @@ import { decodeStored } from '../store/stored-record.js'
 import { KeyedLock } from '../util/lock.js'
 import { ReportAggregates } from './report-aggregates.js'
 import { indexRow, readRows, rowOps, type IndexRow } from './report-index.js'
-import { REPORT_INDEX_META, REPORT_INDEX_VERSION, rebuildReportIndexes } from './report-index-rebuild.js'
+import { REPORT_INDEX_META, REPORT_INDEX_VERSION, rebuildReportIndexes, verifyReportIndexes, type IndexCheck } from './report-index-rebuild.js'
 
 export type StoredReport = hashfed.v1.StoredReport
 export type StoredReportInit = hashfed.v1.StoredReport.$Properties
@@ -143,6 +143,16 @@ export class ReportStore {
   async rebuild (): Promise<void> {
     await this.ready()
     await this.serial(async () => { await rebuildReportIndexes(this.store, this.aggregates) })
+  }
+
+  /**
+   * Checks the index against the reports (see verifyReportIndexes) with report writes held
+   * back, so a write halfway cannot look like damage; `repair` rebuilds a damaged one, rows
+   * and the aggregates in memory together.
+   */
+  async verify (opts: { repair?: boolean } = {}): Promise<IndexCheck> {
+    await this.ready()
+    return await this.serial(async () => await verifyReportIndexes(this.store, { repair: opts.repair, aggregates: this.aggregates }))
   }
 
   private async serial<T> (fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises'
 import { tempDir } from '../helpers/temp-dir.js'
 import { runCli, runtimeOf, startCliNode } from '../helpers/cli.js'
 import { Store } from '../../src/store/store.js'
-import { hashKey } from '../../src/store/layout.js'
+import { hashKey, reportIndexKeys } from '../../src/store/layout.js'
+import type { VerifyOpReport } from '../../src/ops/verify-op.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import type { StoreVerifyReport } from '../../src/log/hash-log.js'
 
@@ -78,5 +79,65 @@ test('hashfed verify exits 0 on a healthy store and 2 on a fault, with the node 
     assert.deepEqual([v.report.ok, v.report.indexRows], [true, 3])
   } finally {
     assert.equal(await again.stop(), 0, again.output())
+  }
+})
+
+test('hashfed verify finds a damaged report index (a row gone, a row stale, a day bucket changed) and rebuilds it from the reports', { timeout: 120_000 }, async () => {
+  const root = await tempDir()
+  const dir = join(root, 'nl')
+  const init = await runCli(['init', '--dir', dir, '--name', 'EOKM', '--country', 'NL', '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--check-port', '0', '--json'])
+  assert.equal(init.code, 0, init.stderr)
+  const ids: string[] = []
+  for (const [i, hoster] of ['host-a', 'host-b', 'host-a'].entries()) {
+    const res = await runCli(['reports', 'submit', '--dir', dir, '--url', `https://cdn.example.nl/${i}.jpg`, '--country', 'NL', '--hoster', hoster, '--json'])
+    assert.equal(res.code, 0, res.stderr)
+    ids.push((JSON.parse(res.stdout) as { id: string }).id)
+  }
+  let v = await verify(dir)
+  assert.equal(v.code, 0, v.stderr)
+  const healthy = (v.report as VerifyOpReport).reportIndex
+  assert.deepEqual(healthy, { ok: true, reports: 3, buckets: 2, problems: [], repaired: false })
+
+  // damage: one report's time row deleted, another's hoster row made stale, a day bucket changed
+  let store = await Store.open(nodeDir(dir).store)
+  const timeKey = (await store.sub.rindex.keys({ gte: 't!', lt: 't!~' }).all()).find(k => k.endsWith(ids[0]))!
+  await store.sub.rindex.del(timeKey)
+  const hosterKey = (await store.sub.rindex.keys({ gte: 'h!', lt: 'h!~' }).all()).find(k => k.endsWith(ids[1]))!
+  await store.sub.rindex.put(hosterKey, await store.sub.rindex.get(reportIndexKeys.row(ids[0])) as Uint8Array)
+  const bucketKey = (await store.sub.rindex.keys({ gte: 'g!', lt: 'g!~', limit: 1 }).all())[0]
+  await store.sub.rindex.put(bucketKey, Uint8Array.from([8, 7]))
+  await store.close()
+
+  v = await verify(dir)
+  assert.equal(v.code, 2, v.stderr)
+  assert.equal(v.report.ok, true, 'the logs themselves are fine')
+  const found = (v.report as VerifyOpReport).reportIndex!
+  assert.deepEqual([found.ok, found.repaired], [false, true])
+  for (const [what, key] of [['missing', timeKey], ['stale', hosterKey], ['differs', bucketKey]]) {
+    assert.ok(found.problems.some(p => p.includes(what) && p.includes(key)), `${what} ${key} in\n${found.problems.join('\n')}`)
+  }
+  const text = await runCli(['verify', '--dir', dir])
+  assert.equal(text.code, 0, 'rebuilt by the verify before: ' + text.stdout)
+  assert.match(text.stdout, /\nreport index ok: 3 reports, 2 day buckets/)
+
+  // the listings read the rebuilt rows: the report whose time row was gone is listed again
+  const list = await runCli(['reports', 'list', '--dir', dir, '--inbound', '--json'])
+  assert.equal(list.code, 0, list.stderr)
+  assert.deepEqual((JSON.parse(list.stdout) as Array<{ id: string }>).map(r => r.id).sort(), [...ids].sort())
+
+  // running: the same check through the admin API, under the node's write order
+  store = await Store.open(nodeDir(dir).store)
+  await store.sub.rindex.del(reportIndexKeys.row(ids[2]))
+  await store.close()
+  const node = startCliNode(dir)
+  try {
+    await runtimeOf(dir, node)
+    v = await verify(dir)
+    assert.equal(v.code, 2, v.stderr)
+    assert.ok((v.report as VerifyOpReport).reportIndex!.problems.some(p => p.includes(reportIndexKeys.row(ids[2]))))
+    v = await verify(dir)
+    assert.equal(v.code, 0, v.stderr)
+  } finally {
+    assert.equal(await node.stop(), 0, node.output())
   }
 })

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { removalTimes, selectSorted } from '../../src/reports/removal-times.js'
 import { archiveKey, factsFromArchive, mergeBucket, percentile, summarise, type ArchiveBucket, type ReportFact } from '../../src/reports/report-stats.js'
 import { parseSince } from '../../src/reports/report-service.js'
 import { DAY_MS } from '../../src/reports/constants.js'
@@ -77,4 +78,22 @@ test('--since takes a date or a duration back from now', () => {
   assert.equal(parseSince('2w', NOW), NOW - 14 * DAY_MS)
   assert.equal(parseSince('2025-01-31', NOW), Date.parse('2025-01-31T00:00:00Z'))
   assert.throws(() => parseSince('last tuesday', NOW), (e: unknown) => isHashfedError(e, 'HF_INVALID_ARGUMENT'))
+})
+
+test('times to removal selected in sorted lists equal those of the lists merged and sorted', () => {
+  let seed = 12345
+  const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31 }
+  for (let round = 0; round < 60; round++) {
+    const lists = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => {
+      const n = Math.floor(rnd() * (round < 30 ? 200 : 800))
+      // few distinct values in some rounds: duplicates across and within lists
+      const span = round % 3 === 0 ? 20 : 5e9
+      return Float64Array.from({ length: n }, () => Math.floor(rnd() * span)).sort()
+    })
+    const merged = Float64Array.from(lists.flatMap(l => [...l])).sort()
+    for (const k of [0, merged.length >> 1, merged.length - 1, Math.floor(rnd() * merged.length)]) {
+      if (merged.length > 0) assert.equal(selectSorted(lists, k), merged[k], `round ${round} rank ${k}`)
+    }
+    assert.deepEqual(removalTimes(lists), { count: merged.length, medianMs: percentile(merged, 0.5), p90Ms: percentile(merged, 0.9) }, `round ${round}`)
+  }
 })
