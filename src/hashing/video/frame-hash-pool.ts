@@ -4,7 +4,11 @@ import { hfError, ErrorCodes } from '../../errors.js'
 import type { PdqResult } from '../pdq.js'
 
 export interface FrameJob { id: number, rgb: ArrayBuffer, width: number, height: number }
-export interface FrameResult { id: number, hash: Uint8Array, quality: number }
+/** the frame's buffer comes back (moved), to be filled with a later frame */
+export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb: ArrayBuffer }
+
+/** Spare frame buffers kept for reuse, per pool. */
+const SPARE_BUFFERS = 8
 
 /** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
 export function defaultFrameThreads (): number {
@@ -26,6 +30,8 @@ export class FrameHashPool {
   private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number }>()
   private nextId = 0
   private closed = false
+  /** frame buffers the workers gave back */
+  private readonly spare: ArrayBuffer[] = []
 
   /** @param size - worker threads @default defaultFrameThreads() */
   constructor (size = defaultFrameThreads()) {
@@ -36,6 +42,7 @@ export class FrameHashPool {
         if (p === undefined) return
         this.waiting.delete(r.id)
         this.queued[p.worker]--
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(r.rgb)
         p.resolve({ hash: new Uint8Array(r.hash), quality: r.quality })
       })
       worker.on('error', err => { this.fail(w, err) })
@@ -49,6 +56,18 @@ export class FrameHashPool {
 
   /** Frames handed out and not yet answered. */
   get inFlight (): number { return this.waiting.size }
+
+  /**
+   * A buffer of `bytes` bytes for a frame to hash: one a worker gave back, or a new one.
+   * Frames decoded into these are moved to the workers and back, never copied.
+   */
+  buffer (bytes: number): Uint8Array {
+    while (this.spare.length > 0) {
+      const b = this.spare.pop() as ArrayBuffer
+      if (b.byteLength === bytes) return new Uint8Array(b)
+    }
+    return new Uint8Array(bytes)
+  }
 
   /** PDQ of one packed RGB frame; `rgb`'s buffer is moved to the worker (unusable after). */
   async hash (rgb: Uint8Array, width: number, height: number): Promise<PdqResult> {
