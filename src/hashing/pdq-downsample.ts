@@ -178,12 +178,35 @@ function boxRowPacked (src: Float32Array, length: number, a: Axis, run: Float64A
 function boxRgbRowPacked (data: Uint8Array, start: number, length: number, a: Axis, prefix: Float64Array, dst: Float32Array): void {
   let sum = 0
   prefix[0] = 0
-  for (let x = 1, q = start, end = start + 3 * length; q < end; x++, q += 3) {
+  let x = 1
+  let q = start
+  const end = start + 3 * length
+  if (LITTLE_ENDIAN && ((data.byteOffset + start) & 3) === 0) {
+    // four pixels (twelve bytes) from three aligned 32-bit loads instead of twelve byte loads
+    const words = new Uint32Array(data.buffer, data.byteOffset + start, (length >> 2) * 3)
+    for (let w = 0, n = words.length; w < n; w += 3, x += 4, q += 12) {
+      const w0 = words[w]
+      const w1 = words[w + 1]
+      const w2 = words[w + 2]
+      sum += Math.fround(LUMA_R * (w0 & 255) + LUMA_G * ((w0 >>> 8) & 255) + LUMA_B * ((w0 >>> 16) & 255))
+      prefix[x] = sum
+      sum += Math.fround(LUMA_R * (w0 >>> 24) + LUMA_G * (w1 & 255) + LUMA_B * ((w1 >>> 8) & 255))
+      prefix[x + 1] = sum
+      sum += Math.fround(LUMA_R * ((w1 >>> 16) & 255) + LUMA_G * (w1 >>> 24) + LUMA_B * (w2 & 255))
+      prefix[x + 2] = sum
+      sum += Math.fround(LUMA_R * ((w2 >>> 8) & 255) + LUMA_G * ((w2 >>> 16) & 255) + LUMA_B * (w2 >>> 24))
+      prefix[x + 3] = sum
+    }
+  }
+  for (; q < end; x++, q += 3) {
     sum += Math.fround(LUMA_R * data[q] + LUMA_G * data[q + 1] + LUMA_B * data[q + 2])
     prefix[x] = sum
   }
   packWindows(a, prefix, dst)
 }
+
+/** Whether a 32-bit word holds its first byte lowest (the word loads above assume so). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 /** `boxRgbRowPacked` for 4 bytes a pixel (RGBA): a copy, so the step is a constant. */
 function boxRgbaRowPacked (data: Uint8Array, start: number, length: number, a: Axis, prefix: Float64Array, dst: Float32Array): void {
@@ -232,7 +255,13 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
         lumaRow(source, hi, width, line)
         boxRowPacked(line, width, xa, run, boxed)
       }
-      for (let c = 0; c < packed; c++) sums[c] += boxed[c]
+      if (hi === wantHi && lo < k - ya.behind) {
+        // the usual step, one row in and one out: both in one sweep, in the same order
+        const leaving = rowBoxed[lo++ % ring]
+        for (let c = 0; c < packed; c++) sums[c] = (sums[c] + boxed[c]) - leaving[c]
+      } else {
+        for (let c = 0; c < packed; c++) sums[c] += boxed[c]
+      }
     }
     while (lo < k - ya.behind) {
       const boxed = rowBoxed[lo++ % ring]
