@@ -7,8 +7,11 @@ export interface FrameJob { id: number, rgb: ArrayBuffer, width: number, height:
 /** the frame's buffer comes back (moved), to be filled with a later frame */
 export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb: ArrayBuffer }
 
-/** Spare frame buffers kept for reuse, per pool. */
-const SPARE_BUFFERS = 8
+/**
+ * Most bytes of spare frame buffers a pool keeps for reuse: a few SD/HD frames' worth, so a
+ * long-lived pool (the check API's) holds little memory after a large video.
+ */
+const SPARE_BYTES = 32 * 1024 * 1024
 
 /** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
 export function defaultFrameThreads (): number {
@@ -32,6 +35,7 @@ export class FrameHashPool {
   private closed = false
   /** frame buffers the workers gave back */
   private readonly spare: ArrayBuffer[] = []
+  private spareBytes = 0
 
   /** @param size - worker threads @default defaultFrameThreads() */
   constructor (size = defaultFrameThreads()) {
@@ -42,7 +46,10 @@ export class FrameHashPool {
         if (p === undefined) return
         this.waiting.delete(r.id)
         this.queued[p.worker]--
-        if (this.spare.length < SPARE_BUFFERS) this.spare.push(r.rgb)
+        if (r.rgb.byteLength > 0 && this.spareBytes + r.rgb.byteLength <= SPARE_BYTES) {
+          this.spare.push(r.rgb)
+          this.spareBytes += r.rgb.byteLength
+        }
         p.resolve({ hash: new Uint8Array(r.hash), quality: r.quality })
       })
       worker.on('error', err => { this.fail(w, err) })
@@ -64,6 +71,7 @@ export class FrameHashPool {
   buffer (bytes: number): Uint8Array {
     while (this.spare.length > 0) {
       const b = this.spare.pop() as ArrayBuffer
+      this.spareBytes -= b.byteLength
       if (b.byteLength === bytes) return new Uint8Array(b)
     }
     return new Uint8Array(bytes)
