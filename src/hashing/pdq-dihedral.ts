@@ -1,5 +1,5 @@
 import { PERCEPTUAL_HASH_BYTES } from './constants.js'
-import { lumaFromRgb, pdqBitsFromDct, pdqDctFromLuma } from './pdq.js'
+import { pdqBitsFromDct, pdqDctFromLuma, pdqDctFromRgb } from './pdq.js'
 import type { RgbaImage } from './rgba-image.js'
 
 /**
@@ -66,9 +66,12 @@ export function transformDct (a: Float64Array, t: DihedralTransform): Float64Arr
   return b
 }
 
-/** The eight dihedral PDQ hashes of a luminance plane (overwritten as scratch). */
+/** The eight dihedral PDQ hashes of a luminance plane. */
 export function pdqDihedralFromLuma (luma: Float32Array, width: number, height: number): DihedralPdq {
-  const dct = pdqDctFromLuma(luma, width, height)
+  return dihedralFromDct(pdqDctFromLuma(luma, width, height))
+}
+
+function dihedralFromDct (dct: { coefficients: Float64Array, quality: number } | null): DihedralPdq {
   const hashes = {} as Record<DihedralTransform, Uint8Array>
   for (const t of DIHEDRAL_TRANSFORMS) {
     hashes[t] = dct === null ? new Uint8Array(PERCEPTUAL_HASH_BYTES) : pdqBitsFromDct(transformDct(dct.coefficients, t))
@@ -79,10 +82,10 @@ export function pdqDihedralFromLuma (luma: Float32Array, width: number, height: 
 /** The eight dihedral PDQ hashes of decoded RGBA pixels. */
 export function pdqDihedral (image: RgbaImage): DihedralPdq {
   const { width, height, data } = image
-  return pdqDihedralFromLuma(lumaFromRgb(data, width, height, width * 4, 4), width, height)
+  return dihedralFromDct(pdqDctFromRgb(data, width, height, width * 4, 4))
 }
 
 /** The eight dihedral PDQ hashes of packed RGB pixels (a video frame). */
 export function pdqDihedralRgb (data: Uint8Array, width: number, height: number, stride = width * 3): DihedralPdq {
-  return pdqDihedralFromLuma(lumaFromRgb(data, width, height, stride), width, height)
+  return dihedralFromDct(pdqDctFromRgb(data, width, height, stride, 3))
 }

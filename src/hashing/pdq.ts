@@ -1,5 +1,6 @@
 import type { RgbaImage } from './rgba-image.js'
 import { PERCEPTUAL_HASH_BYTES } from './constants.js'
+import { DOWNSAMPLED_SIDE, LUMA_B, LUMA_G, LUMA_R, downsampleTo64, type LumaSource } from './pdq-downsample.js'
 
 /**
  * PDQ, Meta's perceptual image hash, written from the published description
@@ -23,16 +24,9 @@ export interface PdqResult {
   quality: number
 }
 
-// The reference computes in single precision with these constants.
-const LUMA_R = Math.fround(0.299)
-const LUMA_G = Math.fround(0.587)
-const LUMA_B = Math.fround(0.114)
-
 /** Images smaller than this on either side get the all-zero hash with quality 0, as in the reference. */
 const MIN_HASHABLE_SIDE = 5
-const DOWNSAMPLED_SIDE = 64
 const DCT_SIDE = 16
-const JAROSZ_PASSES = 2
 
 /** Rows 1..16 of the 64-point DCT-II basis (row 0, the DC term, carries no structure). */
 const DCT_MATRIX = ((): Float64Array => {
@@ -50,15 +44,15 @@ const DCT_MATRIX = ((): Float64Array => {
 export function pdqHash (image: RgbaImage): PdqResult {
   const { width, height, data } = image
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
-  return pdqHashFromLuma(lumaFromRgb(data, width, height, width * 4, 4), width, height)
+  return pdqFromDct(pdqDctFromRgb(data, width, height, width * 4, 4))
 }
 
-/**
- * PDQ of a luminance plane (row-major, `width * height` values in 0–255). The plane is
- * used as scratch space and overwritten.
- */
+/** PDQ of a luminance plane (row-major, `width * height` values in 0–255). */
 export function pdqHashFromLuma (luma: Float32Array, width: number, height: number): PdqResult {
-  const dct = pdqDctFromLuma(luma, width, height)
+  return pdqFromDct(pdqDctFromLuma(luma, width, height))
+}
+
+function pdqFromDct (dct: { coefficients: Float64Array, quality: number } | null): PdqResult {
   if (dct === null) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
   return { hash: pdqBitsFromDct(dct.coefficients), quality: dct.quality }
 }
@@ -69,7 +63,7 @@ export function pdqHashFromLuma (luma: Float32Array, width: number, height: numb
  */
 export function pdqHashRgb (data: Uint8Array, width: number, height: number, stride = width * 3): PdqResult {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
-  return pdqHashFromLuma(lumaFromRgb(data, width, height, stride), width, height)
+  return pdqFromDct(pdqDctFromRgb(data, width, height, stride, 3))
 }
 
 /**
@@ -88,113 +82,25 @@ export function lumaFromRgb (data: Uint8Array, width: number, height: number, st
 
 /**
  * The 16×16 kept DCT coefficients (row-major, row i = vertical frequency i+1) and the quality
- * of a luminance plane, or null for an image too small to hash. The plane is overwritten.
+ * of a luminance plane, or null for an image too small to hash.
  * Exposed so the dihedral variants can be derived from one DCT (pdq-dihedral.ts).
  */
 export function pdqDctFromLuma (luma: Float32Array, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
+  return pdqDctFromSource({ kind: 'plane', luma }, width, height)
+}
+
+/**
+ * The same from packed RGB(A) pixels (`step` bytes per pixel, rows `stride` bytes apart),
+ * luminance computed row by row as the blur asks for it, never as a whole plane.
+ */
+export function pdqDctFromRgb (data: Uint8Array, width: number, height: number, stride: number, step: 3 | 4): { coefficients: Float64Array, quality: number } | null {
+  return pdqDctFromSource({ kind: 'rgb', data, stride, step }, width, height)
+}
+
+function pdqDctFromSource (source: LumaSource, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return null
-  const small = downsampleTo64(luma, width, height)
+  const small = downsampleTo64(source, width, height)
   return { coefficients: dct64To16(small), quality: qualityOf(small) }
-}
-
-/**
- * Blur with the tent filter, then take the centre sample of each 64×64 cell. The second of
- * the two box passes is computed only where the decimation samples (64 columns of every row,
- * then 64 rows of those): the same values as blurring everything, at a fraction of the work,
- * which is most of the cost on a video frame.
- */
-function downsampleTo64 (luma: Float32Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE)
-  if (width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) {
-    out.set(luma)
-    return out
-  }
-  const rowWindow = jaroszWindow(width)
-  const colWindow = jaroszWindow(height)
-  const scratch = new Float32Array(luma.length)
-  for (let pass = 0; pass < JAROSZ_PASSES - 1; pass++) {
-    for (let y = 0; y < height; y++) boxAlongRow(luma, scratch, y * width, width, rowWindow)
-    boxAlongColumns(scratch, luma, width, height, colWindow)
-  }
-  const xs = new Int32Array(DOWNSAMPLED_SIDE)
-  const ys = new Int32Array(DOWNSAMPLED_SIDE)
-  for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
-    xs[i] = Math.floor(((i + 0.5) * width) / DOWNSAMPLED_SIDE)
-    ys[i] = Math.floor(((i + 0.5) * height) / DOWNSAMPLED_SIDE)
-  }
-  const row = windowReach(rowWindow)
-  const rows = new Float32Array(height * DOWNSAMPLED_SIDE)
-  for (let y = 0; y < height; y++) {
-    const base = y * width
-    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      const lo = Math.max(0, xs[j] - row.behind)
-      const hi = Math.min(width - 1, xs[j] + row.ahead)
-      let sum = 0
-      for (let x = lo; x <= hi; x++) sum += luma[base + x]
-      rows[y * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
-    }
-  }
-  const col = windowReach(colWindow)
-  for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
-    const lo = Math.max(0, ys[i] - col.behind)
-    const hi = Math.min(height - 1, ys[i] + col.ahead)
-    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      let sum = 0
-      for (let y = lo; y <= hi; y++) sum += rows[y * DOWNSAMPLED_SIDE + j]
-      out[i * DOWNSAMPLED_SIDE + j] = sum / (hi - lo + 1)
-    }
-  }
-  return out
-}
-
-/** Half of a 64th of the side, rounded up: two passes then span a whole 64th. */
-function jaroszWindow (side: number): number {
-  return Math.floor((side + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE))
-}
-
-/**
- * The reference's window around sample k reaches `behind` samples back and `ahead`
- * samples forward (for even windows one more forward), clipped at the edges, and each
- * output is the mean of the samples actually inside.
- */
-function windowReach (window: number): { behind: number, ahead: number } {
-  const half = Math.floor((window + 2) / 2)
-  return { behind: window - half, ahead: half - 1 }
-}
-
-function boxAlongRow (src: Float32Array, dst: Float32Array, start: number, length: number, window: number): void {
-  const { behind, ahead } = windowReach(window)
-  let sum = 0
-  let lo = 0
-  let hi = -1
-  for (let k = 0; k < length; k++) {
-    const wantHi = Math.min(length - 1, k + ahead)
-    while (hi < wantHi) sum += src[start + ++hi]
-    while (lo < k - behind) sum -= src[start + lo++]
-    dst[start + k] = sum / (hi - lo + 1)
-  }
-}
-
-/** The same filter down every column at once, walking whole rows to stay cache-friendly. */
-function boxAlongColumns (src: Float32Array, dst: Float32Array, width: number, height: number, window: number): void {
-  const { behind, ahead } = windowReach(window)
-  const sums = new Float64Array(width)
-  let lo = 0
-  let hi = -1
-  for (let k = 0; k < height; k++) {
-    const wantHi = Math.min(height - 1, k + ahead)
-    while (hi < wantHi) {
-      const row = ++hi * width
-      for (let x = 0; x < width; x++) sums[x] += src[row + x]
-    }
-    while (lo < k - behind) {
-      const row = lo++ * width
-      for (let x = 0; x < width; x++) sums[x] -= src[row + x]
-    }
-    const count = hi - lo + 1
-    const out = k * width
-    for (let x = 0; x < width; x++) dst[out + x] = sums[x] / count
-  }
 }
 
 /**

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { hashVideoVpdq, type VpdqFeature } from '../../src/hashing/video/vpdq.js'
 import { decodeVideo } from '../../src/hashing/video/decode-video.js'
+import { FrameHashPool } from '../../src/hashing/video/frame-hash-pool.js'
+import { pdqHashRgb } from '../../src/hashing/pdq.js'
 import { formatVpdqText, parseVpdqText, fixed3 } from '../../src/hashing/video/vpdq-text.js'
 import { matchVpdqBrute, DEFAULT_VPDQ_RULE, type VpdqMatchRule } from '../../src/hashing/video/vpdq-match.js'
 import { needsSeeking } from '../../src/hashing/video/container.js'
@@ -83,6 +85,23 @@ test('hashing on worker threads gives the same frames as hashing on the calling 
   const pooled = await hashVideoVpdq(bytes, { secondsPerHash: 0.2, threads: 2 })
   assert.equal(inline.features.length, 35)
   assert.deepEqual(pooled.features, inline.features)
+})
+
+test('a frame hash pool hands out buffers of the size asked for, recycled from the worker, and hashes them as the calling thread does', async () => {
+  const pool = new FrameHashPool(1)
+  try {
+    for (const [width, height] of [[480, 720], [480, 720], [64, 96], [480, 720]]) {
+      const frame = pool.buffer(width * height * 3)
+      assert.equal(frame.byteLength, width * height * 3)
+      for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + width) & 255
+      const inline = pdqHashRgb(frame, width, height)
+      const pooled = await pool.hash(frame, width, height)
+      assert.equal(frame.byteLength, 0, 'the frame moved to the worker, not copied')
+      assert.deepEqual(pooled, inline)
+    }
+  } finally {
+    await pool.close()
+  }
 })
 
 test("every pair of the sample videos gets the verdict Meta's rule gives on the reference hash files", async (t) => {

@@ -33,11 +33,18 @@ export interface FrameDecodeInit {
   frameStep: number | ((info: VideoInfo) => number)
   /** scale frames to this size first (the reference's downsample option); default: the video's own */
   size?: { width: number, height: number }
+  /**
+   * Where each frame's buffer comes from (`bytes` long). A sink that keeps frames (moves them
+   * to a worker) gives a fresh or recycled buffer per frame, so no frame is copied twice;
+   * default: one buffer, reused for every frame.
+   */
+  buffer?: (bytes: number) => Uint8Array
 }
 
 /**
  * One decoded frame: packed RGB24, `width * height * 3` bytes, reused once the callback
- * returns (or its promise settles: FFmpeg is not read meanwhile, which is the backpressure).
+ * returns (or its promise settles: FFmpeg is not read meanwhile, which is the backpressure),
+ * unless `FrameDecodeInit.buffer` hands out a buffer per frame.
  */
 export type FrameSink = (rgb: Uint8Array, frameNumber: number, frame: { width: number, height: number, info: VideoInfo }) => void | Promise<void>
 
@@ -110,7 +117,10 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
       deadlineMs: remaining(),
       signal: init.signal,
       onStdout: async (stdout: Readable) => {
-        const frame = new Uint8Array(frameBytes)
+        const give = frames.buffer
+        const reused = give === undefined ? new Uint8Array(frameBytes) : undefined
+        const nextBuffer = (): Uint8Array => reused ?? (give as (bytes: number) => Uint8Array)(frameBytes)
+        let frame = nextBuffer()
         let filled = 0
         for await (const chunk of stdout as AsyncIterable<Buffer>) {
           let at = 0
@@ -125,6 +135,7 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
               if (taken !== undefined) await taken
               count++
               filled = 0
+              frame = nextBuffer()
             }
           }
         }

@@ -4,7 +4,14 @@ import { hfError, ErrorCodes } from '../../errors.js'
 import type { PdqResult } from '../pdq.js'
 
 export interface FrameJob { id: number, rgb: ArrayBuffer, width: number, height: number }
-export interface FrameResult { id: number, hash: Uint8Array, quality: number }
+/** the frame's buffer comes back (moved), to be filled with a later frame */
+export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb: ArrayBuffer }
+
+/**
+ * Most bytes of spare frame buffers a pool keeps for reuse: a few SD/HD frames' worth, so a
+ * long-lived pool (the check API's) holds little memory after a large video.
+ */
+const SPARE_BYTES = 32 * 1024 * 1024
 
 /** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
 export function defaultFrameThreads (): number {
@@ -26,6 +33,9 @@ export class FrameHashPool {
   private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number }>()
   private nextId = 0
   private closed = false
+  /** frame buffers the workers gave back */
+  private readonly spare: ArrayBuffer[] = []
+  private spareBytes = 0
 
   /** @param size - worker threads @default defaultFrameThreads() */
   constructor (size = defaultFrameThreads()) {
@@ -36,6 +46,10 @@ export class FrameHashPool {
         if (p === undefined) return
         this.waiting.delete(r.id)
         this.queued[p.worker]--
+        if (r.rgb.byteLength > 0 && this.spareBytes + r.rgb.byteLength <= SPARE_BYTES) {
+          this.spare.push(r.rgb)
+          this.spareBytes += r.rgb.byteLength
+        }
         p.resolve({ hash: new Uint8Array(r.hash), quality: r.quality })
       })
       worker.on('error', err => { this.fail(w, err) })
@@ -49,6 +63,19 @@ export class FrameHashPool {
 
   /** Frames handed out and not yet answered. */
   get inFlight (): number { return this.waiting.size }
+
+  /**
+   * A buffer of `bytes` bytes for a frame to hash: one a worker gave back, or a new one.
+   * Frames decoded into these are moved to the workers and back, never copied.
+   */
+  buffer (bytes: number): Uint8Array {
+    while (this.spare.length > 0) {
+      const b = this.spare.pop() as ArrayBuffer
+      this.spareBytes -= b.byteLength
+      if (b.byteLength === bytes) return new Uint8Array(b)
+    }
+    return new Uint8Array(bytes)
+  }
 
   /** PDQ of one packed RGB frame; `rgb`'s buffer is moved to the worker (unusable after). */
   async hash (rgb: Uint8Array, width: number, height: number): Promise<PdqResult> {

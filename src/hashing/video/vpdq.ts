@@ -54,7 +54,9 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
   try {
     const decoded = await decodeVideo(bytes, init, {
       frameStep: info => Math.max(1, Math.trunc(secondsPerHash * info.fps)),
-      size: init.size
+      size: init.size,
+      // each frame in its own buffer, moved to a worker and back: decoded once, never copied
+      ...(pool !== undefined ? { buffer: (bytes: number) => pool.buffer(bytes) } : {})
     }, async (rgb, frameNumber, { width, height, info }) => {
       const timestamp = vpdqTimestamp(frameNumber, info.fps)
       if (pool === undefined) {
@@ -62,7 +64,7 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
         features.push({ frameNumber, quality, hash, timestamp })
         return
       }
-      const done = pool.hash(rgb.slice(), width, height).then(({ hash, quality }) => { features.push({ frameNumber, quality, hash, timestamp }) })
+      const done = pool.hash(rgb, width, height).then(({ hash, quality }) => { features.push({ frameNumber, quality, hash, timestamp }) })
       done.catch(() => {}) // awaited below; no unhandled rejection while it waits
       inFlight.push(done)
       if (inFlight.length >= 2 * pool.size) await inFlight.shift()
