@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { pb } from '../proto/index.js'
 import type { BatchEvent, HashLog } from '../log/hash-log.js'
-import { decodeBatch } from '../log/batch.js'
+import { scanBatch, type ScannedEntry } from '../log/batch-scan.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
 import type { VideoMatcher } from './video-matcher.js'
@@ -60,20 +60,18 @@ export class IndexFeeder {
       index.clear()
       this.init.videos?.clear()
       for (const head of hashLog.heads()) {
-        for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
-          const batch = decodeBatch(signed)
-          for (const e of batch.entries) {
-            const algorithm = algorithmFromEnum(e.algorithm ?? 0)
-            const value = e.value as Uint8Array
-            if (e.op === ADD) index.add(head.origin, algorithm, value, batch.seq)
-            else index.remove(head.origin, algorithm, value)
-            if (algorithm === 'vpdq') {
-              if (e.op === ADD) this.init.videos?.add(head.origin, value, framesFromProto(e.vpdq ?? {}))
-              else this.init.videos?.remove(head.origin, value)
-            }
+        const origin = head.origin
+        const visit = (e: ScannedEntry): void => {
+          const algorithm = algorithmFromEnum(e.algorithm)
+          const value = e.value()
+          if (e.op === ADD) index.add(origin, algorithm, value, e.seq)
+          else index.remove(origin, algorithm, value)
+          if (algorithm === 'vpdq' && this.init.videos !== undefined) {
+            if (e.op === ADD) this.init.videos.add(origin, value, framesFromProto(e.decode().vpdq ?? {}))
+            else this.init.videos.remove(origin, value)
           }
-          entries += batch.entries.length
         }
+        for await (const signed of hashLog.readRange(origin, 1, head.seq)) entries += scanBatch(signed, visit).entries
       }
     } catch (err) {
       this.stop()
