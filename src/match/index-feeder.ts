@@ -20,6 +20,8 @@ export interface RebuildStats {
   entries: number
   /** reading and replaying the stored batches, and building the near-match structures */
   ms: number
+  /** CPU time of the process meanwhile (user + system): on a shared machine `ms` is mostly waiting */
+  cpuMs: number
 }
 
 const ADD = pb.HashEntry.Op.ADD
@@ -31,7 +33,10 @@ const ADD = pb.HashEntry.Op.ADD
  * the result is each origin's current set. Replaying the batches, not scanning the `hashes`
  * index rows with `currentSet()`, is what makes this fast: at 1M SHA-256 entries it takes
  * ~1.2 s (100 values of ~400 KiB, decoded in bulk) against ~9.4 s for the row scan (1M
- * LevelDB entries, each decoded on its own), measured on the same 2-core machine.
+ * LevelDB entries, each decoded on its own), measured on the same 2-core machine. The
+ * batches are read with `scanBatch` (op, algorithm and value straight off the bytes, no
+ * object per entry): at 1M mixed entries with metadata ~1.4 s of CPU against ~2.0 s when
+ * protobufjs decoded every entry's metadata too.
  *
  * Then every batch the log stores (ours or a peer's) is applied as the log emits it. Batches
  * stored while the replay runs are held back and applied after it. Applying a batch is
@@ -52,6 +57,7 @@ export class IndexFeeder {
   async start (): Promise<RebuildStats> {
     const { index, hashLog } = this.init
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     this.buffered = []
     hashLog.on('batch', this.onBatch)
     this.following = true
@@ -81,8 +87,9 @@ export class IndexFeeder {
     this.buffered = null
     for (const e of held) this.apply(e)
     index.optimize()
-    const stats = { entries, ms: Math.round(performance.now() - t0) }
-    this.init.logger?.info({ entries, ms: stats.ms, replayed: held.length }, 'match index loaded')
+    const cpu = process.cpuUsage(cpu0)
+    const stats = { entries, ms: Math.round(performance.now() - t0), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }
+    this.init.logger?.info({ entries, ms: stats.ms, cpuMs: stats.cpuMs, replayed: held.length }, 'match index loaded')
     return stats
   }
 

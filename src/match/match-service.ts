@@ -49,7 +49,7 @@ export class MatchService {
   readonly index: MatchIndex
   /** vpdq entries' frames (video-to-video and frame-to-image matching) */
   readonly videos: VideoMatcher
-  loaded: RebuildStats = { entries: 0, ms: 0 }
+  loaded: RebuildStats = { entries: 0, ms: 0, cpuMs: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
 
