@@ -69,12 +69,11 @@ export class IndexFeeder {
         const origin = head.origin
         const visit = (e: ScannedEntry): void => {
           const algorithm = algorithmFromEnum(e.algorithm)
-          const value = e.value()
-          if (e.op === ADD) index.add(origin, algorithm, value, e.seq)
-          else index.remove(origin, algorithm, value)
+          if (e.op === ADD) index.addAt(origin, algorithm, e.bytes, e.valueStart, e.valueEnd - e.valueStart, e.seq)
+          else index.remove(origin, algorithm, e.value())
           if (algorithm === 'vpdq' && this.init.videos !== undefined) {
-            if (e.op === ADD) this.init.videos.add(origin, value, framesFromProto(e.decode().vpdq ?? {}))
-            else this.init.videos.remove(origin, value)
+            if (e.op === ADD) this.init.videos.add(origin, e.value(), framesFromProto(e.decode().vpdq ?? {}))
+            else this.init.videos.remove(origin, e.value())
           }
         }
         for await (const signed of hashLog.readRange(origin, 1, head.seq)) entries += scanBatch(signed, visit).entries

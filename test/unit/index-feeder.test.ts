@@ -128,3 +128,21 @@ test('the index loaded at start equals the stored current sets and a protobufjs 
     await store.close()
   }
 })
+
+test('addAt adds the value inside a larger buffer as add does, and refuses a range of the wrong length or past the end', () => {
+  const viaAdd = createMatchIndex()
+  const viaAddAt = createMatchIndex()
+  const buffer = new Uint8Array(randomBytes(100))
+  const origin = alice.peerId.toString()
+  assert.equal(viaAdd.add(origin, 'sha256', buffer.slice(7, 39), 3), true)
+  assert.equal(viaAddAt.addAt(origin, 'sha256', buffer, 7, 32, 3), true)
+  assert.equal(viaAddAt.addAt(origin, 'sha256', buffer, 7, 32, 4), false, 'already vouched: takes the newer seq')
+  assert.deepEqual(viaAddAt.lookup('sha256', buffer.slice(7, 39)), [{ origin, seq: 4 }])
+  assert.deepEqual(viaAdd.lookup('sha256', buffer.slice(7, 39)), [{ origin, seq: 3 }])
+  assert.equal(viaAddAt.addAt(origin, 'pdq', buffer, 50, 32, 1), true)
+  assert.equal(viaAddAt.near('pdq', buffer.slice(50, 82))[0]?.distance, 0)
+  for (const [offset, length] of [[0, 31], [80, 32], [-1, 32], [1.5, 32]]) {
+    assert.throws(() => viaAddAt.addAt(origin, 'sha256', buffer, offset, length, 1), (err: unknown) => (err as { code?: string }).code === 'HF_INVALID_HASH')
+  }
+  assert.equal(viaAddAt.size('sha256'), 1)
+})
