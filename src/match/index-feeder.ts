@@ -76,7 +76,20 @@ export class IndexFeeder {
             else this.init.videos.remove(origin, e.value())
           }
         }
-        for await (const signed of hashLog.readRange(origin, 1, head.seq)) entries += scanBatch(signed, visit).entries
+        // the next batch is read (LevelDB's thread) while this one is scanned
+        const batches = hashLog.readRange(origin, 1, head.seq)[Symbol.asyncIterator]()
+        let next = batches.next()
+        try {
+          for (;;) {
+            const read = await next
+            if (read.done === true) break
+            next = batches.next()
+            entries += scanBatch(read.value, visit).entries
+          }
+        } finally {
+          next.catch(() => {}) // a read still in flight when a scan threw: its outcome no longer matters
+          await batches.return?.()
+        }
       }
     } catch (err) {
       this.stop()
