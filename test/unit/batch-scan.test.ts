@@ -68,6 +68,46 @@ test('scanBatch reads fields in any order and skips unknown ones, as protobufjs 
   assert.equal(got.seen[0].algorithm, viaProtobufjs.entries[0].algorithm)
 })
 
+test('scanBatch reads like protobufjs where a reader could differ: wrong wire types, groups, overlong varints, an empty value', () => {
+  const origin = identity.peerIdBytes
+  const value = sha('v')
+  // op as a 10-byte varint whose low 32 bits are 1 (ADD) with bit 63 set; algorithm given
+  // first as a length-delimited field (wrong wire type: unknown) then properly; a value field
+  // as a varint (wrong wire type), then an empty value, then the real one; an unknown group
+  // with a nested group inside
+  const op = [0x08, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]
+  const entryBytes = Buffer.concat([
+    Buffer.from(op),
+    Buffer.from([0x12, 0x01, 0x07]), Buffer.from([0x10, pb.Algorithm.SHA256]),
+    Buffer.from([0x18, 0x05]), Buffer.from([0x1a, 0x00]), Buffer.from([0x1a, 32]), value,
+    Buffer.from([0x7b, 0x08, 0x01, 0x83, 0x01, 0x10, 0x02, 0x84, 0x01, 0x7c])
+  ])
+  const body = Buffer.concat([
+    Buffer.from([0x08, 0x01, 0x12, origin.length]), origin, Buffer.from([0x18, 0x01, 0x22, 32]), Buffer.alloc(32, 7),
+    // an unknown group in the body, and seq given again as an overlong varint
+    Buffer.from([0xab, 0x02, 0x08, 0x05, 0xac, 0x02]),
+    Buffer.from([0x18, 0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]),
+    Buffer.from([0x32, entryBytes.length]), entryBytes
+  ])
+  const signed = pb.Signed.encode({ body, signature: new Uint8Array(64) }).finish()
+  const viaProtobufjs = decodeBatch(signed)
+  const got = scanned(signed)
+  assert.equal(viaProtobufjs.seq, 2)
+  assert.equal(got.seq, viaProtobufjs.seq)
+  assert.equal(got.seen.length, viaProtobufjs.entries.length)
+  assert.equal(got.seen[0].op, viaProtobufjs.entries[0].op ?? 0)
+  assert.equal(got.seen[0].op, pb.HashEntry.Op.ADD)
+  assert.equal(got.seen[0].algorithm, viaProtobufjs.entries[0].algorithm ?? 0)
+  assert.equal(got.seen[0].value, Buffer.from(viaProtobufjs.entries[0].value as Uint8Array).toString('hex'))
+  assert.equal(got.seen[0].value, Buffer.from(value).toString('hex'))
+  // an empty last value is absent, as for protobufjs
+  const emptyLast = Buffer.concat([Buffer.from([0x08, 0x01, 0x10, pb.Algorithm.SHA256, 0x1a, 32]), value, Buffer.from([0x1a, 0x00])])
+  const body2 = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, origin.length]), origin, Buffer.from([0x18, 0x01, 0x32, emptyLast.length]), emptyLast])
+  const signed2 = pb.Signed.encode({ body: body2, signature: new Uint8Array(64) }).finish()
+  assert.equal(decodeBatch(signed2).entries[0].value?.length ?? 0, 0)
+  assert.equal(scanned(signed2).seen[0].value, '')
+})
+
 test('scanBatch refuses a truncated batch, another version and a missing seq as malformed', () => {
   const batch = buildBatch({ identity, seq: 1, prevHash: new Uint8Array(0), entries: mixedEntries().map(entryToProto) })
   const refused = (bytes: Uint8Array, reason: string): void => {
