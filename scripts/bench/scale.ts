@@ -167,13 +167,16 @@ function verifySeconds (dir: string): number | null {
 /** Cost per entry of one step: bytes of RSS, ms of load (wall, CPU), seconds of sync and verify. */
 interface StepCost { n: number, label: string, rss: number, load: number, loadCpu: number, sync: number, verify?: number }
 
-/** Flat growth: each step's cost per entry over the first step's (1.0 = flat; within 20% counts as flat). */
+/**
+ * Flat growth: each step's cost per entry over the first step's (1.0 = flat; within 20% counts
+ * as flat). RSS is left out: its fixed part (the process, libp2p) dwarfs the entries at the
+ * first step, so its cost per entry falls; it has its own goal (2 GiB at 10M).
+ */
 function flatness (costs: StepCost[]): Figure[] {
   const first = costs[0]
   const out: Figure[] = []
   for (const c of costs.slice(1)) {
     const kinds: Array<[string, number, number, string]> = [
-      ['node RSS', c.rss, first.rss, `${c.rss.toFixed(0)} against ${first.rss.toFixed(0)} B/entry`],
       ['index load at start (wall)', c.load, first.load, `${(c.load * 1000).toFixed(2)} against ${(first.load * 1000).toFixed(2)} µs/entry`],
       ['index load at start (CPU)', c.loadCpu, first.loadCpu, `${(c.loadCpu * 1000).toFixed(2)} against ${(first.loadCpu * 1000).toFixed(2)} µs/entry`],
       ['initial sync', c.sync, first.sync, `${(c.sync * 1e6).toFixed(2)} against ${(first.sync * 1e6).toFixed(2)} µs/entry`],
