@@ -164,6 +164,32 @@ function verifySeconds (dir: string): number | null {
   return (performance.now() - t0) / 1000
 }
 
+/** Cost per entry of one step: bytes of RSS, ms of load (wall, CPU), seconds of sync and verify. */
+interface StepCost { n: number, label: string, rss: number, load: number, loadCpu: number, sync: number, verify?: number }
+
+/**
+ * Flat growth: each step's cost per entry over the first step's (1.0 = flat; within 20% counts
+ * as flat). RSS is left out: its fixed part (the process, libp2p) dwarfs the entries at the
+ * first step, so its cost per entry falls; it has its own goal (2 GiB at 10M).
+ */
+function flatness (costs: StepCost[]): Figure[] {
+  const first = costs[0]
+  const out: Figure[] = []
+  for (const c of costs.slice(1)) {
+    const kinds: Array<[string, number, number, string]> = [
+      ['index load at start (wall)', c.load, first.load, `${(c.load * 1000).toFixed(2)} against ${(first.load * 1000).toFixed(2)} µs/entry`],
+      ['index load at start (CPU)', c.loadCpu, first.loadCpu, `${(c.loadCpu * 1000).toFixed(2)} against ${(first.loadCpu * 1000).toFixed(2)} µs/entry`],
+      ['initial sync', c.sync, first.sync, `${(c.sync * 1e6).toFixed(2)} against ${(first.sync * 1e6).toFixed(2)} µs/entry`],
+      ['hashfed verify', c.verify ?? NaN, first.verify ?? NaN, `${((c.verify ?? NaN) * 1e6).toFixed(2)} against ${((first.verify ?? NaN) * 1e6).toFixed(2)} µs/entry`]
+    ]
+    for (const [what, now, was, beside] of kinds) {
+      if (!Number.isFinite(now / was)) continue
+      out.push({ scenario: SCENARIO, name: `${c.label}: ${what}, cost per entry over the ${first.label} step`, value: now / was, unit: 'x', goal: 1.2, better: 'lower', beside: `${beside}; flat is 1.0` })
+    }
+  }
+  return out
+}
+
 export async function scale (args: BenchArgs, opts: { full: boolean, seconds: number }): Promise<Figure[]> {
   const steps = (opts.full ? [1_000_000, 2_000_000, 10_000_000] : [1_000_000, 2_000_000]).map(n => Math.max(10_000, Math.round(n * args.scale)))
   const root = await mkdtemp(join(tmpdir(), 'hashfed-bench-scale-'))
@@ -180,6 +206,7 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
     const written: Written = { pdq: new PdqValues(), sha256: [], bytes: 0 }
     let have = 0
     let firstRate = 0
+    const costs: StepCost[] = []
     for (const [i, n] of steps.entries()) {
       const t0 = performance.now()
       await grow(list, have, n, written)
@@ -189,7 +216,7 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
       const node = await startProcess(list)
       let fresh: NodeProcess | undefined
       try {
-        const status = await (await fetch(`${node.api}/v1/match/status`)).json() as { loaded: { entries: number, ms: number } }
+        const status = await (await fetch(`${node.api}/v1/match/status`)).json() as { loaded: { entries: number, ms: number, cpuMs?: number } }
         const rss = await rssMiB(node.child.pid as number)
         const { token } = await (await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench-${i}` }) })).json() as { token: string }
         const runtime = JSON.parse(await readFile(nodeDir(list.dir).runtime, 'utf8')) as { checkUrl: string }
@@ -212,9 +239,10 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
         // the issue's goals are for the full 10M store; smaller steps show the cost per entry
         const atTen = n >= 10_000_000
         const us = (s: number): string => `${(s * 1e6 / n).toFixed(2)} µs/entry`
+        costs.push({ n, label, rss: rss * 2 ** 20 / n, load: status.loaded.ms / n, loadCpu: (status.loaded.cpuMs ?? NaN) / n, sync: syncS / n })
         figures.push(
           { scenario: SCENARIO, name: `${label}: node RSS after start`, value: rss, unit: 'MiB', ...(atTen ? { goal: 2048, better: 'lower' as const } : {}), beside: `${(rss * 2 ** 20 / n).toFixed(0)} B/entry (goal 2 GiB at 10M)` },
-          { scenario: SCENARIO, name: `${label}: index load at start`, value: status.loaded.ms / 1000, unit: 's', ...(atTen ? { goal: 15, better: 'lower' as const } : {}), beside: `${us(status.loaded.ms / 1000)}; ${status.loaded.entries.toLocaleString('en-US')} loaded (goal 15 s at 10M)` },
+          { scenario: SCENARIO, name: `${label}: index load at start`, value: status.loaded.ms / 1000, unit: 's', ...(atTen ? { goal: 15, better: 'lower' as const } : {}), beside: `${us(status.loaded.ms / 1000)}; ${status.loaded.cpuMs === undefined ? '' : `CPU ${(status.loaded.cpuMs / 1000).toFixed(1)} s (${us(status.loaded.cpuMs / 1000)}); `}${status.loaded.entries.toLocaleString('en-US')} loaded (goal 15 s at 10M)` },
           { scenario: SCENARIO, name: `${label}: PDQ near-match over HTTP, p50 (${written.pdq.length.toLocaleString('en-US')} PDQ)`, value: near.p50, unit: 'ms', goal: 5, better: 'lower', beside: `${PDQ_QUERIES} queries, half near a stored hash; ${near.sampled} equal a linear scan` },
           { scenario: SCENARIO, name: `${label}: exact check over HTTP, batch of 1`, value: rate, unit: 'req/s', ...(i > 0 ? { goal: 0.9 * firstRate, better: 'higher' as const } : {}), beside: i > 0 ? `${(rate / firstRate).toFixed(2)}x the ${(steps[0] / 1e6).toLocaleString('en-US')}M step; goal within 10%` : '32 connections, 10% known' },
           { scenario: SCENARIO, name: `${label}: initial sync to a fresh node`, value: syncS, unit: 's', beside: us(syncS) },
@@ -227,8 +255,10 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
       const v = verifySeconds(list.dir)
       if (v === null) console.log(`(scale: ${label}: \`hashfed verify\` is not in this CLI; its time is not measured)`)
       else figures.push({ scenario: SCENARIO, name: `${label}: hashfed verify`, value: v, unit: 's', beside: `${(v * 1e6 / n).toFixed(2)} µs/entry` })
+      costs[costs.length - 1].verify = v === null ? NaN : v / n
       await rm(members[i + 1].dir, { recursive: true, force: true }) // the fresh copy is no longer needed
     }
+    figures.push(...flatness(costs))
     return figures
   } finally {
     await rm(root, { recursive: true, force: true })

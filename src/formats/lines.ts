@@ -1,7 +1,7 @@
 import { detectAlgorithm, formatHashValue, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
 import type { HashListFormat, ParseInit } from './format.js'
-import { textLines } from './input.js'
+import { textLineChunks } from './input.js'
 import { invalidFormat } from './invalid-format.js'
 import { FieldError, makeRecord, quote, readHashValue, readQuality, rejectItem } from './record.js'
 import { chunked } from './write-chunks.js'
@@ -33,21 +33,23 @@ async function * parseLines (input: AsyncIterable<Uint8Array | string>, init: Pa
   let seenContent = false
   let added = false
   let firstReject: ImportItem | undefined
-  for await (const { line, text } of textLines(input, 'lines')) {
-    const trimmed = text.trim()
-    if (trimmed === '' || trimmed.startsWith('#')) continue
-    if (trimmed.includes('\u0000')) throw invalidFormat('lines', line, 'binary data (NUL byte)')
-    if (!seenContent && /^[<{[]/.test(trimmed)) throw invalidFormat('lines', line, `starts like XML or JSON (${quote(trimmed)}), not a hash`)
-    seenContent = true
-    let item: ImportItem
-    try {
-      item = { kind: 'add', line, record: parseLine(trimmed.split(/\s/, 1)[0], init) }
-      added = true
-    } catch (err) {
-      item = rejectItem(line, err)
-      firstReject ??= item
+  for await (const chunk of textLineChunks(input, 'lines')) {
+    for (const { line, text } of chunk) {
+      const trimmed = text.trim()
+      if (trimmed === '' || trimmed.startsWith('#')) continue
+      if (trimmed.includes('\u0000')) throw invalidFormat('lines', line, 'binary data (NUL byte)')
+      if (!seenContent && /^[<{[]/.test(trimmed)) throw invalidFormat('lines', line, `starts like XML or JSON (${quote(trimmed)}), not a hash`)
+      seenContent = true
+      let item: ImportItem
+      try {
+        item = { kind: 'add', line, record: parseLine(trimmed.split(/\s/, 1)[0], init) }
+        added = true
+      } catch (err) {
+        item = rejectItem(line, err)
+        firstReject ??= item
+      }
+      yield item
     }
-    yield item
   }
   if (!added && firstReject !== undefined && firstReject.kind === 'reject') {
     throw invalidFormat('lines', firstReject.line, `no line holds a hash (first: ${firstReject.reason})`)

@@ -118,11 +118,14 @@ export class ExactTable {
     return this.records[id * this.stride + this.words + ORIGIN] !== 0
   }
 
-  /** Copies `value` into `query`; call before `find`, `insert`, or a distance scan. */
-  load (value: Uint8Array): void {
+  /**
+   * Copies `value` (from byte `offset`: a value inside a larger buffer needs no view of its
+   * own) into `query`; call before `find`, `insert`, or a distance scan.
+   */
+  load (value: Uint8Array, offset = 0): void {
     // by hand: TypedArray#set costs more than the whole probe for a 32-byte value
     const q = this.query
-    for (let k = 0, i = 0; k < q.length; k++, i += 4) {
+    for (let k = 0, i = offset; k < q.length; k++, i += 4) {
       q[k] = value[i] | (value[i + 1] << 8) | (value[i + 2] << 16) | (value[i + 3] << 24)
     }
     this.queryHash = mix(q, 0, this.keyWords)

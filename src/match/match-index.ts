@@ -63,6 +63,11 @@ export interface MatchIndex {
    * reference then takes this newer `seq`).
    */
   add: (origin: string, algorithm: AlgorithmName, value: Uint8Array, seq: number) => boolean
+  /**
+   * `add` of the value at `bytes[offset .. offset + length)`, without a view of its own: the
+   * index load at start adds millions of values straight from the stored batches.
+   */
+  addAt: (origin: string, algorithm: AlgorithmName, bytes: Uint8Array, offset: number, length: number, seq: number) => boolean
   /** `origin` retracted `value`. Returns false if it did not vouch for it. */
   remove: (origin: string, algorithm: AlgorithmName, value: Uint8Array) => boolean
   /** Enabled origins vouching for exactly `value`; empty when none. */
@@ -118,7 +123,20 @@ class InMemoryMatchIndex implements MatchIndex {
   }
 
   add (origin: string, algorithm: AlgorithmName, value: Uint8Array, seq: number): boolean {
-    const table = this.loaded(algorithm, value)
+    return this.addLoaded(this.loaded(algorithm, value), origin, algorithm, seq)
+  }
+
+  addAt (origin: string, algorithm: AlgorithmName, bytes: Uint8Array, offset: number, length: number, seq: number): boolean {
+    const table = this.table(algorithm)
+    if (!(bytes instanceof Uint8Array) || length !== table.valueBytes || !Number.isSafeInteger(offset) || offset < 0 || offset + length > bytes.length) {
+      throw hfError(ErrorCodes.INVALID_HASH, `a ${algorithm} value has ${table.valueBytes} bytes, got ${length}`, { algorithm })
+    }
+    table.load(bytes, offset)
+    return this.addLoaded(table, origin, algorithm, seq)
+  }
+
+  /** Adds the value loaded into `table` (its query). */
+  private addLoaded (table: ExactTable, origin: string, algorithm: AlgorithmName, seq: number): boolean {
     if (!Number.isSafeInteger(seq) || seq < 0) throw hfError(ErrorCodes.INVALID_ARGUMENT, `batch seq must be a non-negative integer, got ${String(seq)}`)
     const originId = this.originId(origin)
     const id = table.insert()

@@ -52,7 +52,7 @@ export class MatchService {
   readonly videos: VideoMatcher
   /** benign entries of every member's log (suppress matches; see check-service) */
   readonly benign = new BenignIndex()
-  loaded: RebuildStats = { entries: 0, ms: 0 }
+  loaded: RebuildStats = { entries: 0, ms: 0, cpuMs: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
 
