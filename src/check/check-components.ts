@@ -34,7 +34,7 @@ export class CheckComponents {
   static async open (init: CheckComponentsInit): Promise<CheckComponents> {
     const { ctx, hashLog, match, reports, logger } = init
     const nameOf = (p: string): string => ctx.federation.nameOf(p)
-    const metadata = new MatchMetadata({ hashLog })
+    const metadata = new MatchMetadata({ hashLog, batchHashes: match.batchHashes })
     const service = new CheckService({ index: match.index, metadata, nameOf, maxHashes: ctx.config.check?.maxHashes, videos: match.videos, pdqThreshold: ctx.config.match.pdqThreshold, dihedral: ctx.config.match.dihedral })
     const feedback = new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog, courier: reports.courier, nameOf, logger: logger.child({ component: 'feedback' }) })
     return new CheckComponents(await TokenStore.open(ctx.store), service, feedback, new ImageHashPool(), metadata)

@@ -5,12 +5,15 @@ import { decodeBatch } from '../log/batch.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
 import type { VideoMatcher } from './video-matcher.js'
+import type { BatchHashes } from './batch-hashes.js'
 import { framesFromProto } from '../log/vpdq-value.js'
 
 export interface IndexFeederInit {
   index: MatchIndex
   /** vpdq entries' frames go here too (frame index) */
   videos?: VideoMatcher
+  /** every batch's hash is noted here (match answers name their batch) */
+  batchHashes?: BatchHashes
   hashLog: HashLog
   logger?: Logger
 }
@@ -59,9 +62,11 @@ export class IndexFeeder {
     try {
       index.clear()
       this.init.videos?.clear()
+      this.init.batchHashes?.clear()
       for (const head of hashLog.heads()) {
         for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
           const batch = decodeBatch(signed)
+          this.init.batchHashes?.set(head.origin, batch.seq, batch.hash)
           for (const e of batch.entries) {
             const algorithm = algorithmFromEnum(e.algorithm ?? 0)
             const value = e.value as Uint8Array
@@ -98,6 +103,7 @@ export class IndexFeeder {
   /** Applies one stored batch: adds vouch (again: a newer seq), retracts withdraw (a no-op when not held). */
   apply (e: BatchEvent): void {
     const { index } = this.init
+    this.init.batchHashes?.set(e.origin, e.seq, e.hash)
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
       else index.remove(e.origin, entry.algorithm, entry.value)

@@ -8,6 +8,7 @@ import type { HashLog } from '../log/hash-log.js'
 import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match-index.js'
 import { VideoMatcher } from './video-matcher.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
+import { BatchHashes } from './batch-hashes.js'
 import { VPDQ_QUALITY_THRESHOLD } from '../hashing/video/constants.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
@@ -49,6 +50,8 @@ export class MatchService {
   readonly index: MatchIndex
   /** vpdq entries' frames (video-to-video and frame-to-image matching) */
   readonly videos: VideoMatcher
+  /** hash of every stored batch, for match answers (check/match-metadata.ts) */
+  readonly batchHashes = new BatchHashes()
   loaded: RebuildStats = { entries: 0, ms: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
@@ -62,7 +65,7 @@ export class MatchService {
       comparePct: match.vpdqComparePct,
       queryPct: match.vpdqQueryPct
     }, origin => this.index.isOriginEnabled(origin))
-    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, hashLog: init.hashLog, logger: init.logger })
+    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, batchHashes: this.batchHashes, hashLog: init.hashLog, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {
