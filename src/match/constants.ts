@@ -32,7 +32,7 @@ export const EXACT_INITIAL_ENTRIES = 1024
  * (more tables) and huge ones from allocating tables of 2^23+ buckets. With the phased probe
  * (multi-index.ts), measured in one process on a loaded 2-core machine: 600k hashes 242 µs
  * at 19 bits (the default) and 208 at 20; 2M hashes 571 µs at 20-21 bits (the default) and
- * 344 at 22, which holds 256 MB of buckets against 104 MB: not taken, memory counts at 10M.
+ * 344 at 22, which holds ~270 MB of buckets against ~155 MB: not taken, memory counts at 10M.
  */
 export const MIH_MIN_SUBSTRING_BITS = 16
 export const MIH_MAX_SUBSTRING_BITS = 22
