@@ -11,6 +11,9 @@ const IN_BASE = -2
 const PENDING = -3
 // values >= 0: the delta node holding the entry
 
+/** candidate ids the per-query scratch keeps between queries (a uniform query needs ~1,500) */
+const KEEP_CANDIDATES = 1 << 16
+
 const DELTA: Partition = evenPartition(MIH_DELTA_SUBSTRING_BITS)
 const DELTA_TABLES = DELTA.widths.length
 const DELTA_BUCKETS = 1 << MIH_DELTA_SUBSTRING_BITS
@@ -75,10 +78,10 @@ export class MultiIndex {
 
   /** the query's substrings in the current partition */
   private querySubs = new Int32Array(32)
-  /** per-query scratch, reused: bucket ranges of one table, candidate ids */
-  private rangeStart = new Int32Array(0)
-  private rangeEnd = new Int32Array(0)
-  private candidates = new Int32Array(1024)
+  /** per-query scratch, reused: the two slots of each bucket probed in one table, candidate ids */
+  private probeFirst = new Int32Array(0)
+  private probeSecond = new Int32Array(0)
+  private candidates = new Int32Array(KEEP_CANDIDATES)
   /** kept so the touching loads in `searchBase` are not optimised away */
   private touched = 0
 
@@ -283,12 +286,12 @@ export class MultiIndex {
     this.loadQuerySubstrings(partition)
     let probes = 0
     for (let t = 0; t < partition.widths.length; t++) if (radius[t] >= 0) probes = Math.max(probes, probesWithin(partition.widths[t], radius[t]))
-    if (this.rangeStart.length < probes) {
-      this.rangeStart = new Int32Array(probes)
-      this.rangeEnd = new Int32Array(probes)
+    if (this.probeFirst.length < probes) {
+      this.probeFirst = new Int32Array(probes)
+      this.probeSecond = new Int32Array(probes)
     }
-    const first = this.rangeStart
-    const second = this.rangeEnd
+    const first = this.probeFirst
+    const second = this.probeSecond
     let cand = this.candidates
     let count = 0
     for (let t = 0; t < partition.widths.length; t++) {
@@ -346,6 +349,8 @@ export class MultiIndex {
       hits.ids.push(id)
       hits.distances.push(d)
     }
+    // a query into a dense cluster may need millions of candidates once: do not keep them
+    if (cand.length > KEEP_CANDIDATES) this.candidates = new Int32Array(KEEP_CANDIDATES)
   }
 
   private searchDelta (maxDistance: number, hits: NearHits): void {
@@ -379,10 +384,7 @@ export class MultiIndex {
 
 }
 
-/**
- * Each id once: several tables (or buckets of one, in the delta) can find the same hash. Hits
- * are few, so sorting them beats keeping a per-query "seen" structure over all entries.
- */
+/** Each id once (several tables can find one hash): hits are few, so sorting beats a "seen" set. */
 function dedupe (hits: NearHits): NearHits {
   if (hits.ids.length < 2) return hits
   const order = hits.ids.map((_, i) => i).sort((a, b) => hits.ids[a] - hits.ids[b])
