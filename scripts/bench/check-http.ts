@@ -150,6 +150,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
     const knownPdq = await populate(m, entries, 10_000, 'pdq')
     const idsSeconds = await buildContentIds(m)
     const node = await startProcess(m)
+    let figures: Figure[]
     try {
       const status = await (await fetch(`${node.api}/v1/match/status`)).json() as { loaded: { entries: number, ms: number } }
       const rssIdle = await rssMiB(node.child.pid as number)
@@ -175,7 +176,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
       }
       const n = entries.toLocaleString('en-US')
       const beside = `${opts.connections} connections, ${Math.round(opts.hitRate * 100)}% known hashes, ${n} entries`
-      return [
+      figures = [
         { scenario: SCENARIO, name: `index load at start (${status.loaded.entries.toLocaleString('en-US')} entries)`, value: status.loaded.ms / 1000, unit: 's' },
         { scenario: SCENARIO, name: 'bare node:http JSON endpoint (machine limit)', value: bare.requests.average, unit: 'req/s', beside: `p99 ${bare.latency.p99} ms` },
         { scenario: SCENARIO, name: 'batch of 1: requests/s', value: r1.requests.average, unit: 'req/s', goal: 15_000, better: 'higher', beside },
@@ -200,9 +201,55 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
     } finally {
       await node.stop()
     }
+    return [...figures, ...await quarantineCost(m, known, opts, seconds)]
   } finally {
     await rm(root, { recursive: true, force: true })
   }
+}
+
+// ------------------------------------------------------------------ quarantine counting on vs off (issue 18)
+
+/** Starts the populated node with `quarantine.enabled` set, loads it with eight hoster tokens in turn. */
+async function loadWithQuarantine (m: BenchMember, enabled: boolean, round: number, body: string[], opts: Options, seconds: number): Promise<autocannon.Result> {
+  const file = nodeDir(m.dir).config
+  const config = JSON.parse(await readFile(file, 'utf8')) as { quarantine?: { enabled?: boolean } }
+  config.quarantine = { ...config.quarantine, enabled }
+  await writeFile(file, JSON.stringify(config))
+  const node = await startProcess(m)
+  try {
+    const tokens: string[] = []
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${node.api}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `hoster-${round}-${i}` }) })
+      if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`)
+      tokens.push((await res.json() as { token: string }).token)
+    }
+    const runtime = JSON.parse(await readFile(nodeDir(m.dir).runtime, 'utf8')) as { checkUrl: string }
+    const requests = body.map((b, i) => ({ method: 'POST' as const, path: '/v1/check', headers: { authorization: `Bearer ${tokens[i % tokens.length]}`, 'content-type': 'application/json' }, body: b }))
+    const run = async (duration: number): Promise<autocannon.Result> => await autocannon({ url: runtime.checkUrl, connections: opts.connections, duration, requests })
+    await run(2) // warm-up
+    const r = await run(seconds)
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`quarantine ${enabled ? 'on' : 'off'}: ${r.non2xx} non-2xx replies, ${r.errors} errors`)
+    return r
+  } finally {
+    await node.stop()
+  }
+}
+
+/**
+ * The cost of counting matches per stored hash and hoster on the check path: the same node,
+ * the same requests (batch of 1, eight hoster tokens in turn), quarantine counting off, on,
+ * off, on; each figure is the mean of its two runs, so load drift hits both alike.
+ */
+async function quarantineCost (m: BenchMember, known: string[], opts: Options, seconds: number): Promise<Figure[]> {
+  const body = bodies(known, 2000, 1, opts.hitRate)
+  const rps = { on: 0, off: 0 }
+  for (const [round, enabled] of [false, true, false, true].entries()) rps[enabled ? 'on' : 'off'] += (await loadWithQuarantine(m, enabled, round, body, opts, seconds)).requests.average / 2
+  const beside = `batch of 1, 8 hoster tokens, ${Math.round(opts.hitRate * 100)}% known hashes`
+  return [
+    { scenario: SCENARIO, name: 'quarantine counting off: requests/s', value: rps.off, unit: 'req/s', beside },
+    { scenario: SCENARIO, name: 'quarantine counting on: requests/s', value: rps.on, unit: 'req/s', beside },
+    { scenario: SCENARIO, name: 'quarantine counting on: ratio to off', value: rps.on / rps.off, unit: '', goal: 0.9, better: 'higher' }
+  ]
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -67,7 +67,17 @@ export const checkMatch = {
       description: 'a frame of a stored video (algorithm vpdq) matched the image',
       properties: { frameNumber: { type: 'integer', minimum: 0 }, timestamp: { type: 'number', minimum: 0 } }
     },
-    origins: { type: 'array', items: matchOrigin }
+    origins: { type: 'array', items: matchOrigin },
+    held: { type: 'boolean', enum: [true], description: 'the hash is held on this node (it matched too many hosters, or an operator held it): do not act on it as a match' },
+    heldSince: { type: 'string', description: 'ISO 8601 time the hold began' },
+    heldReason: { type: 'string' },
+    suppressed: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['by', 'byPeerId', 'reason', 'benignValue', 'distance'],
+      description: 'a trusted member published this value (or one within the benign PDQ distance) as benign',
+      properties: { by: { type: 'string' }, byPeerId: { type: 'string' }, reason: { type: 'string' }, benignValue: { type: 'string' }, distance: { type: 'integer', minimum: 0 } }
+    }
   }
 } as const
 
@@ -80,7 +90,10 @@ export const checkResult = {
     value: { type: 'string' },
     quality: { type: 'integer' },
     lowQuality: { type: 'boolean', enum: [true] },
-    matches: { type: 'array', items: checkMatch }
+    matches: { type: 'array', items: checkMatch },
+    held: { type: 'boolean', enum: [true], description: 'a matched hash is held here: see heldMatches' },
+    heldMatches: { type: 'array', items: checkMatch, description: 'matches on held hashes (not in matches)' },
+    suppressed: { type: 'array', items: checkMatch, description: 'matches a trusted member\'s benign entry covers (not in matches)' }
   }
 } as const
 

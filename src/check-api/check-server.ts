@@ -205,7 +205,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
 
   app.post('/v1/check', { bodyLimit: jsonLimit, schema: { body: checkBody, querystring: noQuery }, preValidation: requireJson }, async (req) => {
     const hashes = (req.body as { hashes: CheckQuery[] }).hashes
-    const results = await init.service.check(hashes)
+    const results = await init.service.check(hashes, { hoster: req.hoster })
     stats.hashes += results.length
     for (const r of results) stats.matches += r.matches.length
     return { results }
@@ -219,7 +219,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
     // keyed by hoster: each token has its share of the hashing queue (see ImageHashPool)
     const hashes = await init.images.hash(body, { key: req.hoster })
     // nothing of the image outlives the request: the hashes are all that is kept for the answer
-    const result = await init.service.checkImage(hashes)
+    const result = await init.service.checkImage(hashes, { hoster: req.hoster })
     stats.images++
     for (const r of result.results) stats.matches += r.matches.length
     return result

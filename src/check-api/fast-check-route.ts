@@ -104,7 +104,7 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
         fail(err as HashfedError)
         return
       }
-      service.check(hashes).then((results) => {
+      service.check(hashes, { hoster }).then((results) => {
         stats.hashes += results.length
         for (const r of results) stats.matches += r.matches.length
         reply(200, JSON.stringify({ results }))

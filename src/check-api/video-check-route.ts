@@ -77,7 +77,7 @@ export class VideoCheckRoute {
         const { features } = await hashVideoVpdq(body, { pool: this.pool, ffmpegPath: this.init.ffmpegPath, maxBytes: limit })
         const result = await this.init.service.checkVideo([
           { algorithm: 'sha256', value: exact.sha256 }, { algorithm: 'sha1', value: exact.sha1 }, { algorithm: 'md5', value: exact.md5 }
-        ], features)
+        ], features, { hoster: req.hoster })
         this.init.stats.videos++
         this.init.stats.matches += result.videos.length + result.results.reduce((n, r) => n + r.matches.length, 0)
         return result
@@ -99,7 +99,7 @@ export class VideoCheckRoute {
       const body = req.body
       if (!Buffer.isBuffer(body) || body.length === 0) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'send the file as the raw request body with Content-Type: application/octet-stream')
       const d = digests(body)
-      const results = await this.init.service.checkRecords([{ algorithm: 'sha256', value: d.sha256 }, { algorithm: 'sha1', value: d.sha1 }, { algorithm: 'md5', value: d.md5 }])
+      const results = await this.init.service.checkRecords([{ algorithm: 'sha256', value: d.sha256 }, { algorithm: 'sha1', value: d.sha1 }, { algorithm: 'md5', value: d.md5 }], { hoster: req.hoster })
       this.init.stats.matches += results.reduce((n, r) => n + r.matches.length, 0)
       return { results }
     })

@@ -9,6 +9,7 @@ import { DEFAULT_CLASSIFICATION } from '../lists/default-classification.js'
 import type { VideoMatcher } from '../match/video-matcher.js'
 import type { VpdqFeature } from '../hashing/video/vpdq.js'
 import { DIHEDRAL_TRANSFORMS, inverseTransform, type DihedralTransform } from '../hashing/pdq-dihedral.js'
+import type { BenignIndex } from '../match/benign-index.js'
 
 /** One hash to check, as a hoster sends it. */
 export interface CheckQuery {
@@ -51,6 +52,12 @@ export interface CheckMatch {
   /** the most severe classification among the origins (baseline > national > not-illegal); DEFAULT_CLASSIFICATION for hashes published without one */
   classification: ClassificationName
   origins: MatchOrigin[]
+  /** the hash is held on this node (too many hosters or matches, or an operator's hold): not a plain match */
+  held?: true
+  heldSince?: string
+  heldReason?: string
+  /** a benign entry of a trusted member covers the value: reported here, never as a match */
+  suppressed?: { by: string, byPeerId: string, reason: string, benignValue: string, distance: number }
 }
 
 /** A stored video that matches a query video under Meta's vPDQ rule. */
@@ -68,6 +75,20 @@ export interface VideoCheckMatch {
   origins: MatchOrigin[]
 }
 
+/** What the false-positive quarantine needs on the check path (check/quarantine-service). */
+export interface MatchGate {
+  held: (ref: string) => { sinceMs: number, reason: string } | undefined
+  record: (ref: string, origins: string[], hoster: string) => void
+  stats: { heldAnswers: number }
+}
+
+/** Benign lists (match/benign-index) with this node's trust in their authors. */
+export interface BenignFilter {
+  index: BenignIndex
+  trusted: (origin: string) => boolean
+  pdqThreshold: number
+}
+
 export interface VideoCheckResult {
   /** exact matches of the file's SHA-256, SHA-1 and MD5 */
   results: CheckResult[]
@@ -83,6 +104,11 @@ export interface CheckResult {
   /** the queried PDQ hash has quality below 50 (flat or tiny image): matches on it are weak */
   lowQuality?: true
   matches: CheckMatch[]
+  /** a matched hash is held here: see `heldMatches` (a hoster should not act on it as a match) */
+  held?: true
+  heldMatches?: CheckMatch[]
+  /** matches suppressed by benign entries, with who said so and why */
+  suppressed?: CheckMatch[]
 }
 
 export interface ImageCheckResult {
@@ -103,7 +129,12 @@ export interface CheckServiceInit {
   pdqThreshold?: number
   /** also try the seven rotated and mirrored PDQ variants of an image @default true */
   dihedral?: boolean
+  benign?: BenignFilter
+  gate?: MatchGate
 }
+
+/** Who asks: a hoster's checks are counted by the quarantine, an analyst's are not. */
+export interface CheckContext { hoster?: string }
 
 const EXACT_NAMES: ReadonlySet<string> = new Set(ALGORITHMS)
 const LOWER_HEX = /^[0-9a-f]+$/
@@ -121,32 +152,34 @@ interface Hit { algorithm: AlgorithmName, value: Uint8Array, valueHex: string, d
  */
 export class CheckService {
   readonly maxHashes: number
+  /** matches answered as suppressed by a benign entry */
+  suppressedMatches = 0
 
   constructor (private readonly init: CheckServiceInit) {
     this.maxHashes = init.maxHashes ?? 10_000
   }
 
   /** Results in query order. Throws HF_INVALID_HASH (details.index) for a bad query, HF_TOO_LARGE beyond maxHashes. */
-  async check (queries: CheckQuery[]): Promise<CheckResult[]> {
+  async check (queries: CheckQuery[], ctx?: CheckContext): Promise<CheckResult[]> {
     if (!Array.isArray(queries)) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'hashes: an array of {algorithm, value}')
     if (queries.length > this.maxHashes) throw hfError(ErrorCodes.TOO_LARGE, `at most ${this.maxHashes} hashes per request, got ${queries.length}`, { maxHashes: this.maxHashes })
-    return await this.answer(queries.map((q, i) => parseQuery(q, i)))
+    return await this.answer(queries.map((q, i) => parseQuery(q, i)), ctx)
   }
 
   /** The hashes of an image (see ImageHashPool) checked like a request of five hashes. */
-  async checkImage (hashes: ImageHashes): Promise<ImageCheckResult> {
+  async checkImage (hashes: ImageHashes, ctx?: CheckContext): Promise<ImageCheckResult> {
     const parsed = hashes.records.map(recordQuery)
     const variants = this.init.dihedral === false ? undefined : hashes.pdqVariants
     const extra = (q: Parsed, direct: Hit[]): Hit[] => q.algorithm === 'pdq' ? this.imageExtras(q.value, direct, variants) : []
-    return { image: { format: hashes.format, width: hashes.width, height: hashes.height }, results: await this.answer(parsed, extra) }
+    return { image: { format: hashes.format, width: hashes.width, height: hashes.height }, results: await this.answer(parsed, ctx, extra) }
   }
 
   /**
    * A video's check: its exact hashes as records, and its vPDQ frames against every stored
    * video by Meta's rule (match.vpdqComparePct / vpdqQueryPct).
    */
-  async checkVideo (exact: HashRecord[], features: readonly VpdqFeature[]): Promise<VideoCheckResult> {
-    const results = await this.answer(exact.map(recordQuery))
+  async checkVideo (exact: HashRecord[], features: readonly VpdqFeature[], ctx?: CheckContext): Promise<VideoCheckResult> {
+    const results = await this.answer(exact.map(recordQuery), ctx)
     const matches = this.init.videos?.query(features) ?? []
     const videos: VideoCheckMatch[] = []
     if (matches.length > 0) {
@@ -207,11 +240,11 @@ export class CheckService {
   }
 
   /** Checks already-parsed records (CLI and image paths). */
-  async checkRecords (records: HashRecord[]): Promise<CheckResult[]> {
-    return await this.answer(records.map(recordQuery))
+  async checkRecords (records: HashRecord[], ctx?: CheckContext): Promise<CheckResult[]> {
+    return await this.answer(records.map(recordQuery), ctx)
   }
 
-  private async answer (parsed: Parsed[], extra?: (q: Parsed, direct: Hit[]) => Hit[]): Promise<CheckResult[]> {
+  private async answer (parsed: Parsed[], ctx?: CheckContext, extra?: (q: Parsed, direct: Hit[]) => Hit[]): Promise<CheckResult[]> {
     const { index } = this.init
     const hitsPer: Hit[][] = []
     let anyHit = false
@@ -234,12 +267,48 @@ export class CheckService {
         const match = this.toMatch(hit, vouches as Map<string, Vouch | null>)
         if (match !== null) matches.push(match)
       }
-      if (q.quality === undefined) return { algorithm: q.algorithm, value: q.valueHex, matches }
-      const result: CheckResult = q.algorithm === 'pdq' && q.quality < PDQ_MIN_QUALITY
-        ? { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, lowQuality: true, matches }
-        : { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, matches }
+      const result: CheckResult = q.quality === undefined
+        ? { algorithm: q.algorithm, value: q.valueHex, matches }
+        : q.algorithm === 'pdq' && q.quality < PDQ_MIN_QUALITY
+          ? { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, lowQuality: true, matches }
+          : { algorithm: q.algorithm, value: q.valueHex, quality: q.quality, matches }
+      if (matches.length > 0 && (this.init.benign !== undefined || this.init.gate !== undefined)) this.screen(result, hitsPer[i], ctx)
       return result
     })
+  }
+
+  /**
+   * The false-positive defences, only for values that matched: a match on a benign value of a
+   * trusted member is moved to `suppressed`, a held one to `heldMatches`; a plain match is
+   * counted for the hoster that asked (the quarantine decides on the next one).
+   */
+  private screen (result: CheckResult, hits: Hit[], ctx: CheckContext | undefined): void {
+    const { benign, gate } = this.init
+    const plain: CheckMatch[] = []
+    for (const m of result.matches) {
+      const hit = hits.find(h => h.valueHex === m.value) as Hit
+      const b = benign?.index.find(m.algorithm, hit.value, m.value, benign.trusted, benign.pdqThreshold) ?? null
+      if (b !== null) {
+        m.suppressed = { by: this.init.nameOf(b.origin), byPeerId: b.origin, reason: b.reason, benignValue: b.value, distance: b.distance }
+        ;(result.suppressed ??= []).push(m)
+        this.suppressedMatches++
+        continue
+      }
+      const ref = `${m.algorithm}:${m.value}`
+      const hold = gate?.held(ref)
+      if (hold !== undefined) {
+        m.held = true
+        m.heldSince = new Date(hold.sinceMs).toISOString()
+        m.heldReason = hold.reason
+        result.held = true
+        ;(result.heldMatches ??= []).push(m)
+        ;(gate as MatchGate).stats.heldAnswers++
+        continue
+      }
+      plain.push(m)
+      if (gate !== undefined && ctx?.hoster !== undefined) gate.record(ref, m.origins.map(o => o.peerId), ctx.hoster)
+    }
+    result.matches = plain
   }
 
   private async vouchesFor (hitsPer: Hit[][]): Promise<Map<string, Vouch | null>> {

@@ -50,13 +50,21 @@ export class MatchMetadata {
     }
   }
 
+  /** a revocation rebuilt an origin's rows: cached ones may be the attacker's */
+  private readonly onRevoked = (): void => {
+    this.generation++
+    this.rows.clear()
+  }
+
   constructor (private readonly init: MatchMetadataInit) {
     this.rows = new LruCache(init.cacheEntries ?? METADATA_CACHE_ENTRIES)
     init.hashLog.on('batch', this.onBatch)
+    init.hashLog.on('revoked', this.onRevoked)
   }
 
   close (): void {
     this.init.hashLog.off('batch', this.onBatch)
+    this.init.hashLog.off('revoked', this.onRevoked)
     this.rows.clear()
   }
 

@@ -20,8 +20,11 @@ const COMMANDS: Array<{ names: string[], load: () => Promise<Register[]> }> = [
   { names: ['feedback', 'disputes'], load: async () => [(await import('./commands/feedback.js')).registerFeedback] },
   { names: ['reports'], load: async () => [(await import('./commands/reports.js')).registerReports] },
   { names: ['trace'], load: async () => [(await import('./commands/trace.js')).registerTrace] },
+  { names: ['members'], load: async () => [(await import('./commands/members.js')).registerMembers] },
+  { names: ['keys'], load: async () => [(await import('./commands/keys.js')).registerKeys] },
   { names: ['verify'], load: async () => [(await import('./commands/verify.js')).registerVerify] },
   { names: ['audit'], load: async () => [(await import('./commands/audit.js')).registerAudit] },
+  { names: ['quarantine'], load: async () => [(await import('./commands/quarantine.js')).registerQuarantine] },
   { names: ['config'], load: async () => [(await import('./commands/config.js')).registerConfig] }
 ]
 

@@ -5,7 +5,8 @@ import { hfError, ErrorCodes } from '../errors.js'
 import { countryCode, multiaddrString, writeJsonAtomic } from './node-config.js'
 import { describeIssues } from './validation.js'
 
-export const FEDERATION_VERSION = 1
+/** 2 adds members' `recoveryKey` (key lifecycle); version 1 files load unchanged. */
+export const FEDERATION_VERSION = 2
 
 const peerIdString = z.string().refine((s) => {
   try { return peerIdFromString(s).type === 'Ed25519' } catch { return false }
@@ -18,13 +19,26 @@ const memberSchema = z.strictObject({
   countries: z.array(countryCode).default([]),
   addresses: z.array(multiaddrString).default([]),
   /** this node is a read-only mirror of the named member */
-  mirrorOf: z.string().optional()
+  mirrorOf: z.string().optional(),
+  /**
+   * public half of the member's offline recovery key (a peer ID, made by `init`): the only key
+   * whose revocation of the member's signing key this node accepts
+   */
+  recoveryKey: peerIdString.optional()
 })
 
 const federationSchema = z.strictObject({
-  version: z.literal(FEDERATION_VERSION),
+  version: z.union([z.literal(1), z.literal(FEDERATION_VERSION)]),
   name: z.string().default('hashfed federation'),
-  members: z.array(memberSchema)
+  members: z.array(memberSchema),
+  /**
+   * membership changes proposed by members are applied here once `required` of the named
+   * members (whom this operator trusts) have voted for them; absent: manual edits only
+   */
+  membershipQuorum: z.strictObject({
+    required: z.number().int().min(1),
+    of: z.array(z.string().min(1)).min(1)
+  }).optional()
 }).superRefine((fed, ctx) => {
   const names = new Map<string, number>()
   const ids = new Map<string, number>()
@@ -45,6 +59,11 @@ const federationSchema = z.strictObject({
       countries.set(c, i)
     }
   })
+  const q = fed.membershipQuorum
+  if (q !== undefined) {
+    q.of.forEach((n, i) => { if (!names.has(n.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['membershipQuorum', 'of', i], message: `"${n}" is not a member of this federation` }) })
+    if (q.required > q.of.length) ctx.addIssue({ code: 'custom', path: ['membershipQuorum', 'required'], message: `${q.required} votes required of ${q.of.length} members named: it could never be met` })
+  }
   fed.members.forEach((m, i) => {
     if (m.mirrorOf !== undefined && (!names.has(m.mirrorOf.toLowerCase()) || fed.members[names.get(m.mirrorOf.toLowerCase())!].mirrorOf !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['members', i, 'mirrorOf'], message: `"${m.mirrorOf}" is not a (non-mirror) member of this federation` })
@@ -92,11 +111,17 @@ export function withMember (fed: FederationFile, member: Member): FederationFile
 
 /**
  * The federation without one member, named by member name or peer ID; validated as a whole
- * (a mirror of the member must go first). HF_NOT_FOUND when no member matches.
+ * (a mirror of the member must go first, unless `dropMirrors`: a voted removal takes them along).
+ * The membership quorum forgets the member. HF_NOT_FOUND when no member matches.
  */
-export function withoutMember (fed: FederationFile, nameOrPeerId: string): { federation: FederationFile, removed: Member } {
+export function withoutMember (fed: FederationFile, nameOrPeerId: string, dropMirrors = false): { federation: FederationFile, removed: Member } {
   const key = nameOrPeerId.trim()
   const removed = fed.members.find(m => m.name.toLowerCase() === key.toLowerCase() || m.peerId === key)
   if (removed === undefined) throw hfError(ErrorCodes.NOT_FOUND, `no member "${key.slice(0, 100)}" in the federation`, { member: key.slice(0, 100) })
-  return { federation: parseFederation({ ...fed, members: fed.members.filter(m => m !== removed) }), removed }
+  const gone = removed.name.toLowerCase()
+  const members = fed.members.filter(m => m !== removed && !(dropMirrors && m.mirrorOf?.toLowerCase() === gone))
+  const q = fed.membershipQuorum
+  const of = q?.of.filter(n => n.toLowerCase() !== gone)
+  const membershipQuorum = q === undefined || of === undefined || of.length === 0 ? undefined : { required: Math.min(q.required, of.length), of }
+  return { federation: parseFederation({ ...fed, members, membershipQuorum }), removed }
 }

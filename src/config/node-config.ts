@@ -82,8 +82,25 @@ const nodeConfigSchema = z.strictObject({
     /** % of the query video's frames that must be found in the stored video @default 0 */
     vpdqQueryPct: z.number().min(0).max(100).default(0),
     /** also match an image's 7 rotated and mirrored PDQ variants @default true */
-    dihedral: z.boolean().default(true)
-  }).default({ pdqThreshold: 31, blockhashThreshold: 10, disabledOrigins: [], vpdqComparePct: 80, vpdqQueryPct: 0, dihedral: true }),
+    dihedral: z.boolean().default(true),
+    /** members whose benign entries suppress matches here (names or peer IDs); absent: every member */
+    benignTrustedOrigins: z.array(z.string()).optional(),
+    /** a PDQ match within this distance of a trusted benign PDQ value is suppressed @default 31 */
+    benignPdqThreshold: z.number().int().min(0).max(128).default(31)
+  }).default({ pdqThreshold: 31, blockhashThreshold: 10, disabledOrigins: [], vpdqComparePct: 80, vpdqQueryPct: 0, dihedral: true, benignPdqThreshold: 31 }),
+  /** automatic hold of over-matching hashes (README "False-positive defences") */
+  quarantine: z.strictObject({
+    /** off: no counting, no automatic holds (operator holds still apply) @default true */
+    enabled: z.boolean().default(true),
+    /** a stored hash matched for more distinct hoster tokens than this in the window is held @default 5 */
+    maxHosters: z.number().int().positive().default(5),
+    /** ... or matched more often than this in the last hour @default 1000 */
+    maxMatchesPerHour: z.number().int().positive().default(1000),
+    /** the sliding window distinct hosters are counted over @default 86400000 (24 h) */
+    hosterWindowMs: z.number().int().positive().default(86_400_000),
+    /** after the origin confirms a hash, its thresholds here are multiplied by this @default 10 */
+    confirmedFactor: z.number().int().min(1).default(10)
+  }).default({ enabled: true, maxHosters: 5, maxMatchesPerHour: 1000, hosterWindowMs: 86_400_000, confirmedFactor: 10 }),
   reports: z.strictObject({
     cidrTable: z.array(cidrRow).default([]),
     /** MaxMind country mmdb; the embedded geoip-country data is used otherwise */

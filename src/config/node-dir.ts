@@ -17,6 +17,10 @@ export interface NodeDir {
   runtime: string
   /** hash lists uploaded to the admin API, held (0600) only while they are imported */
   uploads: string
+  /** the origin's signing keys after a rotation or revocation (`signing-<peer id>.key`, 0600) */
+  signingKeys: string
+  /** the recovery key `init` makes: the operator moves it offline (README "Key lifecycle") */
+  recoveryKey: string
 }
 
 export function nodeDir (dir: string): NodeDir {
@@ -28,7 +32,9 @@ export function nodeDir (dir: string): NodeDir {
     federation: join(root, 'federation.json'),
     store: join(root, 'store'),
     runtime: join(root, 'runtime.json'),
-    uploads: join(root, 'uploads')
+    uploads: join(root, 'uploads'),
+    signingKeys: join(root, 'keys'),
+    recoveryKey: join(root, 'recovery.key')
   }
 }
 

@@ -24,6 +24,8 @@ export class FederationView {
 
   get name (): string { return this.file.name }
   get members (): Member[] { return this.file.members }
+  /** whose votes apply a membership change here (absent: manual edits only) */
+  get quorum (): FederationFile['membershipQuorum'] { return this.file.membershipQuorum }
   /** Every member but ourselves. */
   get others (): Member[] { return this.file.members.filter(m => m.peerId !== this.selfPeerId) }
 

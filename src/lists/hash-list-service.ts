@@ -5,7 +5,7 @@ import { vpdqRecord } from '../formats/vpdq-formats.js'
 import { importHashes, type ImportProgress, type ImportSummary } from './importer.js'
 import { exportHashes } from './exporter.js'
 import { formatHashValue, parseAlgorithm, parseHashRef, parseHashValue, type AlgorithmName } from '../log/hash-value.js'
-import { CLASSIFICATIONS, type EntryMeta, type HashRecord } from '../log/entry.js'
+import { CLASSIFICATIONS, type AppendItem, type EntryMeta, type HashRecord } from '../log/entry.js'
 import type { HashLog } from '../log/hash-log.js'
 import type { NodeContext } from '../context/node-context.js'
 import { DEFAULT_CLASSIFICATION } from './default-classification.js'
@@ -116,6 +116,23 @@ export class HashListService {
     const { algorithm, value } = parseHashRef(ref)
     const res = await this.log.append(this.ctx.identity, [{ op: 'retract', algorithm, value, reason }])
     return { retracted: res.retracted, seq: res.batches.at(-1)?.seq ?? 0 }
+  }
+
+  /**
+   * Publishes benign entries (values that are not abuse material, e.g. CMS default images) in
+   * our log, or withdraws them; `retract` also retracts our own vouch for each value in the
+   * same write (a dispute accepted in one step).
+   */
+  async benign (refs: string[], reason: string, opts: { withdraw?: boolean, retract?: boolean } = {}): Promise<{ entries: number, retracted: number, seq: number }> {
+    this.assertPublisher()
+    const items: AppendItem[] = []
+    for (const ref of refs) {
+      const { algorithm, value } = parseHashRef(ref)
+      if (opts.retract === true) items.push({ op: 'retract', algorithm, value, reason })
+      items.push({ op: 'benign', algorithm, value, reason, ...(opts.withdraw === true ? { withdraw: true } : {}) })
+    }
+    const res = await this.log.append(this.ctx.identity, items, { missingRetract: 'ignore' })
+    return { entries: items.length, retracted: res.retracted, seq: res.batches.at(-1)?.seq ?? 0 }
   }
 
   async show (ref: string): Promise<{ algorithm: AlgorithmName, value: string, origins: unknown[] }> {

@@ -36,7 +36,7 @@ export interface AppendPlan {
   logEntries: number
 }
 
-interface Change { op: 'add' | 'retract', ref: string, pb: PbEntry, meta: PbEntry, hash: number, entry: LogEntry, row: Row | null }
+interface Change { op: 'add' | 'retract' | 'benign', ref: string, pb: PbEntry, meta: PbEntry, hash: number, entry: LogEntry, row: Row | null }
 
 /**
  * Plans an append: validates every item before anything is read, loads the index rows the
@@ -62,6 +62,10 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
       const { entry, meta } = addToProto(item.record)
       return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
     }
+    if (item.op === 'benign') {
+      // no index row: benign entries live in the log and the benign index only
+      return { op: 'benign', ref: refOf(item.algorithm, item.value), pb: entryToProto(item), meta: NO_META, hash: 0, entry: item, row: null }
+    }
     if (item.op === 'retract') {
       requireReason(item.reason)
       const entry = entryToProto(item)
@@ -74,7 +78,7 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   const toFetch: string[] = []
   const sourceRefs = new Map<string, string[]>()
   for (const c of changes) {
-    if (c === null) continue
+    if (c === null || c.op === 'benign') continue
     if (c.op === 'retract' || p.filter.mightHave(c.hash)) toFetch.push(c.ref)
     else tracker.load(c.ref, undefined)
   }
@@ -97,7 +101,9 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   for (let i = 0; i < items.length; i++) {
     const item = items[i]
     const c = changes[i]
-    if (c !== null && c.op === 'add') {
+    if (c !== null && c.op === 'benign') {
+      planned.push(c)
+    } else if (c !== null && c.op === 'add') {
       const effect = tracker.add(c.ref, c.meta, 0, 0)
       count(effect)
       if (effect === 'unchanged') continue
@@ -154,6 +160,7 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
     prevHash = batch.hash
     batches.push({ batch, entries: planned.slice(from, to).map(c => c.entry) })
     for (let i = from; i < to; i++) {
+      if (planned[i].op === 'benign') continue
       const row = planned[i].row as Row
       // in entry order, so the last add or retract of a hash in this write decides its row
       if (planned[i].op === 'add') { row.seq = seq; row.index = i - from } else if (row.retracted) row.retractedSeq = seq

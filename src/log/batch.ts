@@ -12,6 +12,9 @@ export const BATCH_REJECT_REASONS = {
   gap: 'the sequence number is beyond our head + 1: earlier batches are missing',
   'broken-chain': 'prev_hash is not the hash of the batch we hold one sequence number before',
   fork: 'a different validly signed batch for an (origin, seq) we already hold',
+  'old-key': 'signed by a key its origin has rotated away from (or revoked) before this batch',
+  'bad-key-record': 'a key rotation record whose new key did not sign it, or that carries entries',
+  revoked: 'a batch its origin\'s recovery key revoked (kept as evidence, not taken again)',
   'too-large': 'over the size or entry limits of a batch (or a sync frame or heads list)',
   malformed: 'does not decode, has an unknown version, or an entry breaks the entry rules'
 } as const
@@ -37,6 +40,8 @@ export interface Batch {
   createdMs: number
   /** entries as decoded; not yet validated (see entryFromProto) */
   entries: hashfed.v1.HashEntry.$Properties[]
+  /** a key rotation (key-history.ts checks it): batches after this one are signed by its new key */
+  rotation?: hashfed.v1.IKeyRotation
 }
 
 export interface BuildBatchInit {
@@ -47,6 +52,7 @@ export interface BuildBatchInit {
   /** @default Date.now() */
   createdMs?: number
   entries: hashfed.v1.HashEntry.$Properties[]
+  rotation?: hashfed.v1.IKeyRotation
 }
 
 export function batchHash (body: Uint8Array): Uint8Array {
@@ -79,7 +85,8 @@ export function buildBatch (init: BuildBatchInit): Batch {
     seq: init.seq,
     prevHash: init.prevHash,
     createdMs,
-    entries: init.entries
+    entries: init.entries,
+    rotation: init.rotation
   }).finish()
   if (body.length > MAX_BATCH_BYTES) throw batchError('too-large', `a batch body is at most ${MAX_BATCH_BYTES} bytes, got ${body.length}`)
   const signature = init.identity.sign(body)
@@ -93,7 +100,8 @@ export function buildBatch (init: BuildBatchInit): Batch {
     seq: init.seq,
     prevHash: init.prevHash,
     createdMs,
-    entries: init.entries
+    entries: init.entries,
+    ...(init.rotation !== undefined ? { rotation: init.rotation } : {})
   }
 }
 
@@ -146,18 +154,22 @@ export function decodeBatch (signed: Uint8Array): Batch {
     seq,
     prevHash,
     createdMs: u64(decoded.createdMs),
-    entries
+    entries,
+    ...(decoded.rotation != null ? { rotation: decoded.rotation } : {})
   }
 }
 
-/** True when the batch is signed by its origin's key over the exact body bytes. */
-export function verifyBatchSignature (batch: Batch): boolean {
-  return verifySignature(batch.origin, batch.body, batch.signature)
+/**
+ * True when the batch is signed over the exact body bytes by `key` (peer ID bytes): the
+ * origin's signing key at the batch's seq (key-history.ts), its genesis key (the origin id) by default.
+ */
+export function verifyBatchSignature (batch: Batch, key: Uint8Array = batch.origin): boolean {
+  return verifySignature(key, batch.body, batch.signature)
 }
 
-/** decodeBatch + verifyBatchSignature; throws 'bad-signature'. */
-export function openBatch (signed: Uint8Array): Batch {
+/** decodeBatch + verifyBatchSignature (with `key`, the origin's genesis key by default); throws 'bad-signature'. */
+export function openBatch (signed: Uint8Array, key?: Uint8Array): Batch {
   const batch = decodeBatch(signed)
-  if (!verifyBatchSignature(batch)) throw batchError('bad-signature', `batch ${batch.seq} of ${batch.originId} is not signed by its origin`)
+  if (!verifyBatchSignature(batch, key)) throw batchError('bad-signature', `batch ${batch.seq} of ${batch.originId} is not signed by its origin`)
   return batch
 }

@@ -2,7 +2,8 @@ import { pb } from '../proto/index.js'
 import type { Store } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
 import { originRange, parseBatchKey } from '../store/layout.js'
-import { openBatch, rejectReasonOf, type Batch } from './batch.js'
+import { decodeBatch, rejectReasonOf, type Batch } from './batch.js'
+import { walkStartHistory, type KeyHistory } from './key-history.js'
 import type { LogEntry } from './entry.js'
 import { entryFromProto } from './entry-codec.js'
 import { u64 } from './uint64.js'
@@ -22,22 +23,27 @@ export interface ChainWalk {
 
 /**
  * Re-verifies one origin's stored chain from batch 1, streaming: each batch is signed by the
- * origin, canonical, stored under its own origin and seq, names the previous batch, has no gap
+ * origin's key at its seq (rotations followed, revocations from the `keys` row), canonical, stored under its own origin and seq, names the previous batch, has no gap
  * before it and only valid entries; the head row names the last one. Reports the first problem.
  */
 export async function walkChain (store: Store, origin: string, visit?: BatchVisitor): Promise<ChainWalk> {
   let expected = 1
   let entries = 0
   let prevHash: Uint8Array = new Uint8Array(0)
+  let keys: KeyHistory | undefined
   const fail = (seq: number, problem: ChainProblem, message: string): ChainWalk => ({ report: { ok: false, origin, seq, problem, message }, entries })
   for await (const [key, signed] of store.sub.batches.iterator(originRange(origin))) {
     const keySeq = parseBatchKey(key).seq
     let batch: Batch
     try {
-      batch = openBatch(signed)
+      batch = decodeBatch(signed)
     } catch (err) {
       return fail(keySeq, rejectReasonOf(err) ?? 'malformed', (err as Error).message)
     }
+    // signed by the origin's key at this seq: the history is re-derived as the chain is walked
+    keys ??= await walkStartHistory(store, origin, batch.origin)
+    const keyProblem = keys.check(batch)
+    if (keyProblem !== null) return fail(keySeq, keyProblem.reason, keyProblem.message)
     if (!sameBytes(batch.signed, signed)) return fail(keySeq, 'not-canonical', `stored batch ${keySeq} is not the canonical encoding of its body and signature`)
     if (batch.originId !== origin) return fail(keySeq, 'wrong-origin', `batch stored as ${origin} ${keySeq} is signed for ${batch.originId}`)
     if (batch.seq !== keySeq) return fail(keySeq, 'misplaced', `batch stored as ${keySeq} says it is batch ${batch.seq}`)
@@ -53,6 +59,7 @@ export async function walkChain (store: Store, origin: string, visit?: BatchVisi
       const fault = await visit(batch, decoded)
       if (fault !== undefined) return { report: { ok: false, origin, seq: fault.seq, problem: fault.problem as ChainProblem, message: fault.message }, entries, fault }
     }
+    keys.accept(batch)
     entries += decoded.length
     prevHash = batch.hash
     expected++

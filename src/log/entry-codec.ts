@@ -28,7 +28,18 @@ const ALGORITHM_FROM_ENUM = new Map<number, AlgorithmName>(ALGORITHMS.map(name =
  * peers, so every node indexes exactly what every other node does.
  */
 export function entryProblem (entry: LogEntry): string | null {
-  return valueProblem(entry) ?? (entry.op === 'add' ? recordProblem(entry.record) : retractProblem(entry))
+  return valueProblem(entry) ?? opProblem(entry)
+}
+
+function opProblem (entry: LogEntry): string | null {
+  if (entry.op === 'add') return recordProblem(entry.record)
+  if (entry.op === 'benign') return benignProblem(entry)
+  return retractProblem(entry)
+}
+
+function benignProblem (entry: Extract<LogEntry, { op: 'benign' }>): string | null {
+  if (typeof entry.reason !== 'string' || entry.reason.trim() === '' || entry.reason.length > MAX_REASON_LENGTH) return `a benign entry needs a reason of 1-${MAX_REASON_LENGTH} characters`
+  return null
 }
 
 /** What is wrong with the algorithm or value of an entry, or null. */
@@ -94,6 +105,9 @@ export function metaToProto (r: EntryMeta & { quality?: number, frames?: VpdqFra
  */
 export function entryToProto (entry: LogEntry): PbEntry {
   checkEntry(entry)
+  if (entry.op === 'benign') {
+    return { op: entry.withdraw === true ? pb.HashEntry.Op.BENIGN_RETRACT : pb.HashEntry.Op.BENIGN, algorithm: algorithmToEnum(entry.algorithm), value: entry.value, reason: entry.reason }
+  }
   if (entry.op === 'retract') {
     const e: PbEntry = { op: pb.HashEntry.Op.RETRACT, algorithm: algorithmToEnum(entry.algorithm), value: entry.value, reason: entry.reason }
     if (entry.source !== undefined && entry.source !== '') e.source = entry.source
@@ -123,7 +137,7 @@ export function addToProto (record: HashRecord): { entry: PbEntry, meta: PbEntry
 function checkEntry (entry: LogEntry): void {
   const badValue = valueProblem(entry)
   if (badValue !== null) throw hfError(ErrorCodes.INVALID_HASH, `invalid log entry: ${badValue}`)
-  const problem = entry.op === 'add' ? recordProblem(entry.record) : retractProblem(entry)
+  const problem = opProblem(entry)
   if (problem !== null) throw hfError(ErrorCodes.INVALID_ARGUMENT, `invalid log entry: ${problem}`)
 }
 
@@ -174,6 +188,9 @@ export function entryFromProto (e: PbEntry): LogEntry {
   } else if (e.op === pb.HashEntry.Op.RETRACT) {
     entry = { op: 'retract', algorithm, value, reason: e.reason ?? '' }
     if (e.source != null && e.source !== '') entry.source = e.source
+  } else if (e.op === pb.HashEntry.Op.BENIGN || e.op === pb.HashEntry.Op.BENIGN_RETRACT) {
+    entry = { op: 'benign', algorithm, value, reason: e.reason ?? '' }
+    if (e.op === pb.HashEntry.Op.BENIGN_RETRACT) entry.withdraw = true
   } else {
     throw malformed(`unknown entry op ${e.op ?? 0}`)
   }

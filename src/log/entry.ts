@@ -49,6 +49,11 @@ export type ImportItem =
 export type LogEntry =
   | { op: 'add', record: HashRecord }
   | { op: 'retract', algorithm: AlgorithmName, value: Uint8Array, reason: string, source?: string }
+  /**
+   * The member says the value is benign (not abuse material); `withdraw` takes that back.
+   * Kept apart from the vouched set: no index row, only the benign index (match/benign-index).
+   */
+  | { op: 'benign', algorithm: AlgorithmName, value: Uint8Array, reason: string, withdraw?: boolean }
 
 /**
  * What `HashLog.append` accepts: log entries, plus `retract-source`, which the log expands to

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
 import type { Store, BatchOp } from '../store/store.js'
-import { batchKey, hashRef, originRange } from '../store/layout.js'
+import { batchKey, hashRef, originRange, parseBatchKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import type { Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
@@ -24,9 +24,12 @@ import { ForkEvidence } from './fork-evidence.js'
 import { showHash, summarise } from './log-queries.js'
 import { walkChain } from './chain-audit.js'
 import { verifyStore } from './index-audit.js'
+import { OriginKeys, KeyHistory, rotationRecord } from './key-history.js'
+import { buildBatch } from './batch.js'
+import { planCut, type Revocation } from './revocation.js'
 import type {
   AppendInit, AppendResult, ApplyInit, ApplyResult, CurrentRecord, ForkRecord, HashLog, HashLogEvents, HashLogInit,
-  HashProvenance, IndexRow, OriginHead, OriginSummary, StoreVerifyInit, StoreVerifyReport, VerifyReport
+  HashProvenance, IndexRow, OriginHead, OriginSummary, StoreVerifyInit, StoreVerifyReport, VerifyReport, BatchRef, RevokedRecord
 } from './log-types.js'
 
 export type * from './log-types.js'
@@ -61,6 +64,8 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   private readonly forkEvidence: ForkEvidence
   private readonly headMap = new Map<string, OriginHead>()
   private readonly filters = new Map<string, KeyFilter>()
+  /** every origin's signing keys by seq, and our own current signing key */
+  private readonly keys: OriginKeys
   /** writes run one at a time: each reads a head and the rows it changes, then writes them */
   private readonly writes = new Lock()
 
@@ -73,9 +78,11 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     if (!Number.isInteger(this.batchEntries) || this.batchEntries < 1) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'batchEntries must be a positive integer')
     this.rows = new IndexRows(init.store)
     this.forkEvidence = new ForkEvidence(init.store, this.now)
+    this.keys = new OriginKeys(init.store)
   }
 
   async load (): Promise<void> {
+    await this.keys.load()
     for await (const [origin, value] of this.store.sub.heads.iterator()) {
       const h = decodeStored(pb.Head, value, `head of ${origin}`)
       this.headMap.set(origin, {
@@ -113,7 +120,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     return await this.writes.run(async () => {
       const origin = identity.peerId.toString()
       const head = this.headMap.get(origin)
-      const plan = await planAppend({ identity, items, init, head, filter: await this.filterFor(origin), rows: this.rows, batchEntries: this.batchEntries, now: this.now })
+      const plan = await planAppend({ identity: this.keys.signingIdentity(identity), items, init, head, filter: await this.filterFor(origin), rows: this.rows, batchEntries: this.batchEntries, now: this.now })
       const { result, batches } = plan
       if (batches.length === 0) return result
       await this.writeBatches(identity.peerIdBytes, origin, batches.map(b => b.batch), plan.tracker, plan.logEntries)
@@ -140,6 +147,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const verdict = await checkRemoteBatch(signed, {
       ...init,
       headOf: (origin) => this.headMap.get(origin),
+      keysOf: (origin, originBytes) => this.keys.of(origin, originBytes),
       storedBatch: async (origin, seq) => {
         const stored = await this.getBatch(origin, seq)
         if (stored === undefined) throw hfError(ErrorCodes.INTERNAL, `batch ${seq} of ${origin} is missing below its head ${this.headMap.get(origin)?.seq ?? 0}`)
@@ -162,6 +170,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const hashes = entries.map(e => e.op === 'add' ? keyHash(algorithmToEnum(e.record.algorithm), e.record.value) : 0)
     const toFetch: string[] = []
     entries.forEach((e, i) => {
+      if (e.op === 'benign') return // no index row
       if (e.op === 'retract' || filter.mightHave(hashes[i])) toFetch.push(refs[i])
       else tracker.load(refs[i], undefined)
     })
@@ -169,7 +178,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     entries.forEach((e, i) => {
       // a retract of a hash the origin does not hold is a no-op: the batch is still the origin's
       if (e.op === 'add') tracker.add(refs[i], metaToProto(e.record), seq, i)
-      else tracker.retract(refs[i], e.reason, seq)
+      else if (e.op === 'retract') tracker.retract(refs[i], e.reason, seq)
     })
     entries.forEach((e, i) => { if (e.op === 'add') filter.add(hashes[i]) })
     await this.writeBatches(batch.origin, origin, [batch], tracker, (head?.entries ?? 0) + entries.length)
@@ -203,8 +212,76 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const ops: BatchOp[] = batches.map(b => ({ type: 'put', sublevel: sub.batches, key: batchKey(origin, b.seq), value: b.signed }))
     ops.push({ type: 'put', sublevel: sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: head.seq, hash: head.hash, entries: head.entries, current: head.current, retracted: head.retracted }).finish() })
     for (const op of rowOps) ops.push(op)
+    const keyOps = this.keys.writeOps(origin, originBytes, batches)
+    for (const op of keyOps.ops) ops.push(op)
     await this.store.write(ops)
     this.headMap.set(origin, head)
+    keyOps.commit()
+  }
+
+  // ------------------------------------------------------------------ key lifecycle (key-history.ts, revocation.ts)
+
+  keyHistory (origin: string, originBytes: Uint8Array): KeyHistory {
+    return this.keys.of(origin, originBytes)
+  }
+
+  setSigningKey (origin: string, signer: Identity): void {
+    this.keys.setSigner(origin, signer)
+  }
+
+  async rotateKey (identity: Identity, newKey: Identity): Promise<BatchRef> {
+    return await this.writes.run(async () => {
+      const origin = identity.peerId.toString()
+      const head = this.headMap.get(origin)
+      const seq = (head?.seq ?? 0) + 1
+      const prevHash = head?.hash ?? new Uint8Array(0)
+      const rotation = rotationRecord(identity.peerIdBytes, seq, prevHash, newKey)
+      const batch = buildBatch({ identity: this.keys.signingIdentity(identity), seq, prevHash, createdMs: this.now(), entries: [], rotation })
+      const problem = this.keys.of(origin, identity.peerIdBytes).check(batch)
+      if (problem !== null) throw hfError(ErrorCodes.INVALID_KEY, `the rotation would not verify: ${problem.message} (is the node's current signing key loaded?)`)
+      await this.writeBatches(identity.peerIdBytes, origin, [batch], new RowTracker(origin), head?.entries ?? 0)
+      this.keys.setSigner(origin, newKey)
+      this.logger.info({ origin, seq }, 'signing key rotated')
+      this.emitSafe('batch', { origin, seq, hash: batch.hash, entries: [], signed: batch.signed, local: true })
+      return { origin, seq, hash: batch.hash }
+    })
+  }
+
+  async applyRevocation (revocation: Revocation): Promise<'applied' | 'duplicate'> {
+    return await this.writes.run(async () => {
+      const { originId: origin, origin: originBytes, firstBadSeq, newKey } = revocation
+      const before = this.keys.of(origin, originBytes)
+      const body = revocation.signed.body ?? new Uint8Array(0)
+      if (before.revocations.some(r => sameBytes(r.body ?? new Uint8Array(0), body))) return 'duplicate'
+      const headSeq = this.headMap.get(origin)?.seq ?? 0
+      const cut = await planCut(this.store, this.rows, origin, firstBadSeq, headSeq, this.now())
+      const epochs = before.epochs.filter(e => e.fromSeq < firstBadSeq).concat([{ fromSeq: firstBadSeq, key: newKey }])
+      const after = new KeyHistory(originBytes, pb.KeyHistory.create({ epochs, revocations: [...before.revocations, revocation.signed] }), [...before.revokedFrom, firstBadSeq])
+      const ops: BatchOp[] = cut.ops
+      ops.push({ type: 'put', sublevel: this.store.sub.keys, key: origin, value: after.encode() })
+      const h = cut.head
+      if (h.seq === 0) ops.push({ type: 'del', sublevel: this.store.sub.heads, key: origin })
+      else ops.push({ type: 'put', sublevel: this.store.sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: h.seq, hash: h.hash, entries: h.entries, current: h.current, retracted: h.retracted }).finish() })
+      await this.store.write(ops)
+      if (h.seq === 0) this.headMap.delete(origin)
+      else this.headMap.set(origin, { origin, originBytes, ...h })
+      this.keys.replace(origin, after)
+      this.filters.delete(origin)
+      this.logger.warn({ origin, firstBadSeq, revokedBatches: cut.revokedBatches }, 'REVOKED: the origin\'s recovery key revoked its batches from this seq; they are kept as evidence and no longer match')
+      this.emitSafe('revoked', { origin, firstBadSeq, revokedBatches: cut.revokedBatches, revoked: cut.revoked, kept: cut.kept })
+      return 'applied'
+    })
+  }
+
+  async revokedBatches (origin?: string): Promise<RevokedRecord[]> {
+    const out: RevokedRecord[] = []
+    for await (const [key, value] of this.store.sub.revoked.iterator(origin === undefined ? {} : originRange(origin))) {
+      const { origin: o, seq } = parseBatchKey(key)
+      const r = decodeStored(pb.RevokedBatch, value, `revoked batch ${key}`)
+      const batch = decodeBatch(pb.Signed.encode(r.batch ?? {}).finish())
+      out.push({ origin: o, seq, hash: batch.hash, entries: batch.entries.length, revokedMs: u64(r.revokedMs) })
+    }
+    return out
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js'
 import type { AlgorithmName } from './hash-value.js'
 import type { AppendItem, EntryMeta, HashRecord, LogEntry } from './entry.js'
 import type { RejectReason } from './batch.js'
+import type { KeyHistory, Revocation } from './key-history.js'
 
 export interface HashLogInit {
   store: Store
@@ -58,9 +59,30 @@ export interface ForkEvent {
   fromPeer?: string
 }
 
+/** Emitted when an origin's recovery key revoked its batches from `firstBadSeq` (they left the chain). */
+export interface RevokedEvent {
+  origin: string
+  firstBadSeq: number
+  revokedBatches: number
+  /** the entries of the batches taken out */
+  revoked: LogEntry[]
+  /** the origin's batches kept (1..firstBadSeq-1) and their entries: what its current set is rebuilt from */
+  kept: Array<{ seq: number, entries: LogEntry[] }>
+}
+
+/** A batch a revocation took out of the chain, kept as evidence. */
+export interface RevokedRecord {
+  origin: string
+  seq: number
+  hash: Uint8Array
+  entries: number
+  revokedMs: number
+}
+
 export interface HashLogEvents {
   batch: [BatchEvent]
   fork: [ForkEvent]
+  revoked: [RevokedEvent]
 }
 
 export interface AppendInit {
@@ -197,6 +219,15 @@ export interface HashLog extends EventEmitter<HashLogEvents> {
   forks: () => Promise<ForkRecord[]>
   /** Whether fork evidence for this (origin, seq, refused batch hash) is kept already. */
   knowsFork: (origin: string, seq: number, refusedHash: Uint8Array) => Promise<boolean>
+  /** The origin's signing keys by seq (its genesis key only, until it rotates). */
+  keyHistory: (origin: string, originBytes: Uint8Array) => KeyHistory
+  /** Our origin signs its next batches with `signer` (the key the history names next). */
+  setSigningKey: (origin: string, signer: Identity) => void
+  /** Appends our origin's key rotation (signed by the current key and `newKey`) and signs with `newKey` from then. */
+  rotateKey: (identity: Identity, newKey: Identity) => Promise<BatchRef>
+  /** Applies a verified revocation: cuts the origin's chain, keeps the cut batches as evidence. */
+  applyRevocation: (revocation: Revocation) => Promise<'applied' | 'duplicate'>
+  revokedBatches: (origin?: string) => Promise<RevokedRecord[]>
   /** Waits for writes in progress. The store stays open: it belongs to the caller. */
   close: () => Promise<void>
 }

@@ -3,6 +3,7 @@ import { decodeBatch, rejectReasonOf, verifyBatchSignature, type Batch, type Rej
 import type { LogEntry } from './entry.js'
 import { entryFromProto } from './entry-codec.js'
 import type { ApplyInit, ApplyResult, OriginHead } from './log-types.js'
+import type { KeyHistory } from './key-history.js'
 
 /** What a peer's batch is to us: a new batch to store, one we hold, a fork, or a rejection. */
 export type RemoteVerdict =
@@ -14,11 +15,13 @@ export interface RemoteCheckInit extends ApplyInit {
   headOf: (origin: string) => OriginHead | undefined
   /** the stored batch `seq` of `origin` (must exist below its head) */
   storedBatch: (origin: string, seq: number) => Promise<Batch>
+  /** the origin's signing keys by seq (key-history.ts); without it, batches are checked against the origin id */
+  keysOf?: (origin: string, originBytes: Uint8Array) => KeyHistory
 }
 
 /**
  * Checks a peer's Signed batch before anything is stored: it decodes, its origin is a member,
- * its origin signed it, it is the next batch of the origin's chain as we hold it, and every
+ * its origin's key at that seq signed it (and a key rotation in it is signed by its new key), it is the next batch of the origin's chain as we hold it, and every
  * entry is valid. A batch at or below our head is either one we hold or, signed differently,
  * proof of a fork (the caller keeps the evidence).
  */
@@ -32,7 +35,13 @@ export async function checkRemoteBatch (signed: Uint8Array, init: RemoteCheckIni
   const { originId: origin, seq } = batch
   const at = { origin, seq }
   if (!init.isMember(origin)) return reject('not-member', `origin ${origin} is not a federation member`, at)
-  if (!verifyBatchSignature(batch)) return reject('bad-signature', `batch ${seq} of ${origin} is not signed by its origin`, at)
+  if (init.keysOf === undefined) {
+    if (!verifyBatchSignature(batch)) return reject('bad-signature', `batch ${seq} of ${origin} is not signed by its origin`, at)
+  } else {
+    // the key valid at this seq: rotations and revocations move it on
+    const problem = init.keysOf(origin, batch.origin).check(batch)
+    if (problem !== null) return reject(problem.reason, problem.message, at)
+  }
 
   const head = init.headOf(origin)
   const headSeq = head?.seq ?? 0

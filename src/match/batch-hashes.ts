@@ -32,6 +32,13 @@ export class BatchHashes {
     return Buffer.from(o.bytes.buffer, o.bytes.byteOffset + (seq - 1) * HASH_BYTES, HASH_BYTES).toString('hex')
   }
 
+  /** Drops the hashes of `origin`'s batches from `fromSeq` on (a revocation took them out). */
+  forget (origin: string, fromSeq: number): void {
+    const o = this.byOrigin.get(origin)
+    if (o === undefined || !(fromSeq >= 1)) return
+    o.known.fill(0, Math.min(fromSeq - 1, o.known.length))
+  }
+
   clear (): void {
     this.byOrigin.clear()
   }

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino'
 import { pb } from '../proto/index.js'
-import type { BatchEvent, HashLog } from '../log/hash-log.js'
+import type { BatchEvent, HashLog, RevokedEvent } from '../log/hash-log.js'
 import { decodeBatch } from '../log/batch.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
 import type { VideoMatcher } from './video-matcher.js'
 import type { BatchHashes } from './batch-hashes.js'
 import { framesFromProto } from '../log/vpdq-value.js'
+import type { BenignIndex } from './benign-index.js'
 
 export interface IndexFeederInit {
   index: MatchIndex
@@ -15,6 +16,8 @@ export interface IndexFeederInit {
   /** every batch's hash is noted here (match answers name their batch) */
   batchHashes?: BatchHashes
   hashLog: HashLog
+  /** fed with the benign entries of every log */
+  benign?: BenignIndex
   logger?: Logger
 }
 
@@ -26,6 +29,8 @@ export interface RebuildStats {
 }
 
 const ADD = pb.HashEntry.Op.ADD
+const RETRACT = pb.HashEntry.Op.RETRACT
+const BENIGN = pb.HashEntry.Op.BENIGN
 
 /**
  * Keeps a match index equal to the store's current sets.
@@ -49,6 +54,21 @@ export class IndexFeeder {
     else this.apply(e)
   }
 
+  /** a revocation took batches out: their adds go, then the kept batches decide again (in order) */
+  private readonly onRevoked = (e: RevokedEvent): void => {
+    const { index } = this.init
+    // the revoked batches' hashes name batches no longer in the chain
+    this.init.batchHashes?.forget(e.origin, e.firstBadSeq)
+    for (const entry of e.revoked) {
+      // a thief's benign entries would silence matches: they go with its adds
+      if (entry.op === 'add') {
+        index.remove(e.origin, entry.record.algorithm, entry.record.value)
+        if (entry.record.algorithm === 'vpdq') this.init.videos?.remove(e.origin, entry.record.value)
+      } else if (entry.op === 'benign') this.init.benign?.remove(e.origin, entry.algorithm, entry.value)
+    }
+    for (const batch of e.kept) this.apply({ origin: e.origin, seq: batch.seq, entries: batch.entries } as BatchEvent)
+  }
+
   constructor (private readonly init: IndexFeederInit) {}
 
   /** Loads the index from the store and starts following the log. */
@@ -57,12 +77,14 @@ export class IndexFeeder {
     const t0 = performance.now()
     this.buffered = []
     hashLog.on('batch', this.onBatch)
+    hashLog.on('revoked', this.onRevoked)
     this.following = true
     let entries = 0
     try {
       index.clear()
       this.init.videos?.clear()
       this.init.batchHashes?.clear()
+      this.init.benign?.clear()
       for (const head of hashLog.heads()) {
         for await (const signed of hashLog.readRange(head.origin, 1, head.seq)) {
           const batch = decodeBatch(signed)
@@ -71,10 +93,12 @@ export class IndexFeeder {
             const algorithm = algorithmFromEnum(e.algorithm ?? 0)
             const value = e.value as Uint8Array
             if (e.op === ADD) index.add(head.origin, algorithm, value, batch.seq)
-            else index.remove(head.origin, algorithm, value)
+            else if (e.op === RETRACT) index.remove(head.origin, algorithm, value)
+            else if (e.op === BENIGN) this.init.benign?.set(head.origin, algorithm, value, e.reason ?? '')
+            else this.init.benign?.remove(head.origin, algorithm, value)
             if (algorithm === 'vpdq') {
               if (e.op === ADD) this.init.videos?.add(head.origin, value, framesFromProto(e.vpdq ?? {}))
-              else this.init.videos?.remove(head.origin, value)
+              else if (e.op === RETRACT) this.init.videos?.remove(head.origin, value)
             }
           }
           entries += batch.entries.length
@@ -97,16 +121,20 @@ export class IndexFeeder {
     if (!this.following) return
     this.following = false
     this.init.hashLog.off('batch', this.onBatch)
+    this.init.hashLog.off('revoked', this.onRevoked)
     this.buffered = null
   }
 
   /** Applies one stored batch: adds vouch (again: a newer seq), retracts withdraw (a no-op when not held). */
   apply (e: BatchEvent): void {
     const { index } = this.init
-    this.init.batchHashes?.set(e.origin, e.seq, e.hash)
+    // kept batches replayed after a revocation come without their hash (still noted)
+    if (e.hash !== undefined) this.init.batchHashes?.set(e.origin, e.seq, e.hash)
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
-      else index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.op === 'retract') index.remove(e.origin, entry.algorithm, entry.value)
+      else if (entry.withdraw === true) this.init.benign?.remove(e.origin, entry.algorithm, entry.value)
+      else this.init.benign?.set(e.origin, entry.algorithm, entry.value, entry.reason)
       if (entry.op === 'add' && entry.record.algorithm === 'vpdq') this.init.videos?.add(e.origin, entry.record.value, entry.record.frames ?? [])
       else if (entry.op === 'retract' && entry.algorithm === 'vpdq') this.init.videos?.remove(e.origin, entry.value)
     }

@@ -10,6 +10,7 @@ import { VideoMatcher } from './video-matcher.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
 import { BatchHashes } from './batch-hashes.js'
 import { VPDQ_QUALITY_THRESHOLD } from '../hashing/video/constants.js'
+import { BenignIndex } from './benign-index.js'
 import type { AlgorithmName } from '../log/hash-value.js'
 import type { NodeContext } from '../context/node-context.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
@@ -50,6 +51,8 @@ export class MatchService {
   readonly index: MatchIndex
   /** vpdq entries' frames (video-to-video and frame-to-image matching) */
   readonly videos: VideoMatcher
+  /** benign entries of every member's log (suppress matches; see check-service) */
+  readonly benign = new BenignIndex()
   /** hash of every stored batch, for match answers (check/match-metadata.ts) */
   readonly batchHashes = new BatchHashes()
   loaded: RebuildStats = { entries: 0, ms: 0 }
@@ -65,7 +68,7 @@ export class MatchService {
       comparePct: match.vpdqComparePct,
       queryPct: match.vpdqQueryPct
     }, origin => this.index.isOriginEnabled(origin))
-    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, batchHashes: this.batchHashes, hashLog: init.hashLog, logger: init.logger })
+    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, batchHashes: this.batchHashes, hashLog: init.hashLog, benign: this.benign, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {
@@ -75,6 +78,8 @@ export class MatchService {
       if (peerId === null) init.logger.warn({ origin: entry }, 'match.disabledOrigins names no member or held origin; ignored')
       else svc.index.setOriginEnabled(peerId, false)
     }
+    // a removed member's list no longer matches (README "Key lifecycle"); its batches stay as history
+    for (const h of init.hashLog.heads()) if (!init.ctx.federation.isOrigin(h.origin)) svc.index.setOriginEnabled(h.origin, false)
     svc.loaded = await svc.feeder.start()
     return svc
   }

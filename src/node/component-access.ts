@@ -8,6 +8,9 @@ import type { MatchService } from '../match/match-service.js'
 import type { CheckService } from '../check/check-service.js'
 import type { TokenStore } from '../check/token-store.js'
 import type { FeedbackService } from '../check/feedback-service.js'
+import type { KeyNotices } from '../lists/key-notices.js'
+import type { Membership } from '../lists/membership.js'
+import type { QuarantineService } from '../check/quarantine-service.js'
 import type { NodeComponents } from './node-components.js'
 import type { NodeStatus } from './node-status.js'
 import { collectPeers, type MemberStatus } from './peer-status.js'
@@ -31,6 +34,12 @@ export interface ComponentAccess {
   checkService: () => Promise<CheckService>
   tokens: () => Promise<TokenStore>
   feedback: () => Promise<FeedbackService>
+  /** revocations in and out (key lifecycle) */
+  keyNotices: () => Promise<KeyNotices>
+  /** membership proposals and votes */
+  membership: () => Promise<Membership>
+  /** holds, counts, notices and confirmations of the false-positive quarantine */
+  quarantine: () => Promise<QuarantineService>
   status: () => Promise<NodeStatus>
   peers: () => Promise<MemberStatus[]>
   /** writes the member into the federation file; a running node applies it at once */
@@ -54,6 +63,9 @@ export function runningAccess (node: NodeComponents, status: () => Promise<NodeS
     checkService: async () => node.check.service,
     tokens: async () => node.check.tokens,
     feedback: async () => node.check.feedback,
+    keyNotices: async () => node.keyNotices,
+    membership: async () => node.membership,
+    quarantine: async () => node.check.quarantine,
     status,
     peers: async () => await collectPeers(node.ctx, node),
     addMember: async (m) => { await node.addMember(m) },

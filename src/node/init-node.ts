@@ -57,6 +57,9 @@ export interface InitNodeResult {
   apiToken?: string
   /** set for a mirror */
   mirrorOf?: string
+  /** a member's recovery key: its public half (in the federation entry) and the file the operator moves offline */
+  recoveryKey?: string
+  recoveryKeyFile?: string
 }
 
 /** Creates a node folder (0700, every file in it 0600): identity key, config, a federation file naming only us, an empty store. */
@@ -92,8 +95,11 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
   await chmod(dir.root, PRIVATE_DIR_MODE)
   const identity = await createKeyFile(dir.key)
   const peerId = identity.peerId.toString()
+  // the recovery key revokes a stolen signing key: made here, moved offline by the operator
+  const recovery = base === null ? await createKeyFile(dir.recoveryKey) : null
+  const recoveryKey = recovery?.peerId.toString()
   await saveNodeConfig(dir, config)
-  const self = { name: init.name, peerId, countries: config.countries, addresses: announce, ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
+  const self = { name: init.name, peerId, countries: config.countries, addresses: announce, ...(base !== null ? { mirrorOf: base.mirrorOf } : {}), ...(recoveryKey !== undefined ? { recoveryKey } : {}) }
   await saveFederation(dir.federation, base !== null
     ? withMember(base.federation, self)
     : { version: FEDERATION_VERSION, name: 'hashfed federation', members: [self] })
@@ -104,8 +110,8 @@ export async function initNode (init: InitNodeInit): Promise<InitNodeResult> {
     await store.close()
   }
   // what we made is private even where an older folder or a copied-in file said otherwise
-  for (const path of [dir.key, dir.config, dir.federation, dir.store]) await makePrivate(path)
-  return { dir: dir.root, peerId, listen, announce, apiPort: config.api.port, apiHost, ...(apiToken !== undefined ? { apiToken } : {}), ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
+  for (const path of [dir.key, dir.config, dir.federation, dir.store, ...(recovery !== null ? [dir.recoveryKey] : [])]) await makePrivate(path)
+  return { dir: dir.root, peerId, ...(recoveryKey !== undefined ? { recoveryKey, recoveryKeyFile: dir.recoveryKey } : {}), listen, announce, apiPort: config.api.port, apiHost, ...(apiToken !== undefined ? { apiToken } : {}), ...(base !== null ? { mirrorOf: base.mirrorOf } : {}) }
 }
 
 /** For a mirror: the member's federation file, checked before anything is written. */

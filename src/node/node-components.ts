@@ -25,6 +25,10 @@ import { registerLogMetrics } from '../log/log-metrics.js'
 import { registerReportMetrics } from '../reports/report-metrics.js'
 import { OFFENCE_REASONS, type OffenceReason } from './offence-reasons.js'
 import { registerNodeMetrics } from './node-metrics.js'
+import { KeyNotices } from '../lists/key-notices.js'
+import { Membership } from '../lists/membership.js'
+import { applyMembershipToFile, membershipAudit } from './membership-apply.js'
+import { useCurrentSigningKey } from './signing-key.js'
 
 export interface StartNodeInit {
   dir: string
@@ -56,6 +60,10 @@ export class NodeComponents {
   match!: MatchService
   /** hash check: tokens, check service, feedback, image hashing */
   check!: CheckComponents
+  /** key revocations in and out (key lifecycle) */
+  keyNotices!: KeyNotices
+  /** membership proposals and votes (applied by quorum) */
+  membership!: Membership
   /** stopped in reverse order of start; each feature pushes its own stop */
   private readonly stops: Array<{ name: string, stop: () => void | Promise<void> }> = []
 
@@ -123,6 +131,7 @@ export class NodeComponents {
   private async startServices (): Promise<void> {
     const { federation, store } = this.ctx
     this.hashLog = await openHashLog({ store, logger: this.log.child({ component: 'log' }) })
+    await useCurrentSigningKey(this.ctx, this.hashLog)
     this.onStop('hash log', async () => await this.hashLog.close())
     this.match = await MatchService.start({ ctx: this.ctx, hashLog: this.hashLog, logger: this.log.child({ component: 'match' }) })
     this.onStop('match index', () => this.match.stop())
@@ -133,11 +142,13 @@ export class NodeComponents {
       logger: this.log.child({ component: 'sync' }),
       isOrigin: (o) => federation.isOrigin(o),
       isMember: (p) => federation.isMember(p),
-      onRejected: (peer, reason) => { this.penalties.offence(peer, reason) },
+      // `revoked` is counted, not an offence: a member the revocation has not reached yet relays those batches in good faith
+      onRejected: (peer, reason) => { if (reason !== 'revoked') this.penalties.offence(peer, reason) },
       ...this.syncInit
     })
     // every stored batch, ours or relayed, is announced at once: that is what makes it cross the federation
     this.hashLog.on('batch', (e) => this.replicator.announce(e.fromPeer, e))
+    this.hashLog.on('revoked', (e) => this.replicator.chainCut(e.origin, e.firstBadSeq))
     this.hashLog.on('fork', (e) => this.log.error({ origin: e.origin, seq: e.seq, peer: e.fromPeer }, 'FORK: an origin signed two different batches for one sequence number; evidence kept'))
     await this.replicator.start()
     this.onStop('replication', () => this.replicator.stop())
@@ -146,7 +157,19 @@ export class NodeComponents {
     this.onStop('member connections', () => this.members.stop())
     this.reports = createReportService({ ctx: this.ctx, libp2p: this.libp2p, logger: this.log, onOffence: (peer, reason) => { this.penalties.offence(peer, reason) } })
     this.onStop('reports', async () => await this.reports.stop())
+    this.keyNotices = new KeyNotices({ identity: this.ctx.identity, federation, hashLog: this.hashLog, courier: this.reports.courier, logger: this.log.child({ component: 'keys' }) })
+    this.membership = new Membership({
+      store, identity: this.ctx.identity, federation, courier: this.reports.courier, logger: this.log.child({ component: 'membership' }),
+      apply: async (c) => {
+        this.reloadFederation(await applyMembershipToFile(this.ctx, c))
+        // a removed member's list stops matching at once; a re-added one matches again
+        this.match.index.setOriginEnabled(c.member.peerId, c.action === 'add')
+      },
+      audit: membershipAudit(store)
+    })
+    // registered before the courier serves: a notice must never meet an unknown kind
     await this.reports.start()
+    this.hashLog.on('revoked', (e) => this.log.error({ origin: federation.nameOf(e.origin), firstBadSeq: e.firstBadSeq, revokedBatches: e.revokedBatches }, 'REVOKED: an origin\'s recovery key revoked its batches from this seq; they no longer match and are kept as evidence (hashfed keys status)'))
     this.check = await CheckComponents.open({ ctx: this.ctx, hashLog: this.hashLog, match: this.match, reports: this.reports, logger: this.log })
     this.onStop('check', async () => await this.check.close())
     this.registerMetrics(this.metrics)
@@ -164,6 +187,7 @@ export class NodeComponents {
     registerLogMetrics(metrics, this.hashLog, nameOf)
     this.match.registerMetrics(metrics)
     registerReportMetrics(metrics, this.reports)
+    this.check.registerMetrics(metrics)
   }
 
   private memberTargets (): MemberTarget[] {

@@ -12,6 +12,10 @@ import type { ConnectionRefusals } from '../net/connection-refusals.js'
 import type { Replicator } from '../sync/replicator.js'
 import { createReportService, type ReportService } from '../reports/report-service.js'
 import type { OffenceReason } from './offence-reasons.js'
+import type { QuarantineService } from '../check/quarantine-service.js'
+
+/** A hash held on this node: the quarantine alarm of status and the dashboard. */
+export interface HeldHash { ref: string, kind: 'auto' | 'operator', since: string, hosters: number, matches: number, reason: string, confirmedBy?: string }
 
 /** One member as the node sees it now. */
 export interface MemberSnapshot {
@@ -45,6 +49,8 @@ export interface NodeSnapshot {
   outbox: number
   /** damaged outbox/receipt rows the courier set aside (kept as evidence) */
   setAside: number
+  /** hashes held by the false-positive quarantine (automatic or operator) */
+  held: HeldHash[]
 }
 
 /** The parts of the running node a snapshot reads (NodeComponents has them). */
@@ -55,6 +61,7 @@ export interface SnapshotSource {
   reports: Pick<ReportService, 'rejections' | 'outboxDepth' | 'courier'>
   penalties: Pick<PeerPenalties<OffenceReason>, 'offences' | 'cutOffsTotal' | 'isCutOff' | 'list'>
   refusals: Pick<ConnectionRefusals, 'counter' | 'recent'>
+  check?: { quarantine: Pick<QuarantineService, 'list'> }
 }
 
 export function takeSnapshot (node: SnapshotSource): NodeSnapshot {
@@ -91,7 +98,8 @@ export function takeSnapshot (node: SnapshotSource): NodeSnapshot {
       cutOff: penalties.list()
     },
     outbox: node.reports.outboxDepth(),
-    setAside: node.reports.courier.status().setAside
+    setAside: node.reports.courier.status().setAside,
+    held: (node.check?.quarantine.list() ?? []).map(h => ({ ref: h.ref, kind: h.kind, since: new Date(h.sinceMs).toISOString(), hosters: h.hosters, matches: h.matches, reason: h.reason }))
   }
 }
 
@@ -108,6 +116,7 @@ export async function offlineSnapshot (ctx: NodeContext): Promise<NodeSnapshot> 
     penalties: { offences: 0, byReason: {}, cutOffs: 0, refused: 0, cutOff: [] },
     // every row, decodable or not, as status always counted them
     outbox: await ctx.store.count('outbox'),
-    setAside: await ctx.store.count('aside')
+    setAside: await ctx.store.count('aside'),
+    held: []
   }
 }

@@ -4,7 +4,10 @@ import type { RefusedPeer } from '../net/connection-refusals.js'
 import { openHashLog, type HashLog } from '../log/hash-log.js'
 import { pino } from 'pino'
 import { createReportService, type ReportCounts } from '../reports/report-service.js'
+import type { HeldHash } from './node-snapshot.js'
 import { memberRows, snapshotOf, type MemberStatus } from './peer-status.js'
+import { decodeRevocation } from '../log/revocation.js'
+import { parsePeerId, peerIdToBytes } from '../identity/identity.js'
 
 /** sync rejections listed by status (the counters count all) */
 const RECENT_SYNC_REJECTIONS = 20
@@ -24,6 +27,16 @@ export interface ForkAlarm {
   seq: number
   reportedBy: string | null
   detectedAt: string
+}
+
+/** An origin's recovery key revoked its batches from `firstBadSeq`: the batches taken out are the evidence. */
+export interface RevocationAlarm {
+  origin: string
+  name: string
+  firstBadSeq: number
+  revokedAt: string
+  /** batches taken out of the chain and kept (seq, batch hash hex, entries) */
+  evidence: Array<{ seq: number, hash: string, entries: number }>
 }
 
 export interface PenaltyStatus {
@@ -49,6 +62,8 @@ export interface NodeStatus {
   members: MemberStatus[]
   origins: OriginStatus[]
   forks: ForkAlarm[]
+  /** revocations applied here (key lifecycle): an alarm each */
+  revocations: RevocationAlarm[]
   store: { batches: number, hashes: number, reports: number, outbox: number }
   /** messages waiting for a receipt; damaged outbox/seen rows the courier kept aside */
   courier: { pending: number, setAside: number }
@@ -59,6 +74,8 @@ export interface NodeStatus {
   penalties: PenaltyStatus
   /** reports held, by direction and status */
   reports: ReportCounts
+  /** quarantine alarm: hashes held on this node (checks answer held: true for them) */
+  held: HeldHash[]
 }
 
 /** The node summary shown by `hashfed status` and GET /v1/status (offline: from the store alone). */
@@ -73,6 +90,17 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
     }))
     const forks = (await log.forks()).map(f => ({
       origin: f.origin, name: fed.nameOf(f.origin), seq: f.seq, reportedBy: f.reportedBy ?? null, detectedAt: new Date(f.detectedMs).toISOString()
+    }))
+    const revoked = await log.revokedBatches()
+    const revocations = fed.members.flatMap(m => log.keyHistory(m.peerId, peerIdToBytes(parsePeerId(m.peerId))).revocations.map(s => {
+      const r = decodeRevocation(s)
+      return {
+        origin: m.peerId,
+        name: m.name,
+        firstBadSeq: r.firstBadSeq,
+        revokedAt: new Date(r.createdMs).toISOString(),
+        evidence: revoked.filter(b => b.origin === m.peerId && b.seq >= r.firstBadSeq).map(b => ({ seq: b.seq, hash: Buffer.from(b.hash).toString('hex'), entries: b.entries }))
+      }
     }))
     const snap = await snapshotOf(ctx, node)
     // one pass over the reports (the dashboard asks every 2 s)
@@ -90,6 +118,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
       members: memberRows(ctx, snap),
       origins,
       forks,
+      revocations,
       store: {
         batches: origins.reduce((n, o) => n + o.headSeq, 0),
         hashes: origins.reduce((n, o) => n + o.entries, 0),
@@ -97,6 +126,7 @@ export async function collectStatus (ctx: NodeContext, opts: { running: boolean,
         outbox: snap.outbox
       },
       courier: { pending: snap.outbox, setAside: snap.setAside },
+      held: snap.held,
       rejected: {
         total: snap.sync.total,
         byReason: snap.sync.byReason,

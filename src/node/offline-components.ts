@@ -11,6 +11,12 @@ import { CheckService } from '../check/check-service.js'
 import { MatchMetadata } from '../check/match-metadata.js'
 import { TokenStore } from '../check/token-store.js'
 import { FeedbackService } from '../check/feedback-service.js'
+import { KeyNotices } from '../lists/key-notices.js'
+import { Membership } from '../lists/membership.js'
+import { applyMembershipToFile, membershipAudit } from './membership-apply.js'
+import { useCurrentSigningKey } from './signing-key.js'
+import { QuarantineService } from '../check/quarantine-service.js'
+import { trustedBenign } from '../check/check-components.js'
 import type { ComponentAccess } from './component-access.js'
 import { collectStatus } from './node-status.js'
 import { collectPeers } from './peer-status.js'
@@ -32,6 +38,7 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
   }
   const hashLog = once(async (): Promise<HashLog> => {
     const log = await openHashLog({ store: ctx.store, logger })
+    await useCurrentSigningKey(ctx, log)
     closers.push(async () => await log.close())
     return log
   })
@@ -54,10 +61,24 @@ export function openOfflineComponents (ctx: NodeContext, logger: Logger = pino({
       const metadata = new MatchMetadata({ hashLog: await hashLog() })
       closers.push(() => metadata.close())
       const match = await loadedMatch()
-      return new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes, videos: match.videos, pdqThreshold: ctx.config.match.pdqThreshold, dihedral: ctx.config.match.dihedral })
+      const benign = { index: match.benign, trusted: trustedBenign(ctx), pdqThreshold: ctx.config.match.benignPdqThreshold }
+      return new CheckService({ index: match.index, metadata, nameOf: (p) => ctx.federation.nameOf(p), maxHashes: ctx.config.check?.maxHashes, videos: match.videos, pdqThreshold: ctx.config.match.pdqThreshold, dihedral: ctx.config.match.dihedral, benign })
     }),
     tokens: once(async () => await TokenStore.open(ctx.store)),
     feedback: once(async () => new FeedbackService({ store: ctx.store, identity: ctx.identity, hashLog: await hashLog(), courier: (await reports()).courier, nameOf: (p) => ctx.federation.nameOf(p), logger })),
+    keyNotices: once(async () => new KeyNotices({ identity: ctx.identity, federation: ctx.federation, hashLog: await hashLog(), courier: (await reports()).courier, logger })),
+    membership: once(async () => new Membership({ store: ctx.store, identity: ctx.identity, federation: ctx.federation, courier: (await reports()).courier, logger, apply: async (c) => { ctx.federation.update(await applyMembershipToFile(ctx, c)) }, audit: membershipAudit(ctx.store) })),
+    // holds and confirmations are stored; the node reads them when it starts
+    quarantine: once(async () => await QuarantineService.open({
+      store: ctx.store,
+      identity: ctx.identity,
+      hashLog: await hashLog(),
+      courier: (await reports()).courier,
+      others: () => ctx.federation.members.map(m => m.peerId).filter(p => p !== ctx.identity.peerId.toString()),
+      nameOf: (p) => ctx.federation.nameOf(p),
+      logger,
+      limits: ctx.config.quarantine
+    })),
     status: async () => await collectStatus(ctx, { running: false }),
     peers: async () => await collectPeers(ctx),
     addMember: async (member) => {

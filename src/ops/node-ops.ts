@@ -42,7 +42,8 @@ const memberInput = (z: Zod) => z.strictObject({
   peerId: z.string(),
   countries: z.array(z.string()).optional(),
   addresses: z.array(z.string()).optional(),
-  mirrorOf: z.string().optional()
+  mirrorOf: z.string().optional(),
+  recoveryKey: z.string().optional()
 })
 
 export const federationAddOp = defineOp({

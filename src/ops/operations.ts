@@ -13,13 +13,19 @@ import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOrigi
 import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp, reportsReopenOp, traceOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
 import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbench-ops.js'
+import { keysRevokeOp, keysRotateOp, keysStatusOp } from './key-ops.js'
+import { membersCosignOp, membersProposalsOp, membersProposeOp } from './membership-ops.js'
 import { checkOp, checkVideoOp, disputesListOp, feedbackSendOp, matchDisableOp, matchEnableOp, matchStatusOp, tokensCreateOp, tokensListOp, tokensRevokeOp } from './check-ops.js'
+import { benignListOp, hashesBenignOp, matchHoldOp, matchReleaseOp, quarantineConfirmOp, quarantineListOp, quarantineReleaseOp, quarantineShowOp } from './quarantine-ops.js'
 
 export * from './node-ops.js'
 export * from './hash-ops.js'
 export * from './report-ops.js'
 export * from './check-ops.js'
 export * from './workbench-ops.js'
+export * from './key-ops.js'
+export * from './membership-ops.js'
+export * from './quarantine-ops.js'
 
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -27,5 +33,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp, reportsReopenOp, traceOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
-  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp
+  keysStatusOp, keysRotateOp, keysRevokeOp, membersProposalsOp, membersProposeOp, membersCosignOp,
+  matchStatusOp, matchDisableOp, matchEnableOp, tokensListOp, tokensUsageOp, tokensCreateOp, tokensRevokeOp, checkOp, checkVideoOp, feedbackSendOp, disputesListOp, disputesDecideOp,
+  hashesBenignOp, benignListOp, matchHoldOp, matchReleaseOp, quarantineListOp, quarantineShowOp, quarantineConfirmOp, quarantineReleaseOp
 ]

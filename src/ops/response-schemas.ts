@@ -92,6 +92,15 @@ export const nodeStatusSchema = {
       type: 'array',
       items: { type: 'object', required: ['origin', 'name', 'seq', 'reportedBy', 'detectedAt'], properties: { origin: str, name: str, seq: int, reportedBy: nullable(str), detectedAt: str } }
     },
+    revocations: {
+      type: 'array',
+      description: 'revocations applied here: an origin\'s recovery key took its batches from firstBadSeq out of the chain (the evidence)',
+      items: {
+        type: 'object',
+        required: ['origin', 'name', 'firstBadSeq', 'revokedAt', 'evidence'],
+        properties: { origin: str, name: str, firstBadSeq: int, revokedAt: str, evidence: { type: 'array', items: { type: 'object', required: ['seq', 'hash', 'entries'], properties: { seq: int, hash: str, entries: int } } } }
+      }
+    },
     store: { type: 'object', required: ['batches', 'hashes', 'reports', 'outbox'], properties: { batches: int, hashes: int, reports: int, outbox: int } },
     courier: {
       type: 'object',

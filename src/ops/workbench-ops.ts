@@ -14,30 +14,37 @@ const HOSTER_REPORT_MAX = 10_000_000
 
 /**
  * Accept: the hash was wrongly listed — retract it (the retraction replicates like any batch)
- * and record the decision. Reject: the listing stands; the decision is recorded. Either way
- * the reason stays on this node (the audit log keeps only that there was one).
+ * and record the decision; with `benign`, also publish the value as benign in the same write
+ * (members that trust us then suppress its matches from other lists too). Reject: the listing
+ * stands; the decision is recorded. The reason stays on this node (the audit log keeps only
+ * that there was one); an acceptance without one gives the hoster's.
  */
 export const disputesDecideOp = defineOp({
   name: 'disputes.decide',
-  summary: 'accept a dispute (retract the hash) or reject it, with a reason',
+  summary: 'accept a dispute (retract the hash; with benign, also publish it as benign in one write) or reject it, with a reason',
   authority: 'change',
   http: { method: 'POST', path: '/v1/disputes/:id/decision' },
-  input: (z) => z.strictObject({ id: z.string().max(64), decision: z.enum(['accepted', 'rejected']), reason: z.string().min(1).max(500) }),
-  output: { type: 'object', required: ['id', 'decision', 'ref'], properties: { id: str, decision: str, ref: str, reason: str, at: str, retracted: int, seq: int } },
-  run: async (c, { id, decision, reason }) => {
+  input: (z) => z.strictObject({ id: z.string().max(64), decision: z.enum(['accepted', 'rejected']), reason: z.string().trim().max(500).optional(), benign: z.boolean().optional() }),
+  output: { type: 'object', required: ['id', 'decision', 'ref'], properties: { id: str, decision: str, ref: str, reason: str, at: str, retracted: int, seq: int, benign: { type: 'boolean' } } },
+  run: async (c, { id, decision, reason, benign }) => {
     const dispute = (await (await c.feedback()).list({ all: true })).find(f => f.id === id)
     if (dispute === undefined) throw hfError(ErrorCodes.NOT_FOUND, `no feedback ${id} on this node (hashfed disputes list)`, { id })
     if (dispute.verdict !== 'disputed') throw hfError(ErrorCodes.INVALID_ARGUMENT, `feedback ${id} confirms the hash; only a dispute is decided`, { id })
+    if (decision === 'rejected' && (reason === undefined || reason === '')) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'a rejection needs a reason (--reason)')
+    if (decision === 'rejected' && benign === true) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'benign goes with an accepted dispute')
     const decisions = new DisputeDecisions(c.ctx.store)
     const earlier = await decisions.get(id)
     if (earlier !== null) throw hfError(ErrorCodes.INVALID_ARGUMENT, `dispute ${id} was ${earlier.decision} at ${earlier.at}`, { id, decision: earlier.decision })
-    let retract: { retracted: number, seq: number } | undefined
-    if (decision === 'accepted' && dispute.current) retract = await (await c.hashLists()).retract(dispute.ref, `dispute accepted: ${reason}`)
-    const record: DisputeDecision = { decision, reason, at: new Date().toISOString() }
+    const why = reason !== undefined && reason !== '' ? reason : dispute.reason
+    let written: { retracted: number, seq: number } | undefined
+    const lists = decision === 'accepted' ? await c.hashLists() : null
+    if (lists !== null && benign === true) written = await lists.benign([dispute.ref], `dispute accepted: ${why}`, { retract: true })
+    else if (lists !== null && dispute.current) written = await lists.retract(dispute.ref, `dispute accepted: ${why}`)
+    const record: DisputeDecision = { decision, reason: why, at: new Date().toISOString() }
     await decisions.put(id, record)
-    return { id, ref: dispute.ref, ...record, ...(retract ?? {}) }
+    return { id, ref: dispute.ref, ...record, ...(written !== undefined ? { retracted: written.retracted, seq: written.seq } : {}), ...(benign === true ? { benign: true } : {}) }
   },
-  audit: (_i, out) => ({ action: 'disputes.decide', details: { id: out.id, ref: out.ref, decision: out.decision, retracted: out.retracted ?? 0, seq: out.seq ?? null } })
+  audit: (_i, out) => ({ action: 'disputes.decide', details: { id: out.id, ref: out.ref, decision: out.decision, benign: out.benign === true, retracted: out.retracted ?? 0, seq: out.seq ?? null } })
 })
 
 export const tokensUsageOp = defineOp({

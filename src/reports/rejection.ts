@@ -18,7 +18,9 @@ export const REPORT_REJECT_REASONS = {
   'not-responsible': 'a status update by a hotline that is not responsible for the report',
   'bad-time': 'a signed time outside the window the receiver accepts',
   'too-many-updates': 'the report already has the most status updates a report may have',
-  'bad-transition': 'a status update that breaks the status state machine (e.g. removed → assessed without a reopen)'
+  'bad-transition': 'a status update that breaks the status state machine (e.g. removed → assessed without a reopen)',
+  'not-origin': 'a quarantine confirmation for a hash its signer does not vouch for',
+  'unknown-hash': 'a quarantine confirmation for a hash nobody vouches for here (yet): retried'
 } as const satisfies ReasonList<string>
 
 export type ReportRejectReason = keyof typeof REPORT_REJECT_REASONS
@@ -31,7 +33,7 @@ export type ReportRejectReason = keyof typeof REPORT_REJECT_REASONS
  * are only refused: the sender keeps the message and retries.
  */
 const OFFENCE_LIST = [
-  'malformed', 'bad-signature', 'relayed', 'not-party', 'id-conflict', 'unknown-kind', 'too-large', 'invalid-report', 'not-responsible'
+  'malformed', 'bad-signature', 'relayed', 'not-party', 'id-conflict', 'unknown-kind', 'too-large', 'invalid-report', 'not-responsible', 'not-origin'
 ] as const satisfies readonly ReportRejectReason[]
 
 export const OFFENCES: ReadonlySet<ReportRejectReason> = new Set<ReportRejectReason>(OFFENCE_LIST)

@@ -18,10 +18,16 @@
  * | tokens    | `<sha256(token) hex>`                 | JSON token record          |
  * | feedback  | `<feedback id>`                       | Signed (Feedback)          |
  * | disputes  | `<feedback id>`                       | JSON decision on a dispute |
+ * | quarantine | `hold!<alg>:<value hex>`             | JSON hold (automatic or operator) |
+ * |           | `confirm!<alg>:<value hex>`           | Signed (QuarantineDecision) an origin sent us |
+ * |           | `notice!<notice id>`                  | Signed (QuarantineNotice) about one of our hashes |
  * | audit     | `<time: 16 hex>!<counter: 8 hex>`     | JSON audit record          |
  * | contentIds | `<bank_content_id: 14 hex>!<origin>!<alg>:<value hex>` | empty: the HMA id of a |
  * |           |                                       | value an origin added (check-api/hma/content-id.ts) |
  * |           | `@<origin>`                           | seq (utf8) the rows are written up to |
+ * | keys      | `<origin>`                            | KeyHistory: signing keys by seq, revocations applied |
+ * | revoked   | `<origin>!<seq: 16 hex>`              | RevokedBatch: taken out of the chain by a revocation, kept as evidence |
+ * | membership | `<change id>`                        | StoredMembershipChange: a proposal, its votes, when applied |
  * | stats     | `<name>`                              | JSON counters              |
  * |           | `reports!<yyyy-mm-dd>!<dir>!<status>!<cc>!<asn>!<hoster hex>` | JSON ArchiveBucket: counts |
  * |           |                                       | of reports retention deleted |
@@ -42,7 +48,7 @@
  */
 export const SCHEMA_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes', 'rindex'] as const
+export const SUBLEVELS = ['meta', 'batches', 'heads', 'hashes', 'forks', 'sources', 'reports', 'outbox', 'seen', 'tokens', 'feedback', 'audit', 'stats', 'aside', 'contentIds', 'disputes', 'rindex', 'keys', 'revoked', 'membership', 'quarantine'] as const
 export type SublevelName = typeof SUBLEVELS[number]
 
 export function seqKey (seq: number): string {
@@ -188,4 +194,16 @@ export const reportIndexKeys = {
     `g!${day}!${direction}!${country}!${asn}!${Buffer.from(hoster, 'utf8').toString('hex')}`,
   /** the key range of everything below `prefix` (one of the keys above, cut after a `!`) */
   range: (prefix: string): { gte: string, lt: string } => ({ gte: prefix, lt: prefix + '\uffff' })
+}
+
+/** `quarantine` rows: a hold, an origin's confirmation we keep, a notice about one of our hashes. */
+export const quarantineKey = {
+  hold: (ref: string): string => `hold!${ref}`,
+  confirm: (ref: string): string => `confirm!${ref}`,
+  notice: (id: string): string => `notice!${id}`
+}
+
+/** The key range of one kind of `quarantine` row. */
+export function quarantineRange (kind: 'hold' | 'confirm' | 'notice'): { gt: string, lt: string } {
+  return { gt: `${kind}!`, lt: `${kind}!\xff` }
 }

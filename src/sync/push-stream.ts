@@ -62,6 +62,11 @@ export class PushLink {
     this.pushed.set(origin, Math.max(this.pushed.get(origin) ?? 0, lastSeq))
   }
 
+  /** `origin`'s chain was cut below `fromSeq` (a revocation): what we pushed from there on no longer counts. */
+  forgetFrom (origin: string, fromSeq: number): void {
+    if ((this.pushed.get(origin) ?? 0) >= fromSeq) this.pushed.set(origin, fromSeq - 1)
+  }
+
   close (err?: Error): void {
     if (this.ended) return
     this.ended = true

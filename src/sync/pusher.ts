@@ -95,6 +95,11 @@ export class Pusher {
     })
   }
 
+  /** `origin`'s chain was cut below `fromSeq`: batches pushed from there on are no longer the peers'. */
+  forgetFrom (origin: string, fromSeq: number): void {
+    for (const l of this.links.values()) l.forgetFrom(origin, fromSeq)
+  }
+
   /** Opens the push stream to `peer` ahead of the first push (after a session, when heads are known). */
   warm (peer: string): void {
     if (this.links.get(peer)?.open === true || this.unsupported.has(peer) || this.stopping.signal.aborted) return

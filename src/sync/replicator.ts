@@ -143,6 +143,16 @@ export class Replicator {
     else for (const p of peers) this.syncWith(p)
   }
 
+  /**
+   * Our chain of `origin` was cut below `fromSeq` (a revocation): heads at or past it that
+   * members told us, and batches we pushed from it, are the revoked chain's; forgotten so
+   * the origin's next batch is offered again rather than taken as known.
+   */
+  chainCut (origin: string, fromSeq: number): void {
+    for (const s of this.peers.values()) if ((s.heads.get(origin)?.seq ?? 0) >= fromSeq) s.heads.delete(origin)
+    this.pusher.forgetFrom(origin, fromSeq)
+  }
+
   peerState (peer: string): PeerSyncState {
     let s = this.peers.get(peer)
     if (s === undefined) {

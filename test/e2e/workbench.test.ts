@@ -148,8 +148,9 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   await page.click(`${dispute} button[data-action="accepted"]`)
   await statusLine(page, /reason/)
   await page.fill(`${dispute} input[data-reason]`, 'confirmed: a stock image')
+  await page.check(`${dispute} input[data-benign]`)
   await page.click(`${dispute} button[data-action="accepted"]`)
-  await statusLine(page, /Dispute accepted: .* retracted/)
+  await statusLine(page, /Dispute accepted: .* retracted and published as benign/)
   await page.waitForSelector(`${dispute} [data-decision="accepted"]`)
   await shot(page, 'disputes')
   // the other one is rejected: the hash stays listed
@@ -170,6 +171,8 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   assert.match(again.stderr, /was rejected/)
   const held = await cliJson(['hashes', 'show', disputedRef, '--dir', nlM.dir])
   assert.ok(held.origins.every((o: { retracted: unknown }) => o.retracted !== null), 'the hash is retracted')
+  const benign = await cliJson(['hashes', 'benign', '--list', '--dir', nlM.dir]) as { benign: Array<{ ref: string, reason: string }> }
+  assert.deepEqual(benign.benign.filter(b => b.ref === disputedRef).map(b => b.reason), ['dispute accepted: confirmed: a stock image'], 'and published as benign, in the same write')
 
   // ---- hash lookup and retraction (a confirm step before it)
   await open(page, base, 'hashes', 'hashes')

@@ -1,4 +1,5 @@
 import { test, after } from 'node:test'
+import { keyTargets } from '../helpers/key-fuzz-targets.js'
 import { codecTargets, deepTargets, diskTargets, fuzzSeed, fuzzWorld, runTarget, storedTargets, type FuzzRun } from '../helpers/fuzz-targets.js'
 
 // `npm run test:fuzz`, part 1: every decoder of bytes from peers or from disk, through our own
@@ -15,7 +16,7 @@ after(async () => {
   await (await fuzzWorld()).cleanup()
 })
 
-for (const target of [...codecTargets(), ...storedTargets(), ...diskTargets(), ...deepTargets()]) {
+for (const target of [...codecTargets(), ...storedTargets(), ...diskTargets(), ...deepTargets(), ...keyTargets()]) {
   test(`fuzz ${target.name}`, { timeout: 30 * 60_000 }, async () => {
     runs.push(await runTarget(target, Math.max(20, Math.round(BASE * target.weight)), SEED))
   })

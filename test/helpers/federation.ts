@@ -132,7 +132,7 @@ export async function addToFederation (node: TestMember, members: TestMember[]):
   let fed = await loadFederation(path)
   for (const m of members) {
     if (m.peerId === node.peerId) continue
-    fed = withMember(fed, { name: m.name, peerId: m.peerId, countries: m.countries, addresses: m.announce })
+    fed = withMember(fed, { name: m.name, peerId: m.peerId, countries: m.countries, addresses: m.announce, ...(m.recoveryKey !== undefined ? { recoveryKey: m.recoveryKey } : {}) })
   }
   await saveFederation(path, fed)
 }

@@ -32,12 +32,12 @@ import { createFederation } from './federation.js'
 // the deeper code).
 
 /** A failure that is not ours: rethrown as a property failure with the original stack. */
-function mustBeTyped (err: unknown, codes?: readonly string[]): void {
+export function mustBeTyped (err: unknown, codes?: readonly string[]): void {
   if (isHashfedError(err) && (codes === undefined || codes.includes(err.code))) return
   throw new Error(`untyped or unexpected failure: ${isHashfedError(err) ? err.code + ' ' : ''}${String((err as Error)?.stack ?? err)}`)
 }
 
-async function typedOrOk (fn: () => unknown, codes?: readonly string[]): Promise<void> {
+export async function typedOrOk (fn: () => unknown, codes?: readonly string[]): Promise<void> {
   try {
     await fn()
   } catch (err) {
@@ -47,11 +47,11 @@ async function typedOrOk (fn: () => unknown, codes?: readonly string[]): Promise
 
 // ---------------------------------------------------------------- arbitraries
 
-const u64 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }))
+export const u64 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }))
 const u32 = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
 const enumInt = fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: -3, max: 2 ** 31 - 1 }))
 const text = fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40, unit: 'grapheme' }), fc.string({ maxLength: 9000, unit: 'binary' }))
-const bytes = (max = 64): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength: max })
+export const bytes = (max = 64): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength: max })
 
 /** A damaged copy of one of `samples`: bytes flipped, cut, inserted, or the tail dropped. */
 function damaged (samples: Uint8Array[]): fc.Arbitrary<Uint8Array> {
@@ -71,7 +71,7 @@ function damaged (samples: Uint8Array[]): fc.Arbitrary<Uint8Array> {
 }
 
 /** Random bytes, damaged valid encodings, and the valid encodings themselves. */
-function inputs (samples: Uint8Array[]): fc.Arbitrary<Uint8Array> {
+export function inputs (samples: Uint8Array[]): fc.Arbitrary<Uint8Array> {
   return fc.oneof({ weight: 2, arbitrary: bytes(600) }, { weight: 5, arbitrary: damaged(samples) }, { weight: 1, arbitrary: fc.constantFrom(...samples) })
 }
 

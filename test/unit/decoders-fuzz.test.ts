@@ -1,4 +1,5 @@
 import { test, after } from 'node:test'
+import { keyTargets } from '../helpers/key-fuzz-targets.js'
 import { codecTargets, deepTargets, diskTargets, fuzzSeed, fuzzWorld, runTarget, storedTargets } from '../helpers/fuzz-targets.js'
 
 // Every decoder of bytes from peers or from disk, a few hundred inputs each (seconds in
@@ -15,7 +16,7 @@ after(async () => {
   await (await fuzzWorld()).cleanup()
 })
 
-for (const target of [...codecTargets(), ...storedTargets(), ...diskTargets(), ...deepTargets()]) {
+for (const target of [...codecTargets(), ...storedTargets(), ...diskTargets(), ...deepTargets(), ...keyTargets()]) {
   test(`fuzz ${target.name}: decodes or fails with a HashfedError`, { timeout: 120_000 }, async () => {
     const r = await runTarget(target, Math.max(20, Math.round(BASE * target.weight)), SEED)
     total += r.runs

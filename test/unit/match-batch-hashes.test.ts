@@ -35,6 +35,13 @@ test('the feeder notes every batch hash (replayed, appended, applied from a peer
   for (const [origin, seq, hex] of stored) assert.equal(hashes.hex(origin, seq), hex, `${origin} ${seq}`)
   assert.equal(hashes.hex(A, 3), undefined, 'a batch not stored is not known')
   assert.equal(hashes.hex('nobody', 1), undefined)
+  // a revocation from seq 2 on: those hashes go, the earlier stay
+  const copy = new BatchHashes()
+  for (const [origin, seq, hex] of stored) copy.set(origin, seq, Buffer.from(hex, 'hex'))
+  copy.forget(A, 2)
+  assert.equal(copy.hex(A, 2), undefined)
+  assert.equal(copy.hex(A, 1), stored.find(s => s[0] === A && s[1] === 1)?.[2])
+  assert.equal(copy.hex(B, 1), stored.find(s => s[0] === B)?.[2])
 
   // match answers name the same batch hash through the noted hashes
   const metadata = new MatchMetadata({ hashLog: log, batchHashes: hashes })

@@ -86,17 +86,18 @@ async function api (path) {
 
 /** Everything the page shows; only the status is required, the rest render when they answer. */
 async function fetchAll () {
-  const [status, outbox, reports, stats, rejections] = await Promise.allSettled([
+  const [status, outbox, reports, stats, rejections, quarantine] = await Promise.allSettled([
     api('/v1/status'),
     api('/v1/reports/outbox'),
     api(`/v1/reports?limit=${RECENT_REPORTS}`),
     api('/v1/reports/stats?by=hoster'),
-    api('/v1/reports/rejections')
+    api('/v1/reports/rejections'),
+    api('/v1/quarantine')
   ])
   if (status.status === 'rejected') throw status.reason
   const value = (r) => r.status === 'fulfilled' ? r.value : null
   // the status carries the report counts (the same as GET /v1/reports/counts)
-  return { status: status.value, counts: status.value.reports ?? null, outbox: value(outbox), reports: value(reports), stats: value(stats), rejections: value(rejections) }
+  return { status: status.value, counts: status.value.reports ?? null, outbox: value(outbox), reports: value(reports), stats: value(stats), rejections: value(rejections), quarantine: value(quarantine) }
 }
 
 // ------------------------------------------------------------------ rendering
@@ -331,8 +332,19 @@ function renderRejections (d) {
   list.replaceChildren(...(items.length > 0 ? items.slice(0, 30).map(i => i.node) : [h('li', { class: 'event event-ok' }, h('span', { class: 'event-title' }, 'Nothing refused'), h('span', { class: 'event-detail' }, 'every batch and report message verified'))]))
 
   const alarms = $('alarms')
-  alarms.hidden = s.forks.length === 0
-  alarms.replaceChildren(...s.forks.map(f => h('p', {}, h('strong', {}, 'Fork alarm: '), `origin ${f.name} signed two different batches with sequence number ${f.seq}. Its list is frozen at the first; contact ${f.name}.`)))
+  const held = s.held ?? []
+  alarms.hidden = s.forks.length === 0 && held.length === 0
+  alarms.replaceChildren(...s.forks.map(f => h('p', {}, h('strong', {}, 'Fork alarm: '), `origin ${f.name} signed two different batches with sequence number ${f.seq}. Its list is frozen at the first; contact ${f.name}.`)),
+    ...(held.length > 0 ? [h('p', {}, h('strong', {}, 'Quarantine: '), `${held.length} hash${held.length === 1 ? ' is' : 'es are'} held on this node (checks answer held, not match). See the Quarantine panel.`)] : []))
+}
+
+function renderQuarantine (d) {
+  const held = d.quarantine?.held ?? d.status.held ?? []
+  $('quarantine-count').textContent = held.length > 0 ? `${held.length} held` : ''
+  const said = (q) => q.originSaid === undefined ? 'no word yet' : q.originSaid.decision === 'confirmed' ? `confirmed by ${q.originSaid.by}` : 'retracted'
+  fillBody($('quarantine'), held.map(q => h('tr', {},
+    h('td', { class: 'mono' }, q.ref.length > 40 ? `${q.ref.slice(0, 40)}…` : q.ref),
+    h('td', {}, q.kind), h('td', {}, q.since), h('td', {}, String(q.hosters)), h('td', {}, String(q.matches)), h('td', {}, q.reason), h('td', {}, said(q)))), 'Nothing held')
 }
 
 function renderRefusals (d) {
@@ -412,6 +424,7 @@ async function tick () {
     lastData = d
     renderRejections(d)
     renderRefusals(d)
+    renderQuarantine(d)
     lastOk = Date.now()
     document.body.dataset.loaded = 'true'
     setLive('ok', `live · updated ${clockTime()}`)

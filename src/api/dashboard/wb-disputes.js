@@ -14,13 +14,15 @@ function decisionCell (f) {
 function disputeActions (f) {
   if (f.verdict !== 'disputed' || (f.decision !== null && f.decision !== undefined)) return h('td', {}, f.current ? '' : h('span', { class: 'dim' }, 'retracted'))
   const reason = h('input', { id: `dispute-reason-${++counter}`, type: 'text', maxlength: 500, required: true, 'data-reason': 'true' })
+  // benign: members that trust us then suppress this value's matches from other lists too
+  const benign = h('input', { id: `dispute-benign-${counter}`, type: 'checkbox', 'data-benign': 'true' })
   const decide = (decision, label) => h('button', {
     type: 'button',
     'data-action': decision,
     onclick: async (e) => {
       if (reason.value.trim() === '') { say('Give a reason for the decision.', 'bad'); reason.focus(); return }
-      const done = await act(e.currentTarget, async () => await post(`/v1/disputes/${encodeURIComponent(f.id)}/decision`, { decision, reason: reason.value.trim() }),
-        (res) => decision === 'accepted' ? `Dispute accepted: ${res.ref} retracted${res.seq !== undefined ? ` (batch ${res.seq})` : ''}.` : 'Dispute rejected: the hash stays listed.')
+      const done = await act(e.currentTarget, async () => await post(`/v1/disputes/${encodeURIComponent(f.id)}/decision`, { decision, reason: reason.value.trim(), ...(decision === 'accepted' && benign.checked ? { benign: true } : {}) }),
+        (res) => decision === 'accepted' ? `Dispute accepted: ${res.ref} retracted${res.benign === true ? ' and published as benign' : ''}${res.seq !== undefined ? ` (batch ${res.seq})` : ''}.` : 'Dispute rejected: the hash stays listed.')
       if (done !== undefined) {
         await showDisputes()
         document.querySelector(`#disputes tr[data-feedback="${f.id}"] td:last-child`)?.setAttribute('tabindex', '-1')
@@ -38,7 +40,7 @@ function disputeActions (f) {
       if (done !== undefined) await showDisputes()
     }
   }, 'Retract only')
-  return h('td', {}, h('div', { class: 'stack' }, field('Reason', reason), h('div', { class: 'actions' }, decide('accepted', 'Accept (retract)'), decide('rejected', 'Reject'), f.current ? retract : null)))
+  return h('td', {}, h('div', { class: 'stack' }, field('Reason', reason), h('label', { for: benign.id, class: 'check' }, benign, ' On accept, also publish it as benign (not abuse material)'), h('div', { class: 'actions' }, decide('accepted', 'Accept (retract)'), decide('rejected', 'Reject'), f.current ? retract : null)))
 }
 
 export async function showDisputes () {

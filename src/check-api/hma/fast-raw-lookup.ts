@@ -59,7 +59,7 @@ export function fastRawLookupHandler (init: FastRawLookupInit): (req: IncomingMe
       fail(hfError(ErrorCodes.RATE_LIMITED, `more than ${init.rateLimit} requests per second for this token; retry after ${waitMs} ms`), { 'retry-after': Math.max(1, Math.ceil(waitMs / 1000)) })
       return true
     }
-    matcher.lookup(signalType, signal, banks).then((found) => {
+    matcher.lookup(signalType, signal, banks, hoster).then((found) => {
       stats.hashes++
       const matches = HmaMatcher.distinct(found)
       stats.matches += matches.length

@@ -25,13 +25,16 @@ export interface BankedMatch extends HmaMatch {
 export class HmaMatcher {
   constructor (private readonly service: CheckService, private readonly banks: Banks, private readonly ids: ContentIdIndex) {}
 
-  /** `banksParam`: HMA's comma-separated `banks`; matches then go under each asked bank that holds them. */
-  async lookup (signalType: string, signal: string, banksParam?: string): Promise<BankedMatch[]> {
+  /**
+   * `banksParam`: HMA's comma-separated `banks`; matches then go under each asked bank that
+   * holds them. `hoster`: whose token asked (counted by the false-positive quarantine).
+   */
+  async lookup (signalType: string, signal: string, banksParam: string | undefined, hoster: string): Promise<BankedMatch[]> {
     const algorithm = signalAlgorithm(signalType)
     const value = formatHashValue(parseSignal(algorithm, signal))
     const asked: Bank[] | undefined = banksParam === undefined || banksParam === '' ? undefined : this.banks.parseList(banksParam)
     if (asked?.length === 0) return []
-    const [result] = await this.service.check([{ algorithm, value }])
+    const [result] = await this.service.check([{ algorithm, value }], { hoster })
     const out: BankedMatch[] = []
     for (const m of result.matches) {
       const distance = distanceString(m.algorithm, m.distance)

@@ -21,7 +21,7 @@ export function registerMatchingRoutes (app: FastifyInstance, ctx: HmaContext): 
   // the common case is answered before Fastify (fast-raw-lookup.ts); this is the same answer
   app.get('/m/raw_lookup', { schema: { querystring: rawLookupQuery } }, async (req) => {
     const q = req.query as { signal_type: string, signal: string, banks?: string, include_distance?: boolean }
-    const matches = HmaMatcher.distinct(await ctx.matcher.lookup(q.signal_type, q.signal, q.banks))
+    const matches = HmaMatcher.distinct(await ctx.matcher.lookup(q.signal_type, q.signal, q.banks, req.hoster))
     return { matches: q.include_distance === true ? matches : matches.map(m => m.bank_content_id) }
   })
 
@@ -31,7 +31,7 @@ export function registerMatchingRoutes (app: FastifyInstance, ctx: HmaContext): 
     if (q.content_type !== undefined || q.types !== undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'content_type and types go with url, which this node does not fetch')
     refuseCoinflip(q)
     if (q.signal === undefined || q.signal_type === undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'Either url or both signal and signal_type are required (this node takes signal and signal_type)')
-    return HmaMatcher.byBank(await ctx.matcher.lookup(q.signal_type, q.signal, q.banks))
+    return HmaMatcher.byBank(await ctx.matcher.lookup(q.signal_type, q.signal, q.banks, req.hoster))
   })
 
   app.post('/m/lookup', { schema: { querystring: lookupUploadQuery } }, async (req) => {
@@ -39,7 +39,7 @@ export function registerMatchingRoutes (app: FastifyInstance, ctx: HmaContext): 
     refuseCoinflip(q)
     const hashes = await hashUpload(ctx.images, await readUpload(req), q.types, req.hoster)
     const out: Record<string, unknown> = {}
-    for (const [signalType, signal] of Object.entries(hashes)) out[signalType] = HmaMatcher.byBank(await ctx.matcher.lookup(signalType, signal, q.banks))
+    for (const [signalType, signal] of Object.entries(hashes)) out[signalType] = HmaMatcher.byBank(await ctx.matcher.lookup(signalType, signal, q.banks, req.hoster))
     return out
   })
 

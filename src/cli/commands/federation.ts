@@ -16,13 +16,15 @@ export function registerFederation (program: Command): void {
     .option('--country <cc...>', 'ISO 3166-1 alpha-2 countries it is responsible for', countriesArg)
     .option('--addr <multiaddr>', 'address to dial it at, repeatable (e.g. /ip4/192.0.2.10/tcp/4001)', collect)
     .option('--mirror-of <member>', 'the member is a read-only mirror of this member')
-    .action(async (opts: { dir?: string, name: string, peerId: string, country?: string[], addr?: string[], mirrorOf?: string }) => {
+    .option('--recovery-key <id>', 'its recovery key (printed by its `hashfed init`): the only key whose revocation of its signing key this node accepts')
+    .action(async (opts: { dir?: string, name: string, peerId: string, country?: string[], addr?: string[], mirrorOf?: string, recoveryKey?: string }) => {
       const member: Member = {
         name: opts.name,
         peerId: opts.peerId,
         countries: opts.country ?? [],
         addresses: opts.addr ?? [],
-        ...(opts.mirrorOf !== undefined ? { mirrorOf: opts.mirrorOf } : {})
+        ...(opts.mirrorOf !== undefined ? { mirrorOf: opts.mirrorOf } : {}),
+        ...(opts.recoveryKey !== undefined ? { recoveryKey: opts.recoveryKey } : {})
       }
       const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(federationAddOp, { ...member }))
       print(safe`member ${opts.name} saved (${res.members} members)` + '\n')

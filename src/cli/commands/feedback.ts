@@ -3,6 +3,7 @@ import { VERDICTS, type FeedbackSent, type FeedbackView } from '../../check/feed
 import { disputesListOp, feedbackSendOp } from '../../ops/check-ops.js'
 import { disputesDecideOp } from '../../ops/workbench-ops.js'
 import { withOps } from '../op-runner.js'
+import { registerDisputeAccept } from './quarantine.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -23,6 +24,7 @@ export function registerFeedback (program: Command): void {
     })
 
   const disputes = program.command('disputes').description('feedback hosters and members sent about our hashes')
+  registerDisputeAccept(disputes)
   disputes.command('list')
     .description('disputed matches of our hashes, newest first (retract a wrong hash with `hashfed hashes retract`)')
     .option('--all', 'confirmations too')

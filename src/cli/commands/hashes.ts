@@ -10,6 +10,7 @@ import { FORMAT_NAMES } from '../../formats/format.js'
 import type { ImportSummary } from '../../lists/importer.js'
 import { hashesExportOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from '../../ops/hash-ops.js'
 import { withOps } from '../op-runner.js'
+import { registerBenign } from './quarantine.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -76,6 +77,8 @@ export function registerHashes (program: Command): void {
         await pipeline(Readable.from(chunks), out, { end: out !== process.stdout })
       })
     })
+
+  registerBenign(hashes)
 
   hashes.command('retract')
     .description('retract one of our hashes (e.g. a false positive); the retraction replicates like any batch')

@@ -43,6 +43,10 @@ export function registerInit (program: Command): void {
         `peer ID:   ${result.peerId}`,
         `listen:    ${result.listen.join(', ')}`,
         `announce:  ${result.announce.join(', ')}`,
+        ...(result.recoveryKey !== undefined
+          ? [`recovery:  ${result.recoveryKey} (send it with the peer ID: members add it as --recovery-key)`,
+              `MOVE ${result.recoveryKeyFile ?? ''} OFFLINE NOW (e.g. \`hashfed keys recovery-export --out /media/usb/recovery.key\`): it is the only way to revoke a stolen node key`]
+          : []),
         `admin API: http://${result.apiHost.includes(':') ? `[${result.apiHost}]` : result.apiHost}:${result.apiPort}`,
         ...(result.apiToken !== undefined ? [`admin API token (shown once; kept in config.json, mode 0600): ${result.apiToken}`] : []),
         ...(result.mirrorOf !== undefined

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { MatchStatus } from '../../match/match-service.js'
 import { matchDisableOp, matchEnableOp, matchStatusOp } from '../../ops/check-ops.js'
 import { withOps } from '../op-runner.js'
+import { registerMatchHold } from './quarantine.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
@@ -21,6 +22,8 @@ export function registerMatch (program: Command): void {
         print(safe`${res.name}: matching ${res.enabled ? 'enabled' : 'disabled'} (${res.entries} hashes)` + '\n')
       })
   }
+
+  registerMatchHold(match)
 
   match.command('status')
     .description('index sizes per algorithm, load time, thresholds, and each origin with its switch')

@@ -35,6 +35,8 @@ export function formatStatus (s: NodeStatus): string {
     `reports    ${s.reports.inbound} inbound, ${s.reports.outbound} outbound, ${s.reports.unroutable} unroutable${s.reports.total > 0 ? ` (${Object.entries(s.reports.byStatus).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     ...(s.courier.setAside > 0 ? [`DAMAGED    ${s.courier.setAside} outbox/receipt rows did not decode: kept aside in the store (sublevel "aside"), not delivered`] : []),
     ...s.forks.map(f => safe`ALARM      fork: origin ${f.name} signed two different batches ${f.seq} (reported by ${f.reportedBy ?? '?'}, ${f.detectedAt})`),
+    ...(s.revocations ?? []).map(r => safe`ALARM      revoked: origin ${r.name}'s recovery key revoked its batches from ${r.firstBadSeq} (${r.evidence.length} kept as evidence; hashfed keys status)`),
+    ...(s.held ?? []).map(q => safe`ALARM      quarantine: ${q.ref} held since ${q.since} (${q.kind}: ${q.reason}); see hashfed quarantine list`),
     '',
     safe`federation ${s.federation}`,
     formatPeers(s.members),
