@@ -37,7 +37,7 @@ export class CheckComponents {
   static async open (init: CheckComponentsInit): Promise<CheckComponents> {
     const { ctx, hashLog, match, reports, logger } = init
     const nameOf = (p: string): string => ctx.federation.nameOf(p)
-    const metadata = new MatchMetadata({ hashLog })
+    const metadata = new MatchMetadata({ hashLog, batchHashes: match.batchHashes })
     const self = ctx.identity.peerId.toString()
     const quarantine = await QuarantineService.open({
       store: ctx.store,

@@ -27,6 +27,8 @@ export interface MatchMetadataInit {
   hashLog: HashLog
   /** @default METADATA_CACHE_ENTRIES */
   cacheEntries?: number
+  /** batch hashes already known (the match service notes every batch's): no batch read for those */
+  batchHashes?: { hex: (origin: string, seq: number) => string | undefined }
 }
 
 /**
@@ -96,6 +98,8 @@ export class MatchMetadata {
 
   /** SHA-256 of the batch body (what the next batch's prev_hash names); only the envelope is decoded. */
   private async batchHash (origin: string, seq: number): Promise<string> {
+    const known = this.init.batchHashes?.hex(origin, seq)
+    if (known !== undefined) return known
     const key = `${origin}!${seq}`
     const cached = this.batchHashes.get(key)
     if (cached !== undefined) return cached

@@ -51,3 +51,16 @@ export function hammingDistance256 (a: Uint32Array, i: number, b: Uint32Array, j
     popcount32(a[p + 3] ^ b[q + 3]) + popcount32(a[p + 4] ^ b[q + 4]) + popcount32(a[p + 5] ^ b[q + 5]) +
     popcount32(a[p + 6] ^ b[q + 6]) + popcount32(a[p + 7] ^ b[q + 7])
 }
+
+/**
+ * Hamming distance between the 8 words of `query` and the 8 words at `values[offset..]`,
+ * stopping once it exceeds `max` (then returns some value > max).
+ */
+export function hammingWithin256 (query: Uint32Array, values: Uint32Array, offset: number, max: number): number {
+  let d = 0
+  for (let w = 0; w < WORDS_256; w++) {
+    d += popcount32(query[w] ^ values[offset + w])
+    if (d > max) return d
+  }
+  return d
+}

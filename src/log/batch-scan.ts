@@ -54,7 +54,7 @@ export class ScannedEntry {
  * Returns the batch's seq and its number of entries. Throws INVALID_BATCH 'malformed' (or
  * 'too-large') on bytes that do not read.
  */
-export function scanBatch (signed: Uint8Array, visit: (entry: ScannedEntry) => void): { seq: number, entries: number } {
+export function scanBatch (signed: Uint8Array, visit: (entry: ScannedEntry) => void): { seq: number, entries: number, prevHash: Uint8Array } {
   let visiting = false
   try {
     // Signed: the last non-empty `body` (field 1)
@@ -79,11 +79,16 @@ export function scanBatch (signed: Uint8Array, visit: (entry: ScannedEntry) => v
     let version = 0
     let seq = 0
     let count = 0
+    let prevHash = body.subarray(0, 0)
     while (r.pos < r.len) {
       const tag = r.tag()
       const field = tag >>> 3
       const wireType = tag & 7
       if (field === 1 && wireType === VARINT) version = r.uint32()
+      else if (field === 4 && wireType === LEN) {
+        const [start, end] = lengthDelimited(r)
+        prevHash = body.subarray(start, end)
+      }
       else if (field === 3 && wireType === VARINT) seq = u64(r.uint64() as unknown as number | { toNumber: () => number })
       else {
         if (field === 6 && wireType === LEN) count++
@@ -110,7 +115,7 @@ export function scanBatch (signed: Uint8Array, visit: (entry: ScannedEntry) => v
         r.skipType(wireType, 0, field)
       }
     }
-    return { seq, entries: count }
+    return { seq, entries: count, prevHash }
   } catch (err) {
     // the visitor's errors and ours pass as they are; the Reader's mean bytes that do not read
     if (visiting || isHashfedError(err)) throw err

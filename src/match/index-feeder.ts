@@ -5,6 +5,7 @@ import { scanBatch, type ScannedEntry } from '../log/batch-scan.js'
 import { algorithmFromEnum } from '../log/hash-value.js'
 import type { MatchIndex } from './match-index.js'
 import type { VideoMatcher } from './video-matcher.js'
+import type { BatchHashes } from './batch-hashes.js'
 import { framesFromProto } from '../log/vpdq-value.js'
 import type { BenignIndex } from './benign-index.js'
 
@@ -12,6 +13,8 @@ export interface IndexFeederInit {
   index: MatchIndex
   /** vpdq entries' frames go here too (frame index) */
   videos?: VideoMatcher
+  /** every batch's hash is noted here (match answers name their batch) */
+  batchHashes?: BatchHashes
   hashLog: HashLog
   /** fed with the benign entries of every log */
   benign?: BenignIndex
@@ -59,6 +62,8 @@ export class IndexFeeder {
   /** a revocation took batches out: their adds go, then the kept batches decide again (in order) */
   private readonly onRevoked = (e: RevokedEvent): void => {
     const { index } = this.init
+    // the revoked batches' hashes name batches no longer in the chain
+    this.init.batchHashes?.forget(e.origin, e.firstBadSeq)
     for (const entry of e.revoked) {
       // a thief's benign entries would silence matches: they go with its adds
       if (entry.op === 'add') {
@@ -84,6 +89,7 @@ export class IndexFeeder {
     try {
       index.clear()
       this.init.videos?.clear()
+      this.init.batchHashes?.clear()
       this.init.benign?.clear()
       for (const head of hashLog.heads()) {
         const origin = head.origin
@@ -107,12 +113,16 @@ export class IndexFeeder {
             const read = await next
             if (read.done === true) break
             next = batches.next()
-            entries += scanBatch(read.value, visit).entries
+            const scanned = scanBatch(read.value, visit)
+            entries += scanned.entries
+            // a batch names the hash of the one before it: the hashes come without hashing
+            if (scanned.seq > 1) this.init.batchHashes?.set(origin, scanned.seq - 1, scanned.prevHash)
           }
         } finally {
           next.catch(() => {}) // a read still in flight when a scan threw: its outcome no longer matters
           await batches.return?.()
         }
+        this.init.batchHashes?.set(origin, head.seq, head.hash)
       }
     } catch (err) {
       this.stop()
@@ -139,6 +149,8 @@ export class IndexFeeder {
   /** Applies one stored batch: adds vouch (again: a newer seq), retracts withdraw (a no-op when not held). */
   apply (e: BatchEvent): void {
     const { index } = this.init
+    // kept batches replayed after a revocation come without their hash (still noted)
+    if (e.hash !== undefined) this.init.batchHashes?.set(e.origin, e.seq, e.hash)
     for (const entry of e.entries) {
       if (entry.op === 'add') index.add(e.origin, entry.record.algorithm, entry.record.value, e.seq)
       else if (entry.op === 'retract') index.remove(e.origin, entry.algorithm, entry.value)

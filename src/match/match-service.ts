@@ -8,6 +8,7 @@ import type { HashLog } from '../log/hash-log.js'
 import { createMatchIndex, type AlgorithmCounts, type MatchIndex } from './match-index.js'
 import { VideoMatcher } from './video-matcher.js'
 import { IndexFeeder, type RebuildStats } from './index-feeder.js'
+import { BatchHashes } from './batch-hashes.js'
 import { VPDQ_QUALITY_THRESHOLD } from '../hashing/video/constants.js'
 import { BenignIndex } from './benign-index.js'
 import type { AlgorithmName } from '../log/hash-value.js'
@@ -52,6 +53,8 @@ export class MatchService {
   readonly videos: VideoMatcher
   /** benign entries of every member's log (suppress matches; see check-service) */
   readonly benign = new BenignIndex()
+  /** hash of every stored batch, for match answers (check/match-metadata.ts) */
+  readonly batchHashes = new BatchHashes()
   loaded: RebuildStats = { entries: 0, ms: 0, cpuMs: 0 }
   private readonly feeder: IndexFeeder
   private readonly configWrites = new Lock()
@@ -65,7 +68,7 @@ export class MatchService {
       comparePct: match.vpdqComparePct,
       queryPct: match.vpdqQueryPct
     }, origin => this.index.isOriginEnabled(origin))
-    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, hashLog: init.hashLog, benign: this.benign, logger: init.logger })
+    this.feeder = new IndexFeeder({ index: this.index, videos: this.videos, batchHashes: this.batchHashes, hashLog: init.hashLog, benign: this.benign, logger: init.logger })
   }
 
   static async start (init: MatchServiceInit): Promise<MatchService> {
