@@ -155,6 +155,13 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       return { status: 'rejected', reason: 'fork', message: `origin ${origin} signed two different batches ${seq}: kept ours, evidence stored`, origin, seq }
     }
     const { entries } = verdict
+    if (init.onVerified !== undefined) {
+      try {
+        init.onVerified({ origin, seq, prevHash: batch.prevHash, signed: batch.signed })
+      } catch (err) {
+        this.logger.error({ err }, 'a verified-batch listener failed')
+      }
+    }
     const head = this.headMap.get(origin)
     const tracker = new RowTracker(origin)
     const filter = await this.filterFor(origin)

@@ -9,7 +9,7 @@ import { SYNC_REJECT_REASONS, syncErrorReason, type SyncRejectReason } from './r
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
-import { Pusher, type NewBatch } from './pusher.js'
+import { Pusher, relayOnVerify, type NewBatch } from './pusher.js'
 
 export interface ReplicatorInit {
   libp2p: HashfedLibp2p
@@ -100,9 +100,12 @@ export class Replicator {
   private timer: NodeJS.Timeout | null = null
   private stopped = false
 
-  constructor (private readonly init: ReplicatorInit) {
+  private readonly init: ReplicatorInit
+  constructor (init: ReplicatorInit) {
+    // a peer's batch, once verified, goes on to the other members while it is written
+    this.init = { ...init, log: relayOnVerify(init.log, (from, b) => { if (!this.stopped) this.pusher.relay(this.connectedMembers().filter(p => p !== from), b) }) }
     this.pusher = new Pusher({
-      ...init,
+      ...this.init,
       idleMs: this.idleMs,
       peerHeads: (p) => this.headsTold.has(p) ? this.peers.get(p)?.heads : undefined,
       onPeerHeads: (p, heads) => this.recordHeads(p, heads),
