@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
 import type { Store, BatchOp } from '../store/store.js'
@@ -46,6 +47,13 @@ export async function verifyLogStore (store: Store, init: StoreVerifyInit = {}):
   return await verifyStore(store, new IndexRows(store), init)
 }
 
+/** Batches recognised by heldCopy: the last few stored, enough for a batch's copies in flight. */
+const HELD_COPIES = 256
+
+function heldKey (signed: Uint8Array): string {
+  return createHash('sha256').update(signed).digest('base64')
+}
+
 /**
  * The log itself: heads, key filters, the one-at-a-time write path and events. The parts
  * live beside it: append-planner (our batches), remote-verifier (peers' batches),
@@ -61,6 +69,8 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   private readonly forkEvidence: ForkEvidence
   private readonly headMap = new Map<string, OriginHead>()
   private readonly filters = new Map<string, KeyFilter>()
+  /** digest of the signed bytes of a batch we hold (recent ones) → its origin and seq: see heldCopy */
+  private readonly held = new Map<string, { origin: string, seq: number }>()
   /** writes run one at a time: each reads a head and the rows it changes, then writes them */
   private readonly writes = new Lock()
 
@@ -129,11 +139,27 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   // ------------------------------------------------------------------ peers' batches
 
   async applyRemote (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
+    const copy = this.heldCopy(signed, init)
+    if (copy !== undefined) return copy
     return await this.writes.run(async () => {
-      const result = await this.applyNow(signed, init)
+      const result = this.heldCopy(signed, init) ?? await this.applyNow(signed, init)
       if (result.status === 'rejected') this.logger.debug({ origin: result.origin, seq: result.seq, reason: result.reason, peer: init.fromPeer }, 'batch rejected')
       return result
     })
+  }
+
+  /**
+   * A byte-exact copy of a batch we stored recently is a duplicate: its bytes were verified
+   * when stored, so neither a decode nor a signature check can say otherwise. Each batch
+   * reaches a node from several neighbours (and its origin from all of them), and without a
+   * write to wait for this needs no turn of the write lock. Anything else, a copy signed
+   * differently included, takes the full path (checkRemoteBatch).
+   */
+  private heldCopy (signed: Uint8Array, init: ApplyInit): ApplyResult | undefined {
+    if (this.held.size === 0) return undefined
+    const at = this.held.get(heldKey(signed))
+    if (at === undefined || !init.isMember(at.origin)) return undefined
+    return { status: 'duplicate', origin: at.origin, seq: at.seq }
   }
 
   private async applyNow (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
@@ -212,6 +238,10 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     for (const op of rowOps) ops.push(op)
     await this.store.write(ops)
     this.headMap.set(origin, head)
+    for (const b of batches) {
+      if (this.held.size >= HELD_COPIES) this.held.delete(this.held.keys().next().value as string)
+      this.held.set(heldKey(b.signed), { origin, seq: b.seq })
+    }
   }
 
   /**

@@ -130,9 +130,9 @@ export class Pusher {
     const follows = pushedSeq === seq - 1 ||
       (seq === 1 && told === undefined) ||
       (told !== undefined && told.seq === seq - 1 && Buffer.compare(told.hash, batch.prevHash) === 0)
-    if (!follows) return
-    const link = await this.link(peer)
-    if (link === null) return
+    // only on a stream already open: opening one (or learning the peer has none) is offer's part
+    const link = this.links.get(peer)
+    if (!follows || link === undefined || !link.open) return
     try {
       await link.send(this.init.log.heads().filter(h => this.init.isOrigin(h.origin)), origin, seq, [batch.signed], this.init.idleMs)
     } catch (err) {

@@ -170,6 +170,23 @@ test('onVerified (the relay hook) sees a batch only once it is verified as the n
   await b.store.close()
 })
 
+test('a byte-exact copy of a held batch is a duplicate; a copy signed differently or of a removed member still takes the full check', async () => {
+  const a = await aliceLog()
+  const b = await node()
+  for (const bytes of a.batches) assert.equal((await b.log.applyRemote(bytes, { isMember })).status, 'stored')
+  // copies arrive from several neighbours, and the origin gets its own batches back
+  for (const bytes of a.batches) assert.deepEqual(pick(await b.log.applyRemote(bytes, { isMember })), ['duplicate', undefined])
+  assert.deepEqual(pick(await a.log.applyRemote(a.batches[2], { isMember })), ['duplicate', undefined])
+  // the same body under Mallory's signature is not a copy: refused as before, not waved through
+  const before = await dump(b.store)
+  assert.deepEqual(pick(await b.log.applyRemote(signWith(mallory, pb.Signed.decode(a.batches[2]).body), { isMember })), ['rejected', 'bad-signature'])
+  // nor is a copy whose origin is no longer a member
+  assert.deepEqual(pick(await b.log.applyRemote(a.batches[2], { isMember: o => o === M })), ['rejected', 'not-member'])
+  assert.deepEqual(await dump(b.store), before)
+  await a.store.close()
+  await b.store.close()
+})
+
 test('a fork is refused and both signed batches are kept as evidence', async () => {
   const a = await aliceLog()
   const b = await node()
