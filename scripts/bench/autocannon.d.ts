@@ -14,8 +14,6 @@ declare module 'autocannon' {
       duration?: number
       amount?: number
       requests?: Request[]
-      /** a new connection after this many requests (1: one per request) */
-      reconnectRate?: number
     }
     interface Histogram { average: number, mean: number, stddev: number, min: number, max: number, p50: number, p90: number, p97_5: number, p99: number, total: number }
     interface Result {
