@@ -52,7 +52,10 @@ export interface NodeProcess { child: ChildProcess, api: string, stop: () => Pro
 
 /** `hashfed start` as a child process; resolves once its admin API answers and the others know its address. */
 export async function startProcess (m: BenchMember): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'start', '--dir', m.dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HASHFED_LOG_LEVEL: 'warn' } })
+  // HASHFED_BENCH_CPU_PROF=<dir>: each node writes a V8 CPU profile there when it stops
+  const prof = process.env.HASHFED_BENCH_CPU_PROF
+  const flags = prof !== undefined ? ['--cpu-prof', '--cpu-prof-dir', prof] : []
+  const child = spawn(process.execPath, [...flags, resolve('dist/src/cli/main.js'), 'start', '--dir', m.dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HASHFED_LOG_LEVEL: 'warn' } })
   let api = ''
   for (let i = 0; i < 1200 && api === ''; i++) {
     if (child.exitCode !== null) throw new Error(`${m.name} exited with ${child.exitCode}`)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 // Shared by every benchmark scenario: arguments, figures beside their goals, the results file.
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -75,4 +76,17 @@ export function median (xs: number[]): number {
 export function percentile (xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)]
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc; 0 where there is no /proc. */
+export function processCpuMs (pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // fields after the command name (which may hold spaces): utime and stime are 14 and 15, in clock ticks (100/s)
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(rest[11]) + Number(rest[12])) * 10
+  } catch {
+    return 0
+  }
 }

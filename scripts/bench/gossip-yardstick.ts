@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { processCpuMs } from './bench-kit.js'
 
 interface Peer {
   child: ChildProcess
@@ -47,7 +48,8 @@ async function ask (p: Peer, cmd: object): Promise<Record<string, unknown>> {
   return msg
 }
 
-export async function gossipsubConvergence (links: Array<[number, number]>, nodes: number, batches: number, bytes: number): Promise<number[]> {
+/** Per message, ms until every process delivered it; `cpuMs`: CPU the processes used over all the messages. */
+export async function gossipsubConvergence (links: Array<[number, number]>, nodes: number, batches: number, bytes: number): Promise<{ times: number[], cpuMs: number }> {
   const peers: Peer[] = []
   try {
     for (let i = 0; i < nodes; i++) peers.push(await startPeer())
@@ -61,6 +63,7 @@ export async function gossipsubConvergence (links: Array<[number, number]>, node
       await sleep(100)
     }
     const times: number[] = []
+    const cpu0 = peers.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0)
     for (let id = 1; id <= batches; id++) {
       const all = new Promise<void>((resolve) => {
         const check = (): void => { if (peers.slice(1).every(p => p.delivered.has(id))) resolve() }
@@ -73,7 +76,7 @@ export async function gossipsubConvergence (links: Array<[number, number]>, node
       times.push(Math.max(...peers.slice(1).map(p => p.delivered.get(id) ?? Infinity)) - t0)
       await sleep(20) // as between hashfed's batches
     }
-    return times
+    return { times, cpuMs: peers.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0) - cpu0 }
   } finally {
     await Promise.all(peers.map(async p => {
       if (p.child.exitCode !== null) return

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../errors.js'
 import { pb, type hashfed } from '../proto/index.js'
-import { peerIdFromBytes, verifySignature, type Identity } from '../identity/identity.js'
+import { verifySignature, type Identity } from '../identity/identity.js'
+import { originIdOf } from './origin-ids.js'
 import { BATCH_VERSION, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_SIGNED_BATCH_BYTES } from './constants.js'
 import { u64 } from './uint64.js'
 
@@ -133,7 +134,7 @@ export function decodeBatch (signed: Uint8Array): Batch {
   const origin = decoded.origin ?? new Uint8Array(0)
   let originId: string
   try {
-    originId = peerIdFromBytes(origin).toString()
+    originId = originIdOf(origin)
   } catch (err) {
     throw batchError('malformed', 'the batch origin is not a peer ID', err)
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
 import type { Store, BatchOp } from '../store/store.js'
@@ -49,6 +50,13 @@ export async function verifyLogStore (store: Store, init: StoreVerifyInit = {}):
   return await verifyStore(store, new IndexRows(store), init)
 }
 
+/** Batches recognised by heldCopy: the last few stored, enough for a batch's copies in flight. */
+const HELD_COPIES = 256
+
+function heldKey (signed: Uint8Array): string {
+  return createHash('sha256').update(signed).digest('base64')
+}
+
 /**
  * The log itself: heads, key filters, the one-at-a-time write path and events. The parts
  * live beside it: append-planner (our batches), remote-verifier (peers' batches),
@@ -66,6 +74,8 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   private readonly filters = new Map<string, KeyFilter>()
   /** every origin's signing keys by seq, and our own current signing key */
   private readonly keys: OriginKeys
+  /** digest of the signed bytes of a batch we hold (recent ones) → its origin and seq: see heldCopy */
+  private readonly held = new Map<string, { origin: string, seq: number }>()
   /** writes run one at a time: each reads a head and the rows it changes, then writes them */
   private readonly writes = new Lock()
 
@@ -136,11 +146,27 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   // ------------------------------------------------------------------ peers' batches
 
   async applyRemote (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
+    const copy = this.heldCopy(signed, init)
+    if (copy !== undefined) return copy
     return await this.writes.run(async () => {
-      const result = await this.applyNow(signed, init)
+      const result = this.heldCopy(signed, init) ?? await this.applyNow(signed, init)
       if (result.status === 'rejected') this.logger.debug({ origin: result.origin, seq: result.seq, reason: result.reason, peer: init.fromPeer }, 'batch rejected')
       return result
     })
+  }
+
+  /**
+   * A byte-exact copy of a batch we stored recently is a duplicate: its bytes were verified
+   * when stored, so neither a decode nor a signature check can say otherwise. Each batch
+   * reaches a node from several neighbours (and its origin from all of them), and without a
+   * write to wait for this needs no turn of the write lock. Anything else, a copy signed
+   * differently included, takes the full path (checkRemoteBatch).
+   */
+  private heldCopy (signed: Uint8Array, init: ApplyInit): ApplyResult | undefined {
+    if (this.held.size === 0) return undefined
+    const at = this.held.get(heldKey(signed))
+    if (at === undefined || !init.isMember(at.origin)) return undefined
+    return { status: 'duplicate', origin: at.origin, seq: at.seq }
   }
 
   private async applyNow (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
@@ -163,6 +189,13 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       return { status: 'rejected', reason: 'fork', message: `origin ${origin} signed two different batches ${seq}: kept ours, evidence stored`, origin, seq }
     }
     const { entries } = verdict
+    if (init.onVerified !== undefined) {
+      try {
+        init.onVerified({ origin, seq, prevHash: batch.prevHash, signed: batch.signed })
+      } catch (err) {
+        this.logger.error({ err }, 'a verified-batch listener failed')
+      }
+    }
     const head = this.headMap.get(origin)
     const tracker = new RowTracker(origin)
     const filter = await this.filterFor(origin)
@@ -217,6 +250,10 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     await this.store.write(ops)
     this.headMap.set(origin, head)
     keyOps.commit()
+    for (const b of batches) {
+      if (this.held.size >= HELD_COPIES) this.held.delete(this.held.keys().next().value as string)
+      this.held.set(heldKey(b.signed), { origin, seq: b.seq })
+    }
   }
 
   // ------------------------------------------------------------------ key lifecycle (key-history.ts, revocation.ts)
@@ -267,6 +304,8 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       else this.headMap.set(origin, { origin, originBytes, ...h })
       this.keys.replace(origin, after)
       this.filters.delete(origin)
+      // a revoked batch offered again is refused `revoked`, never answered as a held copy
+      for (const [k, at] of this.held) if (at.origin === origin && at.seq >= firstBadSeq) this.held.delete(k)
       this.logger.warn({ origin, firstBadSeq, revokedBatches: cut.revokedBatches }, 'REVOKED: the origin\'s recovery key revoked its batches from this seq; they are kept as evidence and no longer match')
       this.emitSafe('revoked', { origin, firstBadSeq, revokedBatches: cut.revokedBatches, revoked: cut.revoked, kept: cut.kept })
       return 'applied'

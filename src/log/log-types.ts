@@ -114,6 +114,20 @@ export interface ApplyInit {
   isMember: (origin: string) => boolean
   /** peer ID string of the peer that served the batch: kept in fork evidence, passed in events */
   fromPeer?: string
+  /**
+   * Called once the batch is verified as the next of its origin's chain (signature, chain,
+   * every entry), before it is written: replication relays it onward while the write runs.
+   */
+  onVerified?: (batch: VerifiedBatch) => void
+}
+
+/** A peer's batch, verified and about to be stored. */
+export interface VerifiedBatch {
+  origin: string
+  seq: number
+  prevHash: Uint8Array
+  /** the encoded Signed batch */
+  signed: Uint8Array
 }
 
 export type ApplyResult =

@@ -13,8 +13,8 @@ export function syncLogOf (log: HashLog, isOrigin: (origin: string) => boolean):
       return bytes === undefined ? null : decodeBatch(bytes).hash
     },
     knowsFork: async (origin, seq, hash) => await log.knowsFork(origin, seq, hash),
-    applyRemote: async (signed, fromPeer) => {
-      const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer })
+    applyRemote: async (signed, fromPeer, onVerified) => {
+      const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer, ...(onVerified !== undefined ? { onVerified } : {}) })
       if (res.status === 'rejected') return { status: 'rejected', reason: res.reason, message: res.message, ...(res.origin !== undefined ? { origin: res.origin } : {}) }
       return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq, origin: res.origin } : { status: 'stored', origin: res.origin }
     }

@@ -1,11 +1,11 @@
-import { parsePeerId, peerIdFromBytes, peerIdToBytes } from '../identity/identity.js'
+import { originBytesOf, originIdOf } from '../log/origin-ids.js'
 import { hfError, ErrorCodes } from '../errors.js'
 import type { hashfed } from '../proto/index.js'
 import { MAX_HEAD_HASH_BYTES, MAX_HEADS } from './constants.js'
 import type { OriginHead } from './sync-log.js'
 
 export function headsToWire (heads: OriginHead[]): hashfed.v1.IHeads {
-  return { heads: heads.map(h => ({ origin: peerIdToBytes(parsePeerId(h.origin)), seq: h.seq, hash: h.hash, entries: h.entries })) }
+  return { heads: heads.map(h => ({ origin: originBytesOf(h.origin), seq: h.seq, hash: h.hash, entries: h.entries })) }
 }
 
 /** Peer-supplied heads, checked: bounded count, parseable and distinct origins, sane numbers. */
@@ -22,7 +22,7 @@ export function headsFromWire (wire: hashfed.v1.IHeads | null | undefined): Orig
     if (hash.length > MAX_HEAD_HASH_BYTES) throw hfError(ErrorCodes.PROTOCOL, `a head hash of ${hash.length} bytes`, { reason: 'malformed' })
     let origin: string
     try {
-      origin = peerIdFromBytes(h.origin ?? new Uint8Array()).toString()
+      origin = originIdOf(h.origin ?? new Uint8Array())
     } catch {
       throw hfError(ErrorCodes.PROTOCOL, 'invalid origin in heads', { reason: 'malformed' })
     }

@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import { MAX_INBOUND_PUSH_STREAMS_PER_PEER, MAX_PUSH_BATCHES, MAX_PUSH_BYTES, PUSH_PROTOCOL } from './constants.js'
 import { PushLink, servePushes } from './push-stream.js'
-import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
+import type { ApplyOutcome, OriginHead, SyncLog, VerifiedBatch } from './sync-log.js'
 import type { SyncRejectReason } from './reject-reasons.js'
 import { decodeBatch } from '../log/batch.js'
 
@@ -36,6 +36,11 @@ export interface PusherInit {
   reject: (peer: string, reason: SyncRejectReason, message: string) => void
   /** announce to `peer` the way that always works: a pull session */
   fallback: (peer: string) => void
+}
+
+/** `log` whose applyRemote hands each peer's batch to `relay` once verified, before it is written. */
+export function relayOnVerify (log: SyncLog, relay: (from: string, batch: VerifiedBatch) => void): SyncLog {
+  return { ...log, applyRemote: async (signed, from) => await log.applyRemote(signed, from, (b) => relay(from, b)) }
 }
 
 /**
@@ -98,6 +103,48 @@ export class Pusher {
   /** `origin`'s chain was cut below `fromSeq`: batches pushed from there on are no longer the peers'. */
   forgetFrom (origin: string, fromSeq: number): void {
     for (const l of this.links.values()) l.forgetFrom(origin, fromSeq)
+  }
+
+  /**
+   * Relays a peer's batch that we verified and are still writing: pushed at once to each of
+   * `peers` known to hold exactly the batch before it, so a hop costs a verify, not a verify
+   * and a write. The receivers verify it as any push. Peers it cannot go to now get it from
+   * `offer` once it is stored (which skips the ones it reached here).
+   */
+  relay (peers: string[], batch: VerifiedBatch): void {
+    if (this.stopping.signal.aborted) return
+    for (const peer of peers) {
+      this.enqueue(peer, async () => {
+        try {
+          await this.tryRelay(peer, batch)
+        } catch (err) {
+          this.init.logger.debug({ peer, err: (err as Error).message }, 'sync relay failed, offered once stored')
+        }
+      })
+    }
+  }
+
+  private async tryRelay (peer: string, batch: VerifiedBatch): Promise<void> {
+    const known = this.init.peerHeads(peer)
+    if (known === undefined || this.unsupported.has(peer)) return
+    const { origin, seq } = batch
+    const told = known.get(origin)
+    const pushedSeq = this.links.get(peer)?.pushed.get(origin) ?? 0
+    if (Math.max(told?.seq ?? 0, pushedSeq) >= seq) return
+    // the peer must hold exactly the batch before it: we pushed it, or it told us its hash
+    const follows = pushedSeq === seq - 1 ||
+      (seq === 1 && told === undefined) ||
+      (told !== undefined && told.seq === seq - 1 && Buffer.compare(told.hash, batch.prevHash) === 0)
+    // only on a stream already open: opening one (or learning the peer has none) is offer's part
+    const link = this.links.get(peer)
+    if (!follows || link === undefined || !link.open) return
+    try {
+      await link.send(this.init.log.heads().filter(h => this.init.isOrigin(h.origin)), origin, seq, [batch.signed], this.init.idleMs)
+    } catch (err) {
+      link.close(err as Error)
+      throw err
+    }
+    this.pushesSent++
   }
 
   /** Opens the push stream to `peer` ahead of the first push (after a session, when heads are known). */

@@ -9,7 +9,7 @@ import { SYNC_REJECT_REASONS, syncErrorReason, type SyncRejectReason } from './r
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { MetricsRegistry } from '../observe/metrics-registry.js'
 import type { ApplyOutcome, OriginHead, SyncLog } from './sync-log.js'
-import { Pusher, type NewBatch } from './pusher.js'
+import { Pusher, relayOnVerify, type NewBatch } from './pusher.js'
 
 export interface ReplicatorInit {
   libp2p: HashfedLibp2p
@@ -60,14 +60,8 @@ export interface PeerLag extends OriginLag {
   peer: string
 }
 
-/** An origin reserved for one session's fetch. */
-interface Claim {
-  /** the session holding it (its hooks) */
-  session: object
-  peer: string
-  /** when it was claimed or last stored a batch */
-  progressAt: number
-}
+/** An origin reserved for one session's fetch (`session`: its hooks), since `progressAt`: claimed or last stored a batch. */
+interface Claim { session: object, peer: string, progressAt: number }
 
 /**
  * Keeps our copy of every origin's log in step with the connected members: pulls on connect,
@@ -100,9 +94,12 @@ export class Replicator {
   private timer: NodeJS.Timeout | null = null
   private stopped = false
 
-  constructor (private readonly init: ReplicatorInit) {
+  private readonly init: ReplicatorInit
+  constructor (init: ReplicatorInit) {
+    // a peer's batch, once verified, goes on to the other members while it is written
+    this.init = { ...init, log: relayOnVerify(init.log, (from, b) => { if (!this.stopped) this.pusher.relay(this.connectedMembers().filter(p => p !== from), b) }) }
     this.pusher = new Pusher({
-      ...init,
+      ...this.init,
       idleMs: this.idleMs,
       peerHeads: (p) => this.headsTold.has(p) ? this.peers.get(p)?.heads : undefined,
       onPeerHeads: (p, heads) => this.recordHeads(p, heads),
@@ -143,11 +140,7 @@ export class Replicator {
     else for (const p of peers) this.syncWith(p)
   }
 
-  /**
-   * Our chain of `origin` was cut below `fromSeq` (a revocation): heads at or past it that
-   * members told us, and batches we pushed from it, are the revoked chain's; forgotten so
-   * the origin's next batch is offered again rather than taken as known.
-   */
+  /** A revocation cut `origin` below `fromSeq`: heads told and pushes past it were the revoked chain's. */
   chainCut (origin: string, fromSeq: number): void {
     for (const s of this.peers.values()) if ((s.heads.get(origin)?.seq ?? 0) >= fromSeq) s.heads.delete(origin)
     this.pusher.forgetFrom(origin, fromSeq)

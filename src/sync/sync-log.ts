@@ -1,4 +1,7 @@
 import type { SyncRejectReason } from './reject-reasons.js'
+import type { VerifiedBatch } from '../log/log-types.js'
+
+export type { VerifiedBatch }
 
 /** One origin's head as sync sees it. */
 export interface OriginHead {
@@ -26,6 +29,6 @@ export interface SyncLog {
   batchHashAt: (origin: string, seq: number) => Promise<Uint8Array | null>
   /** whether we keep fork evidence for this (origin, seq, refused batch hash) already */
   knowsFork: (origin: string, seq: number, hash: Uint8Array) => Promise<boolean>
-  /** verifies, then stores a batch served by `fromPeer` */
-  applyRemote: (signed: Uint8Array, fromPeer: string) => Promise<ApplyOutcome>
+  /** verifies, then stores a batch served by `fromPeer`; `onVerified` runs between the two */
+  applyRemote: (signed: Uint8Array, fromPeer: string, onVerified?: (batch: VerifiedBatch) => void) => Promise<ApplyOutcome>
 }

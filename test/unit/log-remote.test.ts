@@ -142,6 +142,51 @@ test('gaps, re-ordered batches and broken chains are refused', async () => {
   await b.store.close()
 })
 
+test('onVerified (the relay hook) sees a batch only once it is verified as the next, before it is stored; never a refused or held one', async () => {
+  const a = await aliceLog()
+  const b = await node()
+  const seen: Array<{ seq: number, headAtCall: number }> = []
+  const onVerified = (v: { origin: string, seq: number, prevHash: Uint8Array, signed: Uint8Array }): void => {
+    assert.equal(v.origin, A)
+    seen.push({ seq: v.seq, headAtCall: b.log.head(A)?.seq ?? 0 })
+  }
+  // refused: a gap, a forged signature, a non-member
+  assert.deepEqual(pick(await b.log.applyRemote(a.batches[1], { isMember, onVerified })), ['rejected', 'gap'])
+  assert.deepEqual(pick(await b.log.applyRemote(signWith(mallory, pb.Signed.decode(a.batches[0]).body), { isMember, onVerified })), ['rejected', 'bad-signature'])
+  assert.deepEqual(pick(await b.log.applyRemote(a.batches[0], { isMember: o => o === M, onVerified })), ['rejected', 'not-member'])
+  assert.deepEqual(seen, [])
+  // verified: called with the exact signed bytes while the head is still the one before
+  let relayed: Uint8Array | undefined
+  assert.equal((await b.log.applyRemote(a.batches[0], { isMember, onVerified: (v) => { relayed = v.signed; onVerified(v) } })).status, 'stored')
+  assert.deepEqual(Buffer.from(relayed ?? []), Buffer.from(a.batches[0]))
+  assert.equal((await b.log.applyRemote(a.batches[1], { isMember, onVerified })).status, 'stored')
+  // held already: nothing to relay
+  assert.equal((await b.log.applyRemote(a.batches[1], { isMember, onVerified })).status, 'duplicate')
+  assert.deepEqual(seen, [{ seq: 1, headAtCall: 0 }, { seq: 2, headAtCall: 1 }])
+  // a throwing hook does not stop the batch being stored
+  assert.equal((await b.log.applyRemote(a.batches[2], { isMember, onVerified: () => { throw new Error('listener bug') } })).status, 'stored')
+  assert.equal(b.log.head(A)?.seq, 3)
+  await a.store.close()
+  await b.store.close()
+})
+
+test('a byte-exact copy of a held batch is a duplicate; a copy signed differently or of a removed member still takes the full check', async () => {
+  const a = await aliceLog()
+  const b = await node()
+  for (const bytes of a.batches) assert.equal((await b.log.applyRemote(bytes, { isMember })).status, 'stored')
+  // copies arrive from several neighbours, and the origin gets its own batches back
+  for (const bytes of a.batches) assert.deepEqual(pick(await b.log.applyRemote(bytes, { isMember })), ['duplicate', undefined])
+  assert.deepEqual(pick(await a.log.applyRemote(a.batches[2], { isMember })), ['duplicate', undefined])
+  // the same body under Mallory's signature is not a copy: refused as before, not waved through
+  const before = await dump(b.store)
+  assert.deepEqual(pick(await b.log.applyRemote(signWith(mallory, pb.Signed.decode(a.batches[2]).body), { isMember })), ['rejected', 'bad-signature'])
+  // nor is a copy whose origin is no longer a member
+  assert.deepEqual(pick(await b.log.applyRemote(a.batches[2], { isMember: o => o === M })), ['rejected', 'not-member'])
+  assert.deepEqual(await dump(b.store), before)
+  await a.store.close()
+  await b.store.close()
+})
+
 test('a fork is refused and both signed batches are kept as evidence', async () => {
   const a = await aliceLog()
   const b = await node()
