@@ -30,6 +30,18 @@ export const batchRef = {
 
 const classification = { type: 'string', enum: [...CLASSIFICATIONS] } as const
 
+/** What an origin published with an entry: in match answers and in HMA's content provenance. */
+export const entryMetadata = {
+  classification,
+  iwfCategory: { type: 'string' },
+  vicsCategory: { type: 'integer' },
+  ageBand: { type: 'string' },
+  media: { type: 'string' },
+  tags: { type: 'array', items: { type: 'string' } },
+  source: { type: 'string' },
+  quality: { type: 'integer' }
+} as const
+
 export const matchOrigin = {
   type: 'object',
   additionalProperties: false,
@@ -37,14 +49,7 @@ export const matchOrigin = {
   properties: {
     name: { type: 'string', description: 'member name of the hotline (its peer ID when no longer a member)' },
     peerId: { type: 'string' },
-    classification,
-    iwfCategory: { type: 'string' },
-    vicsCategory: { type: 'integer' },
-    ageBand: { type: 'string' },
-    media: { type: 'string' },
-    tags: { type: 'array', items: { type: 'string' } },
-    source: { type: 'string' },
-    quality: { type: 'integer' },
+    ...entryMetadata,
     lowQuality: { type: 'boolean', enum: [true], description: 'the stored PDQ hash has quality below 50' },
     batch: batchRef
   }

@@ -3,7 +3,7 @@
 // (OpenMediaMatch/schemas/*.py); fields HMA lacks are our extensions, named in descriptions.
 import { CLASSIFICATIONS } from '../../log/entry.js'
 import { SIGNAL_TYPE_NAMES } from './signal-types.js'
-import { batchRef } from '../check-schemas.js'
+import { batchRef, entryMetadata } from '../check-schemas.js'
 export { noQuery } from '../check-schemas.js'
 
 const signalType = { type: 'string', maxLength: 32, description: `signal type: ${SIGNAL_TYPE_NAMES.join(', ')} (vpdq: not yet)` } as const
@@ -163,14 +163,8 @@ export const provenance = {
     peerId: { type: 'string' },
     algorithm: { type: 'string' },
     value: { type: 'string' },
+    ...entryMetadata,
     classification,
-    iwfCategory: { type: 'string' },
-    vicsCategory: { type: 'integer' },
-    ageBand: { type: 'string' },
-    media: { type: 'string' },
-    tags: { type: 'array', items: { type: 'string' } },
-    source: { type: 'string' },
-    quality: { type: 'integer' },
     batch: batchRef
   }
 } as const
