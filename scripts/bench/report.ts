@@ -8,19 +8,14 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import type { Figure } from './bench-kit.js'
 
-interface Row {
+/** A figure as results.jsonl keeps it: with its run, scale and machine. */
+interface Row extends Figure {
   at: string
   run?: string
   scale: number
   machine?: { cpus?: number, cpu?: string, memGiB?: number, node?: string }
-  scenario: string
-  name: string
-  value: number
-  unit: string
-  goal?: number
-  better?: 'higher' | 'lower'
-  beside?: string
   met?: boolean | null
 }
 

@@ -1,18 +1,16 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createReadStream } from 'node:fs'
-import { access, mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { closeBrowser, launchBrowser, watchedPage } from '../helpers/browser.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { addToFederation, createFederation, createMembers, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { saveNodeConfig, type NodeConfigInput } from '../../src/config/node-config.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
-/** scripts/test-setup.mjs provides the browser (npm test sets HASHFED_CHROMIUM); the background flags keep it off the closed network. */
-const CHROMIUM = process.env.HASHFED_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SAMPLE = resolve('scripts/demo-data/sample-hashes.txt')
 const SCREENSHOT = resolve('test-artifacts/dashboard.png')
 const GB_TOKEN = 'gb-dashboard-test-token-0123456789'
@@ -20,17 +18,10 @@ const HOSTER = 'Example Hosting BV'
 
 const running: HashfedNode[] = []
 const stops: Array<() => Promise<void>> = []
-let browser: Browser | undefined
 after(async () => {
-  await browser?.close()
+  await closeBrowser()
   await Promise.all([...running.map(async n => await n.stop()), ...stops.map(async s => await s())])
 })
-
-async function launch (): Promise<Browser> {
-  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: run the tests with scripts/run-tests.mjs (npm test), which provides one, or set HASHFED_CHROMIUM`) })
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
-  return browser
-}
 
 async function setApiToken (m: TestMember, token: string): Promise<void> {
   const dir = nodeDir(m.dir)
@@ -76,13 +67,7 @@ test('dashboard in Chromium: every member with health, the replicated list, a re
   assert.match(page0.headers.get('content-security-policy') ?? '', /default-src 'none'/)
   assert.equal((await fetch(gb.adminUrl + '/v1/status')).status, 401)
 
-  const context = await (await launch()).newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
-  const page = await context.newPage()
-  const requests: string[] = []
-  const problems: string[] = []
-  page.on('request', r => requests.push(r.url()))
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`))
-  page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`) })
+  const { context, page, requests, problems } = await watchedPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
 
   await page.goto(de.adminUrl + '/')
   // every member row, and the others connected: a missing member fails here
@@ -167,7 +152,7 @@ test('dashboard in Chromium: a forked origin raises the alarm banner and the ref
   await hostile.session(deM)
   assert.ok(await waitFor(async () => (await de.hashLog.forks()).length === 1, 15_000), 'DE keeps the fork evidence')
 
-  const page = await (await (await launch()).newContext({ viewport: { width: 1360, height: 900 } })).newPage()
+  const page = await (await (await launchBrowser()).newContext({ viewport: { width: 1360, height: 900 } })).newPage()
   await page.goto(de.adminUrl + '/')
   await page.waitForSelector('#alarms:not([hidden])', { timeout: 10_000 })
   assert.match(await page.textContent('#alarms') ?? '', /Fork alarm: origin EOKM signed two different batches with sequence number 1/)

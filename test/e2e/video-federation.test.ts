@@ -8,19 +8,11 @@ import { frameAsPng, reencodeSmaller } from '../helpers/ffmpeg-pipe.js'
 import { digests } from '../../src/hashing/digests.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 import type { ImageCheckResult, VideoCheckResult } from '../../src/check/check-service.js'
+import { BRIDGE_FILES } from '../helpers/bridge-variants.js'
 
 const VIDEO = 'test/fixtures/vpdq/chair-19-sd-bar.mp4'
 const OTHER = 'test/fixtures/vpdq/doorknob-hd-no-bar.mp4'
 const BRIDGE = 'test/fixtures/pdq/'
-const VARIANTS: Record<string, string> = {
-  rotate90: 'bridge-2-rotate-90.jpg',
-  rotate180: 'bridge-3-rotate-180.jpg',
-  rotate270: 'bridge-4-rotate-270.jpg',
-  flipX: 'bridge-5-flipx.jpg',
-  flipY: 'bridge-6-flipy.jpg',
-  flipPlus1: 'bridge-7-flip-plus-1.jpg',
-  flipMinus1: 'bridge-8-flip-minus-1.jpg'
-}
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 async function post<T> (node: HashfedNode, token: string, path: string, body: Uint8Array): Promise<{ status: number, body: T & { error?: { code: string } } }> {
@@ -133,14 +125,14 @@ describe('videos across a federation: EOKM adds a video, DE matches it (also re-
   it('each of the bridge image\'s seven rotations and mirrors matches the original with its transform', async () => {
     const add = await runCli(['hashes', 'add-images', '--dir', members[0].dir, '--json', BRIDGE + 'bridge-1-original.jpg'])
     assert.equal(add.code, 0, add.stderr)
-    const original = new Uint8Array(await readFile(BRIDGE + 'bridge-1-original.jpg'))
+    const original = new Uint8Array(await readFile(BRIDGE + BRIDGE_FILES.original))
     const origin = members[0].peerId
     const seq = eokm.hashLog.head(origin)?.seq
     assert.ok(await waitFor(() => de.hashLog.head(origin)?.seq === seq, 15_000), 'replicated')
     const direct = await post<ImageCheckResult>(de, tokens.de, '/v1/check/image', original)
     const stored = direct.body.results.find(r => r.algorithm === 'pdq')?.matches[0]
     assert.ok(stored !== undefined && stored.transform === undefined && stored.distance === 0)
-    for (const [transform, file] of Object.entries(VARIANTS)) {
+    for (const [transform, file] of Object.entries(BRIDGE_FILES).filter(([t]) => t !== 'original')) {
       const res = await post<ImageCheckResult>(de, tokens.de, '/v1/check/image', new Uint8Array(await readFile(BRIDGE + file)))
       assert.equal(res.status, 200)
       const m: ImageCheckResult['results'][number]['matches'][number] | undefined = res.body.results.find(r => r.algorithm === 'pdq')?.matches.find(x => x.value === stored.value)

@@ -1,17 +1,15 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createReadStream } from 'node:fs'
-import { access, mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { closeBrowser, launchBrowser, watchedPage } from '../helpers/browser.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { runCli } from '../helpers/cli.js'
 import { createFederation, createMembers, startMember, waitFor } from '../helpers/federation.js'
 import type { HashfedNode } from '../../src/daemon/hashfed-node.js'
 
-/** scripts/test-setup.mjs provides the browser (npm test sets HASHFED_CHROMIUM). */
-const CHROMIUM = process.env.HASHFED_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SAMPLE = resolve('scripts/demo-data/sample-hashes.txt')
 const ARTIFACTS = resolve('test-artifacts')
 const OPERATOR = 'anna.devries'
@@ -19,17 +17,10 @@ const HOSTER = 'Slow Hosting BV'
 const URLS = ['http://workbench-one.example.test/a/secret-path', 'http://workbench-two.example.test/b/other-path']
 
 const running: HashfedNode[] = []
-let browser: Browser | undefined
 after(async () => {
-  await browser?.close()
+  await closeBrowser()
   await Promise.all(running.map(async n => await n.stop()))
 })
-
-async function launch (): Promise<Browser> {
-  await access(CHROMIUM).catch(() => { throw new Error(`${CHROMIUM} is missing: run the tests with scripts/run-tests.mjs (npm test), which provides one, or set HASHFED_CHROMIUM`) })
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
-  return browser
-}
 
 async function cliJson (args: string[]): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await runCli([...args, '--json'])
@@ -82,13 +73,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   await de.check.feedback.send({ ref: keptRef, verdict: 'disputed', reason: 'looks harmless', hoster: 'analyst:DE' })
   assert.ok(await waitFor(async () => (await nl.check.feedback.list()).length === 2, 15_000), 'EOKM receives the disputes')
 
-  const context = await (await launch()).newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
-  const page = await context.newPage()
-  const requests: string[] = []
-  const problems: string[] = []
-  page.on('request', r => requests.push(r.url()))
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`))
-  page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`) })
+  const { page, requests, problems } = await watchedPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
   const base = nl.adminUrl
 
   // asked once for the operator's name; a change is refused in the page until it is given
@@ -259,7 +244,7 @@ test('workbench in Chromium: a report\'s whole life, a dispute accepted into a r
   assert.deepEqual(problems, [])
 
   // the published page with the network cut off: table and chart are all in the file
-  const offline = await (await launch()).newContext({ viewport: { width: 1280, height: 900 }, offline: true })
+  const offline = await (await launchBrowser()).newContext({ viewport: { width: 1280, height: 900 }, offline: true })
   const tried: string[] = []
   await offline.route('**/*', async (route) => { tried.push(route.request().url()); await route.abort() })
   const pub = await offline.newPage()

@@ -6,30 +6,20 @@ import { decodeImage } from '../../src/hashing/decode.js'
 import { pdqHash } from '../../src/hashing/pdq.js'
 import { DIHEDRAL_TRANSFORMS, inverseTransform, pdqDihedral, type DihedralTransform } from '../../src/hashing/pdq-dihedral.js'
 import { hammingDistance } from '../../src/hashing/hamming.js'
+import { BRIDGE_FILES } from '../helpers/bridge-variants.js'
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/pdq/', import.meta.url))
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(FIXTURES + name))
 
-/** Each regression file is the original with this transform applied (the reference's names). */
-const FILES: Record<DihedralTransform, string> = {
-  original: 'bridge-1-original.jpg',
-  rotate90: 'bridge-2-rotate-90.jpg',
-  rotate180: 'bridge-3-rotate-180.jpg',
-  rotate270: 'bridge-4-rotate-270.jpg',
-  flipX: 'bridge-5-flipx.jpg',
-  flipY: 'bridge-6-flipy.jpg',
-  flipPlus1: 'bridge-7-flip-plus-1.jpg',
-  flipMinus1: 'bridge-8-flip-minus-1.jpg'
-}
 
 const MATCH_THRESHOLD = 31
 
 test('the dihedral hashes of the original predict the hash of each transformed file', async (t) => {
-  const original = pdqDihedral(await decodeImage(fixture(FILES.original)))
-  assert.deepEqual(original.hashes.original, pdqHash(await decodeImage(fixture(FILES.original))).hash)
+  const original = pdqDihedral(await decodeImage(fixture(BRIDGE_FILES.original)))
+  assert.deepEqual(original.hashes.original, pdqHash(await decodeImage(fixture(BRIDGE_FILES.original))).hash)
   const report: string[] = []
   for (const transform of DIHEDRAL_TRANSFORMS) {
-    const file = pdqHash(await decodeImage(fixture(FILES[transform])))
+    const file = pdqHash(await decodeImage(fixture(BRIDGE_FILES[transform])))
     const d = hammingDistance(original.hashes[transform], file.hash)
     report.push(`${transform}: ${d}`)
     assert.ok(d <= MATCH_THRESHOLD, `${transform}: ${d}`)
@@ -42,10 +32,10 @@ test('the dihedral hashes of the original predict the hash of each transformed f
 })
 
 test('querying with each transformed file finds the original under the transform that names the file', async (t) => {
-  const stored = pdqHash(await decodeImage(fixture(FILES.original))).hash
+  const stored = pdqHash(await decodeImage(fixture(BRIDGE_FILES.original))).hash
   const report: string[] = []
   for (const transform of DIHEDRAL_TRANSFORMS) {
-    const query = pdqDihedral(await decodeImage(fixture(FILES[transform])))
+    const query = pdqDihedral(await decodeImage(fixture(BRIDGE_FILES[transform])))
     // the best variant undoes the file's transform; the match reports how the query relates
     // to the stored image, i.e. the inverse of the variant (rotate-90 file: variant rotate270)
     let best: DihedralTransform = 'original'
@@ -54,7 +44,7 @@ test('querying with each transformed file finds the original under the transform
       const d = hammingDistance(query.hashes[variant], stored)
       if (d < bestDistance) { best = variant; bestDistance = d }
     }
-    report.push(`${FILES[transform]}: variant ${best} at ${bestDistance}`)
+    report.push(`${BRIDGE_FILES[transform]}: variant ${best} at ${bestDistance}`)
     assert.ok(bestDistance <= MATCH_THRESHOLD, `${transform}: ${bestDistance}`)
     assert.equal(inverseTransform(best), transform)
     assert.ok(query.quality >= 80)
@@ -63,10 +53,10 @@ test('querying with each transformed file finds the original under the transform
 })
 
 test('the ordinary PDQ hash of a rotated file is far from the original: the variants are what match', async () => {
-  const stored = pdqHash(await decodeImage(fixture(FILES.original))).hash
+  const stored = pdqHash(await decodeImage(fixture(BRIDGE_FILES.original))).hash
   for (const transform of DIHEDRAL_TRANSFORMS) {
     if (transform === 'original') continue
-    const plain = pdqHash(await decodeImage(fixture(FILES[transform]))).hash
+    const plain = pdqHash(await decodeImage(fixture(BRIDGE_FILES[transform]))).hash
     assert.ok(hammingDistance(plain, stored) > MATCH_THRESHOLD, transform)
   }
 })
