@@ -175,16 +175,15 @@ function boxRowPacked (src: Float32Array, length: number, a: Axis, run: Float64A
  * pixel instead of the running sum's two, and no luminance row stored) then gives every
  * window the very sum the running sum reaches.
  */
-function boxRgbRowPacked (data: Uint8Array, start: number, length: number, a: Axis, prefix: Float64Array, dst: Float32Array): void {
+function boxRgbRowPacked (data: Uint8Array, words: Uint32Array | undefined, start: number, length: number, a: Axis, prefix: Float64Array, dst: Float32Array): void {
   let sum = 0
   prefix[0] = 0
   let x = 1
   let q = start
   const end = start + 3 * length
-  if (LITTLE_ENDIAN && ((data.byteOffset + start) & 3) === 0) {
+  if (words !== undefined && (start & 3) === 0) {
     // four pixels (twelve bytes) from three aligned 32-bit loads instead of twelve byte loads
-    const words = new Uint32Array(data.buffer, data.byteOffset + start, (length >> 2) * 3)
-    for (let w = 0, n = words.length; w < n; w += 3, x += 4, q += 12) {
+    for (let w = start >> 2, n = w + (length >> 2) * 3; w < n; w += 3, x += 4, q += 12) {
       const w0 = words[w]
       const w1 = words[w + 1]
       const w2 = words[w + 2]
@@ -240,6 +239,8 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
   }
   const packed = xa.cols.length
   const exactPrefix = source.kind === 'rgb' && width <= PREFIX_MAX_WIDTH
+  // one word view of the whole frame, not one per row
+  const words = source.kind === 'rgb' && LITTLE_ENDIAN && (source.data.byteOffset & 3) === 0 ? new Uint32Array(source.data.buffer, source.data.byteOffset, source.data.byteLength >> 2) : undefined
   const ring = rowBoxed.length
   sums.fill(0)
   let lo = 0
@@ -249,7 +250,7 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
     while (hi < wantHi) {
       hi++
       const boxed = rowBoxed[hi % ring]
-      if (exactPrefix && source.step === 3) boxRgbRowPacked(source.data, hi * source.stride, width, xa, run, boxed)
+      if (exactPrefix && source.step === 3) boxRgbRowPacked(source.data, words, hi * source.stride, width, xa, run, boxed)
       else if (exactPrefix) boxRgbaRowPacked(source.data, hi * source.stride, width, xa, run, boxed)
       else {
         lumaRow(source, hi, width, line)

@@ -87,18 +87,30 @@ test('hashing on worker threads gives the same frames as hashing on the calling 
   assert.deepEqual(pooled.features, inline.features)
 })
 
-test('a frame hash pool hands out buffers of the size asked for, recycled from the worker, and hashes them as the calling thread does', async () => {
+test('a frame hash pool hands out shared buffers of the size asked for, reused once hashed, and hashes them as the calling thread does', async () => {
   const pool = new FrameHashPool(1)
   try {
+    let previous: ArrayBufferLike | undefined
     for (const [width, height] of [[480, 720], [480, 720], [64, 96], [480, 720]]) {
       const frame = pool.buffer(width * height * 3)
       assert.equal(frame.byteLength, width * height * 3)
+      assert.ok(frame.buffer instanceof SharedArrayBuffer, 'the worker reads the frame where it was decoded, no copy, no move')
+      if (previous?.byteLength === frame.byteLength) assert.equal(frame.buffer, previous, 'a hashed frame\'s buffer is reused')
       for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + width) & 255
       const inline = pdqHashRgb(frame, width, height)
       const pooled = await pool.hash(frame, width, height)
-      assert.equal(frame.byteLength, 0, 'the frame moved to the worker, not copied')
       assert.deepEqual(pooled, inline)
+      previous = frame.buffer
     }
+    // a frame in a buffer of its own moves to the worker, and a view into a larger one is copied
+    const own = new Uint8Array(64 * 96 * 3).map((_, i) => (i * 7) & 255)
+    const inline = pdqHashRgb(own, 64, 96)
+    const view = new Uint8Array(own.length + 6)
+    view.set(own, 3)
+    assert.deepEqual(await pool.hash(view.subarray(3, 3 + own.length), 64, 96), inline)
+    assert.equal(view.byteLength, own.length + 6, 'a view is copied, its buffer stays')
+    assert.deepEqual(await pool.hash(own, 64, 96), inline)
+    assert.equal(own.byteLength, 0, 'a buffer of its own moved to the worker, not copied')
   } finally {
     await pool.close()
   }

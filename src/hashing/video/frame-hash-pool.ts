@@ -3,9 +3,13 @@ import { availableParallelism } from 'node:os'
 import { hfError, ErrorCodes } from '../../errors.js'
 import type { PdqResult } from '../pdq.js'
 
-export interface FrameJob { id: number, rgb: ArrayBuffer, width: number, height: number }
-/** the frame's buffer comes back (moved), to be filled with a later frame */
-export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb: ArrayBuffer }
+/**
+ * A frame to hash: in shared memory (the pool's own frame buffers: nothing moves, nothing is
+ * copied), or in a plain buffer moved to the worker and moved back.
+ */
+export interface FrameJob { id: number, rgb: SharedArrayBuffer | ArrayBuffer, width: number, height: number }
+/** a plain (moved) buffer comes back in `rgb`; a shared one stays where it is (`rgb` absent) */
+export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb?: ArrayBuffer }
 
 /**
  * Most bytes of spare frame buffers a pool keeps for reuse: a few SD/HD frames' worth, so a
@@ -23,18 +27,20 @@ const FRAME_WORKER_HEAP_MB = 64
 
 /**
  * PDQ-hashes video frames on worker threads, so hashing keeps pace with FFmpeg's (itself
- * multi-threaded) decoder instead of one JS thread bounding the rate. Frames are moved to
- * the workers (no copy) and handed out round-robin by least work queued; `hash` resolves in
- * any order, callers sort by frame number.
+ * multi-threaded) decoder instead of one JS thread bounding the rate. Frames are decoded into
+ * shared memory the pool hands out (`buffer`), so a job is a message of a few bytes: moving a
+ * megabyte buffer to a worker and back each frame cost about a millisecond of CPU per frame
+ * (a third of PDQ's own). Jobs go to the worker with the least queued; `hash` resolves in any
+ * order, callers sort by frame number.
  */
 export class FrameHashPool {
   private readonly workers: Worker[] = []
   private readonly queued: number[] = []
-  private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number }>()
+  private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number, shared?: SharedArrayBuffer }>()
   private nextId = 0
   private closed = false
-  /** frame buffers the workers gave back */
-  private readonly spare: ArrayBuffer[] = []
+  /** frame buffers free for the next frames */
+  private readonly spare: SharedArrayBuffer[] = []
   private spareBytes = 0
 
   /** @param size - worker threads @default defaultFrameThreads() */
@@ -46,9 +52,9 @@ export class FrameHashPool {
         if (p === undefined) return
         this.waiting.delete(r.id)
         this.queued[p.worker]--
-        if (r.rgb.byteLength > 0 && this.spareBytes + r.rgb.byteLength <= SPARE_BYTES) {
-          this.spare.push(r.rgb)
-          this.spareBytes += r.rgb.byteLength
+        if (p.shared !== undefined && this.spareBytes + p.shared.byteLength <= SPARE_BYTES) {
+          this.spare.push(p.shared)
+          this.spareBytes += p.shared.byteLength
         }
         p.resolve({ hash: new Uint8Array(r.hash), quality: r.quality })
       })
@@ -65,30 +71,36 @@ export class FrameHashPool {
   get inFlight (): number { return this.waiting.size }
 
   /**
-   * A buffer of `bytes` bytes for a frame to hash: one a worker gave back, or a new one.
-   * Frames decoded into these are moved to the workers and back, never copied.
+   * A buffer of `bytes` bytes for a frame to hash, in memory the workers share: a free one
+   * or a new one. Given to `hash`, it is reused for a later frame once the hash resolves.
    */
   buffer (bytes: number): Uint8Array {
     while (this.spare.length > 0) {
-      const b = this.spare.pop() as ArrayBuffer
+      const b = this.spare.pop() as SharedArrayBuffer
       this.spareBytes -= b.byteLength
       if (b.byteLength === bytes) return new Uint8Array(b)
     }
-    return new Uint8Array(bytes)
+    return new Uint8Array(new SharedArrayBuffer(bytes))
   }
 
-  /** PDQ of one packed RGB frame; `rgb`'s buffer is moved to the worker (unusable after). */
+  /**
+   * PDQ of one packed RGB frame. A whole buffer from `buffer` is shared with the worker and
+   * must not be written until this resolves (it is then reused for a later frame); any other
+   * frame's buffer is moved to the worker (unusable after), or copied when it is a view.
+   */
   async hash (rgb: Uint8Array, width: number, height: number): Promise<PdqResult> {
     if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
     let w = 0
     for (let k = 1; k < this.workers.length; k++) if (this.queued[k] < this.queued[w]) w = k
     const id = this.nextId++
-    const buffer = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength ? rgb.buffer as ArrayBuffer : rgb.slice().buffer
+    const whole = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength
+    const shared = whole && rgb.buffer instanceof SharedArrayBuffer ? rgb.buffer : undefined
+    const buffer = shared ?? (whole ? rgb.buffer as ArrayBuffer : rgb.slice().buffer)
     const job: FrameJob = { id, rgb: buffer, width, height }
     return await new Promise<PdqResult>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, worker: w })
+      this.waiting.set(id, { resolve, reject, worker: w, shared })
       this.queued[w]++
-      this.workers[w].postMessage(job, [buffer])
+      this.workers[w].postMessage(job, shared === undefined ? [buffer as ArrayBuffer] : [])
     })
   }
 

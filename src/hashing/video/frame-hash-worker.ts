@@ -2,10 +2,15 @@ import { parentPort } from 'node:worker_threads'
 import { pdqHashRgb } from '../pdq.js'
 import type { FrameJob, FrameResult } from './frame-hash-pool.js'
 
-// PDQ of one RGB frame per message; the pixels arrive moved, not copied, and their buffer
-// goes back the same way for the next frame.
+// PDQ of one RGB frame per message; the pixels are shared or arrive moved, never copied, and
+// a moved buffer goes back the same way for the next frame.
 parentPort?.on('message', (job: FrameJob) => {
   const { hash, quality } = pdqHashRgb(new Uint8Array(job.rgb), job.width, job.height)
+  if (job.rgb instanceof SharedArrayBuffer) {
+    const out: FrameResult = { id: job.id, hash, quality }
+    parentPort?.postMessage(out)
+    return
+  }
   const out: FrameResult = { id: job.id, hash, quality, rgb: job.rgb }
   parentPort?.postMessage(out, [job.rgb])
 })
