@@ -67,10 +67,24 @@ interface Axis {
   first: Int32Array
   last: Int32Array
   counts: Float64Array
+  /** per needed index: 1/count when count is a power of two (see `exactInverse`), else 0 */
+  inverses: Float64Array
+  /** per sample: 1/n when its window's length n is a power of two, else 0 */
+  sampleInverses: Float64Array
   /** per sample: where its window starts among the needed indices */
   packedLo: Int32Array
   behind: number
   ahead: number
+}
+
+/**
+ * 1/n when n is a power of two, else 0. Dividing by a power of two and multiplying by its
+ * inverse give the same double (both are the exact quotient, rounded once), and a division
+ * costs several multiplications: the means of the box filters multiply where this is not 0.
+ * (A 480-pixel side has windows of 4.)
+ */
+function exactInverse (n: number): number {
+  return n > 0 && (n & (n - 1)) === 0 ? 1 / n : 0
 }
 
 function axis (side: number): Axis {
@@ -96,7 +110,7 @@ function axis (side: number): Axis {
   const last = Int32Array.from(cols, k => Math.min(side - 1, k + ahead))
   const counts = Float64Array.from(cols, (_, c) => last[c] - first[c] + 1)
   const packedLo = Int32Array.from(lo, k => packedAt[k])
-  return { lo, n, needed, cols: Int32Array.from(cols), first, last, counts, packedLo, behind, ahead }
+  return { lo, n, needed, cols: Int32Array.from(cols), first, last, counts, inverses: counts.map(exactInverse), sampleInverses: Float64Array.from(n, exactInverse), packedLo, behind, ahead }
 }
 
 /** Geometry and buffers for one image size, kept for the next frame of the same size. */
@@ -219,8 +233,12 @@ function boxRgbaRowPacked (data: Uint8Array, start: number, length: number, a: A
 }
 
 function packWindows (a: Axis, prefix: Float64Array, dst: Float32Array): void {
-  const { first, last, counts } = a
-  for (let c = 0, n = counts.length; c < n; c++) dst[c] = (prefix[last[c] + 1] - prefix[first[c]]) / counts[c]
+  const { first, last, counts, inverses } = a
+  for (let c = 0, n = counts.length; c < n; c++) {
+    const sum = prefix[last[c] + 1] - prefix[first[c]]
+    const inverse = inverses[c]
+    dst[c] = inverse !== 0 ? sum * inverse : sum / counts[c]
+  }
 }
 
 /** Widest row whose sums `boxRgbRowPacked` keeps exact: 2^26 / 255, rounded down to a power of 2. */
@@ -278,7 +296,8 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
       const n = xa.n[j]
       let sum = 0
       for (let c = start, end = start + n; c < end; c++) sum += column[c]
-      sampledRows[base + j] = sum / n
+      const inverse = xa.sampleInverses[j]
+      sampledRows[base + j] = inverse !== 0 ? sum * inverse : sum / n
     }
   }
   // second pass down the columns, at the 64 sample rows
