@@ -138,9 +138,12 @@ export class ContentIdIndex {
     for (const head of this.hashLog.heads()) {
       const raw = await sub.get(`@${head.origin}`)
       const cursor = raw === undefined ? 0 : Number(Buffer.from(raw).toString('utf8'))
-      if (cursor >= head.seq) continue
-      for await (const signed of this.hashLog.readRange(head.origin, cursor + 1, head.seq)) {
+      // one read per batch, not an iterator: a catch-up that yields for minutes must not pin a LevelDB snapshot
+      for (let seq = cursor + 1; seq <= head.seq; seq++) {
+        const signed = await this.hashLog.getBatch(head.origin, seq)
         if (this.closed) return
+        // cut back by a revocation meanwhile: the next catch-up starts from the new head
+        if (signed === undefined) break
         const batch = decodeBatch(signed)
         const adds = batch.entries.filter(e => e.op === pb.HashEntry.Op.ADD && e.value != null)
         // a batch's rows in chunks; the cursor moves with its last chunk (rows written twice are the same rows)
