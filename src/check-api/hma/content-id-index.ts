@@ -46,7 +46,9 @@ export class ContentIdIndex {
   private waitingSince = 0
   /** when the log last stored a batch (ours or a peer's): catch-up writes yield to that */
   private lastBatchAt = 0
-  // our own batches (an operator's import) at once; peers' batches (a sync, maybe of millions) when they stop
+  /** ends a catch-up's wait for a quiet log (close) */
+  private wake: (() => void) | null = null
+  // our own batches (an operator's import) scheduled at once, peers' (a sync, maybe of millions) when they stop; each write still yields (yieldToLog)
   private readonly onBatch = (e: BatchEvent): void => {
     this.lastBatchAt = performance.now()
     if (e.local) this.schedule(); else this.later()
@@ -61,6 +63,7 @@ export class ContentIdIndex {
 
   async close (): Promise<void> {
     this.closed = true
+    this.wake?.()
     if (this.timer !== null) clearTimeout(this.timer)
     this.hashLog.off('batch', this.onBatch)
     await this.running
@@ -129,7 +132,11 @@ export class ContentIdIndex {
       const now = performance.now()
       const quietFor = now - this.lastBatchAt
       if (quietFor >= YIELD_MS || now - start >= YIELD_MAX_MS || this.closed) return
-      await new Promise(resolve => setTimeout(resolve, Math.min(YIELD_MS - quietFor, YIELD_MAX_MS - (now - start)) + 1).unref())
+      await new Promise<void>(resolve => {
+        const t = setTimeout(() => { this.wake = null; resolve() }, Math.min(YIELD_MS - quietFor, YIELD_MAX_MS - (now - start)) + 1)
+        // close() ends the wait at once
+        this.wake = () => { clearTimeout(t); this.wake = null; resolve() }
+      })
     }
   }
 
