@@ -79,6 +79,8 @@ export interface CheckStats {
 export interface CheckServer {
   url: string
   stats: CheckStats
+  /** resolves once the HMA bank_content_id rows cover every batch stored so far (a first start's backlog written) */
+  settled: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -260,6 +262,7 @@ export async function startCheckServer (init: CheckServerInit): Promise<CheckSer
   return {
     url,
     stats,
+    settled: async () => await ids.settled(),
     close: async () => {
       closing = true
       hma.hashLog.off('batch', onBatch)

@@ -113,6 +113,11 @@ export class HashfedNode {
     return this.components.listenAddresses()
   }
 
+  /** Resolves once background work a start leaves (the HMA bank_content_id rows of what the store holds) is done. */
+  async backgroundSettled (): Promise<void> {
+    await this.checkServer?.settled()
+  }
+
   status (): Promise<NodeStatus> {
     return collectStatus(this.ctx, { running: true, node: this.components, adminUrl: this.adminUrl, ...(this.checkUrl !== '' && { checkUrl: this.checkUrl }) })
   }

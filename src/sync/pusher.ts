@@ -6,7 +6,7 @@ import { MAX_INBOUND_PUSH_STREAMS_PER_PEER, MAX_PUSH_BATCHES, MAX_PUSH_BYTES, PU
 import { PushLink, servePushes } from './push-stream.js'
 import type { ApplyOutcome, OriginHead, SyncLog, VerifiedBatch } from './sync-log.js'
 import type { SyncRejectReason } from './reject-reasons.js'
-import { decodeBatch } from '../log/batch.js'
+import { scanBatch } from '../log/batch-scan.js'
 
 /** A batch we just stored, as the log announces it. */
 export interface NewBatch {
@@ -76,12 +76,14 @@ export class Pusher {
 
   /**
    * Announces our new batch (`signed` just stored) to `peers`: a push when it can, else
-   * `fallback`. The batch is decoded once here: a peer one behind gets it without a read.
+   * `fallback`. Only the batch's prev_hash is read here (no entry objects): a peer one behind
+   * gets it without a read of the store.
    */
   offer (peers: string[], batch: NewBatch): void {
+    if (peers.length === 0) return
     let fresh: Fresh | undefined
     try {
-      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash: decodeBatch(batch.signed).prevHash }
+      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash: scanBatch(batch.signed, () => {}).prevHash }
     } catch {
       fresh = undefined
     }

@@ -18,6 +18,15 @@ const RECENT_IDS = 20_000
 const QUIET_MS = 1000
 /** ...but not longer than this after the first batch waiting, so a steady trickle of batches never starves them */
 const MAX_WAIT_MS = 60_000
+/**
+ * A catch-up writes at most this many rows at a time, and before each write waits until no
+ * batch was stored for YIELD_MS (at most YIELD_MAX_MS): a backlog (the first start after an
+ * import of a million entries) must not hold LevelDB and the event loop while replication
+ * receives, verifies and stores batches, nor delay the push of our own new batch.
+ */
+const CHUNK_ROWS = 1000
+const YIELD_MS = 250
+const YIELD_MAX_MS = 2000
 
 /**
  * Finds what a `bank_content_id` names. Ids are hashes (content-id.ts), so the way back needs
@@ -35,8 +44,15 @@ export class ContentIdIndex {
   private timer: NodeJS.Timeout | null = null
   /** when the oldest batch not yet covered by a scheduled catch-up arrived (0: none) */
   private waitingSince = 0
-  // our own batches (an operator's import) at once; peers' batches (a sync, maybe of millions) when they stop
-  private readonly onBatch = (e: BatchEvent): void => { if (e.local) this.schedule(); else this.later() }
+  /** when the log last stored a batch (ours or a peer's): catch-up writes yield to that */
+  private lastBatchAt = 0
+  /** ends a catch-up's wait for a quiet log (close) */
+  private wake: (() => void) | null = null
+  // our own batches (an operator's import) scheduled at once, peers' (a sync, maybe of millions) when they stop; each write still yields (yieldToLog)
+  private readonly onBatch = (e: BatchEvent): void => {
+    this.lastBatchAt = performance.now()
+    if (e.local) this.schedule(); else this.later()
+  }
 
   constructor (private readonly store: Store, private readonly hashLog: HashLog, private readonly logger: Logger) {}
 
@@ -47,6 +63,7 @@ export class ContentIdIndex {
 
   async close (): Promise<void> {
     this.closed = true
+    this.wake?.()
     if (this.timer !== null) clearTimeout(this.timer)
     this.hashLog.off('batch', this.onBatch)
     await this.running
@@ -108,26 +125,48 @@ export class ContentIdIndex {
     }).catch((err: unknown) => { this.logger.error({ err }, 'writing bank_content_id rows failed; retried at the next batch') })
   }
 
+  /** Resolves once no batch was stored for YIELD_MS, or after YIELD_MAX_MS (a steady stream must not starve the rows). */
+  private async yieldToLog (): Promise<void> {
+    const start = performance.now()
+    for (;;) {
+      const now = performance.now()
+      const quietFor = now - this.lastBatchAt
+      if (quietFor >= YIELD_MS || now - start >= YIELD_MAX_MS || this.closed) return
+      await new Promise<void>(resolve => {
+        const t = setTimeout(() => { this.wake = null; resolve() }, Math.min(YIELD_MS - quietFor, YIELD_MAX_MS - (now - start)) + 1)
+        // close() ends the wait at once
+        this.wake = () => { clearTimeout(t); this.wake = null; resolve() }
+      })
+    }
+  }
+
   private async catchUp (): Promise<void> {
     const sub = this.store.sub.contentIds
     for (const head of this.hashLog.heads()) {
       const raw = await sub.get(`@${head.origin}`)
-      let cursor = raw === undefined ? 0 : Number(Buffer.from(raw).toString('utf8'))
-      if (cursor >= head.seq) continue
-      for await (const signed of this.hashLog.readRange(head.origin, cursor + 1, head.seq)) {
+      const cursor = raw === undefined ? 0 : Number(Buffer.from(raw).toString('utf8'))
+      // one read per batch, not an iterator: a catch-up that yields for minutes must not pin a LevelDB snapshot
+      for (let seq = cursor + 1; seq <= head.seq; seq++) {
+        const signed = await this.hashLog.getBatch(head.origin, seq)
         if (this.closed) return
+        // cut back by a revocation meanwhile: the next catch-up starts from the new head
+        if (signed === undefined) break
         const batch = decodeBatch(signed)
-        const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
-        for (const e of batch.entries) {
-          if (e.op !== pb.HashEntry.Op.ADD || e.value == null) continue
-          const ref: ContentRef = { origin: head.origin, algorithm: algorithmOf(e), valueHex: formatHashValue(e.value) }
-          ops.push({ type: 'put', key: contentIdKey(contentId(ref), ref), value: new Uint8Array(0) })
+        const adds = batch.entries.filter(e => e.op === pb.HashEntry.Op.ADD && e.value != null)
+        // a batch's rows in chunks; the cursor moves with its last chunk (rows written twice are the same rows)
+        for (let from = 0; from === 0 || from < adds.length; from += CHUNK_ROWS) {
+          await this.yieldToLog()
+          if (this.closed) return
+          const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
+          for (const e of adds.slice(from, from + CHUNK_ROWS)) {
+            const ref: ContentRef = { origin: head.origin, algorithm: algorithmOf(e), valueHex: formatHashValue(e.value as Uint8Array) }
+            ops.push({ type: 'put', key: contentIdKey(contentId(ref), ref), value: new Uint8Array(0) })
+          }
+          if (from + CHUNK_ROWS >= adds.length) ops.push({ type: 'put', key: `@${head.origin}`, value: Buffer.from(String(batch.seq)) })
+          await sub.batch(ops)
+          // requests get their turn between chunks
+          await new Promise(resolve => setImmediate(resolve))
         }
-        cursor = batch.seq
-        ops.push({ type: 'put', key: `@${head.origin}`, value: Buffer.from(String(cursor)) })
-        await sub.batch(ops)
-        // a large backlog (a first start with a million entries) yields to requests between batches
-        await new Promise(resolve => setImmediate(resolve))
       }
     }
   }
