@@ -51,8 +51,7 @@ export function registerHashes (program: Command): void {
       try {
         // the audit log names the file: its path on this machine, or to a node's API its name
         summary = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(hashesImportOp, { ...input, name: ops.running ? basename(path) : path }, {
-          // 1 MiB reads (default 64 KiB): a million-line list in ~70 reads and parse steps per pass
-          upload: { open: () => createReadStream(path, { highWaterMark: 1 << 20 }) },
+          upload: { open: () => createReadStream(path) },
           progress: (p) => bar.update(p.phase, p.items, p.total)
         }))
       } finally {
