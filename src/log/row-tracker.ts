@@ -1,9 +1,9 @@
-import protobuf from 'protobufjs/minimal.js'
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
 import { hashKeyBytes, hashKeyOfRef, sourceKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
+import { ProvenanceWriter } from './provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -135,22 +135,12 @@ export class RowTracker {
     const ops: StoreOp[] = []
     let current = 0
     let retracted = 0
-    // every Provenance goes into one writer and is cut out of its one buffer afterwards
-    const writer = protobuf.Writer.create()
-    const ends: number[] = []
+    const values = new ProvenanceWriter()
     const refs: string[] = []
     const sourceOps: BatchOp[] = []
     for (const [key, row] of this.rows) {
       if (!row.dirty) continue
-      pb.Provenance.encode({
-        seq: row.seq,
-        index: row.index,
-        retracted: row.retracted,
-        retractedSeq: row.retractedSeq,
-        retractReason: row.retractReason,
-        entry: row.meta
-      }, writer)
-      ends.push(writer.len)
+      values.add(row)
       refs.push(key)
       const nowCurrent = !row.retracted
       current += Number(nowCurrent) - Number(row.wasCurrent)
@@ -163,13 +153,9 @@ export class RowTracker {
         if (after !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
       }
     }
-    const all = writer.finish()
+    const encoded = values.finish()
     const keys = hashKeyBytes(hashesPrefix, refs, this.origin)
-    let start = 0
-    for (let i = 0; i < keys.length; i++) {
-      ops.push({ type: 'put', key: keys[i], value: all.subarray(start, ends[i]), keyEncoding: 'view' })
-      start = ends[i]
-    }
+    for (let i = 0; i < keys.length; i++) ops.push({ type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' })
     for (const op of sourceOps) ops.push(op)
     return { ops, current, retracted }
   }
