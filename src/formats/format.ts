@@ -34,6 +34,8 @@ export interface WriteInit {
 export interface HashListFormat {
   readonly name: FormatName
   parse: (input: AsyncIterable<Uint8Array | string>, init?: ParseInit) => AsyncIterable<ImportItem>
+  /** `parse`, a read chunk of items at a time (same items, same errors); formatItems uses it when present */
+  parseChunks?: (input: AsyncIterable<Uint8Array | string>, init?: ParseInit) => AsyncIterable<ImportItem[]>
   /** text chunks of a file holding `records`; absent when the format cannot be written */
   write?: (records: AsyncIterable<HashRecord>, init?: WriteInit) => AsyncIterable<string>
   /**

@@ -1,9 +1,9 @@
-import { detectAlgorithm, formatHashValue, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
+import { detectAlgorithm, formatHashValue, hexToBytes, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { textLineChunks } from './input.js'
 import { invalidFormat } from './invalid-format.js'
-import { FieldError, makeRecord, quote, readHashValue, readQuality, rejectItem } from './record.js'
+import { FieldError, makeRecord, quote, readHashValue, readQuality, recordMaker, rejectItem } from './record.js'
 import { chunked } from './write-chunks.js'
 
 /**
@@ -25,35 +25,82 @@ import { chunked } from './write-chunks.js'
 export const linesFormat: HashListFormat = {
   name: 'lines',
   parse: parseLines,
+  parseChunks: parseLineChunks,
   write: writeLines,
   unsupported: () => undefined
 }
 
 async function * parseLines (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem> {
-  let seenContent = false
-  let added = false
-  let firstReject: ImportItem | undefined
+  for await (const chunk of parseLineChunks(input, init)) yield * chunk
+}
+
+/**
+ * The items of the file a read chunk (~64 KiB) at a time: each chunk is parsed in one
+ * synchronous loop, so a million-line import pays one await per chunk, not one per line.
+ */
+async function * parseLineChunks (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem[]> {
+  const state: ParseState = { seenContent: false, added: false, firstReject: undefined, record: recordMaker(init) }
   for await (const chunk of textLineChunks(input, 'lines')) {
+    const items: ImportItem[] = []
     for (const { line, text } of chunk) {
-      const trimmed = text.trim()
-      if (trimmed === '' || trimmed.startsWith('#')) continue
-      if (trimmed.includes('\u0000')) throw invalidFormat('lines', line, 'binary data (NUL byte)')
-      if (!seenContent && /^[<{[]/.test(trimmed)) throw invalidFormat('lines', line, `starts like XML or JSON (${quote(trimmed)}), not a hash`)
-      seenContent = true
-      let item: ImportItem
-      try {
-        item = { kind: 'add', line, record: parseLine(trimmed.split(/\s/, 1)[0], init) }
-        added = true
-      } catch (err) {
-        item = rejectItem(line, err)
-        firstReject ??= item
-      }
-      yield item
+      const item = parseOne(line, text, init, state)
+      if (item !== null) items.push(item)
     }
+    if (items.length > 0) yield items
   }
+  const { added, firstReject } = state
   if (!added && firstReject !== undefined && firstReject.kind === 'reject') {
     throw invalidFormat('lines', firstReject.line, `no line holds a hash (first: ${firstReject.reason})`)
   }
+}
+
+interface ParseState {
+  seenContent: boolean
+  added: boolean
+  firstReject: ImportItem | undefined
+  record: (algorithm: AlgorithmName, value: Uint8Array, quality: number | undefined) => HashRecord
+}
+
+/** Bare hex values by length (MD5, SHA-1, SHA-256, PhotoDNA): detectAlgorithm's table. */
+const BARE: ReadonlyMap<number, AlgorithmName> = new Map([[32, 'md5'], [40, 'sha1'], [64, 'sha256'], [288, 'photodna']])
+
+/** One line's item, or null for a blank or comment line. */
+function parseOne (line: number, text: string, init: ParseInit, state: ParseState): ImportItem | null {
+  const trimmed = text.trim()
+  if (trimmed === '' || trimmed.charCodeAt(0) === 35 /* # */) return null
+  if (trimmed.includes('\u0000')) throw invalidFormat('lines', line, 'binary data (NUL byte)')
+  if (!state.seenContent && /^[<{[]/.test(trimmed)) throw invalidFormat('lines', line, `starts like XML or JSON (${quote(trimmed)}), not a hash`)
+  state.seenContent = true
+  const token = firstToken(trimmed)
+  // the common line, a bare hex value of a known length: detected and decoded in one walk
+  // (what detectAlgorithm + readHashValue give for it); anything else takes parseLine
+  if (init.algorithm === undefined) {
+    const algorithm = BARE.get(token.length)
+    const value = algorithm === undefined ? null : hexToBytes(token)
+    if (value !== null) {
+      state.added = true
+      return { kind: 'add', line, record: state.record(algorithm as AlgorithmName, value, undefined) }
+    }
+  }
+  try {
+    const item: ImportItem = { kind: 'add', line, record: parseLine(token, init) }
+    state.added = true
+    return item
+  } catch (err) {
+    const item = rejectItem(line, err)
+    state.firstReject ??= item
+    return item
+  }
+}
+
+/** Text up to the first whitespace (`trimmed.split(/\s/, 1)[0]`), without a regex for ASCII lines. */
+function firstToken (trimmed: string): string {
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i)
+    if (c === 32 || (c >= 9 && c <= 13)) return trimmed.slice(0, i)
+    if (c >= 128) return trimmed.split(/\s/, 1)[0]
+  }
+  return trimmed
 }
 
 function parseLine (token: string, init: ParseInit): HashRecord {

@@ -51,6 +51,22 @@ export function makeRecord (algorithm: AlgorithmName, value: Uint8Array, own: Ow
 }
 
 /**
+ * makeRecord for records whose file gives no metadata of its own (a PDQ quality at most), with
+ * the defaults looked up once instead of per record: same records, field for field.
+ */
+export function recordMaker (init: ParseInit = {}): (algorithm: AlgorithmName, value: Uint8Array, quality: number | undefined) => HashRecord {
+  const defaults = init.defaults ?? {}
+  const fields = META_FIELDS.filter(f => defaults[f] !== undefined)
+  if (fields.some(f => Array.isArray(defaults[f]))) return (algorithm, value, quality) => makeRecord(algorithm, value, { quality }, init)
+  return (algorithm, value, quality) => {
+    const record: HashRecord = { algorithm, value }
+    if (algorithm === 'pdq') record.quality = quality ?? init.pdqQuality ?? DEFAULT_PDQ_QUALITY
+    for (const field of fields) (record as unknown as Record<string, unknown>)[field] = defaults[field]
+    return record
+  }
+}
+
+/**
  * A field of one row or entry that is invalid (not the value itself: that is HF_INVALID_HASH).
  * Never escapes a parser: it becomes the reason of a `reject` item.
  */

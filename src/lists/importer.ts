@@ -1,5 +1,6 @@
 import type { Identity } from '../identity/identity.js'
 import type { HashListFormat, ParseInit } from '../formats/format.js'
+import { itemChunks } from '../formats/item-chunks.js'
 import type { AppendItem, ImportItem } from '../log/entry.js'
 import type { HashLog } from '../log/hash-log.js'
 import { entryProblem } from '../log/entry-codec.js'
@@ -63,14 +64,16 @@ export async function importHashes (init: ImportInit): Promise<ImportSummary> {
 
   // pass 1: the whole file parses and every item can be signed, before anything is written
   let total = 0
-  for await (const item of init.format.parse(init.input(), init.init)) {
-    total++
-    const problem = itemProblem(item)
-    if (problem !== null) {
-      summary.rejectedCount++
-      if (summary.rejected.length < MAX_REPORTED_REJECTS) summary.rejected.push({ line: item.line, reason: problem })
+  for await (const items of itemChunks(init.format, init.input(), init.init)) {
+    for (const item of items) {
+      total++
+      const problem = itemProblem(item)
+      if (problem !== null) {
+        summary.rejectedCount++
+        if (summary.rejected.length < MAX_REPORTED_REJECTS) summary.rejected.push({ line: item.line, reason: problem })
+      }
+      if (total % batchEntries === 0) init.onProgress?.({ phase: 'check', items: total })
     }
-    if (total % batchEntries === 0) init.onProgress?.({ phase: 'check', items: total })
   }
   init.onProgress?.({ phase: 'check', items: total, total })
   summary.items = total
@@ -97,13 +100,15 @@ export async function importHashes (init: ImportInit): Promise<ImportSummary> {
     write.catch(() => {}) // awaited at the next flush; this only keeps it from counting as unhandled meanwhile
     writing = write
   }
-  for await (const item of init.format.parse(init.input(), init.init)) {
-    seen++
-    if (itemProblem(item) === null) {
-      chunk.push(toAppendItem(item as Exclude<ImportItem, { kind: 'reject' }>))
-      if (chunk.length >= batchEntries) await flush()
+  for await (const items of itemChunks(init.format, init.input(), init.init)) {
+    for (const item of items) {
+      seen++
+      if (itemProblem(item) === null) {
+        chunk.push(toAppendItem(item as Exclude<ImportItem, { kind: 'reject' }>))
+        if (chunk.length >= batchEntries) await flush()
+      }
+      if (seen % batchEntries === 0) init.onProgress?.({ phase: 'write', items: seen, total })
     }
-    if (seen % batchEntries === 0) init.onProgress?.({ phase: 'write', items: seen, total })
   }
   await flush()
   if (writing !== null) await writing

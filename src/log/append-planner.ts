@@ -1,7 +1,7 @@
 import { hfError, ErrorCodes } from '../errors.js'
 import type { hashfed } from '../proto/index.js'
 import type { Identity } from '../identity/identity.js'
-import type { AppendItem, LogEntry } from './entry.js'
+import type { AppendItem, HashRecord, LogEntry } from './entry.js'
 import { addToProto, entryToProto } from './entry-codec.js'
 import { buildBatch, rejectReasonOf, type Batch } from './batch.js'
 import { keyHash, type KeyFilter } from './key-filter.js'
@@ -51,7 +51,11 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   const tracker = new RowTracker(origin)
   const result: AppendResult = { batches: [], added: 0, updated: 0, unchanged: 0, retracted: 0, notHeld: [] }
 
-  // 1. validate every item before reading or writing anything
+  // 1. validate every item before reading or writing anything. Adds with the metadata of the
+  // add before them share its meta object (an import's usually all do): fewer objects held
+  // through the write, and the index rows encode it once (provenance-writer.ts)
+  let lastRecord: HashRecord | undefined
+  let lastMeta: PbEntry = NO_META
   const changes: Array<Change | null> = items.map(item => {
     if (item.op === 'retract-source') {
       if (typeof item.source !== 'string' || item.source === '') throw hfError(ErrorCodes.INVALID_ARGUMENT, 'retract-source needs a source')
@@ -59,7 +63,10 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
       return null
     }
     if (item.op === 'add') {
-      const { entry, meta } = addToProto(item.record)
+      const { entry, meta: own } = addToProto(item.record)
+      const meta = lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : own
+      lastRecord = item.record
+      lastMeta = meta
       return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
     }
     if (item.op === 'benign') {
@@ -169,6 +176,16 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   // before the write: a filter entry for a write that then fails costs one needless read later
   for (const c of planned) if (c.op === 'add') p.filter.add(c.hash)
   return { result, batches, tracker, logEntries }
+}
+
+/** Same metadata fields, compared as written (a record with vPDQ frames never shares). */
+function sameRecordMeta (a: HashRecord, b: HashRecord): boolean {
+  if (a.frames !== undefined || b.frames !== undefined) return false
+  if (a.quality !== b.quality || a.classification !== b.classification || a.iwfCategory !== b.iwfCategory || a.vicsCategory !== b.vicsCategory ||
+    a.ageBand !== b.ageBand || a.media !== b.media || a.source !== b.source) return false
+  if (a.tags === b.tags) return true
+  if (a.tags === undefined || b.tags === undefined || a.tags.length !== b.tags.length) return false
+  return a.tags.every((t, i) => t === b.tags?.[i])
 }
 
 function requireReason (reason: unknown): void {

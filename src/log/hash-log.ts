@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
-import type { Store, BatchOp } from '../store/store.js'
+import type { Store, StoreOp } from '../store/store.js'
 import { batchKey, hashRef, originRange, parseBatchKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import type { Identity } from '../identity/identity.js'
@@ -242,7 +242,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       current: (old?.current ?? 0) + current,
       retracted: (old?.retracted ?? 0) + retracted
     }
-    const ops: BatchOp[] = batches.map(b => ({ type: 'put', sublevel: sub.batches, key: batchKey(origin, b.seq), value: b.signed }))
+    const ops: StoreOp[] = batches.map(b => ({ type: 'put', sublevel: sub.batches, key: batchKey(origin, b.seq), value: b.signed }))
     ops.push({ type: 'put', sublevel: sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: head.seq, hash: head.hash, entries: head.entries, current: head.current, retracted: head.retracted }).finish() })
     for (const op of rowOps) ops.push(op)
     const keyOps = this.keys.writeOps(origin, originBytes, batches)
@@ -294,7 +294,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       const cut = await planCut(this.store, this.rows, origin, firstBadSeq, headSeq, this.now())
       const epochs = before.epochs.filter(e => e.fromSeq < firstBadSeq).concat([{ fromSeq: firstBadSeq, key: newKey }])
       const after = new KeyHistory(originBytes, pb.KeyHistory.create({ epochs, revocations: [...before.revocations, revocation.signed] }), [...before.revokedFrom, firstBadSeq])
-      const ops: BatchOp[] = cut.ops
+      const ops: StoreOp[] = cut.ops
       ops.push({ type: 'put', sublevel: this.store.sub.keys, key: origin, value: after.encode() })
       const h = cut.head
       if (h.seq === 0) ops.push({ type: 'del', sublevel: this.store.sub.heads, key: origin })

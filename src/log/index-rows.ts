@@ -1,5 +1,5 @@
 import { pb, type hashfed } from '../proto/index.js'
-import type { Store, BatchOp } from '../store/store.js'
+import type { Store, StoreOp } from '../store/store.js'
 import { decodeStored } from '../store/stored-record.js'
 import { hashKeyOfRef, hashRange, parseHashKey, parseSourceKey, sourceKey, sourceRange } from '../store/layout.js'
 import { formatHashValue, hexToBytes, type AlgorithmName } from './hash-value.js'
@@ -44,8 +44,8 @@ export class IndexRows {
   }
 
   /** The puts and deletes that write the tracker's changed rows, and the origin's count changes. */
-  writeOps (tracker: RowTracker): { ops: BatchOp[], current: number, retracted: number } {
-    return tracker.finish(this.store.sub.hashes, this.store.sub.sources)
+  writeOps (tracker: RowTracker): { ops: StoreOp[], current: number, retracted: number } {
+    return tracker.finish(this.store.keyPrefix('hashes'), this.store.sub.sources)
   }
 
   /** The rows of (ref, origin) pairs, in order; undefined where there is none. */

@@ -1,5 +1,5 @@
 import { pb, type hashfed } from '../proto/index.js'
-import type { Store, BatchOp } from '../store/store.js'
+import type { Store, StoreOp } from '../store/store.js'
 import { batchKey, hashKeyOfRef, originRange } from '../store/layout.js'
 import { peerIdFromBytes, verifySignature, type Identity } from '../identity/identity.js'
 import { hfError, ErrorCodes } from '../errors.js'
@@ -68,7 +68,7 @@ export function openRevocation (signed: hashfed.v1.ISigned, recoveryKey: Uint8Ar
 
 /** What taking an origin's chain back to `firstBadSeq - 1` writes, and what it took out. */
 export interface CutPlan {
-  ops: BatchOp[]
+  ops: StoreOp[]
   /** the chain's new head (0: nothing left) and its hash, entries and counts */
   head: { seq: number, hash: Uint8Array, entries: number, current: number, retracted: number }
   /** batches moved to the `revoked` sublevel */
@@ -87,7 +87,7 @@ export interface CutPlan {
  */
 export async function planCut (store: Store, rows: IndexRows, origin: string, firstBadSeq: number, headSeq: number, now: number): Promise<CutPlan> {
   const { sub } = store
-  const ops: BatchOp[] = []
+  const ops: StoreOp[] = []
   let revokedBatches = 0
   const revoked: LogEntry[] = []
   for (let seq = Math.max(1, firstBadSeq); seq <= headSeq; seq++) {

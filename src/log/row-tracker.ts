@@ -1,9 +1,9 @@
-import protobuf from 'protobufjs/minimal.js'
 import { pb, type hashfed } from '../proto/index.js'
-import type { BatchOp, Sublevel } from '../store/store.js'
-import { hashKeyOfRef, sourceKey } from '../store/layout.js'
+import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
+import { hashKeyBytes, hashKeyOfRef, sourceKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
+import { ProvenanceWriter } from './provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -126,26 +126,22 @@ export class RowTracker {
     return this.mustGet(key)
   }
 
-  /** Store ops for every changed row, and how the origin's counts change. */
-  finish (hashes: Sublevel, sources: Sublevel): { ops: BatchOp[], current: number, retracted: number } {
-    const ops: BatchOp[] = []
+  /**
+   * Store ops for every changed row, and how the origin's counts change. `hashes` rows go as
+   * RawPuts behind `hashesPrefix` (Store.keyPrefix('hashes')): keys and values of a write are
+   * each built into one buffer.
+   */
+  finish (hashesPrefix: Uint8Array, sources: Sublevel): { ops: StoreOp[], current: number, retracted: number } {
+    const ops: StoreOp[] = []
     let current = 0
     let retracted = 0
-    // every Provenance goes into one writer and is cut out of its one buffer afterwards
-    const writer = protobuf.Writer.create()
-    const ends: number[] = []
+    const values = new ProvenanceWriter()
+    const refs: string[] = []
+    const sourceOps: BatchOp[] = []
     for (const [key, row] of this.rows) {
       if (!row.dirty) continue
-      pb.Provenance.encode({
-        seq: row.seq,
-        index: row.index,
-        retracted: row.retracted,
-        retractedSeq: row.retractedSeq,
-        retractReason: row.retractReason,
-        entry: row.meta
-      }, writer)
-      ends.push(writer.len)
-      ops.push({ type: 'put', sublevel: hashes, key: hashKeyOfRef(key, this.origin), value: EMPTY })
+      values.add(row)
+      refs.push(key)
       const nowCurrent = !row.retracted
       current += Number(nowCurrent) - Number(row.wasCurrent)
       retracted += Number(row.retracted) - Number(row.wasRetracted)
@@ -153,19 +149,14 @@ export class RowTracker {
       const before = row.wasCurrent ? row.wasSource : ''
       const after = nowCurrent ? (row.meta.source ?? '') : ''
       if (before !== after) {
-        if (before !== '') ops.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
-        if (after !== '') ops.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
+        if (before !== '') sourceOps.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
+        if (after !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
       }
     }
-    const all = writer.finish()
-    let start = 0
-    let i = 0
-    for (const op of ops) {
-      if (op.type === 'put' && op.sublevel === hashes) {
-        op.value = all.subarray(start, ends[i])
-        start = ends[i++]
-      }
-    }
+    const encoded = values.finish()
+    const keys = hashKeyBytes(hashesPrefix, refs, this.origin)
+    for (let i = 0; i < keys.length; i++) ops.push({ type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' })
+    for (const op of sourceOps) ops.push(op)
     return { ops, current, retracted }
   }
 

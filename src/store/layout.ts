@@ -84,6 +84,30 @@ export function hashKeyOfRef (ref: string, origin: string): string {
   return `${ref}:${origin}`
 }
 
+/**
+ * The `hashes` keys (`hashKeyOfRef`) of refs of one origin as bytes, each behind `prefix` (the
+ * sublevel's, Store.keyPrefix), all in one buffer: what a bulk write passes as RawPut keys.
+ * Refs and origins are ASCII (algorithm, hex, base58).
+ */
+export function hashKeyBytes (prefix: Uint8Array, refs: string[], origin: string): Uint8Array[] {
+  const tail = Buffer.from(`:${origin}`, 'latin1')
+  let total = 0
+  for (const ref of refs) total += prefix.length + ref.length + tail.length
+  const all = Buffer.allocUnsafe(total)
+  const keys = new Array<Uint8Array>(refs.length)
+  let at = 0
+  for (let i = 0; i < refs.length; i++) {
+    const start = at
+    all.set(prefix, at)
+    at += prefix.length
+    at += all.write(refs[i], at, 'latin1')
+    all.set(tail, at)
+    at += tail.length
+    keys[i] = all.subarray(start, at)
+  }
+  return keys
+}
+
 /** The ref and origin of a `hashes` key (origins never contain ':'). */
 export function parseHashKey (key: string): { ref: string, origin: string } {
   const last = key.lastIndexOf(':')

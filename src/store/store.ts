@@ -10,10 +10,21 @@ export type BatchOp =
   | { type: 'put', sublevel: Sublevel, key: string, value: Uint8Array }
   | { type: 'del', sublevel: Sublevel, key: string }
 
+/**
+ * A put whose key is given whole as bytes, its sublevel's prefix included (Store.keyPrefix):
+ * bulk writes of index rows build their keys into one buffer and LevelDB copies them as they
+ * are, instead of converting one string per key (~13% of a million-entry import).
+ */
+export interface RawPut { type: 'put', key: Uint8Array, value: Uint8Array, keyEncoding: 'view' }
+
+/** What `Store.write` takes: sublevel ops and RawPuts, in one atomic write. */
+export type StoreOp = BatchOp | RawPut
+
 /** A node's LevelDB store: opens it, checks the schema version, hands out sublevels. */
 export class Store {
   readonly db: Db
   readonly sub: Record<SublevelName, Sublevel>
+  private readonly prefixes = new Map<SublevelName, Uint8Array>()
 
   private constructor (db: Db) {
     this.db = db
@@ -55,8 +66,18 @@ export class Store {
     }
   }
 
+  /** The bytes every key of sublevel `name` starts with in the database, for RawPut keys. */
+  keyPrefix (name: SublevelName): Uint8Array {
+    let prefix = this.prefixes.get(name)
+    if (prefix === undefined) {
+      prefix = Buffer.from(this.sub[name].prefix, 'utf8')
+      this.prefixes.set(name, prefix)
+    }
+    return prefix
+  }
+
   /** Applies ops across sublevels atomically. */
-  async write (ops: BatchOp[]): Promise<void> {
+  async write (ops: StoreOp[]): Promise<void> {
     if (ops.length === 0) return
     await this.db.batch(ops as unknown as Array<AbstractBatchOperation<Db, string, Uint8Array>>)
   }
