@@ -254,8 +254,12 @@ export async function reportsScale (args: BenchArgs): Promise<Figure[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = benchArgs({ 'load-child': { type: 'string' } })
+  const args = benchArgs({ 'load-child': { type: 'string' }, 'protocol-only': { type: 'boolean' } })
   const child = args.values['load-child']
   if (typeof child === 'string') await loadChild(child)
-  else report(args, await reportsScale(args))
+  else if (args.values['protocol-only'] === true) {
+    // the two-process part alone (profiling: HASHFED_BENCH_CPU_PROF=<dir>)
+    const root = await mkdtemp(join(tmpdir(), 'hashfed-bench-reports-'))
+    try { report(args, (await protocol(args, join(root, 'protocol'))).map(shown)) } finally { await rm(root, { recursive: true, force: true }) }
+  } else report(args, await reportsScale(args))
 }
