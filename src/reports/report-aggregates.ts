@@ -68,6 +68,8 @@ export class ReportAggregates {
   private readonly blocks = new Map<string, Map<string, MonthEntry>>()
   /** counts since each month by group, and each hoster's open reports (running-totals.ts) */
   private readonly totals = new RunningTotals()
+  /** loading into empty aggregates: `load` sums the totals at its end */
+  private bulk = false
   /** see `removalsSince`: by grouping and first month */
   private readonly removalSince = new Map<string, { by: StatsGroupBy, from: string, lists: Map<string, Array<ArrayLike<number>>>, stale: Set<string> }>()
 
@@ -115,7 +117,7 @@ export class ReportAggregates {
       m.archived[i] += sign * archived[i]
     }
     m.part = undefined
-    this.totals.count({ month: monthKey, country: e.of.country, asn: e.of.asn, hoster: e.of.hoster }, held, archived, sign)
+    if (!this.bulk) this.totals.count({ month: monthKey, country: e.of.country, asn: e.of.asn, hoster: e.of.hoster }, held, archived, sign)
     for (const r of this.removalSince.values()) if (monthKey >= r.from) r.stale.add(groupKey(e.of, r.by))
     if (sign > 0) m.days.add(e.bucket)
     else m.days.delete(e.bucket)
@@ -257,12 +259,20 @@ export class ReportAggregates {
   async load (store: Store): Promise<void> {
     const hosters = new Map<string, string | null>()
     const it = store.sub.rindex.iterator(K.range('g!'))
+    // into empty aggregates, the running totals are summed once from the month rollups at the end
+    this.bulk = this.days.size === 0
     try {
       for (let batch = await it.nextv(LOAD_BATCH); batch.length > 0; batch = await it.nextv(LOAD_BATCH)) {
         for (const [key, value] of batch) this.set(key, parseKey(key, hosters), decodeBucket(key, value))
       }
     } finally {
       await it.close()
+      if (this.bulk) {
+        this.bulk = false
+        for (const [month, entries] of this.months) {
+          for (const m of entries.values()) this.totals.count({ month, country: m.of.country, asn: m.of.asn, hoster: m.of.hoster }, m.held, m.archived, 1)
+        }
+      }
     }
   }
 
