@@ -32,8 +32,8 @@ if (!existsSync(nlDir)) {
 const ctx = await openNodeContext(nlDir)
 const svc = createReportService({ ctx, logger: pino({ level: 'silent' }) })
 await svc.reports.ready()
-for (const since of ['30d', '365d']) {
-  for (const by of ['hoster', 'asn', 'country']) {
+for (const since of (process.env.SINCE ?? '30d,365d').split(',')) {
+  for (const by of (process.env.BY ?? 'hoster,asn,country').split(',')) {
     const ms: number[] = []
     await svc.stats({ by, since }) // warm: first-use caches
     const c = process.cpuUsage()

@@ -19,8 +19,8 @@ export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 /** days of a month as blocks see them: aligned powers of two up to 32 */
 const MONTH_SLOTS = 32
 const blockId = (month: string, start: number, len: number): string => `${month}+${start}+${len}`
-/** first months whose times to removal by group are kept (see `removalsSince`) */
-const REMOVAL_SINCE_KEPT = 6
+/** windows whose times to removal by group are kept (see `removalsOf`) */
+const REMOVAL_SINCE_KEPT = 8
 /** a group's times to removal up to this many are merged into one sorted list */
 const MERGE_BELOW = 4096
 
@@ -70,7 +70,7 @@ export class ReportAggregates {
   private readonly totals = new RunningTotals()
   /** loading into empty aggregates: `load` sums the totals at its end */
   private bulk = false
-  /** see `removalsSince`: by grouping and first month */
+  /** see `removalsOf`: by grouping and window; `from`: its first month (a change from it on marks a group stale) */
   private readonly removalSince = new Map<string, { by: StatsGroupBy, from: string, lists: Map<string, Array<ArrayLike<number>>>, stale: Set<string> }>()
 
   get (key: string): Bucket | undefined {
@@ -178,22 +178,15 @@ export class ReportAggregates {
     let from: string | undefined
     const parts: StatsPart[] = []
     const removals: RemovalLists = { all: [], groups: new Map() }
-    const addLists = (lists: Iterable<[string, ArrayLike<number>]>): void => {
-      for (const [k, list] of lists) {
-        const into = removals.groups.get(k)
-        if (into === undefined) removals.groups.set(k, [list])
-        else into.push(list)
-      }
-    }
     if (firstMonth !== undefined) from = `${firstMonth}~` // sorts after the month, before the next
-    for (const period of this.periods(afterDay, includeDay)) {
+    const periods = [...this.periods(afterDay, includeDay)]
+    for (const period of periods) {
       removals.all.push(...this.periodLists(period, 'all').values())
       if (period.length === 7) { if (period === firstMonth) from = firstMonth; continue }
-      if (by !== undefined) addLists(this.periodLists(period, by))
       const dayParts = period.length === 10 ? [...this.days.get(period)?.values() ?? []].map(e => (e.part ??= bucketPart(e))) : [...this.rollups(period)].map(m => (m.part ??= monthPart(m)))
       for (const p of dayParts) parts.push({ ...p, openCreatedMs: [] })
     }
-    if (by !== undefined) for (const [k, lists] of this.removalsSince(by, from)) addLists(lists.map(l => [k, l]))
+    if (by !== undefined) for (const [k, lists] of this.removalsOf(by, periods, `${afterDay ?? ''}|${String(includeDay)}`, firstMonth)) removals.groups.set(k, lists)
     const all = this.totals.since('all', from).next()
     const openFrom = afterDay === undefined ? -Infinity : Date.parse(`${afterDay}T00:00:00Z`) + (includeDay ? 0 : DAY_MS)
     return {
@@ -204,29 +197,29 @@ export class ReportAggregates {
   }
 
   /**
-   * The sorted times to removal of the whole months from `from` on (all when undefined), by
-   * group: made on first use, then only the groups a change marked stale are made again. A
-   * small group's months are merged into one list (its median is then read, not selected).
+   * The sorted times to removal of a window's periods (whole months and the first month's
+   * blocks), by group: made on first use for the window, then only the groups a change marked
+   * stale are made again. A small group's lists are merged into one (its median is then read,
+   * not selected).
    */
-  private removalsSince (by: StatsGroupBy, from: string | undefined): Map<string, Array<ArrayLike<number>>> {
-    const id = `${by}|${from ?? ''}`
-    const months = [...this.months.keys()].filter(m => from === undefined || m >= from)
+  private removalsOf (by: StatsGroupBy, periods: string[], window: string, firstMonth: string | undefined): Map<string, Array<ArrayLike<number>>> {
+    const id = `${by}|${window}`
     let r = this.removalSince.get(id)
     if (r === undefined) {
       const gathered = new Map<string, Float64Array[]>()
-      for (const m of months) {
-        for (const [k, list] of this.periodLists(m, by)) {
+      for (const period of periods) {
+        for (const [k, list] of this.periodLists(period, by)) {
           const into = gathered.get(k)
           if (into === undefined) gathered.set(k, [list])
           else into.push(list)
         }
       }
-      r = { by, from: from ?? '', lists: new Map([...gathered].map(([k, lists]) => [k, compactLists(lists)])), stale: new Set() }
+      r = { by, from: firstMonth ?? '', lists: new Map([...gathered].map(([k, lists]) => [k, compactLists(lists)])), stale: new Set() }
       if (this.removalSince.size >= REMOVAL_SINCE_KEPT) this.removalSince.delete(this.removalSince.keys().next().value!)
       this.removalSince.set(id, r)
     } else if (r.stale.size > 0) {
       for (const k of r.stale) {
-        const lists = months.map(m => this.periodLists(m, by).get(k)).filter((l): l is Float64Array => l !== undefined)
+        const lists = periods.map(p => this.periodLists(p, by).get(k)).filter((l): l is Float64Array => l !== undefined)
         if (lists.length === 0) r.lists.delete(k)
         else r.lists.set(k, compactLists(lists))
       }
