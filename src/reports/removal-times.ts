@@ -8,7 +8,7 @@ export interface RemovalTimes {
 /** Below this many values a merge and sort is as quick as selecting in the lists... */
 const SORT_BELOW = 2048
 /** ...unless they are this few (a group's running list and a few blocks of days): selecting copies nothing */
-const FEW_LISTS = Number(process.env.FEW_LISTS ?? 6)
+const FEW_LISTS = 6
 
 /** Linear interpolation between closest ranks (the common "type 7" definition). */
 export function percentile (sorted: ArrayLike<number>, p: number): number | null {

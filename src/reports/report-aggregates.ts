@@ -3,7 +3,7 @@ import { reportIndexKeys as K } from '../store/layout.js'
 import { DAY_MS } from './constants.js'
 import { REPORT_DIRECTIONS, type ReportDirection } from './report-index.js'
 import { REPORT_STATUSES, type ReportStatusName } from './report-status.js'
-import { groupKey, STATS_GROUPS, type PreSummed, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
+import { groupKey, type PreSummed, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
 import { BucketChanges, decodeBucket, encodeBucket, zeros, type Bucket, type BucketOf } from './report-buckets.js'
 import { RunningTotals } from './running-totals.js'
 
