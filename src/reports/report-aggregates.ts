@@ -22,7 +22,7 @@ const blockId = (month: string, start: number, len: number): string => `${month}
 /** windows whose times to removal by group are kept (see `removalsOf`) */
 const REMOVAL_SINCE_KEPT = 8
 /** a group's times to removal up to this many are merged into one sorted list */
-const MERGE_BELOW = 4096
+const MERGE_BELOW = 65_536
 
 function compactLists (lists: Float64Array[]): Array<ArrayLike<number>> {
   if (lists.length < 2) return lists
@@ -184,7 +184,7 @@ export class ReportAggregates {
       removals.all.push(...this.periodLists(period, 'all').values())
       if (period.length === 7) { if (period === firstMonth) from = firstMonth; continue }
       const dayParts = period.length === 10 ? [...this.days.get(period)?.values() ?? []].map(e => (e.part ??= bucketPart(e))) : [...this.rollups(period)].map(m => (m.part ??= monthPart(m)))
-      for (const p of dayParts) parts.push({ ...p, openCreatedMs: [] })
+      for (const p of dayParts) parts.push(p)
     }
     if (by !== undefined) for (const [k, lists] of this.removalsOf(by, periods, `${afterDay ?? ''}|${String(includeDay)}`, firstMonth)) removals.groups.set(k, lists)
     const all = this.totals.since('all', from).next()
@@ -304,7 +304,7 @@ export class ReportAggregates {
   }
 }
 
-/** A bucket as a statistics part: the reports held and those retention deleted (times to removal: `removals`). */
+/** A bucket as a statistics part: the reports held and those retention deleted (open reports and times to removal: see `window`). */
 export function bucketPart (e: Entry): StatsPart {
   const { of, bucket } = e
   return {
@@ -315,14 +315,12 @@ export function bucketPart (e: Entry): StatsPart {
     byStatus: bucket.held.map((n, i) => n + bucket.archived[i]),
     archived: bucket.archived.reduce((a, b) => a + b, 0),
     removalMs: [],
-    openCreatedMs: [bucket.openCreatedMs]
+    // open reports and times to removal come from the running totals and the window's lists
+    openCreatedMs: []
   }
 }
 
 function monthPart (m: MonthEntry): StatsPart {
-  // one sorted list of the month's open reports: the open alert reads one list per part, not 30
-  const open: number[] = []
-  for (const b of m.days) for (const ms of b.openCreatedMs) open.push(ms)
   return {
     direction: m.of.direction === 'inbound' ? 'inbound' : 'outbound',
     country: m.of.country,
@@ -331,7 +329,7 @@ function monthPart (m: MonthEntry): StatsPart {
     byStatus: m.held.map((n, i) => n + m.archived[i]),
     archived: m.archived.reduce((a, b) => a + b, 0),
     removalMs: [],
-    openCreatedMs: open.length === 0 ? [] : [Float64Array.from(open).sort()]
+    openCreatedMs: []
   }
 }
 
