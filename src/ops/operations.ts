@@ -10,7 +10,7 @@
 import type { AnyOperation } from './operation.js'
 import { adminTokenOp, auditListOp, federationAddOp, federationListOp, federationReloadOp, federationRemoveOp, peersOp, statusOp, syncWaitOp } from './node-ops.js'
 import { hashesAddOp, hashesExportOp, hashesForksOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from './hash-ops.js'
-import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp, reportsReopenOp, traceOp } from './report-ops.js'
+import { reportsCountsOp, reportsListOp, reportsOutboxOp, reportsRejectionsOp, reportsRetentionOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsSubmitBatchOp, reportsUpdateOp, reportsReopenOp, traceOp } from './report-ops.js'
 import { verifyOp } from './verify-op.js'
 import { disputesDecideOp, reportsHosterReportOp, tokensUsageOp } from './workbench-ops.js'
 import { keysRevokeOp, keysRotateOp, keysStatusOp } from './key-ops.js'
@@ -30,7 +30,7 @@ export * from './quarantine-ops.js'
 /** Every operation, in the order of the API documentation. Fixed paths before `:param` ones. */
 export const OPERATIONS: readonly AnyOperation[] = [
   statusOp, peersOp, federationListOp, federationAddOp, federationRemoveOp, federationReloadOp, auditListOp, adminTokenOp,
-  reportsSubmitOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp, reportsReopenOp, traceOp,
+  reportsSubmitOp, reportsSubmitBatchOp, reportsListOp, reportsStatsOp, reportsOutboxOp, reportsRejectionsOp, reportsCountsOp, reportsRetentionOp, reportsHosterReportOp, reportsShowOp, reportsUpdateOp, reportsReopenOp, traceOp,
   hashesImportOp, hashesExportOp, hashesRetractOp, hashesShowOp, hashesOriginsOp, hashesForksOp, hashesAddOp,
   syncWaitOp, verifyOp,
   keysStatusOp, keysRotateOp, keysRevokeOp, membersProposalsOp, membersProposeOp, membersCosignOp,

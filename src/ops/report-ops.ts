@@ -6,6 +6,10 @@ import { STATS_GROUPS } from '../reports/report-stats.js'
 import type { ReportView } from '../reports/report-view.js'
 import { defineOp, field, type Zod } from './operation.js'
 import { ref } from './response-schemas.js'
+import { parseWith } from './parse-input.js'
+import { inputSchema } from './input-schema.js'
+import { isHashfedError } from '../errors.js'
+import type { SubmitOutcome } from '../reports/report-submit.js'
 
 const noInput = (z: Zod) => z.strictObject({})
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -34,6 +38,59 @@ export const reportsSubmitOp = defineOp({
   output: ref('ReportView'),
   run: async (c, input) => await (await c.reports()).submit(input as SubmitInput),
   audit: (_i, v) => ({ action: 'reports.submit', details: submitDetails(v) })
+})
+
+/** Reports one batch request takes (each counts as one report everywhere: audit, outbox, the target's quota). */
+export const MAX_SUBMIT_BATCH = 1000
+
+/** An item of a batch's answer: the report made, or why this item was refused. */
+export type BatchItemResult = { index: number } & ({ id: string, route: string } | { error: { code: string, message: string, details?: Record<string, unknown> } })
+
+/**
+ * Many reports in one request (an import from a hotline's case system, a day's queue): each item
+ * is checked with the one-report schema and stored on its own, so a bad item is refused with
+ * its own error and the others are kept. The answer lists every item in order.
+ */
+export const reportsSubmitBatchOp = defineOp({
+  name: 'reports.submit-batch',
+  summary: `sign and route up to ${MAX_SUBMIT_BATCH} URL reports; each item is checked and stored on its own (per-item errors)`,
+  authority: 'change',
+  http: { method: 'POST', path: '/v1/reports/batch', status: 200, bodyLimit: () => 16 * 1024 * 1024 },
+  input: (z) => z.strictObject({
+    reports: z.array(z.unknown()).min(1).max(MAX_SUBMIT_BATCH).meta({ description: 'reports as `POST /v1/reports` takes them (no reporter identity: an unknown field refuses that item)' })
+  }),
+  output: {
+    type: 'object',
+    required: ['submitted', 'refused', 'results'],
+    properties: {
+      submitted: { type: 'integer' },
+      refused: { type: 'integer' },
+      results: { type: 'array', items: { type: 'object', required: ['index'], properties: { index: { type: 'integer' }, id: { type: 'string' }, route: { type: 'string', enum: ['local', 'outbound', 'unroutable'] }, error: anyObject } } }
+    }
+  },
+  run: async (c, { reports }) => {
+    const results: BatchItemResult[] = []
+    const valid: Array<{ index: number, input: unknown }> = []
+    reports.forEach((item, index) => {
+      try {
+        valid.push({ index, input: parseWith(inputSchema(reportsSubmitOp), item, reportsSubmitOp.unknownFieldHint) })
+      } catch (err) {
+        if (!isHashfedError(err)) throw err
+        results.push({ index, error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } })
+      }
+    })
+    const outcomes: SubmitOutcome[] = valid.length === 0 ? [] : await (await c.reports()).submitMany(valid.map(v => v.input))
+    outcomes.forEach((o, i) => results.push(o.ok ? { index: valid[i].index, id: o.id, route: o.route } : { index: valid[i].index, error: o.error }))
+    results.sort((a, b) => a.index - b.index)
+    const submitted = results.filter(r => 'id' in r).length
+    return { submitted, refused: results.length - submitted, results }
+  },
+  audit: (_i, out) => {
+    const routes: Record<string, number> = {}
+    const reportIds: string[] = []
+    for (const r of out.results) if ('id' in r) { reportIds.push(r.id); routes[r.route] = (routes[r.route] ?? 0) + 1 }
+    return out.submitted === 0 ? null : { action: 'reports.submit-batch', details: { submitted: out.submitted, refused: out.refused, routes, reportIds } }
+  }
 })
 
 export const reportsListOp = defineOp({

@@ -5,8 +5,10 @@ export interface RemovalTimes {
   p90Ms: number | null
 }
 
-/** Below this many values a merge and sort is as quick as selecting in the lists. */
+/** Below this many values a merge and sort is as quick as selecting in the lists... */
 const SORT_BELOW = 2048
+/** ...unless they are this few (a group's running list and a few blocks of days): selecting copies nothing */
+const FEW_LISTS = 6
 
 /** Linear interpolation between closest ranks (the common "type 7" definition). */
 export function percentile (sorted: ArrayLike<number>, p: number): number | null {
@@ -81,7 +83,7 @@ export function removalTimes (lists: ReadonlyArray<ArrayLike<number>>): RemovalT
   if (lists.length === 1) {
     const only = lists[0]
     at = i => only[i]
-  } else if (n < SORT_BELOW || lists.length * 16 > n) {
+  } else if ((n < SORT_BELOW && lists.length > FEW_LISTS) || lists.length * 16 > n) {
     const all = new Float64Array(n)
     let j = 0
     for (const l of lists) for (let i = 0; i < l.length; i++) all[j++] = l[i]

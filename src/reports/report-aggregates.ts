@@ -1,28 +1,13 @@
-import { pb } from '../proto/index.js'
-import { u64 } from '../log/uint64.js'
-import type { BatchOp, Store } from '../store/store.js'
+import type { Store } from '../store/store.js'
 import { reportIndexKeys as K } from '../store/layout.js'
-import { decodeStored } from '../store/stored-record.js'
-import { REPORT_DIRECTIONS, type IndexRow, type ReportDirection } from './report-index.js'
-import { OPEN_STATUSES, REPORT_STATUSES, type ReportStatusName } from './report-status.js'
-import { groupKey, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
+import { DAY_MS } from './constants.js'
+import { REPORT_DIRECTIONS, type ReportDirection } from './report-index.js'
+import { REPORT_STATUSES, type ReportStatusName } from './report-status.js'
+import { groupKey, type PreSummed, type RemovalLists, type StatsGroupBy, type StatsPart } from './report-stats.js'
+import { BucketChanges, decodeBucket, encodeBucket, zeros, type Bucket, type BucketOf } from './report-buckets.js'
+import { RunningTotals } from './running-totals.js'
 
-/** The counts of one day bucket; arrays indexed by REPORT_STATUSES, lists sorted. */
-export interface Bucket {
-  held: number[]
-  archived: number[]
-  removalMs: number[]
-  openCreatedMs: number[]
-}
-
-/** What a bucket is about (its key, parsed). */
-export interface BucketOf {
-  day: string
-  direction: ReportDirection
-  country: string
-  asn: number | null
-  hoster: string | null
-}
+export { dayOf, bucketOfRow, BucketChanges, type Bucket, type BucketOf } from './report-buckets.js'
 
 /** `part`: its statistics part, made on first use (an entry is replaced, never changed) */
 interface Entry { of: BucketOf, bucket: Bucket, part?: StatsPart }
@@ -31,36 +16,27 @@ interface MonthEntry { of: BucketOf, held: number[], archived: number[], days: S
 
 export type Counts = Record<ReportDirection, Record<ReportStatusName, number>>
 
-export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
-
-const zeros = (): number[] => REPORT_STATUSES.map(() => 0)
 /** days of a month as blocks see them: aligned powers of two up to 32 */
 const MONTH_SLOTS = 32
 const blockId = (month: string, start: number, len: number): string => `${month}+${start}+${len}`
+/** windows whose times to removal by group are kept (see `removalsOf`) */
+const REMOVAL_SINCE_KEPT = 8
+/** a group's times to removal up to this many are merged into one sorted list */
+const MERGE_BELOW = 65_536
+
+function compactLists (lists: Float64Array[]): Array<ArrayLike<number>> {
+  if (lists.length < 2) return lists
+  let n = 0
+  for (const l of lists) n += l.length
+  if (n > MERGE_BELOW) return lists
+  const all = new Float64Array(n)
+  let at = 0
+  for (const l of lists) { all.set(l, at); at += l.length }
+  return [all.sort()]
+}
+
 /** bucket rows read per step of the load */
 const LOAD_BATCH = 2000
-const emptyBucket = (): Bucket => ({ held: zeros(), archived: zeros(), removalMs: [], openCreatedMs: [] })
-const copy = (b: Bucket): Bucket => ({ held: [...b.held], archived: [...b.archived], removalMs: [...b.removalMs], openCreatedMs: [...b.openCreatedMs] })
-const isEmpty = (b: Bucket): boolean => b.removalMs.length === 0 && b.openCreatedMs.length === 0 && b.held.every(n => n === 0) && b.archived.every(n => n === 0)
-
-function insertSorted (list: number[], v: number): void {
-  let lo = 0
-  let hi = list.length
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] <= v) lo = mid + 1; else hi = mid }
-  list.splice(lo, 0, v)
-}
-
-function removeValue (list: number[], v: number): void {
-  const i = list.indexOf(v)
-  if (i >= 0) list.splice(i, 1)
-}
-
-export function bucketOfRow (row: IndexRow): BucketOf {
-  return { day: dayOf(row.createdMs), direction: row.direction, country: row.country, asn: row.asn, hoster: row.hoster }
-}
-
-const keyOf = (o: BucketOf): string => K.bucket(o.day, o.direction, o.country, o.asn ?? 0, o.hoster ?? '')
-
 /** `hosters`: names by their hex, decoded once per load */
 function parseKey (key: string, hosters?: Map<string, string | null>): BucketOf {
   const [, day, direction, country, asn, hosterHex] = key.split('!')
@@ -70,72 +46,6 @@ function parseKey (key: string, hosters?: Map<string, string | null>): BucketOf 
     hosters?.set(hosterHex, hoster)
   }
   return { day, direction: direction as ReportDirection, country, asn: asn === '0' ? null : Number(asn), hoster }
-}
-
-export function encodeBucket (b: Bucket): Uint8Array {
-  return pb.ReportBucket.encode({ held: b.held, archived: b.archived, removalMs: b.removalMs, openCreatedMs: b.openCreatedMs }).finish()
-}
-
-export function decodeBucket (key: string, bytes: Uint8Array): Bucket {
-  const b = decodeStored(pb.ReportBucket, bytes, `report bucket ${key}`)
-  const pad = (xs: number[]): number[] => REPORT_STATUSES.map((_, i) => xs[i] ?? 0)
-  return { held: pad(b.held), archived: pad(b.archived), removalMs: b.removalMs.map(u64), openCreatedMs: b.openCreatedMs.map(u64) }
-}
-
-/**
- * Changes to buckets for one write, made on copies: `ops` writes them in the report's batch,
- * `commit` makes them current once that batch is on disk.
- */
-export class BucketChanges {
-  readonly changed = new Map<string, Entry>()
-
-  constructor (private readonly current: ReportAggregates) {}
-
-  private entry (of: BucketOf): Bucket {
-    const key = keyOf(of)
-    let e = this.changed.get(key)
-    if (e === undefined) {
-      const cur = this.current.get(key)
-      e = { of, bucket: cur === undefined ? emptyBucket() : copy(cur) }
-      this.changed.set(key, e)
-    }
-    return e.bucket
-  }
-
-  /** A report's row went from `old` to `next`; `archive`: retention deleted it, its counts stay. */
-  change (old: IndexRow | null, next: IndexRow | null, archive = false): void {
-    if (old !== null) {
-      const b = this.entry(bucketOfRow(old))
-      const s = REPORT_STATUSES.indexOf(old.status)
-      b.held[s]--
-      if (OPEN_STATUSES.has(old.status)) removeValue(b.openCreatedMs, old.createdMs)
-      if (archive && next === null) b.archived[s]++
-      else if (old.removalMs !== null) removeValue(b.removalMs, old.removalMs)
-    }
-    if (next !== null) {
-      const b = this.entry(bucketOfRow(next))
-      b.held[REPORT_STATUSES.indexOf(next.status)]++
-      if (OPEN_STATUSES.has(next.status)) insertSorted(b.openCreatedMs, next.createdMs)
-      if (next.removalMs !== null) insertSorted(b.removalMs, next.removalMs)
-    }
-  }
-
-  /** Counts retention kept before this index existed (the `stats` archive rows). */
-  addArchived (of: BucketOf, status: ReportStatusName, count: number, removalMs: number[]): void {
-    const b = this.entry(of)
-    b.archived[REPORT_STATUSES.indexOf(status)] += count
-    for (const ms of removalMs) insertSorted(b.removalMs, ms)
-  }
-
-  ops (store: Store): BatchOp[] {
-    return [...this.changed].map(([key, e]): BatchOp => isEmpty(e.bucket)
-      ? { type: 'del', sublevel: store.sub.rindex, key }
-      : { type: 'put', sublevel: store.sub.rindex, key, value: encodeBucket(e.bucket) })
-  }
-
-  commit (): void {
-    for (const [key, e] of this.changed) this.current.set(key, e.of, isEmpty(e.bucket) ? undefined : e.bucket)
-  }
 }
 
 /**
@@ -156,6 +66,12 @@ export class ReportAggregates {
   private readonly removalCache = new Map<string, Map<StatsGroupBy | 'all', Map<string, Float64Array>>>()
   /** rollups of aligned blocks of days within a month (see `periods`), made on first use, dropped with a change */
   private readonly blocks = new Map<string, Map<string, MonthEntry>>()
+  /** counts since each month by group, and each hoster's open reports (running-totals.ts) */
+  private readonly totals = new RunningTotals()
+  /** loading into empty aggregates: `load` sums the totals at its end */
+  private bulk = false
+  /** see `removalsOf`: by grouping and window; `from`: its first month (a change from it on marks a group stale) */
+  private readonly removalSince = new Map<string, { by: StatsGroupBy, from: string, lists: Map<string, Array<ArrayLike<number>>>, stale: Set<string> }>()
 
   get (key: string): Bucket | undefined {
     const day = key.slice(2, 12)
@@ -165,6 +81,7 @@ export class ReportAggregates {
   set (key: string, of: BucketOf, bucket: Bucket | undefined): void {
     const day = this.days.get(of.day) ?? new Map<string, Entry>()
     const old = day.get(key)
+    this.totals.reopen({ month: of.day.slice(0, 7), country: of.country, asn: of.asn, hoster: of.hoster }, old?.bucket.openCreatedMs ?? [], bucket?.openCreatedMs ?? [])
     if (old !== undefined) this.account(key, old, -1)
     if (bucket === undefined) day.delete(key)
     else {
@@ -200,6 +117,8 @@ export class ReportAggregates {
       m.archived[i] += sign * archived[i]
     }
     m.part = undefined
+    if (!this.bulk) this.totals.count({ month: monthKey, country: e.of.country, asn: e.of.asn, hoster: e.of.hoster }, held, archived, sign)
+    for (const r of this.removalSince.values()) if (monthKey >= r.from) r.stale.add(groupKey(e.of, r.by))
     if (sign > 0) m.days.add(e.bucket)
     else m.days.delete(e.bucket)
     if (m.days.size === 0) month.delete(rest)
@@ -248,30 +167,65 @@ export class ReportAggregates {
   }
 
   /**
-   * Statistics parts of the reports created on days after `afterDay` (all when undefined; with
-   * `includeDay`, that day too): whole months from the rollups, the first month by day. The
-   * parts carry no times to removal: `removals` gives those, for the same days.
+   * What a statistic of the reports created on days after `afterDay` needs (all when
+   * undefined; with `includeDay`, that day too): the running totals of the whole months (one
+   * per group), parts of the first month's blocks of days, the sorted times to removal of all
+   * those days, and their open reports created up to `openUpToMs` (so the parts carry none).
    */
-  * parts (afterDay?: string, includeDay = false): Generator<StatsPart> {
-    for (const period of this.periods(afterDay, includeDay)) {
-      if (period.length === 10) for (const e of this.days.get(period)?.values() ?? []) yield (e.part ??= bucketPart(e))
-      else for (const m of this.rollups(period)) yield (m.part ??= monthPart(m))
+  window (by: StatsGroupBy | undefined, openUpToMs: number, afterDay?: string, includeDay = false): { parts: StatsPart[], removals: RemovalLists, pre: PreSummed } {
+    const firstMonth = afterDay?.slice(0, 7)
+    // the first whole month: the first month itself when the window starts on its first day
+    let from: string | undefined
+    const parts: StatsPart[] = []
+    const removals: RemovalLists = { all: [], groups: new Map() }
+    if (firstMonth !== undefined) from = `${firstMonth}~` // sorts after the month, before the next
+    const periods = [...this.periods(afterDay, includeDay)]
+    for (const period of periods) {
+      removals.all.push(...this.periodLists(period, 'all').values())
+      if (period.length === 7) { if (period === firstMonth) from = firstMonth; continue }
+      const dayParts = period.length === 10 ? [...this.days.get(period)?.values() ?? []].map(e => (e.part ??= bucketPart(e))) : [...this.rollups(period)].map(m => (m.part ??= monthPart(m)))
+      for (const p of dayParts) parts.push(p)
+    }
+    if (by !== undefined) for (const [k, lists] of this.removalsOf(by, periods, `${afterDay ?? ''}|${String(includeDay)}`, firstMonth)) removals.groups.set(k, lists)
+    const all = this.totals.since('all', from).next()
+    const openFrom = afterDay === undefined ? -Infinity : Date.parse(`${afterDay}T00:00:00Z`) + (includeDay ? 0 : DAY_MS)
+    return {
+      parts,
+      removals,
+      pre: { all: all.done === true ? null : all.value[1], groups: by !== undefined ? this.totals.since(by, from) : [], open: this.totals.openBetween(openFrom, openUpToMs) }
     }
   }
 
-  /** The sorted times to removal of the days `parts` covers, overall and by the groups of `by`. */
-  removals (by: StatsGroupBy | undefined, afterDay?: string, includeDay = false): RemovalLists {
-    const out: RemovalLists = { all: [], groups: new Map() }
-    for (const period of this.periods(afterDay, includeDay)) {
-      out.all.push(...this.periodLists(period, 'all').values())
-      if (by === undefined) continue
-      for (const [k, list] of this.periodLists(period, by)) {
-        const lists = out.groups.get(k)
-        if (lists === undefined) out.groups.set(k, [list])
-        else lists.push(list)
+  /**
+   * The sorted times to removal of a window's periods (whole months and the first month's
+   * blocks), by group: made on first use for the window, then only the groups a change marked
+   * stale are made again. A small group's lists are merged into one (its median is then read,
+   * not selected).
+   */
+  private removalsOf (by: StatsGroupBy, periods: string[], window: string, firstMonth: string | undefined): Map<string, Array<ArrayLike<number>>> {
+    const id = `${by}|${window}`
+    let r = this.removalSince.get(id)
+    if (r === undefined) {
+      const gathered = new Map<string, Float64Array[]>()
+      for (const period of periods) {
+        for (const [k, list] of this.periodLists(period, by)) {
+          const into = gathered.get(k)
+          if (into === undefined) gathered.set(k, [list])
+          else into.push(list)
+        }
       }
+      r = { by, from: firstMonth ?? '', lists: new Map([...gathered].map(([k, lists]) => [k, compactLists(lists)])), stale: new Set() }
+      if (this.removalSince.size >= REMOVAL_SINCE_KEPT) this.removalSince.delete(this.removalSince.keys().next().value!)
+      this.removalSince.set(id, r)
+    } else if (r.stale.size > 0) {
+      for (const k of r.stale) {
+        const lists = periods.map(p => this.periodLists(p, by).get(k)).filter((l): l is Float64Array => l !== undefined)
+        if (lists.length === 0) r.lists.delete(k)
+        else r.lists.set(k, compactLists(lists))
+      }
+      r.stale.clear()
     }
-    return out
+    return r.lists
   }
 
   private periodLists (period: string, by: StatsGroupBy | 'all'): Map<string, Float64Array> {
@@ -298,12 +252,20 @@ export class ReportAggregates {
   async load (store: Store): Promise<void> {
     const hosters = new Map<string, string | null>()
     const it = store.sub.rindex.iterator(K.range('g!'))
+    // into empty aggregates, the running totals are summed once from the month rollups at the end
+    this.bulk = this.days.size === 0
     try {
       for (let batch = await it.nextv(LOAD_BATCH); batch.length > 0; batch = await it.nextv(LOAD_BATCH)) {
         for (const [key, value] of batch) this.set(key, parseKey(key, hosters), decodeBucket(key, value))
       }
     } finally {
       await it.close()
+      if (this.bulk) {
+        this.bulk = false
+        for (const [month, entries] of this.months) {
+          for (const m of entries.values()) this.totals.count({ month, country: m.of.country, asn: m.of.asn, hoster: m.of.hoster }, m.held, m.archived, 1)
+        }
+      }
     }
   }
 
@@ -342,7 +304,7 @@ export class ReportAggregates {
   }
 }
 
-/** A bucket as a statistics part: the reports held and those retention deleted (times to removal: `removals`). */
+/** A bucket as a statistics part: the reports held and those retention deleted (open reports and times to removal: see `window`). */
 export function bucketPart (e: Entry): StatsPart {
   const { of, bucket } = e
   return {
@@ -353,14 +315,12 @@ export function bucketPart (e: Entry): StatsPart {
     byStatus: bucket.held.map((n, i) => n + bucket.archived[i]),
     archived: bucket.archived.reduce((a, b) => a + b, 0),
     removalMs: [],
-    openCreatedMs: [bucket.openCreatedMs]
+    // open reports and times to removal come from the running totals and the window's lists
+    openCreatedMs: []
   }
 }
 
 function monthPart (m: MonthEntry): StatsPart {
-  // one sorted list of the month's open reports: the open alert reads one list per part, not 30
-  const open: number[] = []
-  for (const b of m.days) for (const ms of b.openCreatedMs) open.push(ms)
   return {
     direction: m.of.direction === 'inbound' ? 'inbound' : 'outbound',
     country: m.of.country,
@@ -369,7 +329,7 @@ function monthPart (m: MonthEntry): StatsPart {
     byStatus: m.held.map((n, i) => n + m.archived[i]),
     archived: m.archived.reduce((a, b) => a + b, 0),
     removalMs: [],
-    openCreatedMs: open.length === 0 ? [] : [Float64Array.from(open).sort()]
+    openCreatedMs: []
   }
 }
 

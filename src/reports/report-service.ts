@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { u64 } from '../log/uint64.js'
 import { isAbsolute, join } from 'node:path'
 import type { Logger } from 'pino'
@@ -11,14 +10,14 @@ import { DAY_MS, MAX_CLOCK_SKEW_MS, MAX_NOTE_LENGTH, MAX_STATUS_UPDATES } from '
 import { Courier, type CourierInit } from '../courier/courier.js'
 import type { Inbox } from '../courier/inbox.js'
 import type { Outbox } from '../courier/outbox.js'
-import { sameBytes, type Signed } from '../courier/signed-record.js'
+import { sameBytes } from '../courier/signed-record.js'
 import { createCountryResolver, type CountryResolver } from './country-resolver.js'
 import { queryRows, rowFact, rowsCreated, type ReportDirection } from './report-index.js'
 import { dayOf } from './report-aggregates.js'
 import { signReport, signStatus, type UrlReport } from './report-codec.js'
 import { registerReportKinds } from './report-handlers.js'
-import { checkSubmitFields, parseReportDetails, type SubmitInput } from './report-input.js'
-import { archiveRange, factPart, factsFromArchive, summariseParts, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, type StatsPart, STATS_GROUPS } from './report-stats.js'
+import type { SubmitInput } from './report-input.js'
+import { archiveRange, factPart, factsFromArchive, summariseParts, type ArchiveBucket, type ReportFact, type ReportStats, type StatsGroupBy, STATS_GROUPS } from './report-stats.js'
 import { parseStatusFilter, parseUpdateStatus, REPORT_STATUSES, statusFromEnum, statusToEnum, type ReportStatusName, type UpdateStatus } from './report-status.js'
 import { transitionError, type FromStatus } from './status-rules.js'
 import { resolveReportId } from './report-id.js'
@@ -26,10 +25,11 @@ import { traceHost, type HostTrace } from './host-trace.js'
 import { ReportStore, type StoredReport, type StoredReportInit } from './report-store.js'
 import { indexRow as indexRowOf } from './report-index.js'
 import { withUpdate } from './report-timeline.js'
-import { UUID, validateReportRecord } from './report-validation.js'
+import { UUID } from './report-validation.js'
 import { decodeStoredReport, decodeTimeline, toReportView, viewStatus, type ReportView } from './report-view.js'
 import { OFFENCES, REPORT_REJECT_REASONS, type ReportOffence } from './rejection.js'
 import { Retention } from './retention.js'
+import { ReportSubmitter, type SubmitOutcome } from './report-submit.js'
 
 export interface ReportServiceInit {
   ctx: NodeContext
@@ -87,6 +87,7 @@ export class ReportService {
   readonly reports: ReportStore
   readonly courier: Courier
   readonly retention: Retention
+  private readonly submitter: ReportSubmitter
   private readonly resolver: CountryResolver
   private readonly self: string
 
@@ -116,6 +117,7 @@ export class ReportService {
       write: async (ops) => { await this.reports.write(ops) },
       outbox: init.outbox
     })
+    this.submitter = new ReportSubmitter({ ctx, logger, reports: this.reports, courier: this.courier, resolver: this.resolver })
     this.retention = new Retention({ store: ctx.store, reports: this.reports, logger, retentionDays: config.retentionDays })
     registerReportKinds(this.courier, { ctx, logger, reports: this.reports })
   }
@@ -141,50 +143,12 @@ export class ReportService {
 
   /** Signs and routes a new report; see the class comment. Throws HF_INVALID_REPORT, HF_INVALID_HASH, HF_UNKNOWN_COUNTRY. */
   async submit (input: SubmitInput): Promise<ReportView> {
-    const { ctx, logger } = this.init
-    if (ctx.config.mirrorOf !== undefined) throw hfError(ErrorCodes.FORBIDDEN, `this node is a mirror of ${ctx.config.mirrorOf}; submit reports at that member`)
-    if (input === null || typeof input !== 'object') throw hfError(ErrorCodes.INVALID_REPORT, 'url: a URL is required', { field: 'url' })
-    checkSubmitFields(input)
-    const details = parseReportDetails(input)
-    const where = await this.resolver.resolve({ url: input.url, ip: input.ip, country: input.country, hoster: input.hoster, asn: input.asn })
-    const member = ctx.federation.forCountry(where.country)
-    const id = randomUUID()
-    const now = Date.now()
-    const record = {
-      version: 1,
-      id,
-      origin: ctx.identity.peerIdBytes,
-      target: member !== undefined ? peerIdBytes(member.peerId) : new Uint8Array(),
-      url: input.url.trim(),
-      ip: where.ip ?? '',
-      country: where.country,
-      hoster: where.hoster ?? '',
-      asn: where.asn ?? 0,
-      ...details,
-      createdMs: now,
-      countrySource: where.source
-    }
-    // the very check the responsible hotline runs on receipt: what we sign, it accepts
-    validateReportRecord(record, now)
-    const signed = signReport(ctx.identity, record)
-    const route = await this.route(id, signed, member?.peerId ?? null, now)
-    logger.info({ reportId: id, country: where.country, countrySource: where.source, route, target: member?.name ?? null }, 'report submitted')
-    logger.debug({ reportId: id, url: input.url }, 'report URL')
-    return await this.show(id)
+    return await this.show((await this.submitter.submit(input)).id)
   }
 
-  /** Stores a signed report for its route: our own inbound queue, the outbox, or unroutable. */
-  private async route (id: string, signed: Signed, target: string | null, now: number): Promise<'local' | 'outbound' | 'unroutable'> {
-    if (target === null) {
-      await this.reports.write([this.reports.put(id, { report: signed, unroutable: true, updatedMs: now })])
-      return 'unroutable'
-    }
-    if (target === this.self) {
-      await this.reports.write([this.reports.put(id, { report: signed, inbound: true, status: pb.ReportStatus.RECEIVED, updatedMs: now, receivedMs: now })])
-      return 'local'
-    }
-    await this.courier.send(target, { report: signed }, { subject: id, with: [this.reports.put(id, { report: signed, updatedMs: now })] })
-    return 'outbound'
+  /** Many reports, each validated and stored on its own: a bad item is refused alone (report-submit.ts). */
+  async submitMany (inputs: readonly unknown[]): Promise<SubmitOutcome[]> {
+    return await this.submitter.submitMany(inputs)
   }
 
   /**
@@ -205,7 +169,7 @@ export class ReportService {
         if (member === undefined) return
         const props = pb.UrlReport.toObject(r) as UrlReport
         const signed = signReport(ctx.identity, { ...props, target: peerIdBytes(member.peerId) })
-        const route = await this.route(id, signed, member.peerId, Date.now())
+        const route = await this.submitter.route(id, signed, member.peerId, Date.now())
         logger.info({ reportId: id, country: r.country, route, target: member.name }, 'unroutable report routed')
         routed++
       })
@@ -343,20 +307,18 @@ export class ReportService {
     }
     const sinceMs = query.since !== undefined ? parseSince(query.since, now) : undefined
     const aggregates = await this.reports.ready()
-    const parts: StatsPart[] = []
-    let removals
-    if (sinceMs === undefined) {
-      for (const part of aggregates.parts()) parts.push(part)
-      removals = aggregates.removals(by)
-    } else {
+    const { openAlertDays } = this.init.ctx.config.reports
+    const openUpTo = now - openAlertDays * DAY_MS
+    let window
+    if (sinceMs === undefined) window = aggregates.window(by, openUpTo)
+    else {
       const day = dayOf(sinceMs)
       const dayStart = Date.parse(`${day}T00:00:00Z`)
       const whole = sinceMs === dayStart
-      for (const part of aggregates.parts(day, whole)) parts.push(part)
-      removals = aggregates.removals(by, day, whole)
-      if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) parts.push(factPart(rowFact(row)))
+      window = aggregates.window(by, openUpTo, day, whole)
+      if (!whole) for (const row of await rowsCreated(this.init.ctx.store, sinceMs, dayStart + DAY_MS)) window.parts.push(factPart(rowFact(row)))
     }
-    return summariseParts(parts, { by, sinceMs, openAlertDays: this.init.ctx.config.reports.openAlertDays, now }, removals)
+    return summariseParts(window.parts, { by, sinceMs, openAlertDays, now }, window.removals, window.pre)
   }
 
   /** Applies retention now (the timer does it every few hours). */

@@ -105,6 +105,11 @@ class Acc {
     for (const list of p.removalMs) if (list.length > 0) this.times.push(list)
   }
 
+  /** Counts by status (REPORT_STATUSES order), as a running total holds them. */
+  addCounts (counts: ArrayLike<number>): void {
+    for (let i = 0; i < REPORT_STATUSES.length; i++) { this.byStatus[i] += counts[i]; this.total += counts[i] }
+  }
+
   summary (): StatsSummary {
     const byStatus = {} as Record<ReportStatusName, number>
     for (let i = 0; i < REPORT_STATUSES.length; i++) byStatus[REPORT_STATUSES[i]] = this.byStatus[i]
@@ -137,13 +142,41 @@ export interface RemovalLists {
   groups: Map<string, Array<ArrayLike<number>>>
 }
 
-/** Statistics of the parts given (already limited to `since`), with `removals` besides theirs. */
-export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts, removals?: RemovalLists): ReportStats {
+/**
+ * Counts already summed (the report index's running totals): by status in REPORT_STATUSES
+ * order, then the archived count (at REPORT_STATUSES.length); and the open reports of the
+ * same days old enough for the open alert, by hoster and country.
+ */
+export interface PreSummed {
+  all: ArrayLike<number> | null
+  groups: Iterable<[string, ArrayLike<number>]>
+  open: Iterable<{ hoster: string, country: string, open: number, oldest: number }>
+}
+
+/** Statistics of the parts given (already limited to `since`), with `removals` and `pre` besides theirs. */
+export function summariseParts (parts: Iterable<StatsPart>, init: SummariseParts, removals?: RemovalLists, pre?: PreSummed): ReportStats {
   const all = new Acc()
   const groups = new Map<string, Acc>()
   const cutoff = init.now - init.openAlertDays * DAY_MS
   const open = new Map<string, { countries: Set<string>, open: number, oldest: number }>()
   let archived = 0
+  if (pre !== undefined) {
+    if (pre.all !== null) { all.addCounts(pre.all); archived += pre.all[REPORT_STATUSES.length] }
+    if (init.by !== undefined) {
+      for (const [k, counts] of pre.groups) {
+        const g = new Acc()
+        g.addCounts(counts)
+        if (g.total > 0) groups.set(k, g)
+      }
+    }
+    for (const o of pre.open) {
+      let h = open.get(o.hoster)
+      if (h === undefined) { h = { countries: new Set<string>(), open: 0, oldest: o.oldest }; open.set(o.hoster, h) }
+      h.countries.add(o.country)
+      h.oldest = Math.min(h.oldest, o.oldest)
+      h.open += o.open
+    }
+  }
   for (const p of parts) {
     all.add(p)
     archived += p.archived

@@ -73,9 +73,15 @@ test('listings, counts, stats and the published hoster figures from the report i
   let svc = createReportService({ ctx, logger: pino({ level: 'silent' }) })
   try {
     await generateYear({ reports: svc.reports, self: ctx.identity.peerIdBytes, origins, count: 3000, hosters: 60, endMs: END, seed: 7, outbound: 0.08, unroutable: 0.02, chunk: 97 })
-    const rows = await scanRows(svc)
+    let rows = await scanRows(svc)
     assert.ok(rows.some(r => r.status === 'assessed' && r.removalMs !== null), 'the data holds corrections (removed, then back to assessed)')
     await assertIndexEqualsScan(svc, 'generated')
+
+    // writes after statistics were read: the running totals, open lists and the cached times to
+    // removal by group follow each write (new reports in old and new months, status changes)
+    await generateYear({ reports: svc.reports, self: ctx.identity.peerIdBytes, origins, count: 300, hosters: 60, endMs: END, seed: 8, outbound: 0.08, unroutable: 0.02, chunk: 1 })
+    await assertIndexEqualsScan(svc, 'written after reads')
+    rows = await scanRows(svc)
 
     const deleted = await svc.runRetention(END)
     assert.ok(deleted > 500, `retention deleted ${deleted}`)

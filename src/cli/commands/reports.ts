@@ -5,6 +5,7 @@ import type { OutboxEntry } from '../../courier/outbox.js'
 import { reportsListOp, reportsReopenOp, reportsOutboxOp, reportsShowOp, reportsStatsOp, reportsSubmitOp, reportsUpdateOp } from '../../ops/report-ops.js'
 import { withOps } from '../op-runner.js'
 import { registerHosterReport } from './hoster-report.js'
+import { registerReportsBatch } from './reports-batch.js'
 import { collect, DIR_OPTION, resolveDir } from '../options.js'
 import { isoSeconds, print, printJson, safe, safeText, shortPeerId, table } from '../output.js'
 
@@ -81,6 +82,7 @@ function formatStats (s: ReportStats): string {
 
 export function registerReports (program: Command): void {
   const reports = program.command('reports').description('URL reports, routed to the hotline of the hosting country')
+  registerReportsBatch(reports)
 
   reports.command('submit')
     .description('sign a URL report and route it to the member responsible for the hosting country')
