@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../errors.js'
 import { errorStatus } from '../http/error-reply.js'
 import type { CheckService } from '../check/check-service.js'
-import { checkRequestSchema } from '../check/check-requests.js'
+import { checkRequestSchema, isPlainCheckRequest } from '../check/check-requests.js'
 import { z } from 'zod'
 import { parseWith } from '../ops/parse-input.js'
 
@@ -98,8 +98,9 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
       }
       let hashes
       try {
-        // the same request schema as the Fastify route and the admin API's check
-        hashes = parseWith(checkRequest, body).hashes
+        // the same request schema as the Fastify route and the admin API's check; a body in
+        // its plain shape is taken as is (isPlainCheckRequest), any other gets zod's word
+        hashes = isPlainCheckRequest(body) ? body.hashes : parseWith(checkRequest, body).hashes
       } catch (err) {
         fail(err as HashfedError)
         return
