@@ -1,13 +1,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { HistogramDef, MetricDef, MetricsRegistry, Observation, Reading } from '../observe/metrics-registry.js'
+import { CheckRequestMetrics } from './check-request-metrics.js'
 
 export interface NodeMetricsInit {
   /** @default 'hashfed' version label of hashfed_build_info */
   version?: string
 }
-
-/** A check of one hash answers from memory in well under a millisecond; a batch of 10k takes tens. */
-const CHECK_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
 /** The hash check API's counters since start (the check server's `stats`). */
 export interface CheckStats { hashes: number, images: number, matches: number, feedback: number }
@@ -20,13 +18,11 @@ export interface CheckStats { hashes: number, images: number, matches: number, f
  */
 export class NodeMetrics implements MetricsRegistry {
   readonly registry = new Registry()
-  readonly checkRequests: Counter<'endpoint' | 'code'>
-  readonly checkDuration: Histogram<'endpoint'>
+  private readonly checks: CheckRequestMetrics
 
   constructor (init: NodeMetricsInit = {}) {
     const registers = [this.registry]
-    this.checkRequests = new Counter({ name: 'hashfed_check_requests_total', help: 'Hash check API requests, by endpoint and HTTP status code.', labelNames: ['endpoint', 'code'], registers })
-    this.checkDuration = new Histogram({ name: 'hashfed_check_request_duration_seconds', help: 'Time to answer a hash check API request, in seconds.', labelNames: ['endpoint'], buckets: CHECK_BUCKETS_S, registers })
+    this.checks = new CheckRequestMetrics(this.registry)
     new Gauge({ name: 'hashfed_build_info', help: 'Always 1; the labels say which hashfed this is.', labelNames: ['version'], registers }).set({ version: init.version ?? '0.1.0' }, 1)
     this.processMetrics()
   }
@@ -43,8 +39,7 @@ export class NodeMetrics implements MetricsRegistry {
 
   /** One answered check API request (the check server's `observe` hook). */
   observeCheck (endpoint: string, statusCode: number, ms: number): void {
-    this.checkRequests.inc({ endpoint, code: String(statusCode) })
-    this.checkDuration.observe({ endpoint }, ms / 1000)
+    this.checks.observe(endpoint, statusCode, ms)
   }
 
   gauge (def: MetricDef, read: () => Reading | Promise<Reading>): void {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../errors.js'
 import { errorStatus } from '../http/error-reply.js'
-import type { CheckService } from '../check/check-service.js'
-import { checkRequestSchema } from '../check/check-requests.js'
+import type { CheckResult, CheckService } from '../check/check-service.js'
+import { checkRequestSchema, isPlainCheckRequest } from '../check/check-requests.js'
 import { z } from 'zod'
 import { parseWith } from '../ops/parse-input.js'
 
@@ -98,20 +98,32 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
       }
       let hashes
       try {
-        // the same request schema as the Fastify route and the admin API's check
-        hashes = parseWith(checkRequest, body).hashes
+        // the same request schema as the Fastify route and the admin API's check; a body in
+        // its plain shape is taken as is (isPlainCheckRequest), any other gets zod's word
+        hashes = isPlainCheckRequest(body) ? body.hashes : parseWith(checkRequest, body).hashes
       } catch (err) {
         fail(err as HashfedError)
         return
       }
-      service.check(hashes, { hoster }).then((results) => {
+      const answer = (results: CheckResult[]): void => {
         stats.hashes += results.length
         for (const r of results) stats.matches += r.matches.length
         reply(200, JSON.stringify({ results }))
-      }, (err: unknown) => {
+      }
+      const failed = (err: unknown): void => {
         if (!isHashfedError(err)) init.onInternalError(err)
         fail(isHashfedError(err) ? err : hfError(ErrorCodes.INTERNAL, 'internal error'))
-      })
+      }
+      let results
+      try {
+        // answered in this tick when nothing matched; a match's metadata is read first
+        results = service.checkNow(hashes, { hoster })
+      } catch (err) {
+        failed(err)
+        return
+      }
+      if (Array.isArray(results)) answer(results)
+      else results.then(answer, failed)
     })
     req.on('error', () => { /* the client went away: nothing to answer */ })
     return true

@@ -26,3 +26,31 @@ export const feedbackRequestSchema = (z: Zod) => z.strictObject({ ref: z.string(
 
 /** Check API: the hoster names the hash by its two parts. */
 export const hosterFeedbackSchema = (z: Zod) => z.strictObject({ algorithm: z.string().max(16), value: z.string().max(400), ...verdictFields(z) })
+
+/**
+ * True when `body` is a check request exactly as `checkRequestSchema` accepts it (every field
+ * known, strings within their limits, quality an integer 0-100): the check API's hot path then
+ * uses it as is. Anything else, valid or not, goes through the zod schema, which gives the
+ * error message; so this only ever saves work, it never decides a refusal
+ * (test/check/check-request-shape.test.ts holds it to the schema).
+ */
+export function isPlainCheckRequest (body: unknown): body is { hashes: Array<{ algorithm: string, value: string, quality?: number }> } {
+  if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) return false
+  let fields = 0
+  for (const k in body) if (k !== 'hashes' || ++fields > 1) return false
+  const hashes = (body as { hashes?: unknown }).hashes
+  if (!Array.isArray(hashes)) return false
+  for (const h of hashes) {
+    if (typeof h !== 'object' || h === null || Object.getPrototypeOf(h) !== Object.prototype) return false
+    const { algorithm, value, quality } = h as { algorithm?: unknown, value?: unknown, quality?: unknown }
+    if (typeof algorithm !== 'string' || algorithm.length > 16 || typeof value !== 'string' || value.length > 400) return false
+    let n = 2
+    if (quality !== undefined) {
+      if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 0 || quality > 100) return false
+      n = 3
+    }
+    for (const k in h) if ((k !== 'algorithm' && k !== 'value' && k !== 'quality') || --n < 0) return false
+    if (n !== 0) return false
+  }
+  return true
+}

@@ -161,9 +161,17 @@ export class CheckService {
 
   /** Results in query order. Throws HF_INVALID_HASH (details.index) for a bad query, HF_TOO_LARGE beyond maxHashes. */
   async check (queries: CheckQuery[], ctx?: CheckContext): Promise<CheckResult[]> {
+    return await this.checkNow(queries, ctx)
+  }
+
+  /**
+   * `check` without a promise when nothing matched (most requests: misses touch memory only),
+   * for the check API's hot path; a promise when a match's metadata is read. Throws as `check` rejects.
+   */
+  checkNow (queries: CheckQuery[], ctx?: CheckContext): CheckResult[] | Promise<CheckResult[]> {
     if (!Array.isArray(queries)) throw hfError(ErrorCodes.INVALID_ARGUMENT, 'hashes: an array of {algorithm, value}')
     if (queries.length > this.maxHashes) throw hfError(ErrorCodes.TOO_LARGE, `at most ${this.maxHashes} hashes per request, got ${queries.length}`, { maxHashes: this.maxHashes })
-    return await this.answer(queries.map((q, i) => parseQuery(q, i)), ctx)
+    return this.answer(queries.map((q, i) => parseQuery(q, i)), ctx)
   }
 
   /** The hashes of an image (see ImageHashPool) checked like a request of five hashes. */
@@ -244,7 +252,7 @@ export class CheckService {
     return await this.answer(records.map(recordQuery), ctx)
   }
 
-  private async answer (parsed: Parsed[], ctx?: CheckContext, extra?: (q: Parsed, direct: Hit[]) => Hit[]): Promise<CheckResult[]> {
+  private answer (parsed: Parsed[], ctx?: CheckContext, extra?: (q: Parsed, direct: Hit[]) => Hit[]): CheckResult[] | Promise<CheckResult[]> {
     const { index } = this.init
     const hitsPer: Hit[][] = []
     let anyHit = false
@@ -260,7 +268,11 @@ export class CheckService {
       if (hits.length > 0) anyHit = true
       hitsPer.push(hits)
     }
-    const vouches = anyHit ? await this.vouchesFor(hitsPer) : null
+    if (!anyHit) return this.results(parsed, hitsPer, null, ctx)
+    return this.vouchesFor(hitsPer).then(vouches => this.results(parsed, hitsPer, vouches, ctx))
+  }
+
+  private results (parsed: Parsed[], hitsPer: Hit[][], vouches: Map<string, Vouch | null> | null, ctx: CheckContext | undefined): CheckResult[] {
     return parsed.map((q, i) => {
       const matches: CheckMatch[] = []
       for (const hit of hitsPer[i]) {

@@ -42,8 +42,11 @@ export class MatchMetadata {
   private readonly batchHashes = new LruCache<string, string>(BATCH_HASH_CACHE_ENTRIES)
   /** bumped by every batch: a read that overlapped one is answered but not cached */
   private generation = 0
+  /** reads under way, by key, for callers asking the same meanwhile; dropped by every batch */
+  private readonly reading = new Map<string, Promise<Vouch | null>>()
   private readonly onBatch = (e: BatchEvent): void => {
     this.generation++
+    this.reading.clear()
     for (const entry of e.entries) {
       const { algorithm, value } = entry.op === 'add' ? entry.record : entry
       this.rows.delete(hashKey(algorithm, formatHashValue(value), e.origin))
@@ -53,6 +56,7 @@ export class MatchMetadata {
   /** a revocation rebuilt an origin's rows: cached ones may be the attacker's */
   private readonly onRevoked = (): void => {
     this.generation++
+    this.reading.clear()
     this.rows.clear()
   }
 
@@ -72,28 +76,51 @@ export class MatchMetadata {
   async get (refs: VouchRef[]): Promise<Array<Vouch | null>> {
     const out: Array<Vouch | null> = new Array(refs.length).fill(null)
     const missing: Array<{ i: number, key: string }> = []
-    refs.forEach((r, i) => {
+    let joined: Array<Promise<void>> | undefined
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i]
       const key = hashKey(r.algorithm, r.valueHex, r.origin)
       const cached = this.rows.get(key)
-      if (cached !== undefined) out[i] = cached
+      if (cached !== undefined) { out[i] = cached; continue }
+      // a value many hosters ask for at once (a file going round) is read once, not once per request
+      const pending = this.reading.get(key)
+      if (pending !== undefined) (joined ??= []).push(pending.then(v => { out[i] = v }))
       else missing.push({ i, key })
-    })
-    if (missing.length === 0) return out
-    // one read per distinct key: the first ref asking for it
-    const keys = [...new Map(missing.map(m => [m.key, m])).values()]
+    }
+    if (missing.length > 0) {
+      // one read per distinct key: the first ref asking for it
+      const keys = [...new Map(missing.map(m => [m.key, m])).values()]
+      const read = this.read(keys.map(k => refs[k.i]), keys.map(k => k.key))
+      const mine = keys.map(k => {
+        const p = read.then(decoded => decoded.get(k.key) ?? null)
+        p.catch(() => {}) // the failure is this call's to throw; joined callers get it from p
+        this.reading.set(k.key, p)
+        return p
+      })
+      try {
+        const decoded = await read
+        for (const m of missing) out[m.i] = decoded.get(m.key) ?? null
+      } finally {
+        keys.forEach((k, j) => { if (this.reading.get(k.key) === mine[j]) this.reading.delete(k.key) })
+      }
+    }
+    if (joined !== undefined) await Promise.all(joined)
+    return out
+  }
+
+  private async read (refs: VouchRef[], keys: string[]): Promise<Map<string, Vouch | null>> {
     const generation = this.generation
     // the log's own rows, through the log (a damaged row is HF_STORE_CORRUPT like anywhere else)
-    const rows = await this.init.hashLog.rowsOf(keys.map(k => refs[k.i]))
+    const rows = await this.init.hashLog.rowsOf(refs)
     const decoded = new Map<string, Vouch | null>()
     for (let k = 0; k < keys.length; k++) {
       const row = rows[k]
-      if (row === undefined || row.retracted) { decoded.set(keys[k].key, null); continue }
-      const vouch: Vouch = { seq: row.seq, index: row.index, batchHash: await this.batchHash(refs[keys[k].i].origin, row.seq), meta: row.meta }
-      decoded.set(keys[k].key, vouch)
-      if (generation === this.generation) this.rows.set(keys[k].key, vouch)
+      if (row === undefined || row.retracted) { decoded.set(keys[k], null); continue }
+      const vouch: Vouch = { seq: row.seq, index: row.index, batchHash: await this.batchHash(refs[k].origin, row.seq), meta: row.meta }
+      decoded.set(keys[k], vouch)
+      if (generation === this.generation) this.rows.set(keys[k], vouch)
     }
-    for (const m of missing) out[m.i] = decoded.get(m.key) ?? null
-    return out
+    return decoded
   }
 
   /** SHA-256 of the batch body (what the next batch's prev_hash names); only the envelope is decoded. */

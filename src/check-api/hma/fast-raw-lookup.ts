@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hfError, ErrorCodes, isHashfedError, type HashfedError } from '../../errors.js'
 import { errorStatus } from '../../http/error-reply.js'
 import { tokenOf } from '../check-token.js'
-import { HmaMatcher } from './matcher.js'
+import { HmaMatcher, type BankedMatch } from './matcher.js'
 import type { FastRouteInit } from '../fast-check-route.js'
 import { SIGNAL_TYPES } from './signal-types.js'
 
@@ -59,15 +59,26 @@ export function fastRawLookupHandler (init: FastRawLookupInit): (req: IncomingMe
       fail(hfError(ErrorCodes.RATE_LIMITED, `more than ${init.rateLimit} requests per second for this token; retry after ${waitMs} ms`), { 'retry-after': Math.max(1, Math.ceil(waitMs / 1000)) })
       return true
     }
-    matcher.lookup(signalType, signal, banks, hoster).then((found) => {
+    const answer = (found: BankedMatch[]): void => {
       stats.hashes++
       const matches = HmaMatcher.distinct(found)
       stats.matches += matches.length
       reply(200, JSON.stringify({ matches: withDistance === true ? matches : matches.map(m => m.bank_content_id) }))
-    }, (err: unknown) => {
+    }
+    const failed = (err: unknown): void => {
       if (!isHashfedError(err)) init.onInternalError(err)
       fail(isHashfedError(err) ? err : hfError(ErrorCodes.INTERNAL, 'internal error'))
-    })
+    }
+    let found
+    try {
+      // answered in this tick when nothing matched; a match's metadata is read first
+      found = matcher.lookupNow(signalType, signal, banks, hoster)
+    } catch (err) {
+      failed(err)
+      return true
+    }
+    if (Array.isArray(found)) answer(found)
+    else found.then(answer, failed)
     return true
   }
 }

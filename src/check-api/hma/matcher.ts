@@ -1,4 +1,4 @@
-import type { CheckService } from '../../check/check-service.js'
+import type { CheckResult, CheckService } from '../../check/check-service.js'
 import type { ClassificationName } from '../../log/entry.js'
 import { formatHashValue } from '../../log/hash-value.js'
 import { inBank, type Bank, type Banks } from './banks.js'
@@ -30,11 +30,20 @@ export class HmaMatcher {
    * holds them. `hoster`: whose token asked (counted by the false-positive quarantine).
    */
   async lookup (signalType: string, signal: string, banksParam: string | undefined, hoster: string): Promise<BankedMatch[]> {
+    return await this.lookupNow(signalType, signal, banksParam, hoster)
+  }
+
+  /** `lookup` without a promise when nothing matched (see CheckService.checkNow); throws as `lookup` rejects. */
+  lookupNow (signalType: string, signal: string, banksParam: string | undefined, hoster: string): BankedMatch[] | Promise<BankedMatch[]> {
     const algorithm = signalAlgorithm(signalType)
     const value = formatHashValue(parseSignal(algorithm, signal))
     const asked: Bank[] | undefined = banksParam === undefined || banksParam === '' ? undefined : this.banks.parseList(banksParam)
     if (asked?.length === 0) return []
-    const [result] = await this.service.check([{ algorithm, value }], { hoster })
+    const results = this.service.checkNow([{ algorithm, value }], { hoster })
+    return Array.isArray(results) ? this.banked(results[0], asked) : results.then(r => this.banked(r[0], asked))
+  }
+
+  private banked (result: CheckResult, asked: Bank[] | undefined): BankedMatch[] {
     const out: BankedMatch[] = []
     for (const m of result.matches) {
       const distance = distanceString(m.algorithm, m.distance)
