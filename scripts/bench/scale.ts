@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { benchArgs, median, report, type BenchArgs, type Figure } from './bench-kit.js'
-import { benchFederation, originEntries, startProcess, type BenchMember, type NodeProcess } from './bench-federation.js'
+import { benchFederation, originEntries, startProcess, writeContentIds, type BenchMember, type NodeProcess } from './bench-federation.js'
 import { measureLimits } from './limits.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { loadKeyFile } from '../../src/identity/key-file.js'
@@ -213,6 +213,9 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
       have = n
       const label = `${(n / 1e6).toLocaleString('en-US')}M entries`
       console.log(`(scale: ${label} written in ${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+      // the list's node in its steady state: its HMA content-id rows written (as after its first
+      // start), not a million of them being written in the background behind every step's figures
+      await writeContentIds(list)
       const node = await startProcess(list)
       let fresh: NodeProcess | undefined
       try {

@@ -47,6 +47,8 @@ export class MatchMetadata {
   private readonly onBatch = (e: BatchEvent): void => {
     this.generation++
     this.reading.clear()
+    // nothing cached (a fresh node pulling its first million entries): no key to build per entry
+    if (this.rows.size === 0) return
     for (const entry of e.entries) {
       const { algorithm, value } = entry.op === 'add' ? entry.record : entry
       this.rows.delete(hashKey(algorithm, formatHashValue(value), e.origin))
