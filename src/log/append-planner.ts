@@ -68,8 +68,7 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
       return null
     }
     if (item.op === 'add') {
-      const { entry, meta: own } = addToProto(item.record)
-      const meta = lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : own
+      const { entry, meta } = addToProto(item.record, lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : undefined)
       lastRecord = item.record
       lastMeta = meta
       return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
