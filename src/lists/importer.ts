@@ -2,6 +2,7 @@ import type { Identity } from '../identity/identity.js'
 import type { HashListFormat, ParseInit } from '../formats/format.js'
 import { itemChunks } from '../formats/item-chunks.js'
 import type { AppendItem, ImportItem } from '../log/entry.js'
+import type { AppendResult } from '../log/log-types.js'
 import type { HashLog } from '../log/hash-log.js'
 import { entryProblem } from '../log/entry-codec.js'
 import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES, MAX_REPORTED_REJECTS } from '../log/constants.js'
@@ -78,27 +79,35 @@ export async function importHashes (init: ImportInit): Promise<ImportSummary> {
   init.onProgress?.({ phase: 'check', items: total, total })
   summary.items = total
 
-  // pass 2: the same items, appended in batches. The next chunk is parsed while the previous
-  // one is being written (LevelDB writes on its own thread), one write in flight at a time.
+  // pass 2: the same items, appended in batches. Two appends overlap: one write in flight
+  // while the next chunk is parsed, checked and signed on the head it will leave (the log
+  // plans on a pending write and drops that plan if the write fails); the next waits for both.
   let chunk: AppendItem[] = []
   let seen = 0
   let writing: Promise<void> | null = null
+  const count = (result: AppendResult): void => {
+    summary.added += result.added
+    summary.updated += result.updated
+    summary.alreadyPresent += result.unchanged
+    summary.retracted += result.retracted
+    summary.notHeld += result.notHeld.length
+    summary.batches += result.batches.length
+  }
   const flush = async (): Promise<void> => {
-    if (writing !== null) await writing
-    writing = null
     if (chunk.length === 0) return
-    const items = chunk
-    chunk = []
-    const write = init.log.append(init.identity, items, { missingRetract: 'ignore' }).then(result => {
-      summary.added += result.added
-      summary.updated += result.updated
-      summary.alreadyPresent += result.unchanged
-      summary.retracted += result.retracted
-      summary.notHeld += result.notHeld.length
-      summary.batches += result.batches.length
-    })
+    const before = writing
+    const write = init.log.append(init.identity, chunk, { missingRetract: 'ignore' }).then(count)
     write.catch(() => {}) // awaited at the next flush; this only keeps it from counting as unhandled meanwhile
+    chunk = []
     writing = write
+    if (before !== null) {
+      try {
+        await before
+      } catch (err) {
+        await write.catch(() => {}) // planned on the failed write: it fails too, and writes nothing
+        throw err
+      }
+    }
   }
   for await (const items of itemChunks(init.format, init.input(), init.init)) {
     for (const item of items) {

@@ -25,6 +25,11 @@ export interface AppendPlanInit {
   batchEntries: number
   /** read once, when there is something to write: the batches' created_ms */
   now: () => number
+  /**
+   * Called before any row or `sources` read with the refs to read: waits for a write in
+   * flight that changes them (the rows in the store are not yet what this plan builds on).
+   */
+  beforeRead?: (refs: string[], readsSources: boolean) => Promise<void>
 }
 
 /** What one append writes: signed batches with the entries each holds, and the rows they change. */
@@ -63,8 +68,7 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
       return null
     }
     if (item.op === 'add') {
-      const { entry, meta: own } = addToProto(item.record)
-      const meta = lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : own
+      const { entry, meta } = addToProto(item.record, lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : undefined)
       lastRecord = item.record
       lastMeta = meta
       return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
@@ -89,6 +93,8 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
     if (c.op === 'retract' || p.filter.mightHave(c.hash)) toFetch.push(c.ref)
     else tracker.load(c.ref, undefined)
   }
+  const readsSources = items.some(item => item.op === 'retract-source')
+  if (p.beforeRead !== undefined && (readsSources || toFetch.length > 0)) await p.beforeRead(toFetch, readsSources)
   for (const item of items) {
     if (item.op !== 'retract-source' || sourceRefs.has(item.source)) continue
     const refs = await p.rows.sourceRefs(origin, item.source)

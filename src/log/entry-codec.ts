@@ -122,16 +122,16 @@ export function entryToProto (entry: LogEntry): PbEntry {
 
 /**
  * entryToProto for an add, with its metadata alone as well (what an index row keeps), so the
- * write path builds it once.
+ * write path builds it once; `sharedMeta`, when the caller has one equal to it, stands in for it.
  */
-export function addToProto (record: HashRecord): { entry: PbEntry, meta: PbEntry } {
+export function addToProto (record: HashRecord, sharedMeta?: PbEntry): { entry: PbEntry, meta: PbEntry } {
   checkEntry({ op: 'add', record })
   // two plain builds, not a spread: protobufjs encodes spread objects ~10x slower (measured)
   const entry = metaToProto(record)
   entry.op = pb.HashEntry.Op.ADD
   entry.algorithm = algorithmToEnum(record.algorithm)
   entry.value = record.value
-  return { entry, meta: metaToProto(record) }
+  return { entry, meta: sharedMeta ?? metaToProto(record) }
 }
 
 function checkEntry (entry: LogEntry): void {

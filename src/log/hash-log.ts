@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events'
-import { createHash } from 'node:crypto'
 import { hfError, ErrorCodes } from '../errors.js'
 import { pb } from '../proto/index.js'
 import type { Store, StoreOp } from '../store/store.js'
-import { batchKey, hashRef, originRange, parseBatchKey } from '../store/layout.js'
+import { batchKey, hashRef, originRange } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import type { Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
@@ -16,6 +15,9 @@ import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES } from './constants.js'
 import { KeyFilter, keyHash } from './key-filter.js'
 import { u64 } from './uint64.js'
 import { RowTracker } from './row-tracker.js'
+import { PendingWrite } from './pending-write.js'
+import { batchWriteOps, headOp } from './batch-write.js'
+import { HeldCopies } from './held-copies.js'
 import { refOf } from './hash-ref.js'
 import { IndexRows } from './index-rows.js'
 import { planAppend } from './append-planner.js'
@@ -27,7 +29,7 @@ import { walkChain } from './chain-audit.js'
 import { verifyStore } from './index-audit.js'
 import { OriginKeys, KeyHistory, rotationRecord } from './key-history.js'
 import { buildBatch } from './batch.js'
-import { planCut, type Revocation } from './revocation.js'
+import { listRevoked, planCut, type Revocation } from './revocation.js'
 import type {
   AppendInit, AppendResult, ApplyInit, ApplyResult, CurrentRecord, ForkRecord, HashLog, HashLogEvents, HashLogInit,
   HashProvenance, IndexRow, OriginHead, OriginSummary, StoreVerifyInit, StoreVerifyReport, VerifyReport, BatchRef, RevokedRecord
@@ -50,13 +52,6 @@ export async function verifyLogStore (store: Store, init: StoreVerifyInit = {}):
   return await verifyStore(store, new IndexRows(store), init)
 }
 
-/** Batches recognised by heldCopy: the last few stored, enough for a batch's copies in flight. */
-const HELD_COPIES = 256
-
-function heldKey (signed: Uint8Array): string {
-  return createHash('sha256').update(signed).digest('base64')
-}
-
 /**
  * The log itself: heads, key filters, the one-at-a-time write path and events. The parts
  * live beside it: append-planner (our batches), remote-verifier (peers' batches),
@@ -74,10 +69,12 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   private readonly filters = new Map<string, KeyFilter>()
   /** every origin's signing keys by seq, and our own current signing key */
   private readonly keys: OriginKeys
-  /** digest of the signed bytes of a batch we hold (recent ones) → its origin and seq: see heldCopy */
-  private readonly held = new Map<string, { origin: string, seq: number }>()
+  /** the batches we stored last: see heldCopy */
+  private readonly held = new HeldCopies()
   /** writes run one at a time: each reads a head and the rows it changes, then writes them */
   private readonly writes = new Lock()
+  /** our append's write in flight, which the next append of the origin may plan on */
+  private pending: PendingWrite | null = null
 
   constructor (init: HashLogInit) {
     super()
@@ -122,25 +119,37 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   async close (): Promise<void> {
     await this.writes.idle()
+    await this.settled()
   }
 
   // ------------------------------------------------------------------ writing our own log
 
   async append (identity: Identity, items: AppendItem[], init: AppendInit = {}): Promise<AppendResult> {
-    return await this.writes.run(async () => {
+    const run = await this.writes.run(async () => {
       const origin = identity.peerId.toString()
-      const head = this.headMap.get(origin)
-      const plan = await planAppend({ identity: this.keys.signingIdentity(identity), items, init, head, filter: await this.filterFor(origin), rows: this.rows, batchEntries: this.batchEntries, now: this.now })
+      if (this.pending?.origin !== origin) await this.settled()
+      const pending = this.pending
+      const head = pending?.head ?? this.headMap.get(origin)
+      const plan = await planAppend({
+        identity: this.keys.signingIdentity(identity), items, init, head, filter: await this.filterFor(origin), rows: this.rows, batchEntries: this.batchEntries, now: this.now,
+        beforeRead: async (refs, readsSources) => { if (pending?.mustWaitFor(refs, readsSources) === true) await pending.done }
+      })
+      // planned on a write in flight: used only once that write is stored (its failure fails this append too)
+      if (pending !== null) await pending.done
       const { result, batches } = plan
-      if (batches.length === 0) return result
-      await this.writeBatches(identity.peerIdBytes, origin, batches.map(b => b.batch), plan.tracker, plan.logEntries)
-      for (const { batch, entries } of batches) {
-        result.batches.push({ origin, seq: batch.seq, hash: batch.hash })
-        this.emitSafe('batch', { origin, seq: batch.seq, hash: batch.hash, entries, signed: batch.signed, local: true })
-      }
-      this.logger.debug({ origin, batches: batches.length, entries: plan.logEntries - (head?.entries ?? 0) }, 'appended')
-      return result
+      if (batches.length === 0) return { result, done: undefined }
+      const done = this.writeBatches(identity.peerIdBytes, origin, batches.map(b => b.batch), plan.tracker, plan.logEntries, () => {
+        for (const { batch, entries } of batches) {
+          result.batches.push({ origin, seq: batch.seq, hash: batch.hash })
+          this.emitSafe('batch', { origin, seq: batch.seq, hash: batch.hash, entries, signed: batch.signed, local: true })
+        }
+        this.logger.debug({ origin, batches: batches.length, entries: plan.logEntries - (head?.entries ?? 0) }, 'appended')
+      })
+      return { result, done }
     })
+    // the lock is free while our write is in flight: the next append may plan on it meanwhile
+    await run.done
+    return run.result
   }
 
   // ------------------------------------------------------------------ peers' batches
@@ -149,6 +158,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     const copy = this.heldCopy(signed, init)
     if (copy !== undefined) return copy
     return await this.writes.run(async () => {
+      await this.settled()
       const result = this.heldCopy(signed, init) ?? await this.applyNow(signed, init)
       if (result.status === 'rejected') this.logger.debug({ origin: result.origin, seq: result.seq, reason: result.reason, peer: init.fromPeer }, 'batch rejected')
       return result
@@ -164,7 +174,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
    */
   private heldCopy (signed: Uint8Array, init: ApplyInit): ApplyResult | undefined {
     if (this.held.size === 0) return undefined
-    const at = this.held.get(heldKey(signed))
+    const at = this.held.get(signed)
     if (at === undefined || !init.isMember(at.origin)) return undefined
     return { status: 'duplicate', origin: at.origin, seq: at.seq }
   }
@@ -227,33 +237,31 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   // ------------------------------------------------------------------ shared write path
 
-  /** One atomic write: the batches, the head and the index rows they change. */
-  private async writeBatches (originBytes: Uint8Array, origin: string, batches: Batch[], tracker: RowTracker, logEntries: number): Promise<void> {
-    const { sub } = this.store
-    const { ops: rowOps, current, retracted } = this.rows.writeOps(tracker)
-    const old = this.headMap.get(origin)
-    const last = batches[batches.length - 1]
-    const head: OriginHead = {
-      origin,
-      originBytes,
-      seq: last.seq,
-      hash: last.hash,
-      entries: logEntries,
-      current: (old?.current ?? 0) + current,
-      retracted: (old?.retracted ?? 0) + retracted
-    }
-    const ops: StoreOp[] = batches.map(b => ({ type: 'put', sublevel: sub.batches, key: batchKey(origin, b.seq), value: b.signed }))
-    ops.push({ type: 'put', sublevel: sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: head.seq, hash: head.hash, entries: head.entries, current: head.current, retracted: head.retracted }).finish() })
-    for (const op of rowOps) ops.push(op)
+  /**
+   * One atomic write: the batches, the head and the index rows they change. Memory (head,
+   * key history, held copies) moves once it is stored, then `after` runs. Our append leaves
+   * it in flight as `pending`; every other writer waits for it under the lock.
+   */
+  private async writeBatches (originBytes: Uint8Array, origin: string, batches: Batch[], tracker: RowTracker, logEntries: number, after?: () => void): Promise<void> {
+    const { ops, head } = batchWriteOps(this.store, origin, originBytes, batches, this.headMap.get(origin), logEntries, this.rows.writeOps(tracker))
     const keyOps = this.keys.writeOps(origin, originBytes, batches)
     for (const op of keyOps.ops) ops.push(op)
-    await this.store.write(ops)
-    this.headMap.set(origin, head)
-    keyOps.commit()
-    for (const b of batches) {
-      if (this.held.size >= HELD_COPIES) this.held.delete(this.held.keys().next().value as string)
-      this.held.set(heldKey(b.signed), { origin, seq: b.seq })
-    }
+    const done = this.store.write(ops).then(() => {
+      this.headMap.set(origin, head)
+      keyOps.commit()
+      for (const b of batches) this.held.add(b.signed, origin, b.seq)
+      after?.()
+    })
+    const pending = new PendingWrite(origin, head, tracker, done)
+    const clear = (): void => { if (this.pending === pending) this.pending = null }
+    done.then(clear, clear)
+    this.pending = pending
+    await done
+  }
+
+  /** Waits for our append's write in flight, if any; its failure is its append's to report. */
+  private async settled (): Promise<void> {
+    await this.pending?.done.catch(() => {})
   }
 
   // ------------------------------------------------------------------ key lifecycle (key-history.ts, revocation.ts)
@@ -268,6 +276,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   async rotateKey (identity: Identity, newKey: Identity): Promise<BatchRef> {
     return await this.writes.run(async () => {
+      await this.settled()
       const origin = identity.peerId.toString()
       const head = this.headMap.get(origin)
       const seq = (head?.seq ?? 0) + 1
@@ -286,6 +295,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   async applyRevocation (revocation: Revocation): Promise<'applied' | 'duplicate'> {
     return await this.writes.run(async () => {
+      await this.settled()
       const { originId: origin, origin: originBytes, firstBadSeq, newKey } = revocation
       const before = this.keys.of(origin, originBytes)
       const body = revocation.signed.body ?? new Uint8Array(0)
@@ -298,14 +308,14 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       ops.push({ type: 'put', sublevel: this.store.sub.keys, key: origin, value: after.encode() })
       const h = cut.head
       if (h.seq === 0) ops.push({ type: 'del', sublevel: this.store.sub.heads, key: origin })
-      else ops.push({ type: 'put', sublevel: this.store.sub.heads, key: origin, value: pb.Head.encode({ origin: originBytes, seq: h.seq, hash: h.hash, entries: h.entries, current: h.current, retracted: h.retracted }).finish() })
+      else ops.push(headOp(this.store, origin, { origin, originBytes, ...h }))
       await this.store.write(ops)
       if (h.seq === 0) this.headMap.delete(origin)
       else this.headMap.set(origin, { origin, originBytes, ...h })
       this.keys.replace(origin, after)
       this.filters.delete(origin)
       // a revoked batch offered again is refused `revoked`, never answered as a held copy
-      for (const [k, at] of this.held) if (at.origin === origin && at.seq >= firstBadSeq) this.held.delete(k)
+      this.held.dropFrom(origin, firstBadSeq)
       this.logger.warn({ origin, firstBadSeq, revokedBatches: cut.revokedBatches }, 'REVOKED: the origin\'s recovery key revoked its batches from this seq; they are kept as evidence and no longer match')
       this.emitSafe('revoked', { origin, firstBadSeq, revokedBatches: cut.revokedBatches, revoked: cut.revoked, kept: cut.kept })
       return 'applied'
@@ -313,14 +323,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   }
 
   async revokedBatches (origin?: string): Promise<RevokedRecord[]> {
-    const out: RevokedRecord[] = []
-    for await (const [key, value] of this.store.sub.revoked.iterator(origin === undefined ? {} : originRange(origin))) {
-      const { origin: o, seq } = parseBatchKey(key)
-      const r = decodeStored(pb.RevokedBatch, value, `revoked batch ${key}`)
-      const batch = decodeBatch(pb.Signed.encode(r.batch ?? {}).finish())
-      out.push({ origin: o, seq, hash: batch.hash, entries: batch.entries.length, revokedMs: u64(r.revokedMs) })
-    }
-    return out
+    return await listRevoked(this.store, origin)
   }
 
   /**
@@ -367,7 +370,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
 
   async verify (init: StoreVerifyInit = {}): Promise<StoreVerifyReport> {
     // with writes held back: a batch stored halfway through would look like a fault
-    return await this.writes.run(async () => await verifyStore(this.store, this.rows, init))
+    return await this.writes.run(async () => { await this.settled(); return await verifyStore(this.store, this.rows, init) })
   }
 
   currentSet (filter: { origin?: string, algorithm?: AlgorithmName } = {}): AsyncIterable<CurrentRecord> {

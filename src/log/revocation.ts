@@ -1,6 +1,8 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { Store, StoreOp } from '../store/store.js'
-import { batchKey, hashKeyOfRef, originRange } from '../store/layout.js'
+import { batchKey, hashKeyOfRef, originRange, parseBatchKey } from '../store/layout.js'
+import { decodeStored } from '../store/stored-record.js'
+import type { RevokedRecord } from './log-types.js'
 import { peerIdFromBytes, verifySignature, type Identity } from '../identity/identity.js'
 import { hfError, ErrorCodes } from '../errors.js'
 import { decodeBatch } from './batch.js'
@@ -127,4 +129,16 @@ export async function planCut (store: Store, rows: IndexRows, origin: string, fi
   const { ops: rowOps, current, retracted } = rows.writeOps(tracker)
   for (const op of rowOps) ops.push(op)
   return { ops, head: { seq, hash, entries, current, retracted }, revokedBatches, revoked, kept }
+}
+
+/** The revoked batches kept as evidence, of one origin or all. */
+export async function listRevoked (store: Store, origin?: string): Promise<RevokedRecord[]> {
+  const out: RevokedRecord[] = []
+  for await (const [key, value] of store.sub.revoked.iterator(origin === undefined ? {} : originRange(origin))) {
+    const { origin: o, seq } = parseBatchKey(key)
+    const r = decodeStored(pb.RevokedBatch, value, `revoked batch ${key}`)
+    const batch = decodeBatch(pb.Signed.encode(r.batch ?? {}).finish())
+    out.push({ origin: o, seq, hash: batch.hash, entries: batch.entries.length, revokedMs: u64(r.revokedMs) })
+  }
+  return out
 }

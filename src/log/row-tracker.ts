@@ -71,6 +71,11 @@ export class RowTracker {
     return this.rows.has(key)
   }
 
+  /** This write changes the row of `key`. */
+  changes (key: string): boolean {
+    return this.rows.get(key)?.dirty === true
+  }
+
   /** The row of `key` if the origin holds or held the hash, as tracked; null otherwise. */
   row (key: string): Row | null {
     const row = this.rows.get(key)
