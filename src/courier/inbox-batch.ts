@@ -76,13 +76,16 @@ export async function answerBatch (inbox: BatchInbox, messages: readonly Envelop
   const refused: hashfed.v1.ItemRefusal.$Properties[] = []
   const opened: Array<{ index: number, o: OpenedRecord }> = []
   const hashes = new Set<string>()
+  // past a kind's quota the rest of the batch of that kind is refused with the same answer, as one refusal: an
+  // honest sender pauses on it, and the quota's grace counts messages, not records
+  const spent = new Map<string, ReportError>()
   messages.forEach((m, index) => {
     const kind = m.kind ?? 'none'
     let subject: string | null = null
     try {
       if (kind === 'batch') throw rejection('unknown-kind', 'a batch inside a batch')
-      const quota = inbox.takeQuota(from, kind)
-      if (quota !== null) { refused.push({ index, error: quota }); return }
+      const quota = spent.get(kind) ?? inbox.takeQuota(from, kind)
+      if (quota !== null) { spent.set(kind, quota); refused.push({ index, error: quota }); return }
       const o = inbox.open(m, from)
       subject = o.record.subject
       // the same bytes twice in one batch: kept once, named once in the receipt
