@@ -285,7 +285,7 @@ export class Outbox {
     const done: ReadItem[] = []
     for (let i = 0; i < reads.length; i++) {
       const { item } = reads[i]
-      const named = receipt === null ? null : openedReceiptProblem(receipt, item.target, bodyHash(reads[i].signed), item.subject)
+      const named = receipt === null ? problem ?? 'the answer holds no receipt' : openedReceiptProblem(receipt, item.target, bodyHash(reads[i].signed), item.subject)
       if (named === null) { done.push(reads[i]); continue }
       // a whole-message error stands for every item; a batch answer names each refusal
       const e = answer.kind === 'error' ? answer.error : refusals.get(i)
