@@ -110,7 +110,7 @@ test('a batch counts every record against the sender\'s quota; over-long batches
  * A target on protocol 1.1.0 that answers a batch with a receipt naming only the records
  * `keep` allows (and refuses none): what it leaves out must stay in the sender's outbox.
  */
-async function stingyTarget (h: HostileReporter, keep: (index: number) => boolean, stats: { batches: number, largest: number }): Promise<void> {
+async function stingyTarget (h: HostileReporter, keep: (index: number) => boolean, stats: { batches: number, largest: number }, forge = false): Promise<void> {
   await h.libp2p.handle(COURIER_BATCH_PROTOCOL, (stream) => {
     void (async () => {
       const s = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
@@ -121,7 +121,10 @@ async function stingyTarget (h: HostileReporter, keep: (index: number) => boolea
         if (msg.kind === 'batch') { stats.batches++; stats.largest = Math.max(stats.largest, records.length) }
         const acked = records.filter((_, i) => keep(i)).map(bodyHash)
         const receipt = signReceipt(h.identity, { receiver: h.identity.peerIdBytes, ackedHashes: acked, receivedMs: Date.now() })
-        await s.write(encodeMessage(msg.kind === 'batch' ? { batchAnswer: { receipt } } : { receipt: signReceipt(h.identity, { reportId: pb.UrlReport.decode(records[0].body!).id, receiver: h.identity.peerIdBytes, ackedHash: bodyHash(records[0]), receivedMs: Date.now() }) }))
+        // forged: every other batch a receipt whose signature is flipped, the others no receipt at all
+        if (forge) receipt.signature = Uint8Array.from(receipt.signature!, (b, i) => i === 0 ? b ^ 1 : b)
+        const batchAnswer = forge && stats.batches % 2 === 0 ? {} : { receipt }
+        await s.write(encodeMessage(msg.kind === 'batch' ? { batchAnswer } : forge ? { error: { code: 'HF_INTERNAL', reason: 'internal', message: 'not now' } } : { receipt: signReceipt(h.identity, { reportId: pb.UrlReport.decode(records[0].body!).id, receiver: h.identity.peerIdBytes, ackedHash: bodyHash(records[0]), receivedMs: Date.now() }) }))
       }
       await stream.close().catch(() => {})
     })().catch((err: Error) => stream.abort(err))
@@ -166,6 +169,24 @@ test('one receipt covering many reports drains the outbox per report; a record t
   assert.ok(left.every(e => e.lastError?.startsWith('invalid receipt') === true))
   const held = new Set(left.map(e => e.subject))
   for (const id of sent) if (!held.has(id)) assert.ok((await de2.reports.show(id)).receivedAt !== null, 'a named record was completed')
+})
+
+test('a batch answer with a forged receipt, or none, completes nothing: every record stays in the outbox', async () => {
+  const root = await tempDir()
+  const [nlM, deM] = await createFederation(root, [{ name: 'EOKM', countries: ['NL'] }, { name: 'DE', countries: ['DE'] }])
+  const de = await start(deM)
+  const h = await hostile(nlM)
+  const stats = { batches: 0, largest: 0 }
+  await stingyTarget(h, () => true, stats, true)
+  const n = 20
+  await Promise.all(Array.from({ length: n }, async (_, i) => await de.reports.submit({ url: `https://example.nl/forged/${i}`, country: 'NL' })))
+  assert.ok(await waitFor(() => stats.batches >= 2, 60_000), 'DE sent batches')
+  assert.ok(await waitFor(() => de.reports.outbox.badReceipts >= 2, 30_000), 'the forged and the missing receipts are counted')
+  // single messages (the first of a stream) it refuses: nothing may have left the outbox
+  const left = await de.reports.outbox.list()
+  assert.equal(left.length, n, 'every record stays')
+  assert.equal(de.reports.outbox.delivered, 0)
+  assert.ok(left.every(e => e.lastError === null || e.lastError.startsWith('invalid receipt') || e.lastError.includes('internal')))
 })
 
 test('a peer of the previous version (protocol 1.0.0 only) is sent one record a message and receipts drain the outbox', async () => {
