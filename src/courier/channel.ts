@@ -4,7 +4,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { HashfedLibp2p } from '../net/create-libp2p.js'
 import { hfError, ErrorCodes } from '../errors.js'
-import { COURIER_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES } from './constants.js'
+import { COURIER_BATCH_PROTOCOL, COURIER_PROTOCOL, EXCHANGE_TIMEOUT_MS, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES } from './constants.js'
 import { decodeMessage, encodeMessage, type Envelope, type EnvelopeInit } from './envelope.js'
 import { rejectReason } from './rejection.js'
 
@@ -13,7 +13,9 @@ import { rejectReason } from './rejection.js'
  * envelopes. The sender writes one envelope carrying one signed record; the receiver stores
  * it and answers with an envelope holding a signed receipt, or an error saying why it
  * refused. The sender may then write the next message on the same stream, or close it: a
- * backlog of a thousand messages needs a few streams, not a thousand.
+ * backlog of a thousand messages needs a few streams, not a thousand. On protocol 1.1.0 a
+ * message may also be a batch of records answered by one receipt naming them all; a peer
+ * that only offers 1.0.0 (the previous version) gets one record a message.
  */
 
 function lp (stream: Stream): LengthPrefixedStream<Stream> {
@@ -35,12 +37,16 @@ export interface CourierChannel {
   exchange: (message: EnvelopeInit, signal?: AbortSignal) => Promise<Envelope>
   close: () => Promise<void>
   abort: (err: Error) => void
+  /** the target speaks 1.1.0: it takes batches */
+  batching: boolean
 }
 
-export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?: AbortSignal): Promise<CourierChannel> {
+/** `batching: false` offers 1.0.0 only (what the previous version does; tests). */
+export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?: AbortSignal, batching = true): Promise<CourierChannel> {
   let stream: Stream
   try {
-    stream = await libp2p.dialProtocol(peerIdFromString(peer), COURIER_PROTOCOL, { signal: signalFor(signal) })
+    const protocols = batching ? [COURIER_BATCH_PROTOCOL, COURIER_PROTOCOL] : [COURIER_PROTOCOL]
+    stream = await libp2p.dialProtocol(peerIdFromString(peer), protocols, { signal: signalFor(signal) })
   } catch (err) {
     throw unreachable(peer, err)
   }
@@ -57,7 +63,8 @@ export async function openChannel (libp2p: HashfedLibp2p, peer: string, signal?:
       }
     },
     close: async () => { await stream.close({ signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) }).catch(() => { stream.abort(new Error('close timed out')) }) },
-    abort: (err) => { stream.abort(err) }
+    abort: (err) => { stream.abort(err) },
+    batching: stream.protocol === COURIER_BATCH_PROTOCOL
   }
 }
 
@@ -76,14 +83,19 @@ export interface ServeInit {
   answer: (message: Envelope, from: string) => Promise<EnvelopeInit>
   /** a frame that could not even be read or decoded */
   onUnreadable: (from: string, reason: string, message: string) => void
+  /** serve 1.1.0 (batches) besides 1.0.0 @default true; false: as the previous version (tests) */
+  batching?: boolean
 }
 
-/** Receiver side: registers the protocol handler; returns the function that removes it. */
+/** Receiver side: registers the protocol handlers; returns the function that removes them. */
 export async function serveCourierProtocol (init: ServeInit): Promise<() => Promise<void>> {
-  await init.libp2p.handle(COURIER_PROTOCOL, (stream: Stream, connection: Connection) => {
-    void serveStream(stream, connection.remotePeer.toString(), init)
-  }, { maxInboundStreams: MAX_INBOUND_STREAMS })
-  return async () => { await init.libp2p.unhandle(COURIER_PROTOCOL) }
+  const protocols = init.batching === false ? [COURIER_PROTOCOL] : [COURIER_PROTOCOL, COURIER_BATCH_PROTOCOL]
+  for (const protocol of protocols) {
+    await init.libp2p.handle(protocol, (stream: Stream, connection: Connection) => {
+      void serveStream(stream, connection.remotePeer.toString(), init)
+    }, { maxInboundStreams: MAX_INBOUND_STREAMS })
+  }
+  return async () => { for (const protocol of protocols) await init.libp2p.unhandle(protocol) }
 }
 
 /** The sender closed its side between two messages: the normal end of a stream. */

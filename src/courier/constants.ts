@@ -3,6 +3,21 @@
  * dial it by this exact string, so it stays.
  */
 export const COURIER_PROTOCOL = '/hashfed/report/1.0.0'
+/**
+ * The same protocol with batches (proto CourierBatch / BatchAnswer) besides single messages.
+ * A sender offers it first and falls back to 1.0.0, whose peers get one record a message.
+ */
+export const COURIER_BATCH_PROTOCOL = '/hashfed/report/1.1.0'
+
+/** Records a receiver takes in one batch; a larger batch is refused whole (malformed). */
+export const MAX_BATCH_ITEMS = 64
+/**
+ * Records a sender puts in one batch, and the signed bytes it stops at: one receipt and one
+ * group-committed write per batch instead of per record, while a batch stays far below
+ * MAX_MESSAGE_BYTES and its receipt (32 bytes a record) small enough to keep with each record.
+ */
+export const SEND_BATCH_ITEMS = 32
+export const SEND_BATCH_BYTES = 128 * 1024
 
 /** Largest envelope accepted: a URL (≤ 8 KiB), a note and some hashes fit many times over. */
 export const MAX_MESSAGE_BYTES = 256 * 1024

@@ -42,6 +42,8 @@ export interface CourierInit {
   /** outbox tuning (tests) */
   outbox?: Pick<OutboxInit, 'retryMinMs' | 'retryMaxMs' | 'concurrency' | 'random'>
   clock?: Clock
+  /** speak protocol 1.1.0 (batches) both ways @default true; false: as the previous version (tests) */
+  batching?: boolean
 }
 
 /** The courier's part of the node status. */
@@ -71,7 +73,7 @@ export class Courier {
   constructor (private readonly init: CourierInit) {
     const { store, logger, locks, write } = init
     this.setAside = new SetAside(store, logger, init.clock?.now)
-    this.outbox = new Outbox({ store, locks, logger, setAside: this.setAside, libp2p: init.libp2p, nameOf: init.nameOf, write, clock: init.clock, ...init.outbox })
+    this.outbox = new Outbox({ store, locks, logger, setAside: this.setAside, libp2p: init.libp2p, nameOf: init.nameOf, write, clock: init.clock, batching: init.batching, ...init.outbox })
     this.inbox = new Inbox({
       store, identity: init.identity, locks, logger, setAside: this.setAside, isMember: init.isMember,
       quota: init.quota, reasons: init.reasons, offences: init.offences, onOffence: init.onOffence, write
@@ -98,7 +100,8 @@ export class Courier {
       libp2p,
       logger,
       answer: async (message, from) => await this.track(this.inbox.answer(message, from)),
-      onUnreadable: (from, reason, text) => { this.inbox.unreadable(from, reason, text) }
+      onUnreadable: (from, reason, text) => { this.inbox.unreadable(from, reason, text) },
+      batching: this.init.batching
     })
     await this.outbox.start()
   }

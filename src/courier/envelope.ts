@@ -12,9 +12,10 @@ import { rejection } from './rejection.js'
 export type Envelope = hashfed.v1.ReportMessage
 export type EnvelopeInit = hashfed.v1.ReportMessage.$Properties
 /** A kind of carried record: a sender puts it in the outbox (a receipt or error is only ever an answer). */
-export type MessageKind = Exclude<NonNullable<Envelope['kind']>, 'receipt' | 'error'>
+export type MessageKind = Exclude<NonNullable<Envelope['kind']>, 'receipt' | 'error' | 'batch' | 'batchAnswer'>
 
-const ANSWERS: ReadonlySet<string> = new Set(['receipt', 'error'])
+/** Oneof members that carry no single signed record: answers, and a batch of records. */
+const NOT_RECORDS: ReadonlySet<string> = new Set(['receipt', 'error', 'batch', 'batchAnswer'])
 
 export function encodeMessage (msg: EnvelopeInit): Uint8Array {
   return pb.ReportMessage.encode(msg).finish()
@@ -36,7 +37,7 @@ export function decodeMessage (data: Uint8Array | Uint8ArrayList): Envelope {
 /** The signed record a sendable envelope carries (its fields are the oneof's members). */
 export function messageRecord (msg: EnvelopeInit): { kind: MessageKind, signed: Signed } | null {
   for (const [key, value] of Object.entries(msg)) {
-    if (key === 'kind' || ANSWERS.has(key) || value == null || typeof value !== 'object') continue
+    if (key === 'kind' || NOT_RECORDS.has(key) || value == null || typeof value !== 'object') continue
     return { kind: key as MessageKind, signed: value as Signed }
   }
   return null

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino'
-import { pb } from '../proto/index.js'
+import { pb, type hashfed } from '../proto/index.js'
 import { ErrorCodes, isHashfedError } from '../errors.js'
 import { parsePeerId, peerIdFromBytes, peerIdToBytes, type Identity } from '../identity/identity.js'
 import type { BatchOp, Store } from '../store/store.js'
 import { LogThrottle } from '../util/log-throttle.js'
 import { REFUSAL_LOG_WINDOW_MS, REFUSAL_LOGS_PER_WINDOW } from './constants.js'
-import type { Envelope, EnvelopeInit, MessageKind } from './envelope.js'
+import { messageRecord, type Envelope, type EnvelopeInit, type MessageKind } from './envelope.js'
+import { answerBatch, decodeSeen, type BatchInbox, type OpenedRecord } from './inbox-batch.js'
 import { InboundQuota, type InboundQuotaInit } from './inbound-quota.js'
 import type { SubjectLocks } from './outbox.js'
-import { signReceipt } from './receipts.js'
+import { signReceipt, type Receipt } from './receipts.js'
 import { COURIER_OFFENCES, COURIER_REJECT_REASONS, rejection, rejectReason } from './rejection.js'
 import { RejectionCounter } from '../observe/rejection-counter.js'
 import type { ReasonList } from '../observe/reasons.js'
@@ -102,45 +103,88 @@ export class Inbox {
   }
 
   async answer (message: Envelope, from: string): Promise<EnvelopeInit> {
+    if (message.kind === 'batch') return await answerBatch(this.batchAccess(), message.batch?.messages ?? [], from)
     const kind = message.kind ?? 'none'
     let subject: string | null = null
     try {
       if (!this.init.isMember(from)) throw rejection('not-member', `${from} is not a federation member`, ErrorCodes.NOT_A_MEMBER)
-      const handler = this.handlers.get(kind as MessageKind)
-      const signed = message[kind as MessageKind]
-      if (handler === undefined || signed == null) throw rejection('unknown-kind', `this node accepts no "${kind}" messages`)
-      // before any signature is checked: a member over its quota costs a map lookup
-      const quota = this.quota.take(from, kind)
-      if (!quota.granted) {
-        this.quotaByPeer.set(from, (this.quotaByPeer.get(from) ?? 0) + 1)
-        if (quota.ignored) this.init.onOffence?.(from, 'quota-ignored')
-        this.record('quota', { peer: from, kind, subject: null, message: 'quota', at: Date.now() })
-        return { error: { code: ErrorCodes.RATE_LIMITED, reason: 'quota', message: `${kind} quota of this member spent: pause and retry in ${quota.retryAfterMs} ms`, retryAfterMs: quota.retryAfterMs } }
-      }
-      const { record, value } = handler.open(signed, from, this.bytesOf(from))
-      subject = record.subject
-      const hash = bodyHash(signed)
-      const seenKey = seenKeyOf(peerIdFromBytes(record.author).toString(), hex(hash))
-      return await this.init.locks.run(record.subject, async () => {
-        const prior = await this.priorReceipt(seenKey)
+      const quotaRefusal = this.takeQuota(from, kind)
+      if (quotaRefusal !== null) return { error: quotaRefusal }
+      const o = this.open(message, from)
+      subject = o.record.subject
+      return await this.init.locks.run(o.record.subject, async () => {
+        const prior = await this.priorReceipt(o.seenKey)
         if (prior !== null) {
           this.duplicates++
-          return { receipt: prior }
+          // held since a batch: its receipt named many records; this sender asked for this one
+          return { receipt: !('ackedHash' in prior) ? prior : signReceipt(this.init.identity, { reportId: prior.reportId, receiver: this.init.identity.peerIdBytes, ackedHash: prior.ackedHash, receivedMs: prior.receivedMs }) }
         }
         const now = Date.now()
-        const ops = await handler.store(value, signed, from, now)
-        const receipt = signReceipt(this.init.identity, { reportId: record.subject, receiver: this.init.identity.peerIdBytes, ackedHash: hash, receivedMs: now })
+        const ops = await o.handler.store(o.value as never, o.signed, from, now)
+        const receipt = signReceipt(this.init.identity, { reportId: o.record.subject, receiver: this.init.identity.peerIdBytes, ackedHash: o.hash, receivedMs: now })
         // the message and the receipt we give for it land together: stored first, then answered
-        const write = this.init.write ?? (async (o: BatchOp[]) => await this.init.store.write(o))
-        await write([...ops, { type: 'put', sublevel: this.init.store.sub.seen, key: seenKey, value: pb.Signed.encode(receipt).finish() }])
-        this.acceptedByKind.set(kind, (this.acceptedByKind.get(kind) ?? 0) + 1)
+        await this.commit([...ops, { type: 'put', sublevel: this.init.store.sub.seen, key: o.seenKey, value: pb.Signed.encode(receipt).finish() }])
+        this.accepted(kind, 1)
         return { receipt }
       })
     } catch (err) {
-      const reason = rejectReason(err)
-      const text = (err as Error).message
-      this.record(reason, { peer: from, kind, subject, message: text, at: Date.now() }, err)
-      return { error: { code: isHashfedError(err) ? err.code : ErrorCodes.INTERNAL, reason, message: reason === 'internal' ? 'internal error' : text } }
+      return { error: this.refusal(err, from, kind, subject) }
+    }
+  }
+
+  /** The quota refusal to answer for one more message of `kind` from `from`, or null (granted). */
+  private takeQuota (from: string, kind: string): hashfed.v1.ReportError.$Properties | null {
+    // before any signature is checked: a member over its quota costs a map lookup
+    const quota = this.quota.take(from, kind)
+    if (quota.granted) return null
+    this.quotaByPeer.set(from, (this.quotaByPeer.get(from) ?? 0) + 1)
+    if (quota.ignored) this.init.onOffence?.(from, 'quota-ignored')
+    this.record('quota', { peer: from, kind, subject: null, message: 'quota', at: Date.now() })
+    return { code: ErrorCodes.RATE_LIMITED, reason: 'quota', message: `${kind} quota of this member spent: pause and retry in ${quota.retryAfterMs} ms`, retryAfterMs: quota.retryAfterMs }
+  }
+
+  /** Decodes and verifies one carried record (its kind's `open`); throws a rejection. */
+  private open (message: EnvelopeInit, from: string): OpenedRecord {
+    const kind = message.kind ?? messageRecord(message)?.kind ?? 'none'
+    const handler = this.handlers.get(kind as MessageKind)
+    const signed = message[kind as MessageKind]
+    if (handler === undefined || signed == null) throw rejection('unknown-kind', `this node accepts no "${kind}" messages`)
+    const { record, value } = handler.open(signed, from, this.bytesOf(from))
+    const hash = bodyHash(signed)
+    return { kind: kind as MessageKind, handler, signed, record, value, hash, seenKey: seenKeyOf(peerIdFromBytes(record.author).toString(), hex(hash)) }
+  }
+
+  /** Counts and logs a refusal; the error to answer with. */
+  private refusal (err: unknown, from: string, kind: string, subject: string | null): hashfed.v1.ReportError.$Properties {
+    const reason = rejectReason(err)
+    const text = (err as Error).message
+    this.record(reason, { peer: from, kind, subject, message: text, at: Date.now() }, err)
+    return { code: isHashfedError(err) ? err.code : ErrorCodes.INTERNAL, reason, message: reason === 'internal' ? 'internal error' : text }
+  }
+
+  private accepted (kind: string, n: number): void {
+    this.acceptedByKind.set(kind, (this.acceptedByKind.get(kind) ?? 0) + n)
+  }
+
+  private async commit (ops: BatchOp[]): Promise<void> {
+    if (this.init.write !== undefined) await this.init.write(ops)
+    else await this.init.store.write(ops)
+  }
+
+  /** What the batch path (inbox-batch.ts) uses of the inbox. */
+  private batchAccess (): BatchInbox {
+    return {
+      identity: this.init.identity,
+      locks: this.init.locks,
+      seen: this.init.store.sub.seen,
+      isMember: this.init.isMember,
+      takeQuota: (from, kind) => this.takeQuota(from, kind),
+      open: (message, from) => this.open(message, from),
+      refusal: (err, from, kind, subject) => this.refusal(err, from, kind, subject),
+      prior: async (key, raw) => await this.readPrior(key, raw),
+      commit: async (ops) => { await this.commit(ops) },
+      accepted: (kind, n) => { this.accepted(kind, n) },
+      duplicate: () => { this.duplicates++ }
     }
   }
 
@@ -149,14 +193,16 @@ export class Inbox {
     this.record(reason, { peer: from, kind: 'none', subject: null, message, at: Date.now() })
   }
 
-  /** The receipt we gave for these bytes before; a damaged one is set aside and the message taken as new. */
-  private async priorReceipt (seenKey: string): Promise<Signed | null> {
-    const raw = await this.init.store.sub.seen.get(seenKey)
+  /** The receipt we gave for these bytes before (or their mark if a batch brought them); null when new. */
+  private async priorReceipt (seenKey: string): Promise<Signed | Receipt | null> {
+    return await this.readPrior(seenKey, await this.init.store.sub.seen.get(seenKey))
+  }
+
+  /** A `seen` row as read; a damaged one is set aside and the message taken as new. */
+  private async readPrior (seenKey: string, raw: Uint8Array | undefined): Promise<Signed | Receipt | null> {
     if (raw === undefined) return null
-    try {
-      const receipt = pb.Signed.decode(raw)
-      if (receipt.body.length > 0 && receipt.signature.length > 0) return receipt
-    } catch {}
+    const prior = decodeSeen(raw)
+    if (prior !== null) return prior
     await this.init.setAside.keep('seen', seenKey, raw, 'the receipt we gave does not decode')
     return null
   }

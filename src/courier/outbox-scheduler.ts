@@ -96,6 +96,13 @@ export class OutboxScheduler {
     return null
   }
 
+  /** Up to `n` more items to send toward `peer` now, to go with one already taken (a batch). */
+  takeMore (peer: string, n: number): Pending[] {
+    const out: Pending[] = []
+    for (let p = n > 0 ? this.take(peer) : null; p !== null; p = out.length < n ? this.take(peer) : null) out.push(p)
+    return out
+  }
+
   /** An item taken but not tried (stopping): ready again, no attempt counted. */
   putBack (peer: string, id: string): void {
     const q = this.queues.get(peer)

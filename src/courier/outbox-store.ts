@@ -45,6 +45,19 @@ export class OutboxStore {
     return read
   }
 
+  /** The items `ids` in one read, in their order (null: gone, or damaged and set aside). */
+  async getMany (ids: string[]): Promise<Array<ReadItem | null>> {
+    const raws = await this.store.sub.outbox.getMany(ids)
+    const out: Array<ReadItem | null> = []
+    for (let i = 0; i < ids.length; i++) {
+      const raw = raws[i]
+      const read = raw === undefined ? null : readItem(ids[i], raw)
+      if (typeof read === 'string') await this.setAside.keep('outbox', ids[i], raw!, read)
+      out.push(typeof read === 'string' ? null : read)
+    }
+    return out
+  }
+
   /** Every sendable item, oldest first; damaged rows are set aside on the way. */
   async load (): Promise<ReadItem[]> {
     const items: ReadItem[] = []

@@ -9,12 +9,16 @@ import type { Clock } from './clock.js'
 import { messageRecord, type Envelope, type EnvelopeInit, type MessageKind } from './envelope.js'
 import { OutboxScheduler, type Pending, type SchedulerInit } from './outbox-scheduler.js'
 import { OutboxStore, type OutboxItem, type ReadItem } from './outbox-store.js'
-import { openReceipt, receiptProblem, type Receipt } from './receipts.js'
+import { openedReceiptProblem, openReceipt, receiptProblem, type Receipt } from './receipts.js'
+import { underLocks, type SubjectLocks } from './lock-all.js'
+import { SEND_BATCH_BYTES, SEND_BATCH_ITEMS } from './constants.js'
+import type { hashfed } from '../proto/index.js'
 import type { SetAside } from './set-aside.js'
 import { outboxKey } from '../store/layout.js'
 import { bodyHash, hex, type Signed } from './signed-record.js'
 
 export type { OutboxItem } from './outbox-store.js'
+export type { SubjectLocks } from './lock-all.js'
 
 /**
  * Runs when `target` has receipted an item, under the lock of the item's subject; returns
@@ -22,10 +26,6 @@ export type { OutboxItem } from './outbox-store.js'
  */
 export type DeliveredHook = (item: OutboxItem, receipt: Signed, record: Receipt) => Promise<BatchOp[]>
 
-/** Serialises work on one subject (a report id): deliveries, receipts and local edits. */
-export interface SubjectLocks {
-  run: <T>(key: string, fn: () => Promise<T>) => Promise<T>
-}
 
 export interface OutboxInit extends Pick<SchedulerInit, 'retryMinMs' | 'retryMaxMs' | 'concurrency' | 'random'> {
   store: Store
@@ -39,6 +39,8 @@ export interface OutboxInit extends Pick<SchedulerInit, 'retryMinMs' | 'retryMax
   /** commits an item with its `with` ops, and a receipt's ops with the item's removal @default store.write */
   write?: (ops: BatchOp[]) => Promise<void>
   clock?: Clock
+  /** offer protocol 1.1.0 (batches) @default true; false: as the previous version (tests) */
+  batching?: boolean
 }
 
 export interface OutboxEntry {
@@ -165,16 +167,20 @@ export class Outbox {
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt))
   }
 
-  /** One delivery loop: takes due items one by one and sends them on one stream. */
+  /**
+   * One delivery loop: takes due items and sends them on one stream, one at a time until the
+   * stream is open, then in batches if the target takes them (protocol 1.1.0).
+   */
   private async work (peer: string): Promise<void> {
     let channel: CourierChannel | null = null
     const open = async (): Promise<CourierChannel> => {
-      channel ??= await openChannel(this.init.libp2p!, peer, this.abort.signal)
+      channel ??= await openChannel(this.init.libp2p!, peer, this.abort.signal, this.init.batching !== false)
       return channel
     }
     try {
       for (let p = this.scheduler.take(peer); p !== null && !this.stopped; p = this.scheduler.take(peer)) {
-        if (!await this.attempt(peer, p, open)) {
+        const batch = (channel as CourierChannel | null)?.batching === true ? [p, ...this.scheduler.takeMore(peer, SEND_BATCH_ITEMS - 1)] : null
+        if (!await (batch !== null ? this.attemptBatch(peer, batch, channel!) : this.attempt(peer, p, open))) {
           (channel as CourierChannel | null)?.abort(new Error('target unreachable'))
           channel = null
           return
@@ -216,30 +222,112 @@ export class Outbox {
       await this.persistFailure(item, pending, `invalid receipt: ${problem}`)
       return true
     }
+    await this.refusedItem(peer, read, pending, answer)
+    return true
+  }
+
+  /** The target refused an item (its quota for us, or the item itself): it stays and is retried. */
+  private async refusedItem (peer: string, read: ReadItem, pending: Pending, answer: EnvelopeInit): Promise<void> {
+    const { item } = read
     const e = answer.error
     if (answer.kind === 'error' && e?.reason === 'quota') {
       // the target takes no more from us for now: the whole queue waits, the item keeps its place
       const wait = this.scheduler.quota(peer, pending.id, e.retryAfterMs ?? 0)
       await this.persistFailure(item, pending, `${e.code} quota: ${e.message}`)
       this.init.logger.debug({ peer, item: pending.id, waitMs: wait }, 'target\'s quota for us is spent; the queue pauses')
-      return true
+      return
     }
     const why = answer.kind === 'error' ? `${e?.code ?? ''} ${e?.reason ?? ''}: ${e?.message ?? ''}`.trim() : `unexpected answer "${answer.kind ?? 'none'}"`
     this.init.logger.warn({ peer, member: this.init.nameOf?.(peer), item: pending.id, reportId: item.subject, reason: e?.reason }, 'target refused an outbox item; it stays and is retried')
     this.scheduler.refused(peer, pending.id)
     await this.persistFailure(item, pending, why)
+  }
+
+  /**
+   * Sends several items in one message; false when the target could not be reached. The one
+   * receipt of the answer is verified once and completes every item it names, in one atomic
+   * write; each refused item is handled as a single refusal would be.
+   */
+  private async attemptBatch (peer: string, pending: Pending[], channel: CourierChannel): Promise<boolean> {
+    const reads: ReadItem[] = []
+    const sent: Pending[] = []
+    let bytes = 0
+    const found = await this.rows.getMany(pending.map(p => p.id))
+    for (let i = 0; i < pending.length; i++) {
+      const read = found[i]
+      if (read === null) { this.scheduler.done(peer, pending[i].id); continue }
+      bytes += read.signed.body?.length ?? 0
+      if (reads.length > 0 && bytes > SEND_BATCH_BYTES) { this.scheduler.putBack(peer, pending[i].id); continue }
+      reads.push(read)
+      sent.push(pending[i])
+    }
+    if (reads.length === 0) return true
+    let answer: Envelope
+    try {
+      answer = await channel.exchange({ batch: { messages: reads.map(r => r.item.message!) } }, this.abort.signal)
+    } catch (err) {
+      // the queue pauses once (not once per item); the first item counts the attempt
+      for (const p of sent.slice(1)) this.scheduler.putBack(peer, p.id)
+      if (this.stopped) { this.scheduler.putBack(peer, sent[0].id); return false }
+      this.scheduler.unreachable(peer, sent[0].id)
+      await this.persistFailure(reads[0].item, sent[0], (err as Error).message)
+      return false
+    }
+    this.scheduler.reached(peer)
+    const refusals = new Map<number, hashfed.v1.IReportError>()
+    let receipt: Receipt | null = null
+    let problem: string | null = null
+    if (answer.kind === 'batchAnswer') {
+      for (const r of answer.batchAnswer?.refused ?? []) if (r.error != null) refusals.set(r.index ?? 0, r.error)
+      const signed = answer.batchAnswer?.receipt
+      if (signed != null) try { receipt = openReceipt(signed) } catch (err) { problem = (err as Error).message }
+    }
+    const done: ReadItem[] = []
+    for (let i = 0; i < reads.length; i++) {
+      const { item } = reads[i]
+      const named = receipt === null ? problem ?? 'the answer holds no receipt' : openedReceiptProblem(receipt, item.target, bodyHash(reads[i].signed), item.subject)
+      if (named === null) { done.push(reads[i]); continue }
+      // a whole-message error stands for every item; a batch answer names each refusal
+      const e = answer.kind === 'error' ? answer.error : refusals.get(i)
+      if (e == null) {
+        this.badReceipts++
+        this.init.logger.warn({ peer, item: reads[i].id, reportId: item.subject, problem: problem ?? named }, 'invalid or missing receipt for a batched item; it stays in the outbox')
+        this.scheduler.refused(peer, sent[i].id)
+        await this.persistFailure(item, sent[i], `invalid receipt: ${problem ?? named}`)
+      } else await this.refusedItem(peer, reads[i], sent[i], { kind: 'error', error: e })
+    }
+    if (done.length > 0) await this.completeMany(done, answer.batchAnswer!.receipt!, receipt!)
     return true
   }
 
   private async complete (read: ReadItem, receipt: Signed): Promise<void> {
-    const { item } = read
-    const hook = this.hooks.get(read.kind)
-    await this.init.locks.run(item.subject, async () => {
-      const ops = hook !== undefined ? await hook(item, receipt, openReceipt(receipt)) : []
-      await this.commit([...ops, this.rows.delOp(read.id)])
+    await this.completeMany([read], receipt, openReceipt(receipt))
+  }
+
+  /**
+   * Items the target receipted: each kind's hook and the item's removal, under the subjects'
+   * locks, in one atomic write (per round: a subject twice waits for the next round).
+   */
+  private async completeMany (reads: ReadItem[], receipt: Signed, record: Receipt): Promise<void> {
+    await underLocks(this.init.locks, reads.map(r => r.item.subject), async () => {
+      for (let todo = reads; todo.length > 0;) {
+        const subjects = new Set<string>()
+        const round: ReadItem[] = []
+        const later: ReadItem[] = []
+        for (const r of todo) {
+          if (subjects.has(r.item.subject)) later.push(r)
+          else { subjects.add(r.item.subject); round.push(r) }
+        }
+        todo = later
+        const ops = await Promise.all(round.map(async r => {
+          const hook = this.hooks.get(r.kind)
+          return [...(hook !== undefined ? await hook(r.item, receipt, record) : []), this.rows.delOp(r.id)]
+        }))
+        await this.commit(ops.flat())
+      }
     })
-    this.scheduler.done(read.target, read.id)
-    this.delivered++
+    for (const r of reads) this.scheduler.done(r.target, r.id)
+    this.delivered += reads.length
   }
 
   /** Keeps attempts and the last error with the item, for listings (`reports outbox`) and after restarts. */

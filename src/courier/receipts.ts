@@ -20,8 +20,21 @@ export function receiptProblem (receipt: Signed, expected: { target: Uint8Array,
   } catch (err) {
     return (err as Error).message
   }
-  if (!sameBytes(r.receiver, expected.target)) return 'signed by another peer than the target'
-  if (!sameBytes(r.ackedHash, bodyHash(expected.signed))) return 'acknowledges other bytes'
-  if (r.reportId !== expected.subject) return `names ${r.reportId}, not ${expected.subject}`
+  return openedReceiptProblem(r, expected.target, bodyHash(expected.signed), expected.subject)
+}
+
+/**
+ * The same for a receipt already opened (a batch receipt is verified once for all its
+ * records). A single receipt names the subject and the bytes; a batch receipt lists the
+ * bytes' hash, and the bytes (signed by us) name their subject.
+ */
+export function openedReceiptProblem (r: Receipt, target: Uint8Array, hash: Uint8Array, subject: string): string | null {
+  if (!sameBytes(r.receiver, target)) return 'signed by another peer than the target'
+  if (r.ackedHashes.length > 0) {
+    if (r.reportId !== '' || r.ackedHash.length > 0) return 'a batch receipt that also names a single record'
+    return r.ackedHashes.some(h => sameBytes(h, hash)) ? null : 'the batch receipt does not name these bytes'
+  }
+  if (!sameBytes(r.ackedHash, hash)) return 'acknowledges other bytes'
+  if (r.reportId !== subject) return `names ${r.reportId}, not ${subject}`
   return null
 }
