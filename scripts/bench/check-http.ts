@@ -15,13 +15,11 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { benchArgs, report, type BenchArgs, type Figure } from './bench-kit.js'
 import { freshConnectionLoad } from './fresh-connections.js'
-import { benchFederation, startProcess, type BenchMember } from './bench-federation.js'
+import { benchFederation, startProcess, writeContentIds, type BenchMember } from './bench-federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { loadKeyFile } from '../../src/identity/key-file.js'
 import { Store } from '../../src/store/store.js'
 import { openHashLog } from '../../src/log/hash-log.js'
-import { ContentIdIndex } from '../../src/check-api/hma/content-id-index.js'
-import { createLogger } from '../../src/util/logger.js'
 
 const FULL = 1_000_000
 const SCENARIO = 'check over HTTP'
@@ -46,21 +44,6 @@ async function populate (m: BenchMember, n: number, sample: number, algorithm: '
   await log.close()
   await store.close()
   return known
-}
-
-/** The HMA bank_content_id rows a node writes at its first start (ContentIdIndex), written here while it is stopped; returns seconds. */
-async function buildContentIds (m: BenchMember): Promise<number> {
-  const store = await Store.open(nodeDir(m.dir).store)
-  const log = await openHashLog({ store })
-  const start = performance.now()
-  const ids = new ContentIdIndex(store, log, createLogger({ component: 'bench' }))
-  ids.start()
-  await ids.settled()
-  const s = (performance.now() - start) / 1000
-  await ids.close()
-  await log.close()
-  await store.close()
-  return s
 }
 
 /**
@@ -155,7 +138,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
     await writeFile(nodeDir(m.dir).config, JSON.stringify(config))
     const known = await populate(m, entries, 10_000, 'sha256')
     const knownPdq = await populate(m, entries, 10_000, 'pdq')
-    const idsSeconds = await buildContentIds(m)
+    const idsSeconds = await writeContentIds(m)
     const node = await startProcess(m)
     let figures: Figure[]
     try {

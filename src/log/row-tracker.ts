@@ -3,7 +3,7 @@ import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
 import { hashKeyBytes, hashKeyOfRef, sourceKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
-import { ProvenanceWriter } from './provenance-writer.js'
+import { ProvenanceWriter, type ProvenanceFields } from './provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -11,17 +11,9 @@ type PbEntry = hashfed.v1.HashEntry.$Properties
  * One origin's index row for one hash through one write: as it was in the store (`was…`) and
  * as it will be written (a Provenance). One object per hash: a write touches thousands.
  */
-export interface Row {
-  /** a row exists (stored, or created by this write) */
+export interface Row extends ProvenanceFields {
+  /** a row exists (stored, or created by this write); seq/index (the add that set it) are patched once batches are cut */
   exists: boolean
-  /** batch and entry index of the add that set it; patched once batches are cut */
-  seq: number
-  index: number
-  retracted: boolean
-  retractedSeq: number
-  retractReason: string
-  /** the add entry's metadata: HashEntry fields without op, algorithm, value */
-  meta: PbEntry
   /** changed by this write */
   dirty: boolean
   /** the stored row: current? retracted? its source. Decides the count deltas and `sources` rows */
