@@ -20,9 +20,9 @@ const QUIET_MS = 1000
 const MAX_WAIT_MS = 60_000
 /**
  * A catch-up writes at most this many rows at a time, and before each write waits until no
- * batch was stored for YIELD_MS (at most YIELD_MAX_MS): a backlog (the first start after an
- * import of a million entries) must not hold LevelDB and the event loop while replication
- * receives, verifies and stores batches, nor delay the push of our own new batch.
+ * peer's batch was stored for YIELD_MS (at most YIELD_MAX_MS): a backlog (the first start
+ * after an import of a million entries) must not hold LevelDB and the event loop while
+ * replication receives, verifies and stores batches.
  */
 const CHUNK_ROWS = 1000
 const YIELD_MS = 250
@@ -44,14 +44,17 @@ export class ContentIdIndex {
   private timer: NodeJS.Timeout | null = null
   /** when the oldest batch not yet covered by a scheduled catch-up arrived (0: none) */
   private waitingSince = 0
-  /** when the log last stored a batch (ours or a peer's): catch-up writes yield to that */
+  /** when the log last stored a peer's batch: catch-up writes yield to replication, not to our own imports (their rows are written at once, as an operator expects) */
   private lastBatchAt = 0
   /** ends a catch-up's wait for a quiet log (close) */
   private wake: (() => void) | null = null
-  // our own batches (an operator's import) scheduled at once, peers' (a sync, maybe of millions) when they stop; each write still yields (yieldToLog)
+  // our own batches (an operator's import) scheduled at once, peers' (a sync, maybe of millions) when they stop; each write yields to peers' batches (yieldToLog)
   private readonly onBatch = (e: BatchEvent): void => {
-    this.lastBatchAt = performance.now()
-    if (e.local) this.schedule(); else this.later()
+    if (e.local) this.schedule()
+    else {
+      this.lastBatchAt = performance.now()
+      this.later()
+    }
   }
 
   constructor (private readonly store: Store, private readonly hashLog: HashLog, private readonly logger: Logger) {}
