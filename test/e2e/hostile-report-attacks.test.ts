@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { setReportsConfig, storeHolds } from '../helpers/reports.js'
 import { HostileReporter, garbageReportFrame, withUnknownField } from '../helpers/hostile-reporter.js'
 import { startNode } from '../helpers/crash.js'
@@ -31,9 +31,8 @@ async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'
 }
 
 async function hostile (m: TestMember): Promise<HostileReporter> {
-  const h = await HostileReporter.start(m)
+  const h = await HostileReporter.startPublished(m)
   running.push(h.peer)
-  await publishPeer(m, h.peer)
   return h
 }
 

@@ -2,7 +2,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { lpStream } from '@libp2p/utils'
 import { tempDir } from '../helpers/temp-dir.js'
-import { CapturedLog, createFederation, publishPeer, startMember, waitFor, type TestMember } from '../helpers/federation.js'
+import { CapturedLog, createFederation, startMember, waitFor, type TestMember } from '../helpers/federation.js'
 import { setReportsConfig } from '../helpers/reports.js'
 import { HostileReporter } from '../helpers/hostile-reporter.js'
 import type { HashfedNode, StartNodeInit } from '../../src/daemon/hashfed-node.js'
@@ -26,9 +26,8 @@ async function start (m: TestMember, extra: Omit<StartNodeInit, 'dir' | 'logger'
 }
 
 async function hostile (m: TestMember): Promise<HostileReporter> {
-  const h = await HostileReporter.start(m)
+  const h = await HostileReporter.startPublished(m)
   running.push(h.peer)
-  await publishPeer(m, h.peer)
   return h
 }
 

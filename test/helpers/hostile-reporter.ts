@@ -10,7 +10,7 @@ import { parsePeerId, peerIdToBytes, type Identity } from '../../src/identity/id
 import { pb, type hashfed } from '../../src/proto/index.js'
 import type { HashfedLibp2p } from '../../src/net/create-libp2p.js'
 import { HostilePeer } from './hostile-peer.js'
-import type { TestMember } from './federation.js'
+import { publishPeer, type TestMember } from './federation.js'
 
 /** One answer the target gave: `receipt`, the refusal reason, or `failed` when the stream or dial broke. */
 export type Outcome = 'receipt' | 'failed' | string
@@ -52,6 +52,13 @@ export class HostileReporter {
     await peer.libp2p.handle(REPORT_PROTOCOL, (stream) => {
       reporter.receipt(stream).catch((err: Error) => stream.abort(err))
     }, { maxInboundStreams: 64 })
+    return reporter
+  }
+
+  /** `start`, then its address published where the federation's members look peers up. */
+  static async startPublished (member: TestMember): Promise<HostileReporter> {
+    const reporter = await HostileReporter.start(member)
+    await publishPeer(member, reporter.peer)
     return reporter
   }
 
