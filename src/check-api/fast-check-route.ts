@@ -28,6 +28,7 @@ export interface FastCheckInit extends FastRouteInit {
 }
 
 const ROUTE = '/v1/check'
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
  * `POST /v1/check` straight on node:http, the check API's hot path: a hoster checks every
@@ -42,6 +43,51 @@ const ROUTE = '/v1/check'
  */
 export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { service, tokens, buckets, stats, observe } = init
+
+  // shared by every request: a request makes no closure of its own but its body's listeners
+  const reply = (res: ServerResponse, status: number, body: string, start: number, headers?: Record<string, string | number>): void => {
+    res.writeHead(status, headers === undefined
+      ? { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) }
+      : { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body), ...headers })
+    res.end(body)
+    if (observe !== undefined) observe(ROUTE, status, performance.now() - start)
+  }
+  const fail = (res: ServerResponse, err: HashfedError, start: number, headers?: Record<string, string | number>): void => {
+    reply(res, errorStatus(err.code), JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }), start, headers)
+  }
+  const failed = (res: ServerResponse, err: unknown, start: number): void => {
+    if (!isHashfedError(err)) init.onInternalError(err)
+    fail(res, isHashfedError(err) ? err : hfError(ErrorCodes.INTERNAL, 'internal error'), start)
+  }
+  const answer = (res: ServerResponse, results: CheckResult[], start: number): void => {
+    stats.hashes += results.length
+    for (const r of results) stats.matches += r.matches.length
+    reply(res, 200, JSON.stringify({ results }), start)
+  }
+  /** the whole body read: parsed, checked and answered */
+  const respond = (res: ServerResponse, text: string, hoster: string, start: number): void => {
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch (err) {
+      fail(res, hfError(ErrorCodes.INVALID_ARGUMENT, `body is not JSON: ${(err as Error).message}`), start)
+      return
+    }
+    let results
+    try {
+      // the same request schema as the Fastify route and the admin API's check; a body in
+      // its plain shape is taken as is (isPlainCheckRequest), any other gets zod's word
+      const hashes = isPlainCheckRequest(body) ? body.hashes : parseWith(checkRequest, body).hashes
+      // answered in this tick when nothing matched; a match's metadata is read first
+      results = service.checkNow(hashes, { hoster })
+    } catch (err) {
+      failed(res, err, start)
+      return
+    }
+    if (Array.isArray(results)) answer(res, results, start)
+    else results.then(r => { answer(res, r, start) }, err => { failed(res, err, start) })
+  }
+
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== ROUTE) return false
     const type = req.headers['content-type']
@@ -55,24 +101,16 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
 
     const start = observe !== undefined ? performance.now() : 0
     stats.requests++
-    const reply = (status: number, body: string, headers: Record<string, string | number> = {}): void => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers })
-      res.end(body)
-      if (observe !== undefined) observe(ROUTE, status, performance.now() - start)
-    }
-    const fail = (err: HashfedError, headers?: Record<string, string | number>): void => {
-      reply(errorStatus(err.code), JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }), headers)
-    }
-
     const waitMs = buckets.take(hoster)
     if (waitMs > 0) {
       stats.rateLimited++
       req.resume() // drain the body: the connection stays usable
-      fail(hfError(ErrorCodes.RATE_LIMITED, `more than ${init.rateLimit} requests per second for this token; retry after ${waitMs} ms`, { retryAfterMs: waitMs }), { 'retry-after': Math.max(1, Math.ceil(waitMs / 1000)) })
+      fail(res, hfError(ErrorCodes.RATE_LIMITED, `more than ${init.rateLimit} requests per second for this token; retry after ${waitMs} ms`, { retryAfterMs: waitMs }), start, { 'retry-after': Math.max(1, Math.ceil(waitMs / 1000)) })
       return true
     }
 
-    const chunks: Buffer[] = []
+    let first: Buffer | undefined
+    let chunks: Buffer[] | undefined
     let size = 0
     let tooLarge = false
     req.on('data', (chunk: Buffer) => {
@@ -80,50 +118,19 @@ export function fastCheckHandler (init: FastCheckInit): (req: IncomingMessage, r
       size += chunk.length
       if (size > init.bodyLimit) {
         tooLarge = true
-        chunks.length = 0
-        fail(hfError(ErrorCodes.TOO_LARGE, 'request body too large'), { connection: 'close' })
+        first = undefined
+        chunks = undefined
+        fail(res, hfError(ErrorCodes.TOO_LARGE, 'request body too large'), start, { connection: 'close' })
         req.destroy()
         return
       }
-      chunks.push(chunk)
+      // a small body comes in one chunk: no array for it
+      if (first === undefined) first = chunk
+      else (chunks ??= [first]).push(chunk)
     })
     req.on('end', () => {
       if (tooLarge) return
-      let body: unknown
-      try {
-        body = JSON.parse(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'))
-      } catch (err) {
-        fail(hfError(ErrorCodes.INVALID_ARGUMENT, `body is not JSON: ${(err as Error).message}`))
-        return
-      }
-      let hashes
-      try {
-        // the same request schema as the Fastify route and the admin API's check; a body in
-        // its plain shape is taken as is (isPlainCheckRequest), any other gets zod's word
-        hashes = isPlainCheckRequest(body) ? body.hashes : parseWith(checkRequest, body).hashes
-      } catch (err) {
-        fail(err as HashfedError)
-        return
-      }
-      const answer = (results: CheckResult[]): void => {
-        stats.hashes += results.length
-        for (const r of results) stats.matches += r.matches.length
-        reply(200, JSON.stringify({ results }))
-      }
-      const failed = (err: unknown): void => {
-        if (!isHashfedError(err)) init.onInternalError(err)
-        fail(isHashfedError(err) ? err : hfError(ErrorCodes.INTERNAL, 'internal error'))
-      }
-      let results
-      try {
-        // answered in this tick when nothing matched; a match's metadata is read first
-        results = service.checkNow(hashes, { hoster })
-      } catch (err) {
-        failed(err)
-        return
-      }
-      if (Array.isArray(results)) answer(results)
-      else results.then(answer, failed)
+      respond(res, chunks !== undefined ? Buffer.concat(chunks).toString('utf8') : first !== undefined ? first.toString('utf8') : '', hoster, start)
     })
     req.on('error', () => { /* the client went away: nothing to answer */ })
     return true

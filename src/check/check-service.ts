@@ -174,6 +174,12 @@ export class CheckService {
     return this.answer(queries.map((q, i) => parseQuery(q, i)), ctx)
   }
 
+  /** One value already parsed (bytes and lower-case hex), as `checkNow` of it would answer (HMA's raw_lookup). */
+  checkValueNow (algorithm: AlgorithmName, value: Uint8Array, valueHex: string, ctx?: CheckContext): CheckResult | Promise<CheckResult> {
+    const results = this.answer([{ algorithm, value, valueHex }], ctx)
+    return Array.isArray(results) ? results[0] : results.then(r => r[0])
+  }
+
   /** The hashes of an image (see ImageHashPool) checked like a request of five hashes. */
   async checkImage (hashes: ImageHashes, ctx?: CheckContext): Promise<ImageCheckResult> {
     const parsed = hashes.records.map(recordQuery)

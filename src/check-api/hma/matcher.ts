@@ -1,6 +1,6 @@
 import type { CheckResult, CheckService } from '../../check/check-service.js'
 import type { ClassificationName } from '../../log/entry.js'
-import { formatHashValue } from '../../log/hash-value.js'
+import { formatHashValue, type AlgorithmName } from '../../log/hash-value.js'
 import { inBank, type Bank, type Banks } from './banks.js'
 import type { ContentIdIndex } from './content-id-index.js'
 import { distanceString, parseSignal, signalAlgorithm } from './signal-types.js'
@@ -36,11 +36,16 @@ export class HmaMatcher {
   /** `lookup` without a promise when nothing matched (see CheckService.checkNow); throws as `lookup` rejects. */
   lookupNow (signalType: string, signal: string, banksParam: string | undefined, hoster: string): BankedMatch[] | Promise<BankedMatch[]> {
     const algorithm = signalAlgorithm(signalType)
-    const value = formatHashValue(parseSignal(algorithm, signal))
+    const value = parseSignal(algorithm, signal)
+    return this.lookupValueNow(algorithm, value, formatHashValue(value), banksParam, hoster)
+  }
+
+  /** `lookupNow` of a value already validated: its bytes and lower-case hex (the raw_lookup hot path). */
+  lookupValueNow (algorithm: AlgorithmName, value: Uint8Array, valueHex: string, banksParam: string | undefined, hoster: string): BankedMatch[] | Promise<BankedMatch[]> {
     const asked: Bank[] | undefined = banksParam === undefined || banksParam === '' ? undefined : this.banks.parseList(banksParam)
     if (asked?.length === 0) return []
-    const results = this.service.checkNow([{ algorithm, value }], { hoster })
-    return Array.isArray(results) ? this.banked(results[0], asked) : results.then(r => this.banked(r[0], asked))
+    const result = this.service.checkValueNow(algorithm, value, valueHex, { hoster })
+    return result instanceof Promise ? result.then(r => this.banked(r, asked)) : this.banked(result, asked)
   }
 
   private banked (result: CheckResult, asked: Bank[] | undefined): BankedMatch[] {
