@@ -127,6 +127,27 @@ describe('HMA 2.0 API on the check port: an HMA hoster switches by base URL and 
     assert.ok(near.body.matches.some((m: any) => m.distance === '1'))
     // a miss is an empty list
     assert.deepEqual((await get(`/m/raw_lookup?signal_type=video_md5&signal=${'0'.repeat(32)}`)).body, { matches: [] })
+    assert.deepEqual((await get(`/m/raw_lookup?signal_type=video_md5&signal=${'0'.repeat(32)}&include_distance=true`)).body, { matches: [] })
+  })
+
+  it('/m/raw_lookup answers alike however the query is written (the node:http fast path, HMA validation, the Fastify route)', async () => {
+    const expected = (await get(`/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}&include_distance=true`)).body
+    assert.ok(expected.matches.length >= 1)
+    for (const q of [
+      `signal=${HMA_PDQ}&signal_type=pdq&include_distance=true`, // any order
+      `signal_type=pdq&&signal=${HMA_PDQ}&include_distance=true&`, // empty pieces
+      `signal_type=pdq&signal=${HMA_PDQ.toUpperCase()}&include_distance=true`, // upper case: HMA's validation
+      `signal_type=pdq&signal=+${HMA_PDQ}+&include_distance=true`, // '+' is a space: the Fastify route
+      `signal_type=pd%71&signal=${HMA_PDQ}&include_distance=%74rue`, // percent-encoded: the Fastify route
+      `signal_type=pdq&banks=EOKM&signal=${HMA_PDQ}&include_distance=true`
+    ]) {
+      const r = await get(`/m/raw_lookup?${q}`)
+      assert.equal(r.status, 200, q)
+      assert.deepEqual(r.body, expected, q)
+    }
+    const ids = (await get(`/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}`)).body
+    assert.deepEqual(ids, { matches: expected.matches.map((m: any) => m.bank_content_id) })
+    assert.deepEqual((await get(`/m/raw_lookup?signal_type=pdq&signal=${HMA_PDQ}&include_distance=false`)).body, ids)
   })
 
   it('/m/lookup groups matches by bank; banks= narrows, also to a classification (test_lookups, test_lookup_with_bank_filter)', async () => {
