@@ -2,7 +2,9 @@
 // 1M SHA-256 and 1M PDQ entries, loaded with autocannon: batch of 1 and batch of 1,000 hashes
 // per request (a tenth of them known), req/s and p50/p99 latency; HMA's `GET /m/raw_lookup`
 // of one PDQ hash (near-match) beside the same bare node:http limit; also the match index's
-// load time at start, the bank_content_id rows' build time and the node's RSS.
+// load time at start, the bank_content_id rows' build time and the node's RSS. Server CPU per
+// request (from /proc, every thread) is given beside the bare endpoint's for the two HTTP-bound
+// routes: on a shared machine it moves less than req/s.
 //
 //   node dist/scripts/bench/check-http.js [--scale 0.01] [--seconds 10] [--connections 32] [--hit-rate 0.1]
 import '../../src/polyfill.js'
@@ -70,8 +72,20 @@ function bodies (known: string[], count: number, batch: number, hitRate: number)
 const checkRequests = (token: string, body: string[]): autocannon.Request[] =>
   body.map(b => ({ method: 'POST' as const, path: '/v1/check', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b }))
 
-async function load (url: string, requests: autocannon.Request[], opts: Options, seconds: number): Promise<autocannon.Result> {
-  return await autocannon({ url, connections: opts.connections, duration: seconds, requests })
+/** CPU time (user + system, every thread) a process has used so far, in ms (clock ticks of 10 ms). */
+async function cpuMs (pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** A load's result with the server's CPU time per request (µs), which contention on the machine moves less than req/s. */
+type Loaded = autocannon.Result & { cpuUs: number }
+
+async function load (url: string, requests: autocannon.Request[], opts: Options, seconds: number, pid?: number): Promise<Loaded> {
+  const before = pid !== undefined ? await cpuMs(pid) : 0
+  const r = await autocannon({ url, connections: opts.connections, duration: seconds, requests })
+  const cpuUs = pid !== undefined ? (await cpuMs(pid) - before) * 1000 / Math.max(1, r.requests.total) : 0
+  return Object.assign(r, { cpuUs })
 }
 
 /**
@@ -102,23 +116,23 @@ srv.listen(0, '127.0.0.1', () => process.stdout.write(String(srv.address().port)
 `
 
 /** The bare endpoint's process, running while `measure` runs against its URL. */
-async function withBare<T> (measure: (url: string) => Promise<T>): Promise<T> {
+async function withBare<T> (measure: (url: string, pid: number) => Promise<T>): Promise<T> {
   const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const port = await new Promise<string>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))
       child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)))
     })
-    return await measure(`http://127.0.0.1:${port}`)
+    return await measure(`http://127.0.0.1:${port}`, child.pid as number)
   } finally {
     child.kill()
   }
 }
 
-async function bareLimit (requests: autocannon.Request[], opts: Options, seconds: number): Promise<autocannon.Result> {
-  return await withBare(async (url) => {
+async function bareLimit (requests: autocannon.Request[], opts: Options, seconds: number): Promise<Loaded> {
+  return await withBare(async (url, pid) => {
     await load(url, requests, opts, 1)
-    return await load(url, requests, opts, seconds)
+    return await load(url, requests, opts, seconds, pid)
   })
 }
 
@@ -154,11 +168,12 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
       await load(runtime.checkUrl, raw, opts, 2)
       // the limit right before the figure it is set beside: the machine's load drifts
       const bare = await bareLimit(one, opts, seconds)
-      const r1 = await load(runtime.checkUrl, one, opts, seconds)
+      const pid = node.child.pid as number
+      const r1 = await load(runtime.checkUrl, one, opts, seconds, pid)
       const bareGet = await bareLimit(raw, opts, seconds)
-      const rRaw = await load(runtime.checkUrl, raw, opts, seconds)
+      const rRaw = await load(runtime.checkUrl, raw, opts, seconds, pid)
       const bareGet2 = await bareLimit(rawExact, opts, seconds)
-      const rRawExact = await load(runtime.checkUrl, rawExact, opts, seconds)
+      const rRawExact = await load(runtime.checkUrl, rawExact, opts, seconds, pid)
       // a new connection per request: connection set-up and teardown on both sides, every request
       const bareFresh = await withBare(async (url) => await freshConnectionLoad(url, one, opts.connections, seconds))
       const r1Fresh = await freshConnectionLoad(runtime.checkUrl, one, opts.connections, seconds)
@@ -176,6 +191,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
         { scenario: SCENARIO, name: 'batch of 1: ratio to the bare endpoint', value: r1.requests.average / bare.requests.average, unit: '', goal: 0.85, better: 'higher' },
         { scenario: SCENARIO, name: 'batch of 1: p50 latency', value: r1.latency.p50, unit: 'ms' },
         { scenario: SCENARIO, name: 'batch of 1: p99 latency', value: r1.latency.p99, unit: 'ms', goal: 10, better: 'lower' },
+        { scenario: SCENARIO, name: 'batch of 1: server CPU per request', value: r1.cpuUs, unit: 'µs', beside: `bare endpoint ${bare.cpuUs.toFixed(1)} µs (ratio ${(bare.cpuUs / r1.cpuUs).toFixed(2)}): contention moves it less than req/s` },
         { scenario: SCENARIO, name: 'bare node:http JSON endpoint, a new connection per request (machine limit)', value: bareFresh.rate, unit: 'req/s', beside: `p99 ${bareFresh.p99.toFixed(1)} ms` },
         { scenario: SCENARIO, name: 'batch of 1, a new connection per request: requests/s', value: r1Fresh.rate, unit: 'req/s', beside: `the shape HMA's sync workers force; ${beside}` },
         { scenario: SCENARIO, name: 'batch of 1, a new connection per request: ratio to the bare endpoint', value: r1Fresh.rate / bareFresh.rate, unit: '', goal: 0.8, better: 'higher' },
@@ -187,6 +203,7 @@ export async function checkHttp (args: BenchArgs, opts: Options): Promise<Figure
         { scenario: SCENARIO, name: 'bare node:http GET endpoint, again (machine limit)', value: bareGet2.requests.average, unit: 'req/s' },
         { scenario: SCENARIO, name: 'HMA GET /m/raw_lookup (1 SHA-256, exact): requests/s', value: rRawExact.requests.average, unit: 'req/s', beside: 'the HTTP path without the near-match search' },
         { scenario: SCENARIO, name: 'HMA raw_lookup SHA-256: ratio to the bare GET endpoint', value: rRawExact.requests.average / bareGet2.requests.average, unit: '', goal: 0.8, better: 'higher' },
+        { scenario: SCENARIO, name: 'HMA raw_lookup SHA-256: server CPU per request', value: rRawExact.cpuUs, unit: 'µs', beside: `bare GET endpoint ${bareGet2.cpuUs.toFixed(1)} µs (ratio ${(bareGet2.cpuUs / rRawExact.cpuUs).toFixed(2)}); PDQ raw_lookup ${rRaw.cpuUs.toFixed(0)} µs` },
         { scenario: SCENARIO, name: `bank_content_id rows for ${(2 * entries).toLocaleString('en-US')} entries (first start)`, value: idsSeconds, unit: 's' },
         { scenario: SCENARIO, name: 'batch of 1000: requests/s', value: r1000.requests.average, unit: 'req/s', beside: `${Math.min(opts.connections, 8)} connections` },
         { scenario: SCENARIO, name: 'batch of 1000: hashes/s', value: r1000.requests.average * 1000, unit: 'hashes/s' },
