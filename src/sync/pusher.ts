@@ -94,7 +94,9 @@ export class Pusher {
     if (peers.length === 0) return
     let fresh: Fresh | undefined
     try {
-      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash: scanBatch(batch.signed, () => {}).prevHash }
+      // a peer's batch we relayed carries its prev_hash already: no second scan of its entries
+      const prevHash = this.recentVerified.find(b => b.signed === batch.signed)?.prevHash ?? scanBatch(batch.signed, () => {}).prevHash
+      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash }
     } catch {
       fresh = undefined
     }
