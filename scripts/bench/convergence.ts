@@ -99,7 +99,9 @@ export async function convergence (args: BenchArgs, nodes = 10, batches = 20): P
     await waitForLinks(procs, links)
     debug('hashfed topology connected')
     const cpu0 = procs.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0)
+    debug(`publishing from monotonic ${process.hrtime.bigint() / 1000n} µs`)
     times = await publishBatches(procs, members[0].peerId, batches)
+    debug(`published until monotonic ${process.hrtime.bigint() / 1000n} µs`)
     cpuMs = procs.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0) - cpu0
   } finally {
     await Promise.all(procs.map(async p => await p.stop()))

@@ -79,9 +79,13 @@ export class FrameStream {
     }
   }
 
-  /** Writes one frame; waits at most until `signal` aborts for the stream to drain. */
-  async write (data: Uint8Array, signal: AbortSignal): Promise<void> {
+  /**
+   * Writes one frame; waits at most until `within` aborts (or that many ms pass) for the stream
+   * to drain. A time in ms costs a timer only when the stream is full: most frames never wait.
+   */
+  async write (data: Uint8Array, within: AbortSignal | number): Promise<void> {
     if (this.stream.send(Buffer.concat([Uint8Array.from(varint(data.length)), data]))) return
+    const signal = typeof within === 'number' ? AbortSignal.timeout(within) : within
     await new Promise<void>((resolve, reject) => {
       const cleanup = (): void => {
         this.stream.removeEventListener('drain', onDrain)

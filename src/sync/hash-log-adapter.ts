@@ -16,7 +16,7 @@ export function syncLogOf (log: HashLog, isOrigin: (origin: string) => boolean):
     applyRemote: async (signed, fromPeer, onVerified) => {
       const res = await log.applyRemote(signed, { isMember: isOrigin, fromPeer, ...(onVerified !== undefined ? { onVerified } : {}) })
       if (res.status === 'rejected') return { status: 'rejected', reason: res.reason, message: res.message, ...(res.origin !== undefined ? { origin: res.origin } : {}) }
-      return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq, origin: res.origin } : { status: 'stored', origin: res.origin }
+      return res.status === 'duplicate' ? { status: 'duplicate', seq: res.seq, origin: res.origin } : { status: 'stored', origin: res.origin, seq: res.seq }
     }
   }
 }

@@ -58,7 +58,7 @@ export class PushLink {
 
   /** Sends one push; waits at most `idleMs` for the stream to take it. */
   async send (heads: OriginHead[], origin: string, lastSeq: number, batches: Uint8Array[], idleMs: number): Promise<void> {
-    await this.s.write(encodeSync({ push: { heads: headsToWire(heads), frame: { batches } } }), AbortSignal.timeout(idleMs))
+    await this.s.write(encodeSync({ push: { heads: headsToWire(heads), frame: { batches } } }), idleMs)
     this.pushed.set(origin, Math.max(this.pushed.get(origin) ?? 0, lastSeq))
   }
 
@@ -98,6 +98,8 @@ export interface PushServeHooks {
   signal: AbortSignal
   idleMs: number
   onPeerHeads: (heads: OriginHead[]) => void
+  /** a pushed batch's bytes, before they are verified */
+  onPushed?: (bytes: Uint8Array) => void
   /** a verified outcome of a pushed batch (its origin when it decoded) */
   onOutcome: (origin: string | null, outcome: ApplyOutcome) => void
   /** a pushed batch did not follow our head: pull from the peer instead */
@@ -117,13 +119,14 @@ export async function servePushes (stream: Stream, hooks: PushServeHooks): Promi
     if (batches.length > MAX_PUSH_BATCHES) throw hfError(ErrorCodes.PROTOCOL, `sync push: ${batches.length} batches, at most ${MAX_PUSH_BATCHES}`, { reason: 'too-large' })
     let gap = false
     for (const bytes of batches) {
+      hooks.onPushed?.(bytes)
       const outcome = await hooks.log.applyRemote(bytes, hooks.peer)
       if (outcome.status === 'rejected' && outcome.reason === 'gap') { gap = true; break }
       hooks.onOutcome(outcome.origin ?? null, outcome)
       // the rest cannot chain onto our head
       if (outcome.status === 'rejected') break
     }
-    await s.write(encodeSync({ heads: headsToWire(hooks.log.heads().filter(h => hooks.isOrigin(h.origin))) }), AbortSignal.timeout(hooks.idleMs))
+    await s.write(encodeSync({ heads: headsToWire(hooks.log.heads().filter(h => hooks.isOrigin(h.origin))) }), hooks.idleMs)
     if (gap) hooks.onGap()
   }
 }

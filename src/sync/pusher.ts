@@ -8,6 +8,9 @@ import type { ApplyOutcome, OriginHead, SyncLog, VerifiedBatch } from './sync-lo
 import type { SyncRejectReason } from './reject-reasons.js'
 import { scanBatch } from '../log/batch-scan.js'
 
+/** Verified batches remembered to recognise a neighbour's copy of one (a batch crosses ~3 links at once). */
+const RECENT_VERIFIED = 8
+
 /** A batch we just stored, as the log announces it. */
 export interface NewBatch {
   origin: string
@@ -59,6 +62,14 @@ export class Pusher {
   private readonly unsupported = new Set<string>()
   private readonly queues = new Map<string, Promise<void>>()
   private readonly inbound = new Map<string, number>()
+  /**
+   * peer → origin → highest seq the peer pushed us that verified (stored, or a copy of what we
+   * hold): it holds that batch, on our chain. A batch crosses a link in both directions when
+   * both ends got it elsewhere first; knowing this, neither end pushes it back nor relays it.
+   */
+  private readonly provenHeld = new Map<string, Map<string, number>>()
+  /** the last few peers' batches we verified (relayed): a peer pushing the same bytes holds one of them */
+  private readonly recentVerified: VerifiedBatch[] = []
   private readonly stopping = new AbortController()
 
   constructor (private readonly init: PusherInit) {}
@@ -83,7 +94,9 @@ export class Pusher {
     if (peers.length === 0) return
     let fresh: Fresh | undefined
     try {
-      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash: scanBatch(batch.signed, () => {}).prevHash }
+      // a peer's batch we relayed carries its prev_hash already: no second scan of its entries
+      const prevHash = this.recentVerified.find(b => b.signed === batch.signed)?.prevHash ?? scanBatch(batch.signed, () => {}).prevHash
+      fresh = { origin: batch.origin, seq: batch.seq, signed: batch.signed, prevHash }
     } catch {
       fresh = undefined
     }
@@ -105,6 +118,50 @@ export class Pusher {
   /** `origin`'s chain was cut below `fromSeq`: batches pushed from there on are no longer the peers'. */
   forgetFrom (origin: string, fromSeq: number): void {
     for (const l of this.links.values()) l.forgetFrom(origin, fromSeq)
+    for (const held of this.provenHeld.values()) if ((held.get(origin) ?? 0) >= fromSeq) held.set(origin, fromSeq - 1)
+  }
+
+  /** Highest seq of `origin` that `peer` holds on our chain as far as we know: we pushed it, or it pushed it to us. */
+  private knownHeld (peer: string, origin: string): number {
+    return Math.max(this.links.get(peer)?.pushed.get(origin) ?? 0, this.provenHeld.get(peer)?.get(origin) ?? 0)
+  }
+
+  /** `peer` pushed us a batch that verified: it holds it (see provenHeld). */
+  private noteHeld (peer: string, outcome: ApplyOutcome): void {
+    if (outcome.status === 'rejected' || outcome.origin === undefined || outcome.seq === undefined) return
+    this.noteHeldSeq(peer, outcome.origin, outcome.seq)
+  }
+
+  private noteHeldSeq (peer: string, origin: string, seq: number): void {
+    let held = this.provenHeld.get(peer)
+    if (held === undefined) this.provenHeld.set(peer, held = new Map())
+    if ((held.get(origin) ?? 0) < seq) held.set(origin, seq)
+  }
+
+  /**
+   * Bytes `peer` pushed us, before they are applied: a byte-exact copy of a batch we verified
+   * moments ago (its write may still be in flight) proves the peer holds it, so our own push of
+   * it to that peer, once stored, is skipped. Anything else proves nothing until it verifies.
+   */
+  private notePushed (peer: string, bytes: Uint8Array): void {
+    for (const b of this.recentVerified) {
+      if (b.signed.length === bytes.length && Buffer.compare(b.signed, bytes) === 0) this.noteHeldSeq(peer, b.origin, b.seq)
+    }
+  }
+
+  /**
+   * Whether `peer` gets `batch` from elsewhere no later than from us, judged by the batch
+   * before it: it pushed us that one, and either we did not push it to it or, both having
+   * pushed (the batch crossed the link), the end with the lower peer ID leaves it to the
+   * other. Such a peer is not relayed to on verify; `offer`, once we stored the batch, still
+   * pushes it unless the peer has pushed it to us meanwhile: a wrong guess costs a write's
+   * time on that hop, never the batch.
+   */
+  private upstream (peer: string, batch: VerifiedBatch): boolean {
+    const prev = batch.seq - 1
+    if (prev < 1 || (this.provenHeld.get(peer)?.get(batch.origin) ?? 0) < prev) return false
+    const pushedPrev = (this.links.get(peer)?.pushed.get(batch.origin) ?? 0) >= prev
+    return !pushedPrev || this.init.libp2p.peerId.toString() < peer
   }
 
   /**
@@ -115,7 +172,10 @@ export class Pusher {
    */
   relay (peers: string[], batch: VerifiedBatch): void {
     if (this.stopping.signal.aborted) return
+    this.recentVerified.push(batch)
+    if (this.recentVerified.length > RECENT_VERIFIED) this.recentVerified.shift()
     for (const peer of peers) {
+      if (this.upstream(peer, batch)) continue
       this.enqueue(peer, async () => {
         try {
           await this.tryRelay(peer, batch)
@@ -131,7 +191,7 @@ export class Pusher {
     if (known === undefined || this.unsupported.has(peer)) return
     const { origin, seq } = batch
     const told = known.get(origin)
-    const pushedSeq = this.links.get(peer)?.pushed.get(origin) ?? 0
+    const pushedSeq = this.knownHeld(peer, origin)
     if (Math.max(told?.seq ?? 0, pushedSeq) >= seq) return
     // the peer must hold exactly the batch before it: we pushed it, or it told us its hash
     const follows = pushedSeq === seq - 1 ||
@@ -167,7 +227,7 @@ export class Pusher {
     const ours = this.init.log.head(origin)
     if (known === undefined || ours === undefined || this.unsupported.has(peer)) return false
     const told = known.get(origin)
-    const pushedSeq = this.links.get(peer)?.pushed.get(origin) ?? 0
+    const pushedSeq = this.knownHeld(peer, origin)
     const from = Math.max(told?.seq ?? 0, pushedSeq)
     if (from >= ours.seq) {
       // it holds as much as we do; the same seq under another hash is a fork, for a session to fetch
@@ -242,6 +302,7 @@ export class Pusher {
 
   private forget (peer: string): void {
     this.unsupported.delete(peer)
+    this.provenHeld.delete(peer)
     this.links.get(peer)?.close()
     this.links.delete(peer)
   }
@@ -265,7 +326,8 @@ export class Pusher {
         signal: this.stopping.signal,
         idleMs: this.init.idleMs,
         onPeerHeads: (heads) => { this.pushesReceived++; this.init.onPeerHeads(peer, heads) },
-        onOutcome: (origin, outcome) => this.init.onOutcome(peer, origin, outcome),
+        onPushed: (bytes) => this.notePushed(peer, bytes),
+        onOutcome: (origin, outcome) => { this.noteHeld(peer, outcome); this.init.onOutcome(peer, origin, outcome) },
         onGap: () => this.init.fallback(peer)
       })
     } catch (err) {

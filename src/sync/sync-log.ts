@@ -14,7 +14,7 @@ export interface OriginHead {
 
 /** `origin`: the batch's origin, when it decoded (a pushed batch names its origin only inside). */
 export type ApplyOutcome =
-  | { status: 'stored', origin?: string }
+  | { status: 'stored', origin?: string, seq?: number }
   /** `seq`: the batch's sequence number, when known (a batch from before a requested range is a replay) */
   | { status: 'duplicate', seq?: number, origin?: string }
   | { status: 'rejected', reason: SyncRejectReason, message: string, origin?: string }

@@ -87,7 +87,7 @@ export function memberHeads (heads: OriginHead[], isOrigin: (origin: string) => 
 }
 
 async function write (s: FrameStream, msg: Parameters<typeof encodeSync>[0], idleMs: number): Promise<void> {
-  await s.write(encodeSync(msg), AbortSignal.timeout(idleMs))
+  await s.write(encodeSync(msg), idleMs)
 }
 
 function expect<K extends NonNullable<SyncMessage['kind']>> (msg: SyncMessage, kind: K): void {
