@@ -87,7 +87,7 @@ export function hexToBytes (text: string): Uint8Array | null {
 }
 
 /** True when every character of `text` is a hex digit (and there is at least one). */
-function isHex (text: string): boolean {
+export function isHex (text: string): boolean {
   if (text.length === 0) return false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
