@@ -40,10 +40,10 @@ async function * parseLines (input: AsyncIterable<Uint8Array | string>, init: Pa
  */
 async function * parseLineChunks (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem[]> {
   const state: ParseState = { seenContent: false, added: false, firstReject: undefined, record: recordMaker(init), placeholders: new Map() }
-  for await (const chunk of textLineChunks(input, 'lines')) {
+  for await (const { first, texts } of textLineChunks(input, 'lines')) {
     const items: ImportItem[] = []
-    for (const { line, text } of chunk) {
-      const item = parseOne(line, text, init, state)
+    for (let i = 0; i < texts.length; i++) {
+      const item = parseOne(first + i, texts[i], init, state)
       if (item !== null) items.push(item)
     }
     if (items.length > 0) yield items

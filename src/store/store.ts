@@ -93,8 +93,9 @@ export class Store {
     const raw: Array<{ type: 'put' | 'del', key: string | Uint8Array, value?: Uint8Array }> = new Array(ops.length)
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]
-      const key = 'sublevel' in op ? op.sublevel.prefix + op.key : op.key
-      raw[i] = op.type === 'put' ? { type: 'put', key, value: op.value } : { type: 'del', key }
+      // a RawPut already has the shape LevelDB reads (type, key, value)
+      if (!('sublevel' in op)) raw[i] = op
+      else raw[i] = op.type === 'put' ? { type: 'put', key: op.sublevel.prefix + op.key, value: op.value } : { type: 'del', key: op.sublevel.prefix + op.key }
     }
     return (this.db as unknown as { _batch: (ops: typeof raw, options: object) => Promise<void> })._batch(raw, NO_OPTIONS)
   }
