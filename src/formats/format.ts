@@ -15,6 +15,13 @@ export interface ParseInit {
    * @default 100
    */
   pdqQuality?: number
+  /**
+   * The items are only checked, never written (an import's first pass): a parser may give
+   * records of the common shape (a bare hex value of a known length, with the defaults) one
+   * shared record per algorithm whose value is zeros of the right length, instead of decoding
+   * each value. Such a record is valid exactly when the decoded one would be.
+   */
+  checkOnly?: boolean
 }
 
 export interface WriteInit {

@@ -1,4 +1,4 @@
-import { detectAlgorithm, formatHashValue, hexToBytes, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
+import { VALUE_BYTES, detectAlgorithm, formatHashValue, hexInto, isHex, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { textLineChunks } from './input.js'
@@ -39,11 +39,11 @@ async function * parseLines (input: AsyncIterable<Uint8Array | string>, init: Pa
  * synchronous loop, so a million-line import pays one await per chunk, not one per line.
  */
 async function * parseLineChunks (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem[]> {
-  const state: ParseState = { seenContent: false, added: false, firstReject: undefined, record: recordMaker(init) }
-  for await (const chunk of textLineChunks(input, 'lines')) {
+  const state: ParseState = { seenContent: false, added: false, firstReject: undefined, record: recordMaker(init), placeholders: new Map(), slab: new ArrayBuffer(0), slabAt: SLAB_BYTES }
+  for await (const { first, texts } of textLineChunks(input, 'lines')) {
     const items: ImportItem[] = []
-    for (const { line, text } of chunk) {
-      const item = parseOne(line, text, init, state)
+    for (let i = 0; i < texts.length; i++) {
+      const item = parseOne(first + i, texts[i], init, state)
       if (item !== null) items.push(item)
     }
     if (items.length > 0) yield items
@@ -59,6 +59,11 @@ interface ParseState {
   added: boolean
   firstReject: ImportItem | undefined
   record: (algorithm: AlgorithmName, value: Uint8Array, quality: number | undefined) => HashRecord
+  /** ParseInit.checkOnly: one record per algorithm */
+  placeholders: Map<AlgorithmName, HashRecord>
+  /** where slabValue puts the next value */
+  slab: ArrayBuffer
+  slabAt: number
 }
 
 /** Bare hex values by length (MD5, SHA-1, SHA-256, PhotoDNA): detectAlgorithm's table. */
@@ -76,10 +81,18 @@ function parseOne (line: number, text: string, init: ParseInit, state: ParseStat
   // (what detectAlgorithm + readHashValue give for it); anything else takes parseLine
   if (init.algorithm === undefined) {
     const algorithm = BARE.get(token.length)
-    const value = algorithm === undefined ? null : hexToBytes(token)
-    if (value !== null) {
-      state.added = true
-      return { kind: 'add', line, record: state.record(algorithm as AlgorithmName, value, undefined) }
+    if (algorithm !== undefined && init.checkOnly === true) {
+      // a check pass: the value is hex of the right length, so its record is this one's twin
+      if (isHex(token)) {
+        state.added = true
+        return { kind: 'add', line, record: placeholder(state, algorithm) }
+      }
+    } else {
+      const value = algorithm === undefined ? null : slabValue(state, token)
+      if (value !== null) {
+        state.added = true
+        return { kind: 'add', line, record: state.record(algorithm as AlgorithmName, value, undefined) }
+      }
     }
   }
   try {
@@ -91,6 +104,35 @@ function parseOne (line: number, text: string, init: ParseInit, state: ParseStat
     state.firstReject ??= item
     return item
   }
+}
+
+/**
+ * The bytes of a bare hex value, as a view into a 4 KiB slab shared by the next values
+ * (~128 SHA-256): a typed array of its own costs about 2.5x the heap of a view, and a
+ * million-line import allocated one per line. Null when the token is not hex.
+ */
+function slabValue (state: ParseState, token: string): Uint8Array | null {
+  const n = token.length / 2
+  if (state.slabAt + n > SLAB_BYTES) {
+    state.slab = new ArrayBuffer(SLAB_BYTES)
+    state.slabAt = 0
+  }
+  const value = new Uint8Array(state.slab, state.slabAt, n)
+  if (!hexInto(token, value)) return null
+  state.slabAt += n
+  return value
+}
+
+const SLAB_BYTES = 4096
+
+/** The shared record of a check pass for bare values of `algorithm` (ParseInit.checkOnly). */
+function placeholder (state: ParseState, algorithm: AlgorithmName): HashRecord {
+  let record = state.placeholders.get(algorithm)
+  if (record === undefined) {
+    record = state.record(algorithm, new Uint8Array(VALUE_BYTES[algorithm]), undefined)
+    state.placeholders.set(algorithm, record)
+  }
+  return record
 }
 
 /** Text up to the first whitespace (`trimmed.split(/\s/, 1)[0]`), without a regex for ASCII lines. */

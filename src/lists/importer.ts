@@ -1,7 +1,7 @@
 import type { Identity } from '../identity/identity.js'
 import type { HashListFormat, ParseInit } from '../formats/format.js'
 import { itemChunks } from '../formats/item-chunks.js'
-import type { AppendItem, ImportItem } from '../log/entry.js'
+import type { AppendItem, HashRecord, ImportItem } from '../log/entry.js'
 import type { AppendResult } from '../log/log-types.js'
 import type { HashLog } from '../log/hash-log.js'
 import { entryProblem } from '../log/entry-codec.js'
@@ -65,10 +65,19 @@ export async function importHashes (init: ImportInit): Promise<ImportSummary> {
 
   // pass 1: the whole file parses and every item can be signed, before anything is written
   let total = 0
-  for await (const items of itemChunks(init.format, init.input(), init.init)) {
+  // records a check pass shares (ParseInit.checkOnly) are checked once
+  let lastRecord: HashRecord | undefined
+  let lastProblem: string | null = null
+  for await (const items of itemChunks(init.format, init.input(), { ...init.init, checkOnly: true })) {
     for (const item of items) {
       total++
-      const problem = itemProblem(item)
+      let problem: string | null
+      if (item.kind === 'add' && item.record === lastRecord) {
+        problem = lastProblem
+      } else {
+        problem = itemProblem(item)
+        if (item.kind === 'add') { lastRecord = item.record; lastProblem = problem }
+      }
       if (problem !== null) {
         summary.rejectedCount++
         if (summary.rejected.length < MAX_REPORTED_REJECTS) summary.rejected.push({ line: item.line, reason: problem })

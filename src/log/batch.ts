@@ -5,6 +5,7 @@ import { verifySignature, type Identity } from '../identity/identity.js'
 import { originIdOf } from './origin-ids.js'
 import { BATCH_VERSION, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_SIGNED_BATCH_BYTES } from './constants.js'
 import { u64 } from './uint64.js'
+import { encodeBatchBody } from './batch-body-encoder.js'
 
 /** Why a batch was refused, one line each. Stable strings: sync counts rejections per reason and logs them. */
 export const BATCH_REJECT_REASONS = {
@@ -80,7 +81,7 @@ export function buildBatch (init: BuildBatchInit): Batch {
   if (init.entries.length > MAX_BATCH_ENTRIES) throw batchError('too-large', `a batch holds at most ${MAX_BATCH_ENTRIES} entries, got ${init.entries.length}`)
   const createdMs = init.createdMs ?? Date.now()
   const origin = init.identity.peerIdBytes
-  const body = pb.BatchBody.encode({
+  const body = encodeBatchBody({
     version: BATCH_VERSION,
     origin,
     seq: init.seq,
@@ -88,7 +89,7 @@ export function buildBatch (init: BuildBatchInit): Batch {
     createdMs,
     entries: init.entries,
     rotation: init.rotation
-  }).finish()
+  })
   if (body.length > MAX_BATCH_BYTES) throw batchError('too-large', `a batch body is at most ${MAX_BATCH_BYTES} bytes, got ${body.length}`)
   const signature = init.identity.sign(body)
   return {

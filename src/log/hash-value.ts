@@ -86,8 +86,24 @@ export function hexToBytes (text: string): Uint8Array | null {
   return out
 }
 
+/**
+ * hexToBytes into `out` (`text` has 2 * out.length characters): false if any character is not
+ * a hex digit, and `out` then holds garbage.
+ */
+export function hexInto (text: string, out: Uint8Array): boolean {
+  for (let i = 0, j = 0; j < out.length; i += 2, j++) {
+    const a = text.charCodeAt(i)
+    const b = text.charCodeAt(i + 1)
+    const hi = a < 128 ? NIBBLE[a] : -1
+    const lo = b < 128 ? NIBBLE[b] : -1
+    if (hi < 0 || lo < 0) return false
+    out[j] = (hi << 4) | lo
+  }
+  return true
+}
+
 /** True when every character of `text` is a hex digit (and there is at least one). */
-function isHex (text: string): boolean {
+export function isHex (text: string): boolean {
   if (text.length === 0) return false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)

@@ -129,14 +129,14 @@ export class RowTracker {
    * each built into one buffer.
    */
   finish (hashesPrefix: Uint8Array, sources: Sublevel): { ops: StoreOp[], current: number, retracted: number } {
-    const ops: StoreOp[] = []
     let current = 0
     let retracted = 0
     const values = new ProvenanceWriter()
     const refs: string[] = []
     const sourceOps: BatchOp[] = []
-    for (const [key, row] of this.rows) {
-      if (!row.dirty) continue
+    // forEach, not for-of: no [key, row] pair allocated per row
+    this.rows.forEach((row, key) => {
+      if (!row.dirty) return
       values.add(row)
       refs.push(key)
       const nowCurrent = !row.retracted
@@ -149,11 +149,12 @@ export class RowTracker {
         if (before !== '') sourceOps.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
         if (after !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
       }
-    }
+    })
     const encoded = values.finish()
     const keys = hashKeyBytes(hashesPrefix, refs, this.origin)
-    for (let i = 0; i < keys.length; i++) ops.push({ type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' })
-    for (const op of sourceOps) ops.push(op)
+    const ops = new Array<StoreOp>(keys.length + sourceOps.length)
+    for (let i = 0; i < keys.length; i++) ops[i] = { type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' }
+    for (let i = 0; i < sourceOps.length; i++) ops[keys.length + i] = sourceOps[i]
     return { ops, current, retracted }
   }
 

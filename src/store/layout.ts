@@ -103,7 +103,7 @@ export function hashKeyBytes (prefix: Uint8Array, refs: string[], origin: string
     at += all.write(refs[i], at, 'latin1')
     all.set(tail, at)
     at += tail.length
-    keys[i] = all.subarray(start, at)
+    keys[i] = new Uint8Array(all.buffer, all.byteOffset + start, at - start) // a plain view: Buffer#subarray costs ~3x more per key
   }
   return keys
 }
