@@ -14,7 +14,7 @@ import { RowTracker } from './row-tracker.js'
  */
 export async function trackRemoteRows (origin: string, seq: number, entries: LogEntry[], filter: KeyFilter, rows: IndexRows,
   beforeRead: (refs: string[]) => Promise<void>): Promise<RowTracker> {
-  const tracker = new RowTracker(origin)
+  const tracker = new RowTracker(origin, false)
   const refs = entries.map(e => e.op === 'add' ? refOf(e.record.algorithm, e.record.value) : refOf(e.algorithm, e.value))
   const hashes = entries.map(e => e.op === 'add' ? keyHash(algorithmToEnum(e.record.algorithm), e.record.value) : 0)
   const toFetch: string[] = []
