@@ -112,7 +112,8 @@ async function threadCpu (pid: number): Promise<Map<string, number>> {
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')
     if (stat === '') continue
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#')
+    // the main thread is the one whose id is the process's; LevelDB's compaction thread is unnamed ("node" too)
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10)
   }
@@ -264,6 +265,7 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
         fresh = await startProcess(members[i + 1])
         const s0 = performance.now()
         const cpu0 = await cpuMs(fresh.child.pid as number)
+        const th0 = threads ? await threadCpu(fresh.child.pid as number) : undefined
         while (await originEntries(fresh.api, list.peerId) < n) {
           await sleep(50)
           if (performance.now() - s0 > 3_600_000) throw new Error('initial sync stalled')
@@ -271,6 +273,7 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
         const syncS = (performance.now() - s0) / 1000
         // on a loaded machine the wall time is mostly waiting: the receiver's own CPU beside it
         const syncCpuS = (await cpuMs(fresh.child.pid as number) - cpu0) / 1000
+        if (th0 !== undefined) console.log(`(scale: ${label}: initial sync, receiver CPU ms by thread: ${threadDelta(th0, await threadCpu(fresh.child.pid as number))})`)
         const perEntry = written.bytes / n
         const limit = Math.min(limits.channelBytesPerSecond / perEntry, limits.storeEntriesPerSecond)
         // the issue's goals are for the full 10M store; smaller steps show the cost per entry
