@@ -12,7 +12,7 @@
 import '../../src/polyfill.js'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -93,6 +93,35 @@ async function grow (m: BenchMember, from: number, to: number, out: Written): Pr
     await log.close()
     await store.close()
   }
+}
+
+/** user+system CPU of a process so far, from /proc (ms; NaN where there is none) */
+async function cpuMs (pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime in ticks of 10 ms
+  } catch {
+    return NaN
+  }
+}
+
+/** CPU ms so far of each thread of `pid`, summed by thread name (HASHFED_BENCH_THREADS=1: where a step's CPU goes) */
+async function threadCpu (pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')
+    if (stat === '') continue
+    // the main thread is the one whose id is the process's; LevelDB's compaction thread is unnamed ("node" too)
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10)
+  }
+  return out
+}
+
+function threadDelta (before: Map<string, number>, after: Map<string, number>): string {
+  return [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
 }
 
 async function rssMiB (pid: number): Promise<number> {
@@ -226,17 +255,25 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
         const c = { url: runtime.checkUrl, token }
         const near = await pdqNear(c, written.pdq)
         if (near.mismatches > 0) throw new Error(`PDQ near-match differs from a linear scan on ${near.mismatches} of ${near.sampled} queries`)
+        const threads = process.env.HASHFED_BENCH_THREADS === '1'
+        const t0s = threads ? [await threadCpu(node.child.pid as number), await threadCpu(process.pid)] : []
         const rate = await exactRate(c, written.sha256, opts.seconds)
+        if (threads) console.log(`(scale: ${label}: exact check CPU ms by thread: node: ${threadDelta(t0s[0], await threadCpu(node.child.pid as number))}; bench: ${threadDelta(t0s[1], await threadCpu(process.pid))})`)
         if (i === 0) firstRate = rate
         // initial sync of the whole store to a fresh node
         // timed from the fresh process's start-up, as the initial-sync scenario does
         fresh = await startProcess(members[i + 1])
         const s0 = performance.now()
+        const cpu0 = await cpuMs(fresh.child.pid as number)
+        const th0 = threads ? await threadCpu(fresh.child.pid as number) : undefined
         while (await originEntries(fresh.api, list.peerId) < n) {
           await sleep(50)
           if (performance.now() - s0 > 3_600_000) throw new Error('initial sync stalled')
         }
         const syncS = (performance.now() - s0) / 1000
+        // on a loaded machine the wall time is mostly waiting: the receiver's own CPU beside it
+        const syncCpuS = (await cpuMs(fresh.child.pid as number) - cpu0) / 1000
+        if (th0 !== undefined) console.log(`(scale: ${label}: initial sync, receiver CPU ms by thread: ${threadDelta(th0, await threadCpu(fresh.child.pid as number))})`)
         const perEntry = written.bytes / n
         const limit = Math.min(limits.channelBytesPerSecond / perEntry, limits.storeEntriesPerSecond)
         // the issue's goals are for the full 10M store; smaller steps show the cost per entry
@@ -248,7 +285,7 @@ export async function scale (args: BenchArgs, opts: { full: boolean, seconds: nu
           { scenario: SCENARIO, name: `${label}: index load at start`, value: status.loaded.ms / 1000, unit: 's', ...(atTen ? { goal: 15, better: 'lower' as const } : {}), beside: `${us(status.loaded.ms / 1000)}; ${status.loaded.cpuMs === undefined ? '' : `CPU ${(status.loaded.cpuMs / 1000).toFixed(1)} s (${us(status.loaded.cpuMs / 1000)}); `}${status.loaded.entries.toLocaleString('en-US')} loaded (goal 15 s at 10M)` },
           { scenario: SCENARIO, name: `${label}: PDQ near-match over HTTP, p50 (${written.pdq.length.toLocaleString('en-US')} PDQ)`, value: near.p50, unit: 'ms', goal: 5, better: 'lower', beside: `${PDQ_QUERIES} queries, half near a stored hash; ${near.sampled} equal a linear scan` },
           { scenario: SCENARIO, name: `${label}: exact check over HTTP, batch of 1`, value: rate, unit: 'req/s', ...(i > 0 ? { goal: 0.9 * firstRate, better: 'higher' as const } : {}), beside: i > 0 ? `${(rate / firstRate).toFixed(2)}x the ${(steps[0] / 1e6).toLocaleString('en-US')}M step; goal within 10%` : '32 connections, 10% known' },
-          { scenario: SCENARIO, name: `${label}: initial sync to a fresh node`, value: syncS, unit: 's', beside: us(syncS) },
+          { scenario: SCENARIO, name: `${label}: initial sync to a fresh node`, value: syncS, unit: 's', beside: `${us(syncS)}; receiver CPU ${syncCpuS.toFixed(1)} s (${us(syncCpuS)})` },
           { scenario: SCENARIO, name: `${label}: initial sync, ratio to min(channel, LevelDB)`, value: n / syncS / limit, unit: '', goal: 0.5, better: 'higher', beside: `channel ${Math.round(limits.channelBytesPerSecond / perEntry).toLocaleString('en-US')}/s at ${perEntry.toFixed(1)} B/entry, LevelDB ${Math.round(limits.storeEntriesPerSecond).toLocaleString('en-US')}/s` }
         )
       } finally {

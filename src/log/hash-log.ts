@@ -7,18 +7,17 @@ import { decodeStored } from '../store/stored-record.js'
 import type { Identity } from '../identity/identity.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { Lock } from '../util/lock.js'
-import { algorithmToEnum, type AlgorithmName } from './hash-value.js'
+import type { AlgorithmName } from './hash-value.js'
 import type { AppendItem } from './entry.js'
-import { metaToProto } from './entry-codec.js'
 import { decodeBatch, type Batch } from './batch.js'
 import { DEFAULT_BATCH_ENTRIES, MAX_BATCH_ENTRIES } from './constants.js'
 import { KeyFilter, keyHash } from './key-filter.js'
 import { u64 } from './uint64.js'
 import { RowTracker } from './row-tracker.js'
+import { trackRemoteRows } from './remote-rows.js'
 import { PendingWrite } from './pending-write.js'
 import { batchWriteOps, headOp } from './batch-write.js'
 import { HeldCopies } from './held-copies.js'
-import { refOf } from './hash-ref.js'
 import { IndexRows } from './index-rows.js'
 import { planAppend } from './append-planner.js'
 import { checkRemoteBatch } from './remote-verifier.js'
@@ -157,12 +156,15 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
   async applyRemote (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
     const copy = this.heldCopy(signed, init)
     if (copy !== undefined) return copy
-    return await this.writes.run(async () => {
-      await this.settled()
-      const result = this.heldCopy(signed, init) ?? await this.applyNow(signed, init)
-      if (result.status === 'rejected') this.logger.debug({ origin: result.origin, seq: result.seq, reason: result.reason, peer: init.fromPeer }, 'batch rejected')
-      return result
+    const run = await this.writes.run(async () => {
+      const held = this.heldCopy(signed, init)
+      const run = held !== undefined ? { result: held } : await this.applyNow(signed, init)
+      if (run.result.status === 'rejected') this.logger.debug({ origin: run.result.origin, seq: run.result.seq, reason: run.result.reason, peer: init.fromPeer }, 'batch rejected')
+      return run
     })
+    // the lock is free while our write is in flight: the next batch may be verified meanwhile
+    await run.done
+    return run.result
   }
 
   /**
@@ -179,24 +181,33 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
     return { status: 'duplicate', origin: at.origin, seq: at.seq }
   }
 
-  private async applyNow (signed: Uint8Array, init: ApplyInit): Promise<ApplyResult> {
+  /**
+   * Verifies a peer's batch and starts its write. A write in flight (the previous batch)
+   * counts as stored for the verification: this batch must chain onto it, and is written
+   * only once it is stored (its failure fails this batch too). A key rotation in flight is
+   * waited for first: the key history moves only once it is stored.
+   */
+  private async applyNow (signed: Uint8Array, init: ApplyInit): Promise<{ result: ApplyResult, done?: Promise<void> }> {
+    if (this.pending?.rotates === true) await this.settled()
+    const pending = this.pending
     const verdict = await checkRemoteBatch(signed, {
       ...init,
-      headOf: (origin) => this.headMap.get(origin),
+      headOf: (origin) => pending?.origin === origin ? pending.head : this.headMap.get(origin),
       keysOf: (origin, originBytes) => this.keys.of(origin, originBytes),
       storedBatch: async (origin, seq) => {
+        await this.settled()
         const stored = await this.getBatch(origin, seq)
         if (stored === undefined) throw hfError(ErrorCodes.INTERNAL, `batch ${seq} of ${origin} is missing below its head ${this.headMap.get(origin)?.seq ?? 0}`)
         return decodeBatch(stored)
       }
     })
-    if (verdict.kind === 'rejected') return verdict.result
+    if (verdict.kind === 'rejected') return { result: verdict.result }
     const { batch } = verdict
     const { originId: origin, seq } = batch
     if (verdict.kind === 'held') {
-      if (sameBytes(verdict.kept.hash, batch.hash)) return { status: 'duplicate', origin, seq }
+      if (sameBytes(verdict.kept.hash, batch.hash)) return { result: { status: 'duplicate', origin, seq } }
       await this.recordFork(verdict.kept, batch, init.fromPeer)
-      return { status: 'rejected', reason: 'fork', message: `origin ${origin} signed two different batches ${seq}: kept ours, evidence stored`, origin, seq }
+      return { result: { status: 'rejected', reason: 'fork', message: `origin ${origin} signed two different batches ${seq}: kept ours, evidence stored`, origin, seq } }
     }
     const { entries } = verdict
     if (init.onVerified !== undefined) {
@@ -206,27 +217,17 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
         this.logger.error({ err }, 'a verified-batch listener failed')
       }
     }
-    const head = this.headMap.get(origin)
-    const tracker = new RowTracker(origin)
-    const filter = await this.filterFor(origin)
-    const refs = entries.map(e => e.op === 'add' ? refOf(e.record.algorithm, e.record.value) : refOf(e.algorithm, e.value))
-    const hashes = entries.map(e => e.op === 'add' ? keyHash(algorithmToEnum(e.record.algorithm), e.record.value) : 0)
-    const toFetch: string[] = []
-    entries.forEach((e, i) => {
-      if (e.op === 'benign') return // no index row
-      if (e.op === 'retract' || filter.mightHave(hashes[i])) toFetch.push(refs[i])
-      else tracker.load(refs[i], undefined)
+    const tracker = await trackRemoteRows(origin, seq, entries, await this.filterFor(origin), this.rows, async (refs) => {
+      if (pending?.mustWaitFor(refs, false) === true) await pending.done
     })
-    await this.rows.loadInto(tracker, origin, toFetch)
-    entries.forEach((e, i) => {
-      // a retract of a hash the origin does not hold is a no-op: the batch is still the origin's
-      if (e.op === 'add') tracker.add(refs[i], metaToProto(e.record), seq, i)
-      else if (e.op === 'retract') tracker.retract(refs[i], e.reason, seq)
+    // planned on the origin's write in flight: written once that is stored (its failure fails this batch too)
+    if (pending?.origin === origin) await pending.done
+    else await this.settled()
+    const logEntries = (this.headMap.get(origin)?.entries ?? 0) + entries.length
+    const done = this.writeBatches(batch.origin, origin, [batch], tracker, logEntries, () => {
+      this.emitSafe('batch', { origin, seq, hash: batch.hash, entries, signed: batch.signed, local: false, fromPeer: init.fromPeer })
     })
-    entries.forEach((e, i) => { if (e.op === 'add') filter.add(hashes[i]) })
-    await this.writeBatches(batch.origin, origin, [batch], tracker, (head?.entries ?? 0) + entries.length)
-    this.emitSafe('batch', { origin, seq, hash: batch.hash, entries, signed: batch.signed, local: false, fromPeer: init.fromPeer })
-    return { status: 'stored', origin, seq, hash: batch.hash }
+    return { result: { status: 'stored', origin, seq, hash: batch.hash }, done }
   }
 
   private async recordFork (kept: Batch, refused: Batch, fromPeer: string | undefined): Promise<void> {
@@ -252,7 +253,7 @@ class OriginLogs extends EventEmitter<HashLogEvents> implements HashLog {
       for (const b of batches) this.held.add(b.signed, origin, b.seq)
       after?.()
     })
-    const pending = new PendingWrite(origin, head, tracker, done)
+    const pending = new PendingWrite(origin, head, tracker, done, keyOps.ops.length > 0)
     const clear = (): void => { if (this.pending === pending) this.pending = null }
     done.then(clear, clear)
     this.pending = pending

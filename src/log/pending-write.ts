@@ -15,7 +15,9 @@ export class PendingWrite {
     readonly head: OriginHead,
     private readonly tracker: RowTracker,
     /** resolves once the write is stored and the log's memory updated; rejects if it failed */
-    readonly done: Promise<void>
+    readonly done: Promise<void>,
+    /** it stores a key rotation: the key history moves once it is stored */
+    readonly rotates = false
   ) {}
 
   /** Must a plan reading these rows (or the `sources` index) wait for this write to be stored? */

@@ -38,7 +38,8 @@ export class RowTracker {
   /** keys whose row, as tracked, carries a given source (retract-source looks here) */
   private readonly bySource = new Map<string, Set<string>>()
 
-  constructor (private readonly origin: string) {}
+  /** `keepsSources` false: nothing will ask currentWithSource (a peer's batch has no retract-source), no per-source sets are kept */
+  constructor (private readonly origin: string, private readonly keepsSources = true) {}
 
   /**
    * Registers the stored row of `key` (`<alg>:<hex>`, the `hashes` key without its origin;
@@ -76,6 +77,7 @@ export class RowTracker {
 
   /** Keys whose tracked row is current and carries `source`. */
   currentWithSource (source: string): string[] {
+    if (!this.keepsSources) throw new Error('this row tracker keeps no sources')
     const keys = this.bySource.get(source)
     if (keys === undefined) return []
     return [...keys].filter(k => {
@@ -165,6 +167,7 @@ export class RowTracker {
   }
 
   private noteSource (source: string, key: string): void {
+    if (!this.keepsSources) return
     let keys = this.bySource.get(source)
     if (keys === undefined) {
       keys = new Set()

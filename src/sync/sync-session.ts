@@ -166,29 +166,22 @@ async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], id
   const result: SessionResult = { requested: plan.length, stored: 0, rejected: 0 }
   const breach = (message: string): Error => hfError(ErrorCodes.PROTOCOL, message, { reason: 'protocol' })
   let progressAt = Date.now()
-  for (const r of plan) {
-    let failed = false
-    let received = 0
-    /** highest seq of this range found stored already (another session fetched it first) */
-    let duplicateSeq = r.from - 1
-    for (;;) {
-      if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
-      const msg = await readMessage(s, idleMs)
-      if (msg.kind === 'end') {
-        if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
-        progressAt = Date.now()
-        ended.add(r.origin)
-        break
-      }
-      if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
-      expect(msg, 'frame')
-      const batches = msg.frame?.batches ?? []
-      if (batches.length === 0) throw breach('empty frame')
-      received += batches.length
-      if (received > r.to - r.from + 1) throw breach(`more batches than the ${r.to - r.from + 1} requested of ${r.origin}`)
-      for (const bytes of batches) {
-        if (failed) continue // the rest of a rejected range cannot chain onto our head
-        let outcome = await hooks.log.applyRemote(bytes, hooks.peer)
+  /**
+   * The batch being written while the next is read and verified: the log verifies a batch
+   * against the write in flight and stores it only once that is stored, so outcomes come in
+   * order. One at a time: memory holds at most two batches beyond the frames buffered.
+   */
+  let inFlight: Promise<ApplyOutcome> | null = null
+  try {
+    for (const r of plan) {
+      let failed = false
+      let received = 0
+      /** highest seq of this range found stored already (another session fetched it first) */
+      let duplicateSeq = r.from - 1
+      const handle = (applied: ApplyOutcome): void => {
+        let outcome = applied
+        // what follows a rejected batch cannot chain onto our head: not another offence
+        if (failed && outcome.status !== 'stored') return
         if (outcome.status === 'duplicate' && outcome.seq !== undefined && outcome.seq < r.from) {
           outcome = { status: 'rejected', reason: 'replay', message: `batch ${outcome.seq} of ${r.origin} served again for a request from ${r.from}` }
         }
@@ -200,8 +193,40 @@ async function receive (s: FrameStream, hooks: SessionHooks, plan: Request[], id
         if (advanced) { progressAt = Date.now(); hooks.progress?.(r.origin) }
         if (outcome.status === 'rejected') { result.rejected++; failed = true }
       }
+      const settle = async (): Promise<void> => {
+        const p = inFlight
+        inFlight = null
+        if (p !== null) handle(await p)
+      }
+      for (;;) {
+        if (Date.now() - progressAt > idleMs) throw hfError(ErrorCodes.PROTOCOL, `sync: nothing stored from ${r.origin}'s range for ${idleMs} ms`, { reason: 'no-progress' })
+        const msg = await readMessage(s, idleMs)
+        if (msg.kind === 'end') {
+          if (peerIdFromBytes(msg.end?.origin ?? new Uint8Array()).toString() !== r.origin) throw breach('range end for another origin')
+          await settle()
+          progressAt = Date.now()
+          ended.add(r.origin)
+          break
+        }
+        if (msg.kind === 'error') throw hfError(ErrorCodes.PROTOCOL, `peer could not serve ${r.origin}: ${msg.error?.message ?? ''}`, { reason: 'peer-error' })
+        expect(msg, 'frame')
+        const batches = msg.frame?.batches ?? []
+        if (batches.length === 0) throw breach('empty frame')
+        received += batches.length
+        if (received > r.to - r.from + 1) throw breach(`more batches than the ${r.to - r.from + 1} requested of ${r.origin}`)
+        for (const bytes of batches) {
+          if (failed) continue // the rest of a rejected range cannot chain onto our head
+          const next = hooks.log.applyRemote(bytes, hooks.peer)
+          next.catch(() => {}) // thrown where it is awaited
+          await settle()
+          inFlight = next
+        }
+      }
+      hooks.release(r.origin)
     }
-    hooks.release(r.origin)
+  } finally {
+    // a session that ends early still lets its last write finish before the origin is released
+    await (inFlight as Promise<ApplyOutcome> | null)?.catch(() => {})
   }
   return result
 }
