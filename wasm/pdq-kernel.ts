@@ -5,6 +5,8 @@
 // rounded to single precision where the JS stores it in a Float32Array, so the output is
 // bit for bit the same (test/unit/pdq-wasm.test.ts). The JS stays the reference.
 //
+// SIMD (f64x2) runs the column loops two columns at a time; each lane does the JS operations.
+//
 // All memory is laid out by the caller (src/hashing/pdq-wasm.ts); `geometry` points at
 // i32 fields, in the order of the G_ constants below.
 
@@ -38,6 +40,20 @@ const G_SAMPLED_ROWS = 21 // f32[height * 64]
 const G_OUT = 22 // f32[64 * 64]
 const G_DATA = 23 // u8[height * stride]
 
+// LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
+// significand times 8 bits), so a table entry is the very product the JS multiplies out
+const TABLES: usize = memory.data(3 * 256 * 8)
+let tablesReady = false
+
+function fillTables (): void {
+  for (let v = 0; v < 256; v++) {
+    store<f64>(TABLES + (<usize>v << 3), LUMA_R * <f64>v)
+    store<f64>(TABLES + 2048 + (<usize>v << 3), LUMA_G * <f64>v)
+    store<f64>(TABLES + 4096 + (<usize>v << 3), LUMA_B * <f64>v)
+  }
+  tablesReady = true
+}
+
 @inline function field (geometry: usize, i: i32): i32 { return load<i32>(geometry + (<usize>i << 2)) }
 @inline function ptr (geometry: usize, i: i32): usize { return <usize>load<i32>(geometry + (<usize>i << 2)) }
 
@@ -49,7 +65,7 @@ function boxRow (geometry: usize, start: usize, dst: usize): void {
   store<f64>(prefix, 0)
   let q = start
   for (let x = 1; x <= width; x++, q += 3) {
-    const luma = <f32>(LUMA_R * <f64>load<u8>(q) + LUMA_G * <f64>load<u8>(q, 1) + LUMA_B * <f64>load<u8>(q, 2))
+    const luma = <f32>(load<f64>(TABLES + (<usize>load<u8>(q) << 3)) + load<f64>(TABLES + 2048 + (<usize>load<u8>(q, 1) << 3)) + load<f64>(TABLES + 4096 + (<usize>load<u8>(q, 2) << 3)))
     sum += <f64>luma
     store<f64>(prefix + (<usize>x << 3), sum)
   }
@@ -86,7 +102,11 @@ export function downsampleRgb24 (geometry: usize): void {
   const sampledRows = ptr(geometry, G_SAMPLED_ROWS)
   const data = ptr(geometry, G_DATA)
   const rowBytes = <usize>packed << 2
+  if (!tablesReady) fillTables()
   memory.fill(sums, 0, <usize>packed << 3)
+  // the column loops two columns at a time (f64x2, each lane the JS's own operations), the
+  // odd last column alone
+  const pairs = packed & ~1
   let lo = 0
   let hi = -1
   for (let k = 0; k < height; k++) {
@@ -99,12 +119,22 @@ export function downsampleRgb24 (geometry: usize): void {
         // one row in and one out, in the same order as the JS
         const leaving = rowBoxed + <usize>(lo % ring) * rowBytes
         lo++
-        for (let c = 0; c < packed; c++) {
+        for (let c = 0; c < pairs; c += 2) {
+          const s = sums + (<usize>c << 3)
+          const b = f64x2.promote_low_f32x4(v128.load64_zero(boxed + (<usize>c << 2)))
+          const l = f64x2.promote_low_f32x4(v128.load64_zero(leaving + (<usize>c << 2)))
+          v128.store(s, f64x2.sub(f64x2.add(v128.load(s), b), l))
+        }
+        for (let c = pairs; c < packed; c++) {
           const s = sums + (<usize>c << 3)
           store<f64>(s, (load<f64>(s) + <f64>load<f32>(boxed + (<usize>c << 2))) - <f64>load<f32>(leaving + (<usize>c << 2)))
         }
       } else {
-        for (let c = 0; c < packed; c++) {
+        for (let c = 0; c < pairs; c += 2) {
+          const s = sums + (<usize>c << 3)
+          v128.store(s, f64x2.add(v128.load(s), f64x2.promote_low_f32x4(v128.load64_zero(boxed + (<usize>c << 2)))))
+        }
+        for (let c = pairs; c < packed; c++) {
           const s = sums + (<usize>c << 3)
           store<f64>(s, load<f64>(s) + <f64>load<f32>(boxed + (<usize>c << 2)))
         }
@@ -120,7 +150,9 @@ export function downsampleRgb24 (geometry: usize): void {
     }
     if (load<u8>(yNeeded + <usize>k) != 1) continue
     const count = <f64>(hi - lo + 1)
-    for (let c = 0; c < packed; c++) store<f32>(column + (<usize>c << 2), <f32>(load<f64>(sums + (<usize>c << 3)) / count))
+    const counts = f64x2.splat(count)
+    for (let c = 0; c < pairs; c += 2) v128.store64_lane(column + (<usize>c << 2), f32x4.demote_f64x2_zero(f64x2.div(v128.load(sums + (<usize>c << 3)), counts)), 0)
+    for (let c = pairs; c < packed; c++) store<f32>(column + (<usize>c << 2), <f32>(load<f64>(sums + (<usize>c << 3)) / count))
     const base = sampledRows + (<usize>k * SIDE << 2)
     for (let j = 0; j < SIDE; j++) {
       const start = load<i32>(xPackedLo + (<usize>j << 2))
