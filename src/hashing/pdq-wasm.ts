@@ -83,6 +83,18 @@ export function wasmTakes (width: number, height: number): boolean {
 }
 
 /**
+ * Where the kernel reads RGB24 frames of this size from (rows `width * 3` bytes apart): a
+ * frame read straight into it is hashed without a copy. Valid until a frame of another size
+ * is hashed on this thread; undefined when the kernel does not take this size.
+ */
+export function wasmFrameBuffer (width: number, height: number): Uint8Array | undefined {
+  if (!wasmTakes(width, height)) return undefined
+  const k = kernel as Kernel
+  const l = layoutFor(k, width, height, width * 3)
+  return new Uint8Array(k.memory.buffer, l.data, height * width * 3)
+}
+
+/**
  * The 64×64 blurred and decimated luminance of packed RGB24 pixels (rows `stride` bytes
  * apart), as `downsampleTo64` gives it; undefined when the kernel is unavailable or does not
  * take this size.
@@ -91,7 +103,7 @@ export function downsampleRgb24Wasm (data: Uint8Array, width: number, height: nu
   if (!wasmTakes(width, height)) return undefined
   const k = kernel as Kernel
   const l = layoutFor(k, width, height, stride)
-  new Uint8Array(k.memory.buffer, l.data, height * stride).set(data.subarray(0, Math.min(data.length, height * stride)))
+  if (data.buffer !== k.memory.buffer || data.byteOffset !== l.data) new Uint8Array(k.memory.buffer, l.data, height * stride).set(data.subarray(0, Math.min(data.length, height * stride)))
   k.downsampleRgb24(l.geometry)
   return new Float32Array(k.memory.buffer.slice(l.out, l.out + DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4))
 }

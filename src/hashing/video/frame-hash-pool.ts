@@ -114,7 +114,7 @@ export class FrameHashPool {
    * `maxFrames + 1`: one past the limit is read to tell that there was one), `hashes` those
    * hashed, in any order.
    */
-  async hashStream (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number }): Promise<{ frames: number, hashes: StreamFrame[] }> {
+  async hashStream (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number, hash?: boolean }): Promise<{ frames: number, hashes: StreamFrame[] }> {
     if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
     const id = this.nextId++
     const shared = new SharedArrayBuffer(STREAM_STATE_BYTES)

@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs'
 import { pdqHashRgb } from '../pdq.js'
+import { wasmFrameBuffer } from '../pdq-wasm.js'
 
 /**
  * A video's frames read by the hashing workers themselves from FFmpeg's stdout (a blocking
@@ -18,6 +19,8 @@ export interface StreamJob {
   height: number
   /** frames past this many are counted (one) but not hashed */
   maxFrames: number
+  /** false: read the frames only (the bench's transport figure) @default true */
+  hash?: boolean
   /** Int32Array: [lock, frames read, stop] shared by the job's workers */
   state: SharedArrayBuffer
 }
@@ -53,7 +56,8 @@ function unlock (state: Int32Array): void {
 /** One worker's share of a stream job: read a frame in turn, hash it, until the stream ends. */
 export function hashStreamFrames (job: StreamJob): StreamResult {
   const state = new Int32Array(job.state)
-  const frame = new Uint8Array(job.bytes)
+  // read straight into the PDQ kernel's own frame memory when it takes this size: no copy
+  const frame = (job.bytes === job.width * job.height * 3 ? wasmFrameBuffer(job.width, job.height) : undefined) ?? new Uint8Array(job.bytes)
   const frames: StreamFrame[] = []
   try {
     for (;;) {
@@ -73,6 +77,7 @@ export function hashStreamFrames (job: StreamJob): StreamResult {
         unlock(state)
       }
       if (index < 0 || index >= job.maxFrames) break
+      if (job.hash === false) continue
       const { hash, quality } = pdqHashRgb(frame, job.width, job.height)
       frames.push({ index, hash, quality })
     }
