@@ -18,9 +18,14 @@ export interface FrameResult { id: number, hash: Uint8Array, quality: number, rg
  */
 const SPARE_BYTES = 32 * 1024 * 1024
 
-/** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
+/**
+ * Workers for frame hashing: the cores beside FFmpeg's, 2 to 4. At least two even on two
+ * cores: the workers read FFmpeg's output in turn (frame-stream-read.ts), and while one
+ * hashes a frame the other is already reading the next; with one alone, FFmpeg blocks on
+ * its write (a frame is several times the pipe's buffer) for as long as a frame's hashing.
+ */
 export function defaultFrameThreads (): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1))
+  return Math.max(2, Math.min(4, availableParallelism() - 1))
 }
 
 /** Frames' pixels live outside the V8 heap; a worker's heap holds only a few small arrays. */
