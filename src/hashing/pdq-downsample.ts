@@ -54,7 +54,7 @@ function windowReach (side: number): { behind: number, ahead: number } {
 }
 
 /** Where the second pass samples along one side, and which first-pass outputs it reads. */
-interface Axis {
+export interface Axis {
   /** per sample: first index of its window */
   lo: Int32Array
   /** per sample: the window's length */
@@ -87,7 +87,7 @@ function exactInverse (n: number): number {
   return n > 0 && (n & (n - 1)) === 0 ? 1 / n : 0
 }
 
-function axis (side: number): Axis {
+export function axis (side: number): Axis {
   const { behind, ahead } = windowReach(side)
   const lo = new Int32Array(DOWNSAMPLED_SIDE)
   const n = new Int32Array(DOWNSAMPLED_SIDE)
@@ -242,7 +242,7 @@ function packWindows (a: Axis, prefix: Float64Array, dst: Float32Array): void {
 }
 
 /** Widest row whose sums `boxRgbRowPacked` keeps exact: 2^26 / 255, rounded down to a power of 2. */
-const PREFIX_MAX_WIDTH = 1 << 18
+export const PREFIX_MAX_WIDTH = 1 << 18
 
 /**
  * The 64×64 blurred and decimated image of a `width`×`height` luminance image whose rows

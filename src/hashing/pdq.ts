@@ -1,6 +1,7 @@
 import type { RgbaImage } from './rgba-image.js'
 import { PERCEPTUAL_HASH_BYTES } from './constants.js'
 import { DOWNSAMPLED_SIDE, LUMA_B, LUMA_G, LUMA_R, downsampleTo64, type LumaSource } from './pdq-downsample.js'
+import { downsampleRgb24Wasm } from './pdq-wasm.js'
 
 /**
  * PDQ, Meta's perceptual image hash, written from the published description
@@ -99,7 +100,8 @@ export function pdqDctFromRgb (data: Uint8Array, width: number, height: number, 
 
 function pdqDctFromSource (source: LumaSource, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return null
-  const small = downsampleTo64(source, width, height)
+  // RGB24 (video frames): the WebAssembly kernel, bit for bit the JS path (pdq-wasm.ts)
+  const small = (source.kind === 'rgb' && source.step === 3 ? downsampleRgb24Wasm(source.data, width, height, source.stride) : undefined) ?? downsampleTo64(source, width, height)
   return { coefficients: dct64To16(small), quality: qualityOf(small) }
 }
 

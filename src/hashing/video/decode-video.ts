@@ -39,7 +39,16 @@ export interface FrameDecodeInit {
    * default: one buffer, reused for every frame.
    */
   buffer?: (bytes: number) => Uint8Array
+  /**
+   * Reads FFmpeg's output itself from the blocking file descriptor (`takeBlockingFd`), where
+   * the runtime allows it, instead of frames coming to `sink`: reads at most `maxFrames + 1`
+   * frames and tells how many whole frames it read. Must not settle while it still reads.
+   */
+  reader?: FrameReader
 }
+
+/** See `FrameDecodeInit.reader`; `frames` counts whole frames read, `maxFrames + 1` at most. */
+export type FrameReader = (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number, step: number, info: VideoInfo }) => Promise<{ frames: number }>
 
 /**
  * One decoded frame: packed RGB24, `width * height * 3` bytes, reused once the callback
@@ -115,10 +124,20 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
     const frameBytes = width * height * 3
     const geometry = { width, height, info }
     let count = 0
+    const tooMany = (): Error => hfError(ErrorCodes.INVALID_VIDEO, `video has over ${maxFrames} frames to hash`, { reason: 'frames', limit: maxFrames })
+    const reader = frames.reader
     const run = await runFfmpeg(ffmpeg, args, {
       stdin,
       deadlineMs: remaining(),
       signal: init.signal,
+      ...(reader !== undefined
+        ? {
+            onStdoutFd: async (fd: number) => {
+              count = (await reader(fd, { bytes: frameBytes, width, height, maxFrames, step, info })).frames
+              if (count > maxFrames) throw tooMany()
+            }
+          }
+        : {}),
       onStdout: async (stdout: Readable) => {
         const give = frames.buffer
         const reused = give === undefined ? new Uint8Array(frameBytes) : undefined
@@ -133,7 +152,7 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
             filled += take
             at += take
             if (filled === frameBytes) {
-              if (count === maxFrames) throw hfError(ErrorCodes.INVALID_VIDEO, `video has over ${maxFrames} frames to hash`, { reason: 'frames', limit: maxFrames })
+              if (count === maxFrames) throw tooMany()
               const taken = sink(frame, count * step, geometry)
               if (taken !== undefined) await taken
               count++

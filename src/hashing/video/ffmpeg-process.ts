@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { FFMPEG_STDERR_MAX } from './constants.js'
+import { takeBlockingFd } from './blocking-stdout.js'
 
 export interface FfmpegRunInit {
   /** bytes written to FFmpeg's stdin (`-i pipe:0`), then stdin is closed */
@@ -12,6 +13,12 @@ export interface FfmpegRunInit {
   signal?: AbortSignal
   /** reads stdout (pull-based: FFmpeg blocks while the consumer is busy); default: discarded */
   onStdout?: (stdout: Readable) => Promise<void>
+  /**
+   * reads stdout's file descriptor instead, in blocking mode (blocking-stdout.ts), when this
+   * runtime allows it; `onStdout` otherwise. The descriptor stays open until this settles:
+   * it must not be read after.
+   */
+  onStdoutFd?: (fd: number) => Promise<void>
 }
 
 export interface FfmpegRunResult {
@@ -28,6 +35,7 @@ export interface FfmpegRunResult {
 export async function runFfmpeg (ffmpeg: string, args: string[], init: FfmpegRunInit): Promise<FfmpegRunResult> {
   init.signal?.throwIfAborted()
   const child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true })
+  const fd = init.onStdoutFd !== undefined ? takeBlockingFd(child.stdout) : undefined
   let failure: unknown
   const fail = (err: unknown): void => {
     if (failure === undefined) failure = err
@@ -55,12 +63,15 @@ export async function runFfmpeg (ffmpeg: string, args: string[], init: FfmpegRun
   })
   const consumed = (async () => {
     try {
-      if (init.onStdout !== undefined) await init.onStdout(child.stdout)
+      if (fd !== undefined) await (init.onStdoutFd as (fd: number) => Promise<void>)(fd)
+      else if (init.onStdout !== undefined) await init.onStdout(child.stdout)
       else child.stdout.resume()
     } catch (err) {
       fail(err)
       child.stdout.destroy()
     }
+    // read to its end or given up (FFmpeg killed): closing it lets the child's 'close' come
+    if (fd !== undefined) child.stdout.destroy()
   })()
   try {
     const [code] = await Promise.all([exited, consumed])

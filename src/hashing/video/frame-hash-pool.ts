@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { hfError, ErrorCodes } from '../../errors.js'
 import type { PdqResult } from '../pdq.js'
+import { STREAM_FRAMES_READ, STREAM_STATE_BYTES, STREAM_STOP, type StreamFrame, type StreamJob, type StreamResult } from './frame-stream-read.js'
 
 /**
  * A frame to hash: in shared memory (the pool's own frame buffers: nothing moves, nothing is
@@ -17,9 +18,14 @@ export interface FrameResult { id: number, hash: Uint8Array, quality: number, rg
  */
 const SPARE_BYTES = 32 * 1024 * 1024
 
-/** Workers for frame hashing: the cores beside the one reading FFmpeg's output, 1 to 4. */
+/**
+ * Workers for frame hashing: the cores beside FFmpeg's, 2 to 4. At least two even on two
+ * cores: the workers read FFmpeg's output in turn (frame-stream-read.ts), and while one
+ * hashes a frame the other is already reading the next; with one alone, FFmpeg blocks on
+ * its write (a frame is several times the pipe's buffer) for as long as a frame's hashing.
+ */
 export function defaultFrameThreads (): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1))
+  return Math.max(2, Math.min(4, availableParallelism() - 1))
 }
 
 /** Frames' pixels live outside the V8 heap; a worker's heap holds only a few small arrays. */
@@ -37,6 +43,7 @@ export class FrameHashPool {
   private readonly workers: Worker[] = []
   private readonly queued: number[] = []
   private readonly waiting = new Map<number, { resolve: (r: PdqResult) => void, reject: (e: unknown) => void, worker: number, shared?: SharedArrayBuffer }>()
+  private readonly streams = new Map<number, { pending: Set<number>, frames: StreamFrame[], error?: string, state: Int32Array, settle: () => void }>()
   private nextId = 0
   private closed = false
   /** frame buffers free for the next frames */
@@ -47,7 +54,8 @@ export class FrameHashPool {
   constructor (size = defaultFrameThreads()) {
     for (let w = 0; w < size; w++) {
       const worker = new Worker(new URL('./frame-hash-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: FRAME_WORKER_HEAP_MB } })
-      worker.on('message', (r: FrameResult) => {
+      worker.on('message', (r: FrameResult | StreamResult) => {
+        if ('kind' in r) { this.streamPart(w, r); return }
         const p = this.waiting.get(r.id)
         if (p === undefined) return
         this.waiting.delete(r.id)
@@ -104,14 +112,60 @@ export class FrameHashPool {
     })
   }
 
+  /**
+   * Reads and hashes a whole video's frames from FFmpeg's blocking stdout descriptor on all
+   * the workers in turn (frame-stream-read.ts). Settles only once no worker reads `fd` any
+   * more, so the caller may then close it. `frames` counts the whole frames read (at most
+   * `maxFrames + 1`: one past the limit is read to tell that there was one), `hashes` those
+   * hashed, in any order.
+   */
+  async hashStream (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number, hash?: boolean }): Promise<{ frames: number, hashes: StreamFrame[] }> {
+    if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
+    const id = this.nextId++
+    const shared = new SharedArrayBuffer(STREAM_STATE_BYTES)
+    const state = new Int32Array(shared)
+    const job: StreamJob = { kind: 'stream', id, fd, ...frame, state: shared }
+    return await new Promise((resolve, reject) => {
+      const entry = {
+        pending: new Set(this.workers.keys()),
+        frames: [] as StreamFrame[],
+        error: undefined as string | undefined,
+        state,
+        settle: () => {
+          if (entry.error !== undefined) reject(hfError(ErrorCodes.INTERNAL, `frame hashing failed: ${entry.error}`))
+          else resolve({ frames: Atomics.load(state, STREAM_FRAMES_READ), hashes: entry.frames })
+        }
+      }
+      this.streams.set(id, entry)
+      this.workers.forEach((worker, w) => { this.queued[w]++; worker.postMessage(job) })
+    })
+  }
+
+  private streamPart (worker: number, r: StreamResult): void {
+    const s = this.streams.get(r.id)
+    if (s === undefined || !s.pending.delete(worker)) return
+    this.queued[worker]--
+    for (const f of r.frames) s.frames.push(f)
+    if (r.error !== undefined) s.error ??= r.error
+    if (s.pending.size > 0) return
+    this.streams.delete(r.id)
+    s.settle()
+  }
+
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
     for (const [id, p] of this.waiting) { this.waiting.delete(id); p.reject(hfError(ErrorCodes.INTERNAL, 'frame hash pool closed')) }
+    for (const [id, s] of this.streams) { this.streams.delete(id); Atomics.store(s.state, STREAM_STOP, 1); s.error ??= 'frame hash pool closed'; s.settle() }
     await Promise.all(this.workers.map(async w => await w.terminate()))
   }
 
   private fail (worker: number, err: unknown): void {
+    for (const [id, s] of this.streams) {
+      // the others stop at their next frame (or at FFmpeg's end, when killed on the deadline)
+      Atomics.store(s.state, STREAM_STOP, 1)
+      this.streamPart(worker, { kind: 'stream', id, frames: [], error: err instanceof Error ? err.message : String(err) })
+    }
     for (const [id, p] of this.waiting) {
       if (p.worker !== worker) continue
       this.waiting.delete(id)

@@ -1,10 +1,16 @@
 import { parentPort } from 'node:worker_threads'
 import { pdqHashRgb } from '../pdq.js'
 import type { FrameJob, FrameResult } from './frame-hash-pool.js'
+import { hashStreamFrames, type StreamJob } from './frame-stream-read.js'
 
 // PDQ of one RGB frame per message; the pixels are shared or arrive moved, never copied, and
-// a moved buffer goes back the same way for the next frame.
-parentPort?.on('message', (job: FrameJob) => {
+// a moved buffer goes back the same way for the next frame. A stream job reads and hashes a
+// whole video's frames from FFmpeg's output (frame-stream-read.ts).
+parentPort?.on('message', (job: FrameJob | StreamJob) => {
+  if ('kind' in job) {
+    parentPort?.postMessage(hashStreamFrames(job))
+    return
+  }
   const { hash, quality } = pdqHashRgb(new Uint8Array(job.rgb), job.width, job.height)
   if (job.rgb instanceof SharedArrayBuffer) {
     const out: FrameResult = { id: job.id, hash, quality }

@@ -56,7 +56,20 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
       frameStep: info => Math.max(1, Math.trunc(secondsPerHash * info.fps)),
       size: init.size,
       // each frame in its own buffer, moved to a worker and back: decoded once, never copied
-      ...(pool !== undefined ? { buffer: (bytes: number) => pool.buffer(bytes) } : {})
+      ...(pool !== undefined ? { buffer: (bytes: number) => pool.buffer(bytes) } : {}),
+      // better still: the workers read FFmpeg's output themselves, no frame passes this thread
+      ...(pool !== undefined
+        ? {
+            reader: async (fd, { bytes, width, height, maxFrames, step, info }) => {
+              const { frames, hashes } = await pool.hashStream(fd, { bytes, width, height, maxFrames })
+              for (const { index, hash, quality } of hashes) {
+                const frameNumber = index * step
+                features.push({ frameNumber, quality, hash, timestamp: vpdqTimestamp(frameNumber, info.fps) })
+              }
+              return { frames }
+            }
+          }
+        : {})
     }, async (rgb, frameNumber, { width, height, info }) => {
       const timestamp = vpdqTimestamp(frameNumber, info.fps)
       if (pool === undefined) {

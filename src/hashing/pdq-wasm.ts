@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs'
+import { DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
+
+/**
+ * PDQ's blur and decimation of RGB24 frames in WebAssembly (wasm/pdq-kernel.ts, built by
+ * `npm run build`): `downsampleTo64`'s prefix-sum path for RGB rows, the same operations in
+ * the same order, so bit for bit its output (test/unit/pdq-wasm.test.ts compares them on
+ * every frame of the sample videos). On a 480x720 video frame, this is most of PDQ's time.
+ * When the module is missing or cannot be compiled, `downsampleRgb24Wasm` answers undefined
+ * and the JS path runs.
+ */
+
+interface Kernel { memory: WebAssembly.Memory, downsampleRgb24: (geometry: number) => void, heapBase: number }
+
+let kernel: Kernel | null | undefined
+
+function loadKernel (): Kernel | null {
+  if (kernel !== undefined) return kernel
+  try {
+    const bytes = readFileSync(new URL('../../wasm/pdq-kernel.wasm', import.meta.url))
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => { throw new Error('pdq kernel aborted') } } })
+    const e = instance.exports as { memory: WebAssembly.Memory, downsampleRgb24: (g: number) => void, HEAP_BASE: WebAssembly.Global }
+    kernel = { memory: e.memory, downsampleRgb24: e.downsampleRgb24, heapBase: Number(e.HEAP_BASE.value) }
+  } catch {
+    kernel = null
+  }
+  return kernel
+}
+
+/** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
+const FIELDS = 24
+const PAGE = 65536
+
+/** Offsets of one frame size's buffers in the kernel's memory. */
+interface Layout { width: number, height: number, stride: number, geometry: number, out: number, data: number, end: number }
+
+let layout: Layout | undefined
+
+function align8 (n: number): number { return (n + 7) & ~7 }
+
+function layoutFor (k: Kernel, width: number, height: number, stride: number): Layout {
+  if (layout !== undefined && layout.width === width && layout.height === height && layout.stride === stride) return layout
+  const xa = axis(width)
+  const ya = axis(height)
+  const packed = xa.cols.length
+  const ring = ya.behind + ya.ahead + 2
+  let at = align8(k.heapBase)
+  const take = (bytes: number): number => { const p = at; at = align8(at + bytes); return p }
+  const geometry = take(FIELDS * 4)
+  const arrays = {
+    xFirst: take(packed * 4), xLast: take(packed * 4), xCounts: take(packed * 8), xInverses: take(packed * 8),
+    xPackedLo: take(DOWNSAMPLED_SIDE * 4), xN: take(DOWNSAMPLED_SIDE * 4), xSampleInverses: take(DOWNSAMPLED_SIDE * 8),
+    yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
+    prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
+    sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4), data: take(height * stride)
+  }
+  const have = k.memory.buffer.byteLength
+  if (at > have) k.memory.grow(Math.ceil((at - have) / PAGE))
+  const buffer = k.memory.buffer
+  new Int32Array(buffer, geometry, FIELDS).set([
+    width, height, stride, packed, ya.behind, ya.ahead, ring,
+    arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
+    arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
+    arrays.out, arrays.data
+  ])
+  new Int32Array(buffer, arrays.xFirst, packed).set(xa.first)
+  new Int32Array(buffer, arrays.xLast, packed).set(xa.last)
+  new Float64Array(buffer, arrays.xCounts, packed).set(xa.counts)
+  new Float64Array(buffer, arrays.xInverses, packed).set(xa.inverses)
+  new Int32Array(buffer, arrays.xPackedLo, DOWNSAMPLED_SIDE).set(xa.packedLo)
+  new Int32Array(buffer, arrays.xN, DOWNSAMPLED_SIDE).set(xa.n)
+  new Float64Array(buffer, arrays.xSampleInverses, DOWNSAMPLED_SIDE).set(xa.sampleInverses)
+  new Uint8Array(buffer, arrays.yNeeded, height).set(ya.needed)
+  new Int32Array(buffer, arrays.yLo, DOWNSAMPLED_SIDE).set(ya.lo)
+  new Int32Array(buffer, arrays.yN, DOWNSAMPLED_SIDE).set(ya.n)
+  layout = { width, height, stride, geometry, out: arrays.out, data: arrays.data, end: at }
+  return layout
+}
+
+/** Whether `downsampleRgb24Wasm` takes frames of this size (else the JS path). */
+export function wasmTakes (width: number, height: number): boolean {
+  return width <= PREFIX_MAX_WIDTH && !(width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) && loadKernel() !== null
+}
+
+/**
+ * Where the kernel reads RGB24 frames of this size from (rows `width * 3` bytes apart): a
+ * frame read straight into it is hashed without a copy. Valid until a frame of another size
+ * is hashed on this thread; undefined when the kernel does not take this size.
+ */
+export function wasmFrameBuffer (width: number, height: number): Uint8Array | undefined {
+  if (!wasmTakes(width, height)) return undefined
+  const k = kernel as Kernel
+  const l = layoutFor(k, width, height, width * 3)
+  return new Uint8Array(k.memory.buffer, l.data, height * width * 3)
+}
+
+/**
+ * The 64×64 blurred and decimated luminance of packed RGB24 pixels (rows `stride` bytes
+ * apart), as `downsampleTo64` gives it; undefined when the kernel is unavailable or does not
+ * take this size.
+ */
+export function downsampleRgb24Wasm (data: Uint8Array, width: number, height: number, stride: number): Float32Array | undefined {
+  if (!wasmTakes(width, height)) return undefined
+  const k = kernel as Kernel
+  const l = layoutFor(k, width, height, stride)
+  if (data.buffer !== k.memory.buffer || data.byteOffset !== l.data) new Uint8Array(k.memory.buffer, l.data, height * stride).set(data.subarray(0, Math.min(data.length, height * stride)))
+  k.downsampleRgb24(l.geometry)
+  return new Float32Array(k.memory.buffer.slice(l.out, l.out + DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4))
+}
