@@ -23,7 +23,14 @@ export interface BucketOf {
   hoster: string | null
 }
 
-export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+/** last millisecond of 9999-12-31: every day key keeps the YYYY-MM-DD shape */
+const LAST_MS = 253_402_300_799_999
+
+/**
+ * The UTC day of a time. Total: a damaged row's time (negative, past year 9999, not a number)
+ * falls on the nearest edge day instead of throwing, so one bad row cannot stop list/stats.
+ */
+export const dayOf = (ms: number): string => new Date(Number.isFinite(ms) ? Math.min(Math.max(ms, 0), LAST_MS) : 0).toISOString().slice(0, 10)
 
 export const zeros = (): number[] => REPORT_STATUSES.map(() => 0)
 export const emptyBucket = (): Bucket => ({ held: zeros(), archived: zeros(), removalMs: [], openCreatedMs: [] })
