@@ -75,19 +75,11 @@ for (let i = 0; i < 6; i++) { NIBBLE[65 + i] = 10 + i; NIBBLE[97 + i] = 10 + i }
 export function hexToBytes (text: string): Uint8Array | null {
   if (text.length % 2 !== 0) return null
   const out = new Uint8Array(text.length / 2)
-  for (let i = 0, j = 0; i < text.length; i += 2, j++) {
-    const a = text.charCodeAt(i)
-    const b = text.charCodeAt(i + 1)
-    const hi = a < 128 ? NIBBLE[a] : -1
-    const lo = b < 128 ? NIBBLE[b] : -1
-    if (hi < 0 || lo < 0) return null
-    out[j] = (hi << 4) | lo
-  }
-  return out
+  return hexInto(text, out) ? out : null
 }
 
 /**
- * hexToBytes into `out` (`text` has 2 * out.length characters): false if any character is not
+ * The bytes of `text` (2 * out.length hex digits) into `out`: false if any character is not
  * a hex digit, and `out` then holds garbage.
  */
 export function hexInto (text: string, out: Uint8Array): boolean {
