@@ -136,8 +136,17 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
   await publishPeer(hM, h)
   const origin = aM.peerId
   assert.ok(await waitFor(() => c.members.isConnected(aM.peerId) && c.members.isConnected(hM.peerId), 30_000), 'A and H connected to C')
+  // C announces every batch it stores to H too; H takes no pushes, so C pulls from it, and H's
+  // heads answer (it holds nothing) replaces whatever H told before. A claim must come after
+  // that session, or the answer can land after the claim and wipe it.
+  const settled = async (answeredBefore: number, what: string): Promise<void> => {
+    assert.ok(await waitFor(() => h.answered > answeredBefore, 30_000), `${what}: C pulled from H after storing`)
+    await c.replicator.idle()
+  }
+  let answered = h.answered
   await a.hashLog.append(a.ctx.identity, randomAdds(20))
   assert.ok(await waitFor(() => c.hashLog.head(origin)?.seq === 1, 30_000), 'C holds A\'s batch 1')
+  await settled(answered, 'batch 1')
 
   const abandoned = (): number => c.penalties.offences.count('abandoned')
   const lagShown = async (): Promise<{ status: number, metric: number }> => {
@@ -149,6 +158,7 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
   // two rounds: a head one ahead (as a member that stalls on purpose), then one at 2^53 - 2
   const rounds = [{ seq: 2, entries: 40 }, { seq: Number.MAX_SAFE_INTEGER - 1, entries: Number.MAX_SAFE_INTEGER - 1 }]
   for (const [i, claim] of rounds.entries()) {
+    if (i > 0) await settled(answered, `round ${i + 1}`)
     const ours = c.hashLog.head(origin)?.seq ?? 0
     const held = await h.holdClaim(cM, { origin, seq: claim.seq, hash: new Uint8Array(randomBytes(32)), entries: claim.entries })
     assert.deepEqual(held.asked, [{ origin, from: ours + 1, to: claim.seq }], `round ${i + 1}: C requested the claimed range from H`)
@@ -160,6 +170,7 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
 
     // A publishes its real next batch: it reaches C from A while H still holds the stream
     const t0 = Date.now()
+    answered = h.answered
     await a.hashLog.append(a.ctx.identity, randomAdds(20))
     assert.ok(await waitFor(() => c.hashLog.head(origin)?.seq === ours + 1, 40_000), `round ${i + 1}: A's batch ${ours + 1} reached C`)
     const fallbackMs = Date.now() - t0

@@ -90,6 +90,8 @@ export interface RawSession {
  */
 export class HostilePeer {
   served = 0
+  /** sessions nodes opened to it whose heads it answered */
+  answered = 0
   /** ranges nodes asked it for, in order */
   readonly asked: RangeAsked[] = []
   private readonly raws: RawSession[] = []
@@ -123,6 +125,7 @@ export class HostilePeer {
     const s = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     decodeSync(await s.read())
     await s.write(encodeSync({ heads: headsToWire(this.heads(cfg)) }))
+    this.answered++
     await s.write(encodeSync({ end: {} })) // it requests nothing back
     await this.answerRequests(stream, s, cfg)
   }
