@@ -1,8 +1,10 @@
 import { hfError, ErrorCodes } from '../errors.js'
-import type { hashfed } from '../proto/index.js'
+import { pb, type hashfed } from '../proto/index.js'
 import type { Identity } from '../identity/identity.js'
 import type { AppendItem, HashRecord, LogEntry } from './entry.js'
-import { addToProto, entryToProto } from './entry-codec.js'
+import { addToProto, checkEntry, entryToProto, metaToProto } from './entry-codec.js'
+import { algorithmToEnum } from './hash-value.js'
+import type { BodyEntries } from './batch-body-encoder.js'
 import { buildBatch, rejectReasonOf, type Batch } from './batch.js'
 import { keyHash, type KeyFilter } from './key-filter.js'
 import { RowTracker, type Effect, type Row } from './row-tracker.js'
@@ -43,11 +45,19 @@ export interface AppendPlan {
 
 interface Change { op: 'add' | 'retract' | 'benign', ref: string, pb: PbEntry, meta: PbEntry, hash: number, entry: LogEntry, row: Row | null }
 
+/** A planned entry: a Change, or the index in `items` of a fresh add (RowTracker.addFresh), which needs no object of its own. */
+type Planned = Change | number
+
 /**
  * Plans an append: validates every item before anything is read, loads the index rows the
  * items may change, walks the items in order (so an add and a retract of one hash in one
  * write come out right, and no-ops are left out), then cuts and signs the batches and patches
  * seq/index into the rows. Nothing is written: the log writes the plan in one atomic write.
+ *
+ * An add the key filter says the origin never held, of a hash no other entry of the write
+ * adds or retracts, in a write without a retract-source, is "fresh": its effect is 'added'
+ * without a read, and it is planned by its index alone (no ref string, Change, HashEntry or
+ * Row object): an import of new hashes is nearly all such adds.
  */
 export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   const { identity, items } = p
@@ -55,35 +65,57 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   const missing = p.init.missingRetract ?? 'error'
   const tracker = new RowTracker(origin)
   const result: AppendResult = { batches: [], added: 0, updated: 0, unchanged: 0, retracted: 0, notHeld: [] }
+  const n = items.length
+  let readsSources = false
 
   // 1. validate every item before reading or writing anything. Adds with the metadata of the
   // add before them share its meta object (an import's usually all do): fewer objects held
-  // through the write, and the index rows encode it once (provenance-writer.ts)
+  // through the write, and the batch body and index rows encode it once
   let lastRecord: HashRecord | undefined
   let lastMeta: PbEntry = NO_META
-  const changes: Array<Change | null> = items.map(item => {
-    if (item.op === 'retract-source') {
+  const metas = new Array<PbEntry>(n)
+  const hashes = new Float64Array(n)
+  const fresh = new Uint8Array(n)
+  /** 1: an add or retract, whose key hash is in `hashes` */
+  const keyed = new Uint8Array(n)
+  const changes = new Array<Change | null>(n).fill(null)
+  for (let i = 0; i < n; i++) {
+    const item = items[i]
+    if (item.op === 'add') {
+      const record = item.record
+      checkEntry(item)
+      const meta = lastRecord !== undefined && sameRecordMeta(lastRecord, record) ? lastMeta : metaToProto(record)
+      lastRecord = record
+      lastMeta = meta
+      const hash = keyHash(algorithmToEnum(record.algorithm), record.value)
+      metas[i] = meta
+      hashes[i] = hash
+      keyed[i] = 1
+      fresh[i] = record.frames !== undefined || record.algorithm === 'vpdq' || p.filter.mightHave(hash) ? 0 : 1
+    } else if (item.op === 'retract-source') {
       if (typeof item.source !== 'string' || item.source === '') throw hfError(ErrorCodes.INVALID_ARGUMENT, 'retract-source needs a source')
       requireReason(item.reason)
-      return null
-    }
-    if (item.op === 'add') {
-      const { entry, meta } = addToProto(item.record, lastRecord !== undefined && sameRecordMeta(lastRecord, item.record) ? lastMeta : undefined)
-      lastRecord = item.record
-      lastMeta = meta
-      return { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: entry, meta, hash: keyHash(entry.algorithm as number, item.record.value), entry: item, row: null }
-    }
-    if (item.op === 'benign') {
+      readsSources = true
+    } else if (item.op === 'benign') {
       // no index row: benign entries live in the log and the benign index only
-      return { op: 'benign', ref: refOf(item.algorithm, item.value), pb: entryToProto(item), meta: NO_META, hash: 0, entry: item, row: null }
-    }
-    if (item.op === 'retract') {
+      changes[i] = { op: 'benign', ref: refOf(item.algorithm, item.value), pb: entryToProto(item), meta: NO_META, hash: 0, entry: item, row: null }
+    } else if (item.op === 'retract') {
       requireReason(item.reason)
       const entry = entryToProto(item)
-      return { op: 'retract', ref: refOf(item.algorithm, item.value), pb: entry, meta: NO_META, hash: 0, entry: item, row: null }
+      hashes[i] = keyHash(entry.algorithm as number, item.value)
+      keyed[i] = 1
+      changes[i] = { op: 'retract', ref: refOf(item.algorithm, item.value), pb: entry, meta: NO_META, hash: 0, entry: item, row: null }
+    } else {
+      throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
     }
-    throw hfError(ErrorCodes.INVALID_ARGUMENT, `unknown log item op "${String((item as { op?: unknown }).op)}"`)
-  })
+  }
+  if (readsSources) fresh.fill(0)
+  else unmarkRepeats(hashes, keyed, fresh)
+  for (let i = 0; i < n; i++) {
+    const item = items[i]
+    if (item.op !== 'add' || fresh[i] === 1) continue
+    changes[i] = { op: 'add', ref: refOf(item.record.algorithm, item.record.value), pb: addToProto(item.record, metas[i]).entry, meta: metas[i], hash: hashes[i], entry: item, row: null }
+  }
 
   // 2. load the rows these items may change: a LevelDB read only where the key filter says "maybe"
   const toFetch: string[] = []
@@ -93,7 +125,6 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
     if (c.op === 'retract' || p.filter.mightHave(c.hash)) toFetch.push(c.ref)
     else tracker.load(c.ref, undefined)
   }
-  const readsSources = items.some(item => item.op === 'retract-source')
   if (p.beforeRead !== undefined && (readsSources || toFetch.length > 0)) await p.beforeRead(toFetch, readsSources)
   for (const item of items) {
     if (item.op !== 'retract-source' || sourceRefs.has(item.source)) continue
@@ -104,17 +135,21 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   await p.rows.loadInto(tracker, origin, toFetch)
 
   // 3. walk the items in order: what each one changes; no-ops are left out of the batches
-  const planned: Change[] = []
+  const planned: Planned[] = []
   const count = (effect: Effect): void => {
     if (effect === 'added' || effect === 'readded') result.added++
     else if (effect === 'updated') result.updated++
     else if (effect === 'unchanged') result.unchanged++
     else if (effect === 'retracted') result.retracted++
   }
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < n; i++) {
     const item = items[i]
     const c = changes[i]
-    if (c !== null && c.op === 'benign') {
+    if (fresh[i] === 1) {
+      result.added++
+      tracker.addFresh((item as Extract<AppendItem, { op: 'add' }>).record, metas[i], hashes[i])
+      planned.push(i)
+    } else if (c !== null && c.op === 'benign') {
       planned.push(c)
     } else if (c !== null && c.op === 'add') {
       const effect = tracker.add(c.ref, c.meta, 0, 0)
@@ -155,11 +190,26 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   const ranges: Array<[number, number]> = []
   for (let from = 0; from < planned.length; from += p.batchEntries) ranges.push([from, Math.min(from + p.batchEntries, planned.length)])
   const createdMs = p.now()
+  const metaBytes = new Map<PbEntry, Uint8Array>()
+  const addOf = (x: number): HashRecord => (items[x] as Extract<AppendItem, { op: 'add' }>).record
+  let slot = 0 // the next fresh row, in planned order
   while (ranges.length > 0) {
     const [from, to] = ranges.shift() as [number, number]
+    const parts: BodyEntries = {
+      length: to - from,
+      pbAt: (k) => { const x = planned[from + k]; return typeof x === 'number' ? null : x.pb },
+      algorithmAt: (k) => algorithmToEnum(addOf(planned[from + k] as number).algorithm),
+      valueAt: (k) => addOf(planned[from + k] as number).value,
+      metaBytesAt: (k) => {
+        const meta = metas[planned[from + k] as number]
+        let bytes = metaBytes.get(meta)
+        if (bytes === undefined) { bytes = pb.HashEntry.encode(meta).finish(); metaBytes.set(meta, bytes) }
+        return bytes
+      }
+    }
     let batch: Batch
     try {
-      batch = buildBatch({ identity, seq: seq + 1, prevHash, createdMs, entries: planned.slice(from, to).map(c => c.pb) })
+      batch = buildBatch({ identity, seq: seq + 1, prevHash, createdMs, entries: parts })
     } catch (err) {
       // too many bytes (large metadata): halve the range and try again
       if (rejectReasonOf(err) === 'too-large' && to - from > 1) {
@@ -171,17 +221,51 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
     }
     seq++
     prevHash = batch.hash
-    batches.push({ batch, entries: planned.slice(from, to).map(c => c.entry) })
+    const entries = new Array<LogEntry>(to - from)
     for (let i = from; i < to; i++) {
-      if (planned[i].op === 'benign') continue
-      const row = planned[i].row as Row
+      const x = planned[i]
+      if (typeof x === 'number') {
+        entries[i - from] = items[x] as LogEntry
+        tracker.setFreshPosition(slot++, seq, i - from)
+        continue
+      }
+      entries[i - from] = x.entry
+      if (x.op === 'benign') continue
+      const row = x.row as Row
       // in entry order, so the last add or retract of a hash in this write decides its row
-      if (planned[i].op === 'add') { row.seq = seq; row.index = i - from } else if (row.retracted) row.retractedSeq = seq
+      if (x.op === 'add') { row.seq = seq; row.index = i - from } else if (row.retracted) row.retractedSeq = seq
     }
+    batches.push({ batch, entries })
   }
   // before the write: a filter entry for a write that then fails costs one needless read later
-  for (const c of planned) if (c.op === 'add') p.filter.add(c.hash)
+  for (const x of planned) {
+    if (typeof x === 'number') p.filter.add(hashes[x])
+    else if (x.op === 'add') p.filter.add(x.hash)
+  }
   return { result, batches, tracker, logEntries }
+}
+
+/**
+ * Clears `fresh` for every keyed item whose key hash another keyed item shares (the same hash
+ * added twice, added and retracted, or two hashes that collide): those take the tracker. An
+ * open-addressing table of item indexes, not a Map: it runs for every entry of an import.
+ */
+function unmarkRepeats (hashes: Float64Array, keyed: Uint8Array, fresh: Uint8Array): void {
+  let size = 16
+  while (size < 2 * hashes.length) size *= 2
+  const mask = size - 1
+  const slots = new Int32Array(size).fill(-1)
+  for (let i = 0; i < hashes.length; i++) {
+    if (keyed[i] === 0) continue
+    const h = hashes[i]
+    let s = h & mask
+    for (;;) {
+      const j = slots[s]
+      if (j === -1) { slots[s] = i; break }
+      if (hashes[j] === h) { fresh[j] = 0; fresh[i] = 0; break }
+      s = (s + 1) & mask
+    }
+  }
 }
 
 /** Same metadata fields, compared as written (a record with vPDQ frames never shares). */

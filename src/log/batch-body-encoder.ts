@@ -12,17 +12,59 @@ type PbBody = hashfed.v1.BatchBody.$Properties
  * is encoded by protobufjs and copied, and a body with a key rotation goes to protobufjs
  * whole. A unit test holds the two equal over random bodies.
  */
-export function encodeBatchBody (body: PbBody): Uint8Array {
+export function encodeBatchBody (body: PbBody, parts?: BodyEntries): Uint8Array {
+  if (parts !== undefined && body.rotation == null && plainHeader(body)) return encodeParts(body, parts)
+  if (parts !== undefined) body = { ...body, entries: entriesOf(parts) }
   if (body.rotation != null || (body as { $unknowns?: unknown }).$unknowns != null || !plainHeader(body)) return pb.BatchBody.encode(body).finish()
   const entries = body.entries ?? []
+  return encodeParts(body, { length: entries.length, pbAt: (i) => entries[i], algorithmAt: () => 0, valueAt: () => EMPTY, metaBytesAt: () => EMPTY })
+}
+
+/**
+ * A body's entries one at a time, without an object per entry: each is a HashEntry, or
+ * (pbAt null) a plain add given by its algorithm number, value and its metadata's own
+ * HashEntry encoding (`pb.HashEntry.encode(meta)`, fields 4-11, shared by the adds that
+ * carry the same metadata). An add's encoding is op, algorithm and value followed by its
+ * metadata fields, so the bytes are those of the whole entry. Not for vPDQ (field 13).
+ */
+export interface BodyEntries {
+  length: number
+  pbAt: (i: number) => PbEntry | null
+  algorithmAt: (i: number) => number
+  valueAt: (i: number) => Uint8Array
+  metaBytesAt: (i: number) => Uint8Array
+}
+
+/** The entries of `parts` as HashEntry objects (a plain add decoded from its bytes): the slow path, and Batch.entries. */
+export function entriesOf (parts: BodyEntries): PbEntry[] {
+  const out = new Array<PbEntry>(parts.length)
+  for (let i = 0; i < parts.length; i++) {
+    const e = parts.pbAt(i)
+    if (e !== null) { out[i] = e; continue }
+    const meta = pb.HashEntry.decode(parts.metaBytesAt(i))
+    out[i] = { ...pb.HashEntry.toObject(meta), op: pb.HashEntry.Op.ADD, algorithm: parts.algorithmAt(i), value: parts.valueAt(i) }
+  }
+  return out
+}
+
+const EMPTY = new Uint8Array(0)
+
+function encodeParts (body: PbBody, parts: BodyEntries): Uint8Array {
   // pass 1: each entry's size (or its protobufjs bytes), so the body is one allocation
-  const sizes = new Int32Array(entries.length)
+  const n = parts.length
+  const sizes = new Int32Array(n)
   const fallback = new Map<number, Uint8Array>()
   let total = headerSize(body)
-  for (let i = 0; i < entries.length; i++) {
-    let size = entrySize(entries[i])
+  for (let i = 0; i < n; i++) {
+    const e = parts.pbAt(i)
+    if (e === null) {
+      sizes[i] = plainAddSize(parts.algorithmAt(i), parts.valueAt(i), parts.metaBytesAt(i))
+      total += 1 + varintSize(sizes[i]) + sizes[i]
+      continue
+    }
+    let size = entrySize(e)
     if (size < 0) {
-      const bytes = pb.HashEntry.encode(entries[i]).finish()
+      const bytes = pb.HashEntry.encode(e).finish()
       fallback.set(i, bytes)
       size = bytes.length
     }
@@ -31,15 +73,29 @@ export function encodeBatchBody (body: PbBody): Uint8Array {
   }
   const w = new ByteWriter(total)
   writeHeader(w, body)
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < n; i++) {
     w.byte(0x32) // field 6 (entries), length-delimited
     w.varint(sizes[i])
     const bytes = fallback.get(i)
-    if (bytes !== undefined) w.bytes(bytes)
-    else writeEntry(w, entries[i])
+    if (bytes !== undefined) { w.bytes(bytes); continue }
+    const e = parts.pbAt(i)
+    if (e !== null) { writeEntry(w, e); continue }
+    w.byte(0x08); w.byte(ADD) // op
+    const algorithm = parts.algorithmAt(i)
+    if (algorithm !== 0) { w.byte(0x10); w.varint(algorithm) }
+    const value = parts.valueAt(i)
+    if (value.length > 0) { w.byte(0x1a); w.varint(value.length); w.bytes(value) }
+    w.bytes(parts.metaBytesAt(i))
   }
   if (w.at !== total) throw new Error(`batch body encoder wrote ${w.at} of ${total} bytes`)
   return w.buf
+}
+
+const ADD = pb.HashEntry.Op.ADD
+
+function plainAddSize (algorithm: number, value: Uint8Array, meta: Uint8Array): number {
+  if (!uint32(algorithm) || algorithm > 0x7fffffff) throw new Error(`algorithm number ${algorithm} is not a plain enum value`)
+  return 2 + (algorithm === 0 ? 0 : 1 + varintSize(algorithm)) + (value.length === 0 ? 0 : 1 + varintSize(value.length) + value.length) + meta.length
 }
 
 /** Header fields are numbers and byte arrays (as buildBatch gives them). */

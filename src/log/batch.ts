@@ -5,7 +5,7 @@ import { verifySignature, type Identity } from '../identity/identity.js'
 import { originIdOf } from './origin-ids.js'
 import { BATCH_VERSION, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_SIGNED_BATCH_BYTES } from './constants.js'
 import { u64 } from './uint64.js'
-import { encodeBatchBody } from './batch-body-encoder.js'
+import { encodeBatchBody, entriesOf, type BodyEntries } from './batch-body-encoder.js'
 
 /** Why a batch was refused, one line each. Stable strings: sync counts rejections per reason and logs them. */
 export const BATCH_REJECT_REASONS = {
@@ -53,7 +53,8 @@ export interface BuildBatchInit {
   prevHash: Uint8Array
   /** @default Date.now() */
   createdMs?: number
-  entries: hashfed.v1.HashEntry.$Properties[]
+  /** HashEntry objects, or (an append's adds) their parts without an object per entry */
+  entries: hashfed.v1.HashEntry.$Properties[] | BodyEntries
   rotation?: hashfed.v1.IKeyRotation
 }
 
@@ -81,18 +82,12 @@ export function buildBatch (init: BuildBatchInit): Batch {
   if (init.entries.length > MAX_BATCH_ENTRIES) throw batchError('too-large', `a batch holds at most ${MAX_BATCH_ENTRIES} entries, got ${init.entries.length}`)
   const createdMs = init.createdMs ?? Date.now()
   const origin = init.identity.peerIdBytes
-  const body = encodeBatchBody({
-    version: BATCH_VERSION,
-    origin,
-    seq: init.seq,
-    prevHash: init.prevHash,
-    createdMs,
-    entries: init.entries,
-    rotation: init.rotation
-  })
+  const entries = init.entries
+  const header = { version: BATCH_VERSION, origin, seq: init.seq, prevHash: init.prevHash, createdMs, rotation: init.rotation }
+  const body = Array.isArray(entries) ? encodeBatchBody({ ...header, entries }) : encodeBatchBody(header, entries)
   if (body.length > MAX_BATCH_BYTES) throw batchError('too-large', `a batch body is at most ${MAX_BATCH_BYTES} bytes, got ${body.length}`)
   const signature = init.identity.sign(body)
-  return {
+  const batch: Batch = {
     signed: pb.Signed.encode({ body, signature }).finish(),
     body,
     signature,
@@ -102,9 +97,15 @@ export function buildBatch (init: BuildBatchInit): Batch {
     seq: init.seq,
     prevHash: init.prevHash,
     createdMs,
-    entries: init.entries,
+    entries: Array.isArray(entries) ? entries : [],
     ...(init.rotation !== undefined ? { rotation: init.rotation } : {})
   }
+  // from parts: the objects are made only if asked for (an append never does), not held through the write
+  if (!Array.isArray(entries)) {
+    let made: hashfed.v1.HashEntry.$Properties[] | undefined
+    Object.defineProperty(batch, 'entries', { enumerable: true, get: () => (made ??= entriesOf(entries)) })
+  }
+  return batch
 }
 
 /**

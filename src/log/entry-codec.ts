@@ -134,7 +134,8 @@ export function addToProto (record: HashRecord, sharedMeta?: PbEntry): { entry: 
   return { entry, meta: sharedMeta ?? metaToProto(record) }
 }
 
-function checkEntry (entry: LogEntry): void {
+/** Throws HF_INVALID_HASH for a bad value, HF_INVALID_ARGUMENT for bad metadata or op fields. */
+export function checkEntry (entry: LogEntry): void {
   const badValue = valueProblem(entry)
   if (badValue !== null) throw hfError(ErrorCodes.INVALID_HASH, `invalid log entry: ${badValue}`)
   const problem = opProblem(entry)

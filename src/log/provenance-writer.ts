@@ -31,14 +31,19 @@ export class ProvenanceWriter {
       this.raw(pb.Provenance.encode({ seq: row.seq, index: row.index, retracted: row.retracted, retractedSeq: row.retractedSeq, retractReason: row.retractReason, entry: row.meta }).finish())
       return
     }
-    let meta = this.metaBytes.get(row.meta)
+    this.addCurrent(row.seq, row.index, row.meta)
+  }
+
+  /** A current row (not retracted, no retraction fields): `add` without a row object. */
+  addCurrent (seq: number, index: number, rowMeta: PbEntry): void {
+    let meta = this.metaBytes.get(rowMeta)
     if (meta === undefined) {
-      meta = pb.HashEntry.encode(row.meta).finish()
-      this.metaBytes.set(row.meta, meta)
+      meta = pb.HashEntry.encode(rowMeta).finish()
+      this.metaBytes.set(rowMeta, meta)
     }
     this.reserve(2 * 10 + 1 + 5 + meta.length)
-    if (row.seq !== 0) { this.buf[this.len++] = 0x08; this.varint(row.seq) }
-    if (row.index !== 0) { this.buf[this.len++] = 0x10; this.varint(row.index) }
+    if (seq !== 0) { this.buf[this.len++] = 0x08; this.varint(seq) }
+    if (index !== 0) { this.buf[this.len++] = 0x10; this.varint(index) }
     this.buf[this.len++] = 0x32 // field 6 (entry), length-delimited
     this.varint(meta.length)
     this.buf.set(meta, this.len)

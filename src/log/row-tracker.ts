@@ -1,8 +1,12 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
-import { hashKeyBytes, hashKeyOfRef, sourceKey } from '../store/layout.js'
+import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef, sourceKey } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
+import type { HashRecord } from './entry.js'
+import { algorithmToEnum } from './hash-value.js'
+import { parseRef, refOf } from './hash-ref.js'
+import { keyHash } from './key-filter.js'
 import { ProvenanceWriter, type ProvenanceFields } from './provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
@@ -38,8 +42,42 @@ export class RowTracker {
   /** keys whose row, as tracked, carries a given source (retract-source looks here) */
   private readonly bySource = new Map<string, Set<string>>()
 
+  /**
+   * Rows this write creates for hashes the origin never held and no other entry of the write
+   * touches (addFresh): an import's rows, kept as columns rather than a Row, a ref string and
+   * a map entry each, which lived through the write and were most of an import's garbage.
+   */
+  private readonly fresh = { records: [] as HashRecord[], metas: [] as PbEntry[], hashes: [] as number[], seqs: [] as number[], indexes: [] as number[] }
+
   /** `keepsSources` false: nothing will ask currentWithSource (a peer's batch has no retract-source), no per-source sets are kept */
   constructor (private readonly origin: string, private readonly keepsSources = true) {}
+
+  /**
+   * A row for `record` (no vPDQ frames) that the origin does not hold (its key filter said
+   * so) and that no other entry of this write adds or retracts: its effect is 'added'. Not
+   * for a write with a retract-source (currentWithSource does not see these rows). Returns
+   * its slot for setFreshPosition.
+   */
+  addFresh (record: HashRecord, meta: PbEntry, hash: number): number {
+    const f = this.fresh
+    f.records.push(record)
+    f.metas.push(meta)
+    f.hashes.push(hash)
+    f.seqs.push(0)
+    f.indexes.push(0)
+    return f.records.length - 1
+  }
+
+  /** How many rows addFresh added. */
+  get freshRows (): number {
+    return this.fresh.records.length
+  }
+
+  /** The batch seq and entry index of a fresh row's add, once batches are cut. */
+  setFreshPosition (slot: number, seq: number, index: number): void {
+    this.fresh.seqs[slot] = seq
+    this.fresh.indexes[slot] = index
+  }
 
   /**
    * Registers the stored row of `key` (`<alg>:<hex>`, the `hashes` key without its origin;
@@ -64,9 +102,21 @@ export class RowTracker {
     return this.rows.has(key)
   }
 
-  /** This write changes the row of `key`. */
+  /** This write changes the row of `key` (for a fresh row: may change, on a key-hash match). */
   changes (key: string): boolean {
-    return this.rows.get(key)?.dirty === true
+    if (this.rows.get(key)?.dirty === true) return true
+    const hashes = this.fresh.hashes
+    if (hashes.length === 0) return false
+    let hash: number
+    try {
+      const { algorithm, value } = parseRef(key)
+      hash = keyHash(algorithmToEnum(algorithm), value)
+    } catch {
+      return true // not a ref we can hash: waiting is always safe
+    }
+    // a scan, not a set: asked only for the rows a next write reads (its key filter's "maybe"s)
+    for (let i = 0; i < hashes.length; i++) if (hashes[i] === hash) return true
+    return false
   }
 
   /** The row of `key` if the origin holds or held the hash, as tracked; null otherwise. */
@@ -152,8 +202,16 @@ export class RowTracker {
         if (after !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
       }
     })
+    const f = this.fresh
+    for (let i = 0; i < f.records.length; i++) {
+      values.addCurrent(f.seqs[i], f.indexes[i], f.metas[i])
+      const source = f.metas[i].source ?? ''
+      if (source !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, source, refOf(f.records[i].algorithm, f.records[i].value)), value: EMPTY })
+    }
+    current += f.records.length
     const encoded = values.finish()
     const keys = hashKeyBytes(hashesPrefix, refs, this.origin)
+    if (f.records.length > 0) for (const key of hashKeyBytesOf(hashesPrefix, f.records.length, (i) => f.records[i].algorithm, (i) => f.records[i].value, this.origin)) keys.push(key)
     const ops = new Array<StoreOp>(keys.length + sourceOps.length)
     for (let i = 0; i < keys.length; i++) ops[i] = { type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' }
     for (let i = 0; i < sourceOps.length; i++) ops[keys.length + i] = sourceOps[i]

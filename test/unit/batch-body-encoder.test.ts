@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { pb, type hashfed } from '../../src/proto/index.js'
-import { encodeBatchBody } from '../../src/log/batch-body-encoder.js'
+import { encodeBatchBody, entriesOf, type BodyEntries } from '../../src/log/batch-body-encoder.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 type PbBody = hashfed.v1.BatchBody.$Properties
@@ -63,4 +63,41 @@ test('encodeBatchBody writes exactly the bytes pb.BatchBody.encode writes: rando
     entries: fc.array(entry, { maxLength: 20 })
   }, { requiredKeys: [] })
   fc.assert(fc.property(body, b => { same(b, 'random body') }), { numRuns: 2_000 })
+})
+
+test('encodeBatchBody from parts (plain adds by algorithm, value and metadata bytes) writes the bytes of the whole entries', () => {
+  const bytes = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: 1, maxLength: max })
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 5 }), fc.constant(''))
+  // the metadata fields an add's meta carries (metaToProto): no op, algorithm, value, reason or frames
+  const meta: fc.Arbitrary<PbEntry> = fc.record({
+    quality: fc.integer({ min: 0, max: 100 }),
+    classification: fc.integer({ min: 0, max: 3 }),
+    iwfCategory: text,
+    vicsCategory: fc.integer({ min: 0, max: 4 }),
+    ageBand: text,
+    media: fc.integer({ min: 0, max: 2 }),
+    tags: fc.array(text, { maxLength: 4 }),
+    source: text
+  }, { requiredKeys: [] })
+  const other: fc.Arbitrary<PbEntry> = fc.record({ op: fc.integer({ min: 1, max: 4 }), algorithm: fc.integer({ min: 1, max: 7 }), value: bytes(64), reason: text, source: text }, { requiredKeys: [] })
+  const item = fc.oneof(
+    fc.record({ algorithm: fc.integer({ min: 1, max: 7 }), value: bytes(300), meta }).map(a => ({ plain: a })),
+    other.map(e => ({ entry: e }))
+  )
+  const header = { version: 1, origin: new Uint8Array(38).fill(3), seq: 9, prevHash: new Uint8Array(32).fill(1), createdMs: 1_700_000_000_000 }
+  fc.assert(fc.property(fc.array(item, { maxLength: 30 }), fc.boolean(), (items, shareMeta) => {
+    const metaBytes = items.map(x => 'plain' in x ? pb.HashEntry.encode(shareMeta ? items.find(y => 'plain' in y)!.plain!.meta : x.plain.meta).finish() : new Uint8Array(0))
+    const parts: BodyEntries = {
+      length: items.length,
+      pbAt: (i) => { const x = items[i]; return 'entry' in x ? x.entry : null },
+      algorithmAt: (i) => (items[i] as { plain: { algorithm: number } }).plain.algorithm,
+      valueAt: (i) => (items[i] as { plain: { value: Uint8Array } }).plain.value,
+      metaBytesAt: (i) => metaBytes[i]
+    }
+    const entries: PbEntry[] = items.map((x, i) => 'entry' in x ? x.entry : { ...pb.HashEntry.toObject(pb.HashEntry.decode(metaBytes[i])), op: pb.HashEntry.Op.ADD, algorithm: x.plain.algorithm, value: x.plain.value })
+    const want = Buffer.from(pb.BatchBody.encode({ ...header, entries }).finish())
+    assert.deepEqual(Buffer.from(encodeBatchBody(header, parts)), want)
+    // entriesOf (Batch.entries of such a batch) gives entries that encode to the same bytes
+    assert.deepEqual(Buffer.from(pb.BatchBody.encode({ ...header, entries: entriesOf(parts) }).finish()), want)
+  }), { numRuns: 1_000 })
 })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
 import { Store } from '../../src/store/store.js'
-import { hashKeyBytes, hashKeyOfRef } from '../../src/store/layout.js'
+import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef } from '../../src/store/layout.js'
 
 test('RawPut index rows with byte keys land under the same keys as the string layout', async () => {
   const store = await Store.open(join(await tempDir(), 'store'), { create: true })
@@ -19,5 +19,26 @@ test('RawPut index rows with byte keys land under the same keys as the string la
     assert.equal(await store.count('sources'), 0)
   } finally {
     await store.close()
+  }
+})
+
+test('hashKeyBytesOf (values as bytes, hex written into the keys) gives the bytes hashKeyBytes gives for their refs', () => {
+  const prefixes = [Buffer.from('!hashes!'), Buffer.from('!h!'), new Uint8Array(0)]
+  const algorithms = ['sha256', 'md5', 'sha1', 'pdq', 'photodna']
+  const lengths: Record<string, number> = { sha256: 32, md5: 16, sha1: 20, pdq: 32, photodna: 144 }
+  let seed = 7
+  const byte = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 24 }
+  for (const prefix of prefixes) {
+    for (const origin of ['12D3KooWQmV8Yj3sZ8hdvXwB8YVnK8WzX6c1v4kB4p8dLgFq3RtA', 'Qm1']) {
+      // runs of one algorithm (a key copied from the one before) and changes between them, odd and even key starts
+      const values = Array.from({ length: 300 }, (_, i) => {
+        const algorithm = algorithms[Math.floor(i / 7) % algorithms.length]
+        return { algorithm, value: Uint8Array.from({ length: lengths[algorithm] }, byte) }
+      })
+      const refs = values.map(v => `${v.algorithm}:${Buffer.from(v.value).toString('hex')}`)
+      const want = hashKeyBytes(prefix, refs, origin).map(k => Buffer.from(k).toString('latin1'))
+      const got = hashKeyBytesOf(prefix, values.length, (i) => values[i].algorithm, (i) => values[i].value, origin).map(k => Buffer.from(k).toString('latin1'))
+      assert.deepEqual(got, want)
+    }
   }
 })
