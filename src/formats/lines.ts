@@ -71,6 +71,19 @@ const BARE: ReadonlyMap<number, AlgorithmName> = new Map([[32, 'md5'], [40, 'sha
 
 /** One line's item, or null for a blank or comment line. */
 function parseOne (line: number, text: string, init: ParseInit, state: ParseState): ImportItem | null {
+  // the common line, exactly a bare hex value of a known length: nothing to trim, no NUL, no
+  // second token, so the walks below would find what this one does
+  if (init.algorithm === undefined && state.seenContent) {
+    const algorithm = BARE.get(text.length)
+    if (algorithm !== undefined) {
+      if (init.checkOnly === true) {
+        if (isHex(text)) { state.added = true; return { kind: 'add', line, record: placeholder(state, algorithm) } }
+      } else {
+        const value = slabValue(state, text)
+        if (value !== null) { state.added = true; return { kind: 'add', line, record: state.record(algorithm, value, undefined) } }
+      }
+    }
+  }
   const trimmed = text.trim()
   if (trimmed === '' || trimmed.charCodeAt(0) === 35 /* # */) return null
   if (trimmed.includes('\u0000')) throw invalidFormat('lines', line, 'binary data (NUL byte)')
