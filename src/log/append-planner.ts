@@ -191,6 +191,9 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
   for (let from = 0; from < planned.length; from += p.batchEntries) ranges.push([from, Math.min(from + p.batchEntries, planned.length)])
   const createdMs = p.now()
   const metaBytes = new Map<PbEntry, Uint8Array>()
+  // the last one asked for: an import's adds share one meta, asked twice an entry (size, then write)
+  let lastMetaAsked: PbEntry | undefined
+  let lastMetaBytes: Uint8Array = new Uint8Array(0)
   const addOf = (x: number): HashRecord => (items[x] as Extract<AppendItem, { op: 'add' }>).record
   let slot = 0 // the next fresh row, in planned order
   while (ranges.length > 0) {
@@ -202,8 +205,11 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
       valueAt: (k) => addOf(planned[from + k] as number).value,
       metaBytesAt: (k) => {
         const meta = metas[planned[from + k] as number]
+        if (meta === lastMetaAsked) return lastMetaBytes
         let bytes = metaBytes.get(meta)
         if (bytes === undefined) { bytes = pb.HashEntry.encode(meta).finish(); metaBytes.set(meta, bytes) }
+        lastMetaAsked = meta
+        lastMetaBytes = bytes
         return bytes
       }
     }
