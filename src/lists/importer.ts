@@ -121,8 +121,10 @@ export async function importHashes (init: ImportInit): Promise<ImportSummary> {
   for await (const items of itemChunks(init.format, init.input(), init.init)) {
     for (const item of items) {
       seen++
-      if (itemProblem(item) === null) {
-        chunk.push(toAppendItem(item as Exclude<ImportItem, { kind: 'reject' }>))
+      // an add is checked as the entry it becomes: one object per line, not two
+      const entry = item.kind === 'add' ? { op: 'add' as const, record: item.record } : undefined
+      if (entry !== undefined ? entryProblem(entry) === null : itemProblem(item) === null) {
+        chunk.push(entry ?? toAppendItem(item as Exclude<ImportItem, { kind: 'reject' }>))
         if (chunk.length >= batchEntries) await flush()
       }
       if (seen % batchEntries === 0) init.onProgress?.({ phase: 'write', items: seen, total })
