@@ -38,7 +38,11 @@ const G_SUMS = 19 // f64[packed]
 const G_COLUMN = 20 // f32[packed]
 const G_SAMPLED_ROWS = 21 // f32[height * 64]
 const G_OUT = 22 // f32[64 * 64]
-const G_DATA = 23 // u8[height * stride]
+const G_DATA = 23 // u8[height * stride] (RGB24), or the yuv420p planes
+const G_KIND = 24 // 0: RGB24 rows, 1: yuv420p planes
+const G_YUV_CLIP = 25 // u8[1024]: the clip table (src/hashing/yuv420p.ts ytab)
+const G_YUV_OFFSETS = 26 // i32[4 * 256]: rV, gU, gV, bU chroma offsets into the clip table
+const G_CHROMA_PLAN = 27 // i32[height]: chroma row * 2 + (1: mean with the next row)
 
 // LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
 // significand times 8 bits), so a table entry is the very product the JS multiplies out
@@ -57,18 +61,75 @@ function fillTables (): void {
 @inline function field (geometry: usize, i: i32): i32 { return load<i32>(geometry + (<usize>i << 2)) }
 @inline function ptr (geometry: usize, i: i32): usize { return <usize>load<i32>(geometry + (<usize>i << 2)) }
 
-/** boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. */
-function boxRow (geometry: usize, start: usize, dst: usize): void {
+/** Luminance prefix sums of RGB24 row `y`. */
+function prefixRgb (geometry: usize, y: i32, prefix: usize): void {
   const width = field(geometry, G_WIDTH)
-  const prefix = ptr(geometry, G_PREFIX)
   let sum: f64 = 0
   store<f64>(prefix, 0)
-  let q = start
+  let q = ptr(geometry, G_DATA) + <usize>y * <usize>field(geometry, G_STRIDE)
   for (let x = 1; x <= width; x++, q += 3) {
     const luma = <f32>(load<f64>(TABLES + (<usize>load<u8>(q) << 3)) + load<f64>(TABLES + 2048 + (<usize>load<u8>(q, 1) << 3)) + load<f64>(TABLES + 4096 + (<usize>load<u8>(q, 2) << 3)))
     sum += <f64>luma
     store<f64>(prefix + (<usize>x << 3), sum)
   }
+}
+
+/**
+ * Luminance prefix sums of row `y` of a yuv420p frame, converted to RGB as swscale does
+ * (src/hashing/yuv420p.ts, even widths): each pixel's R, G, B are clip-table entries at
+ * Y + a chroma offset, then the RGB path's own luminance; the RGB row itself is never stored.
+ */
+function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
+  const width = field(geometry, G_WIDTH)
+  const height = field(geometry, G_HEIGHT)
+  const cw = <usize>(width >> 1)
+  const data = ptr(geometry, G_DATA)
+  const plan = load<i32>(ptr(geometry, G_CHROMA_PLAN) + (<usize>y << 2))
+  const uRow = data + <usize>width * <usize>height + <usize>(plan >> 1) * cw
+  const vRow = uRow + cw * <usize>((height + 1) >> 1)
+  store<f64>(prefix, 0)
+  if ((plan & 1) == 1) yuvPairs(geometry, data + <usize>y * <usize>width, uRow, vRow, cw, cw, prefix)
+  else yuvPairs(geometry, data + <usize>y * <usize>width, uRow, vRow, 0, cw, prefix)
+}
+
+/** R, G, B of a pixel from its luma and the pair's chroma offsets, then its luminance. */
+@inline function lumaOf (clip: usize, l: i32, r: i32, g: i32, b: i32): f32 {
+  return <f32>(load<f64>(TABLES + (<usize>load<u8>(clip + <usize>(l + r)) << 3)) + load<f64>(TABLES + 2048 + (<usize>load<u8>(clip + <usize>(l + g)) << 3)) + load<f64>(TABLES + 4096 + (<usize>load<u8>(clip + <usize>(l + b)) << 3)))
+}
+
+/** Prefix sums over the row's pixel pairs; `next` 0 takes one chroma row, else the rounded mean with the next. */
+@inline function yuvPairs (geometry: usize, l: usize, uRow: usize, vRow: usize, next: usize, cw: usize, prefix: usize): void {
+  const clip = ptr(geometry, G_YUV_CLIP)
+  const rV = ptr(geometry, G_YUV_OFFSETS)
+  const gU = rV + 1024
+  const gV = rV + 2048
+  const bU = rV + 3072
+  let at = prefix
+  let sum: f64 = 0
+  for (let i: usize = 0; i < cw; i++) {
+    let u = <u32>load<u8>(uRow + i)
+    let v = <u32>load<u8>(vRow + i)
+    if (next != 0) {
+      u = (u + <u32>load<u8>(uRow + next + i) + 1) >> 1
+      v = (v + <u32>load<u8>(vRow + next + i) + 1) >> 1
+    }
+    const r = load<i32>(rV + (<usize>v << 2))
+    const g = load<i32>(gU + (<usize>u << 2)) + load<i32>(gV + (<usize>v << 2))
+    const b = load<i32>(bU + (<usize>u << 2))
+    sum += <f64>lumaOf(clip, <i32>load<u8>(l), r, g, b)
+    store<f64>(at, sum, 8)
+    sum += <f64>lumaOf(clip, <i32>load<u8>(l, 1), r, g, b)
+    store<f64>(at, sum, 16)
+    at += 16
+    l += 2
+  }
+}
+
+/** boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. */
+function boxRow (geometry: usize, y: i32, dst: usize): void {
+  const prefix = ptr(geometry, G_PREFIX)
+  if (field(geometry, G_KIND) == 1) prefixYuv(geometry, y, prefix)
+  else prefixRgb(geometry, y, prefix)
   const first = ptr(geometry, G_X_FIRST)
   const last = ptr(geometry, G_X_LAST)
   const counts = ptr(geometry, G_X_COUNTS)
@@ -83,11 +144,10 @@ function boxRow (geometry: usize, start: usize, dst: usize): void {
   }
 }
 
-/** downsampleTo64 for RGB24 rows; the 64x64 result lands at G_OUT. */
-export function downsampleRgb24 (geometry: usize): void {
+/** downsampleTo64 for RGB24 rows (G_KIND 0) or yuv420p planes (1); the 64x64 result lands at G_OUT. */
+export function downsampleFrame (geometry: usize): void {
   const width = field(geometry, G_WIDTH)
   const height = field(geometry, G_HEIGHT)
-  const stride = field(geometry, G_STRIDE)
   const packed = field(geometry, G_PACKED)
   const yBehind = field(geometry, G_Y_BEHIND)
   const yAhead = field(geometry, G_Y_AHEAD)
@@ -100,7 +160,6 @@ export function downsampleRgb24 (geometry: usize): void {
   const xN = ptr(geometry, G_X_N)
   const xSampleInverses = ptr(geometry, G_X_SAMPLE_INVERSES)
   const sampledRows = ptr(geometry, G_SAMPLED_ROWS)
-  const data = ptr(geometry, G_DATA)
   const rowBytes = <usize>packed << 2
   if (!tablesReady) fillTables()
   memory.fill(sums, 0, <usize>packed << 3)
@@ -114,7 +173,7 @@ export function downsampleRgb24 (geometry: usize): void {
     while (hi < wantHi) {
       hi++
       const boxed = rowBoxed + <usize>(hi % ring) * rowBytes
-      boxRow(geometry, data + <usize>hi * <usize>stride, boxed)
+      boxRow(geometry, hi, boxed)
       if (hi == wantHi && lo < k - yBehind) {
         // one row in and one out, in the same order as the JS
         const leaving = rowBoxed + <usize>(lo % ring) * rowBytes

@@ -1,16 +1,23 @@
 import { readFileSync } from 'node:fs'
 import { DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
+import { YTAB_SIZE, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
 
 /**
  * PDQ's blur and decimation of RGB24 frames in WebAssembly (wasm/pdq-kernel.ts, built by
  * `npm run build`): `downsampleTo64`'s prefix-sum path for RGB rows, the same operations in
  * the same order, so bit for bit its output (test/unit/pdq-wasm.test.ts compares them on
  * every frame of the sample videos). On a 480x720 video frame, this is most of PDQ's time.
+ * It also takes yuv420p frames, converted to RGB row by row as FFmpeg's swscale does
+ * (yuv420p.ts) inside the kernel, the RGB frame never stored: the same 64x64 image as
+ * converting with `yuv420pToRgb24` and then downsampling the RGB.
  * When the module is missing or cannot be compiled, `downsampleRgb24Wasm` answers undefined
  * and the JS path runs.
  */
 
-interface Kernel { memory: WebAssembly.Memory, downsampleRgb24: (geometry: number) => void, heapBase: number }
+interface Kernel { memory: WebAssembly.Memory, downsampleFrame: (geometry: number) => void, heapBase: number }
+
+/** How a frame's pixels are laid out: packed RGB24 rows, or yuv420p's three planes. */
+export type FrameFormat = 'rgb24' | 'yuv420p'
 
 let kernel: Kernel | null | undefined
 
@@ -19,8 +26,8 @@ function loadKernel (): Kernel | null {
   try {
     const bytes = readFileSync(new URL('../../wasm/pdq-kernel.wasm', import.meta.url))
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => { throw new Error('pdq kernel aborted') } } })
-    const e = instance.exports as { memory: WebAssembly.Memory, downsampleRgb24: (g: number) => void, HEAP_BASE: WebAssembly.Global }
-    kernel = { memory: e.memory, downsampleRgb24: e.downsampleRgb24, heapBase: Number(e.HEAP_BASE.value) }
+    const e = instance.exports as { memory: WebAssembly.Memory, downsampleFrame: (g: number) => void, HEAP_BASE: WebAssembly.Global }
+    kernel = { memory: e.memory, downsampleFrame: e.downsampleFrame, heapBase: Number(e.HEAP_BASE.value) }
   } catch {
     kernel = null
   }
@@ -28,18 +35,22 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 24
+const FIELDS = 28
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
-interface Layout { width: number, height: number, stride: number, geometry: number, out: number, data: number, end: number }
+interface Layout { width: number, height: number, stride: number, format: FrameFormat, geometry: number, out: number, data: number, end: number }
 
 let layout: Layout | undefined
 
 function align8 (n: number): number { return (n + 7) & ~7 }
 
-function layoutFor (k: Kernel, width: number, height: number, stride: number): Layout {
-  if (layout !== undefined && layout.width === width && layout.height === height && layout.stride === stride) return layout
+function frameBytes (width: number, height: number, stride: number, format: FrameFormat): number {
+  return format === 'yuv420p' ? yuv420pBytes(width, height) : height * stride
+}
+
+function layoutFor (k: Kernel, width: number, height: number, stride: number, format: FrameFormat = 'rgb24'): Layout {
+  if (layout !== undefined && layout.width === width && layout.height === height && layout.stride === stride && layout.format === format) return layout
   const xa = axis(width)
   const ya = axis(height)
   const packed = xa.cols.length
@@ -52,7 +63,9 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number): L
     xPackedLo: take(DOWNSAMPLED_SIDE * 4), xN: take(DOWNSAMPLED_SIDE * 4), xSampleInverses: take(DOWNSAMPLED_SIDE * 8),
     yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
     prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
-    sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4), data: take(height * stride)
+    sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
+    yuvClip: take(YTAB_SIZE), yuvOffsets: take(4 * 256 * 4), chromaPlan: take(height * 4),
+    data: take(frameBytes(width, height, stride, format))
   }
   const have = k.memory.buffer.byteLength
   if (at > have) k.memory.grow(Math.ceil((at - have) / PAGE))
@@ -61,8 +74,18 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number): L
     width, height, stride, packed, ya.behind, ya.ahead, ring,
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
-    arrays.out, arrays.data
+    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvClip, arrays.yuvOffsets, arrays.chromaPlan
   ])
+  if (format === 'yuv420p') {
+    const t = yuv420pTables()
+    new Uint8Array(buffer, arrays.yuvClip, YTAB_SIZE).set(t.ytab)
+    const offsets = new Int32Array(buffer, arrays.yuvOffsets, 4 * 256)
+    offsets.set(t.rV, 0)
+    offsets.set(t.gU, 256)
+    offsets.set(t.gV, 512)
+    offsets.set(t.bU, 768)
+    new Int32Array(buffer, arrays.chromaPlan, height).set(chromaRowPlan(height))
+  }
   new Int32Array(buffer, arrays.xFirst, packed).set(xa.first)
   new Int32Array(buffer, arrays.xLast, packed).set(xa.last)
   new Float64Array(buffer, arrays.xCounts, packed).set(xa.counts)
@@ -73,25 +96,27 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number): L
   new Uint8Array(buffer, arrays.yNeeded, height).set(ya.needed)
   new Int32Array(buffer, arrays.yLo, DOWNSAMPLED_SIDE).set(ya.lo)
   new Int32Array(buffer, arrays.yN, DOWNSAMPLED_SIDE).set(ya.n)
-  layout = { width, height, stride, geometry, out: arrays.out, data: arrays.data, end: at }
+  layout = { width, height, stride, format, geometry, out: arrays.out, data: arrays.data, end: at }
   return layout
 }
 
-/** Whether `downsampleRgb24Wasm` takes frames of this size (else the JS path). */
-export function wasmTakes (width: number, height: number): boolean {
+/** Whether the kernel takes frames of this size and format (else the JS path). */
+export function wasmTakes (width: number, height: number, format: FrameFormat = 'rgb24'): boolean {
+  if (format === 'yuv420p' && !yuv420pTakes(width, height)) return false
   return width <= PREFIX_MAX_WIDTH && !(width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) && loadKernel() !== null
 }
 
 /**
- * Where the kernel reads RGB24 frames of this size from (rows `width * 3` bytes apart): a
- * frame read straight into it is hashed without a copy. Valid until a frame of another size
- * is hashed on this thread; undefined when the kernel does not take this size.
+ * Where the kernel reads frames of this size and format from (RGB24 rows `width * 3` bytes
+ * apart, or yuv420p planes): a frame read straight into it is hashed without a copy. Valid
+ * until a frame of another size or format is hashed on this thread; undefined when the
+ * kernel does not take it.
  */
-export function wasmFrameBuffer (width: number, height: number): Uint8Array | undefined {
-  if (!wasmTakes(width, height)) return undefined
+export function wasmFrameBuffer (width: number, height: number, format: FrameFormat = 'rgb24'): Uint8Array | undefined {
+  if (!wasmTakes(width, height, format)) return undefined
   const k = kernel as Kernel
-  const l = layoutFor(k, width, height, width * 3)
-  return new Uint8Array(k.memory.buffer, l.data, height * width * 3)
+  const l = layoutFor(k, width, height, width * 3, format)
+  return new Uint8Array(k.memory.buffer, l.data, frameBytes(width, height, width * 3, format))
 }
 
 /**
@@ -104,6 +129,21 @@ export function downsampleRgb24Wasm (data: Uint8Array, width: number, height: nu
   const k = kernel as Kernel
   const l = layoutFor(k, width, height, stride)
   if (data.buffer !== k.memory.buffer || data.byteOffset !== l.data) new Uint8Array(k.memory.buffer, l.data, height * stride).set(data.subarray(0, Math.min(data.length, height * stride)))
-  k.downsampleRgb24(l.geometry)
+  k.downsampleFrame(l.geometry)
+  return new Float32Array(k.memory.buffer.slice(l.out, l.out + DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4))
+}
+
+/**
+ * The same 64×64 image from a yuv420p frame (`yuv420pBytes` long), as converting it with
+ * `yuv420pToRgb24` and downsampling the RGB would give; undefined when the kernel is
+ * unavailable or does not take this size (odd widths among them).
+ */
+export function downsampleYuv420pWasm (data: Uint8Array, width: number, height: number): Float32Array | undefined {
+  if (!wasmTakes(width, height, 'yuv420p')) return undefined
+  const k = kernel as Kernel
+  const l = layoutFor(k, width, height, width * 3, 'yuv420p')
+  const bytes = yuv420pBytes(width, height)
+  if (data.buffer !== k.memory.buffer || data.byteOffset !== l.data) new Uint8Array(k.memory.buffer, l.data, bytes).set(data.subarray(0, bytes))
+  k.downsampleFrame(l.geometry)
   return new Float32Array(k.memory.buffer.slice(l.out, l.out + DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4))
 }

@@ -1,7 +1,8 @@
 import type { RgbaImage } from './rgba-image.js'
 import { PERCEPTUAL_HASH_BYTES } from './constants.js'
 import { DOWNSAMPLED_SIDE, LUMA_B, LUMA_G, LUMA_R, downsampleTo64, type LumaSource } from './pdq-downsample.js'
-import { downsampleRgb24Wasm } from './pdq-wasm.js'
+import { downsampleRgb24Wasm, downsampleYuv420pWasm } from './pdq-wasm.js'
+import { yuv420pToRgb24, yuv420pTakes } from './yuv420p.js'
 
 /**
  * PDQ, Meta's perceptual image hash, written from the published description
@@ -65,6 +66,20 @@ function pdqFromDct (dct: { coefficients: Float64Array, quality: number } | null
 export function pdqHashRgb (data: Uint8Array, width: number, height: number, stride = width * 3): PdqResult {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
   return pdqFromDct(pdqDctFromRgb(data, width, height, stride, 3))
+}
+
+/**
+ * PDQ of a yuv420p frame (FFmpeg's raw planes, `yuv420pBytes` long) as of the RGB24 frame
+ * FFmpeg's swscale makes of it (yuv420p.ts): in the WebAssembly kernel the conversion is
+ * fused with the luminance and blur; elsewhere the frame is converted here and hashed as RGB.
+ * Even widths only (`yuv420pTakes`).
+ */
+export function pdqHashYuv420p (data: Uint8Array, width: number, height: number): PdqResult {
+  if (!yuv420pTakes(width, height)) throw new RangeError(`a yuv420p frame of ${width}x${height} is not converted here`)
+  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  const small = downsampleYuv420pWasm(data, width, height)
+  if (small === undefined) return pdqHashRgb(yuv420pToRgb24(data, width, height), width, height)
+  return pdqFromDct({ coefficients: dct64To16(small), quality: qualityOf(small) })
 }
 
 /**
