@@ -40,9 +40,8 @@ const G_SAMPLED_ROWS = 21 // f32[height * 64]
 const G_OUT = 22 // f32[64 * 64]
 const G_DATA = 23 // u8[height * stride] (RGB24), or the yuv420p planes
 const G_KIND = 24 // 0: RGB24 rows, 1: yuv420p planes
-const G_YUV_CLIP = 25 // u8[1024]: the clip table (src/hashing/yuv420p.ts ytab)
-const G_YUV_OFFSETS = 26 // i32[4 * 256]: rV, gU, gV, bU chroma offsets into the clip table
-const G_CHROMA_PLAN = 27 // i32[height]: chroma row * 2 + (1: mean with the next row)
+const G_YUV_PARAMS = 25 // i32[9]: swscale's cy, C, crv, cgu, cgv, cbu, and the R, G, B index bases
+const G_CHROMA_PLAN = 26 // i32[height]: chroma row * 2 + (1: mean with the next row)
 
 // LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
 // significand times 8 bits), so a table entry is the very product the JS multiplies out
@@ -76,8 +75,14 @@ function prefixRgb (geometry: usize, y: i32, prefix: usize): void {
 
 /**
  * Luminance prefix sums of row `y` of a yuv420p frame, converted to RGB as swscale does
- * (src/hashing/yuv420p.ts, even widths): each pixel's R, G, B are clip-table entries at
- * Y + a chroma offset, then the RGB path's own luminance; the RGB row itself is never stored.
+ * (src/hashing/yuv420p.ts, even widths), the RGB row never stored. swscale looks R up in a
+ * clip table at Y + rV[v], G at Y + gU[u] + gV[v], B at Y + bU[u]; entry i of that table is
+ * clamp((i * cy + C) >> 16, 0, 255) (ff_yuv2rgb_c_init_tables' loop; i < 1024, so 32 bits
+ * hold it) and an offset is base + ((value * coefficient) >> 16) (fill_table). All of that is
+ * integer SIMD here, eight pixels (four chroma pairs) at a time, the chroma rows' rounded
+ * mean included (i8x16.avgr_u is swscale's (a + b + 1) >> 1). Luminance is then the RGB
+ * path's: exact double products LUMA_x * value summed (R + G) + B, rounded to single
+ * precision. The prefix sums are exact (prefixRgb's caller), so any grouping gives them.
  */
 function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
   const width = field(geometry, G_WIDTH)
@@ -87,42 +92,89 @@ function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
   const plan = load<i32>(ptr(geometry, G_CHROMA_PLAN) + (<usize>y << 2))
   const uRow = data + <usize>width * <usize>height + <usize>(plan >> 1) * cw
   const vRow = uRow + cw * <usize>((height + 1) >> 1)
+  const next: usize = (plan & 1) == 1 ? cw : 0
+  const params = ptr(geometry, G_YUV_PARAMS)
+  const cy = i32x4.splat(load<i32>(params))
+  const c = i32x4.splat(load<i32>(params, 4))
+  const crv = i32x4.splat(load<i32>(params, 8))
+  const cgu = i32x4.splat(load<i32>(params, 12))
+  const cgv = i32x4.splat(load<i32>(params, 16))
+  const cbu = i32x4.splat(load<i32>(params, 20))
+  const rBase = i32x4.splat(load<i32>(params, 24))
+  const gBase = i32x4.splat(load<i32>(params, 28))
+  const bBase = i32x4.splat(load<i32>(params, 32))
+  const zero = i32x4.splat(0)
+  const top = i32x4.splat(255)
+  const lr = f64x2.splat(LUMA_R)
+  const lg = f64x2.splat(LUMA_G)
+  const lb = f64x2.splat(LUMA_B)
+  const l = data + <usize>y * <usize>width
+  let sum = f64x2.splat(0)
   store<f64>(prefix, 0)
-  if ((plan & 1) == 1) yuvPairs(geometry, data + <usize>y * <usize>width, uRow, vRow, cw, cw, prefix)
-  else yuvPairs(geometry, data + <usize>y * <usize>width, uRow, vRow, 0, cw, prefix)
-}
-
-/** R, G, B of a pixel from its luma and the pair's chroma offsets, then its luminance. */
-@inline function lumaOf (clip: usize, l: i32, r: i32, g: i32, b: i32): f32 {
-  return <f32>(load<f64>(TABLES + (<usize>load<u8>(clip + <usize>(l + r)) << 3)) + load<f64>(TABLES + 2048 + (<usize>load<u8>(clip + <usize>(l + g)) << 3)) + load<f64>(TABLES + 4096 + (<usize>load<u8>(clip + <usize>(l + b)) << 3)))
-}
-
-/** Prefix sums over the row's pixel pairs; `next` 0 takes one chroma row, else the rounded mean with the next. */
-@inline function yuvPairs (geometry: usize, l: usize, uRow: usize, vRow: usize, next: usize, cw: usize, prefix: usize): void {
-  const clip = ptr(geometry, G_YUV_CLIP)
-  const rV = ptr(geometry, G_YUV_OFFSETS)
-  const gU = rV + 1024
-  const gV = rV + 2048
-  const bU = rV + 3072
-  let at = prefix
-  let sum: f64 = 0
-  for (let i: usize = 0; i < cw; i++) {
-    let u = <u32>load<u8>(uRow + i)
-    let v = <u32>load<u8>(vRow + i)
+  let at = prefix + 8
+  const groups = cw & ~3
+  let i: usize = 0
+  for (; i < cw; i += 4) {
+    // four chroma pairs, or the last one to three (lanes past them unused)
+    const last = i >= groups
+    const n = last ? cw - i : 4
+    let uu = last ? tail(uRow + i, n) : v128.load32_zero(uRow + i)
+    let vv = last ? tail(vRow + i, n) : v128.load32_zero(vRow + i)
     if (next != 0) {
-      u = (u + <u32>load<u8>(uRow + next + i) + 1) >> 1
-      v = (v + <u32>load<u8>(vRow + next + i) + 1) >> 1
+      uu = i8x16.avgr_u(uu, last ? tail(uRow + next + i, n) : v128.load32_zero(uRow + next + i))
+      vv = i8x16.avgr_u(vv, last ? tail(vRow + next + i, n) : v128.load32_zero(vRow + next + i))
     }
-    const r = load<i32>(rV + (<usize>v << 2))
-    const g = load<i32>(gU + (<usize>u << 2)) + load<i32>(gV + (<usize>v << 2))
-    const b = load<i32>(bU + (<usize>u << 2))
-    sum += <f64>lumaOf(clip, <i32>load<u8>(l), r, g, b)
-    store<f64>(at, sum, 8)
-    sum += <f64>lumaOf(clip, <i32>load<u8>(l, 1), r, g, b)
-    store<f64>(at, sum, 16)
-    at += 16
-    l += 2
+    const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
+    const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
+    const kr = i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c)
+    const kg = i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c)
+    const kb = i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c)
+    const y8 = last ? tail(l + (i << 1), n << 1) : v128.load64_zero(l + (i << 1))
+    const y16 = i16x8.extend_low_i8x16_u(y8)
+    const ycLo = i32x4.mul(i32x4.extend_low_i16x8_u(y16), cy)
+    const ycHi = i32x4.mul(i32x4.extend_high_i16x8_u(y16), cy)
+    const pixels = last ? (<usize>width - (i << 1)) : 8
+    // pixels 0-3 take pairs 0, 1; pixels 4-7 pairs 2, 3
+    sum = quad(ycLo, v128.shuffle<i32>(kr, kr, 0, 0, 1, 1), v128.shuffle<i32>(kg, kg, 0, 0, 1, 1), v128.shuffle<i32>(kb, kb, 0, 0, 1, 1), zero, top, lr, lg, lb, sum, at, pixels)
+    if (pixels > 4) sum = quad(ycHi, v128.shuffle<i32>(kr, kr, 2, 2, 3, 3), v128.shuffle<i32>(kg, kg, 2, 2, 3, 3), v128.shuffle<i32>(kb, kb, 2, 2, 3, 3), zero, top, lr, lg, lb, sum, at + 32, pixels - 4)
+    at += 64
   }
+}
+
+const TAIL: usize = memory.data(16, 16)
+
+/** `n` bytes (under 16) from `at`, zeros after: a row's last group, never read past its end. */
+function tail (at: usize, n: usize): v128 {
+  v128.store(TAIL, i32x4.splat(0))
+  memory.copy(TAIL, at, n)
+  return v128.load(TAIL)
+}
+
+/**
+ * Four pixels' R, G, B (clamp((Y * cy + k) >> 16, 0, 255)), their luminance, and their prefix
+ * sums after `sum` (both lanes the running total) stored from `at`: `pixels` of them (2 or 4).
+ * Answers the new running total in both lanes.
+ */
+@inline function quad (yc: v128, kr: v128, kg: v128, kb: v128, zero: v128, top: v128, lr: v128, lg: v128, lb: v128, sum: v128, at: usize, pixels: usize): v128 {
+  const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kr), 16), zero), top)
+  const g = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kg), 16), zero), top)
+  const b = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kb), 16), zero), top)
+  // [s + l0, s + l0 + l1], then the same from its last lane for l2, l3
+  const lo = lumaPair(r, g, b, lr, lg, lb)
+  const p0 = f64x2.add(sum, f64x2.add(lo, v128.shuffle<f64>(f64x2.splat(0), lo, 0, 2)))
+  v128.store(at, p0)
+  const s0 = v128.shuffle<f64>(p0, p0, 1, 1)
+  if (pixels < 4) return s0
+  const hi = lumaPair(v128.shuffle<i32>(r, r, 2, 3, 2, 3), v128.shuffle<i32>(g, g, 2, 3, 2, 3), v128.shuffle<i32>(b, b, 2, 3, 2, 3), lr, lg, lb)
+  const p1 = f64x2.add(s0, f64x2.add(hi, v128.shuffle<f64>(f64x2.splat(0), hi, 0, 2)))
+  v128.store(at, p1, 16)
+  return v128.shuffle<f64>(p1, p1, 1, 1)
+}
+
+/** Luminance of the two pixels in lanes 0 and 1, as doubles of single-precision values. */
+@inline function lumaPair (r: v128, g: v128, b: v128, lr: v128, lg: v128, lb: v128): v128 {
+  const s = f64x2.add(f64x2.add(f64x2.mul(lr, f64x2.convert_low_i32x4_s(r)), f64x2.mul(lg, f64x2.convert_low_i32x4_s(g))), f64x2.mul(lb, f64x2.convert_low_i32x4_s(b)))
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(s))
 }
 
 /** boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. */

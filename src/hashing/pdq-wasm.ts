@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
-import { YTAB_SIZE, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
+import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
 
 /**
  * PDQ's blur and decimation of RGB24 frames in WebAssembly (wasm/pdq-kernel.ts, built by
@@ -35,7 +35,7 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 28
+const FIELDS = 27
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
@@ -64,7 +64,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
     prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
-    yuvClip: take(YTAB_SIZE), yuvOffsets: take(4 * 256 * 4), chromaPlan: take(height * 4),
+    yuvParams: take(9 * 4), chromaPlan: take(height * 4),
     data: take(frameBytes(width, height, stride, format))
   }
   const have = k.memory.buffer.byteLength
@@ -74,16 +74,13 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     width, height, stride, packed, ya.behind, ya.ahead, ring,
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
-    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvClip, arrays.yuvOffsets, arrays.chromaPlan
+    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan
   ])
   if (format === 'yuv420p') {
     const t = yuv420pTables()
-    new Uint8Array(buffer, arrays.yuvClip, YTAB_SIZE).set(t.ytab)
-    const offsets = new Int32Array(buffer, arrays.yuvOffsets, 4 * 256)
-    offsets.set(t.rV, 0)
-    offsets.set(t.gU, 256)
-    offsets.set(t.gV, 512)
-    offsets.set(t.bU, 768)
+    // the kernel computes swscale's table entries from these (see prefixYuv in the kernel)
+    const { crv, cgu, cgv, cbu } = t.coefficients
+    new Int32Array(buffer, arrays.yuvParams, 9).set([YUV_CY, YUV_C, crv, cgu, cgv, cbu, YTAB_OFFSET - (crv >> 9), YTAB_OFFSET - (cgu >> 9) - (cgv >> 9), YTAB_OFFSET - (cbu >> 9)])
     new Int32Array(buffer, arrays.chromaPlan, height).set(chromaRowPlan(height))
   }
   new Int32Array(buffer, arrays.xFirst, packed).set(xa.first)

@@ -29,6 +29,10 @@ export function yuv420pTakes (width: number, height: number): boolean {
 /** Index offset of the clipping table (`ytab`) at Y = 0 for limited range. */
 export const YTAB_OFFSET = 326
 export const YTAB_SIZE = 1024
+/** cy: (1 << 16) * 255 / 219, the luma scale of limited range, 16.16 */
+export const YUV_CY = 76309
+/** entry i of the clip table is clamp((i * YUV_CY + YUV_C) >> 16, 0, 255): -(384 + 16) << 16, rounded */
+export const YUV_C = -(400 * 65536) + 0x8000
 
 export interface Yuv420pTables {
   /** 0..255 clipped RGB value by index: Y + YTAB_OFFSET + a chroma offset */
@@ -38,6 +42,8 @@ export interface Yuv420pTables {
   gU: Int32Array
   gV: Int32Array
   bU: Int32Array
+  /** crv, cgu, cgv, cbu scaled by cy: the fill_table increments */
+  coefficients: { crv: number, cgu: number, cgv: number, cbu: number }
 }
 
 let tables: Yuv420pTables | undefined
@@ -51,6 +57,7 @@ export function yuv420pTables (): Yuv420pTables {
   let cgu = -25675n
   let cgv = -53279n
   const cy = ((1n << 16n) * 255n) / 219n
+  if (Number(cy) !== YUV_CY) throw new Error('cy')
   const oy = 16n << 16n
   // scaled by cy, C division (truncating, as BigInt's)
   crv = (crv * 65536n + 0x8000n) / cy
@@ -68,7 +75,7 @@ export function yuv420pTables (): Yuv420pTables {
   const offsets = (inc: bigint, base: number): Int32Array => Int32Array.from({ length: 256 }, (_, i) => base + Number(-(inc >> 9n) + ((BigInt(i) * inc) >> 16n)))
   const gU = offsets(cgu, YTAB_OFFSET)
   const gV = offsets(cgv, 0)
-  tables = { ytab, rV: offsets(crv, YTAB_OFFSET), gU, gV, bU: offsets(cbu, YTAB_OFFSET) }
+  tables = { ytab, rV: offsets(crv, YTAB_OFFSET), gU, gV, bU: offsets(cbu, YTAB_OFFSET), coefficients: { crv: Number(crv), cgu: Number(cgu), cgv: Number(cgv), cbu: Number(cbu) } }
   return tables
 }
 

@@ -71,7 +71,7 @@ test('the yuv420p conversion equals FFmpeg\'s RGB24 on every frame of the three 
 test('the yuv420p conversion equals FFmpeg\'s on random planes of even widths and odd and even heights', async () => {
   let seed = 11
   const random = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 24 }
-  for (const [width, height] of [[480, 720], [480, 359], [64, 65], [32, 17], [1280, 719], [640, 481], [8, 5], [6, 7], [2, 3], [1920, 1080]]) {
+  for (const [width, height] of [[480, 720], [480, 359], [64, 65], [32, 17], [1280, 719], [640, 481], [8, 5], [6, 7], [2, 3], [10, 9], [12, 13], [14, 6], [478, 301], [482, 302], [500, 7], [1920, 1080]]) {
     assert.ok(yuv420pTakes(width, height))
     const yuv = Uint8Array.from({ length: yuv420pBytes(width, height) }, random)
     const mine = yuv420pToRgb24(yuv, width, height)
