@@ -42,6 +42,7 @@ const G_DATA = 23 // u8[height * stride] (RGB24), or the yuv420p planes
 const G_KIND = 24 // 0: RGB24 rows, 1: yuv420p planes
 const G_YUV_PARAMS = 25 // i32[9]: swscale's cy, C, crv, cgu, cgv, cbu, and the R, G, B index bases
 const G_CHROMA_PLAN = 26 // i32[height]: chroma row * 2 + (1: mean with the next row)
+const G_YUV_ROW = 27 // i32[3 * (width / 2 + 4)]: one row's R, G, B terms per chroma pair
 
 // LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
 // significand times 8 bits), so a table entry is the very product the JS multiplies out
@@ -79,10 +80,10 @@ function prefixRgb (geometry: usize, y: i32, prefix: usize): void {
  * clip table at Y + rV[v], G at Y + gU[u] + gV[v], B at Y + bU[u]; entry i of that table is
  * clamp((i * cy + C) >> 16, 0, 255) (ff_yuv2rgb_c_init_tables' loop; i < 1024, so 32 bits
  * hold it) and an offset is base + ((value * coefficient) >> 16) (fill_table). All of that is
- * integer SIMD here, eight pixels (four chroma pairs) at a time, the chroma rows' rounded
- * mean included (i8x16.avgr_u is swscale's (a + b + 1) >> 1). Luminance is then the RGB
- * path's: exact double products LUMA_x * value summed (R + G) + B, rounded to single
- * precision. The prefix sums are exact (prefixRgb's caller), so any grouping gives them.
+ * integer SIMD here: the chroma terms four pairs at a time (chromaTerms; the rows' rounded
+ * mean is i8x16.avgr_u, swscale's (a + b + 1) >> 1), then four pixels at a time, their
+ * luminance the RGB path's to the bit (luma4). The prefix sums are exact (prefixRgb's
+ * caller), so any grouping of the additions gives them.
  */
 function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
   const width = field(geometry, G_WIDTH)
@@ -92,8 +93,33 @@ function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
   const plan = load<i32>(ptr(geometry, G_CHROMA_PLAN) + (<usize>y << 2))
   const uRow = data + <usize>width * <usize>height + <usize>(plan >> 1) * cw
   const vRow = uRow + cw * <usize>((height + 1) >> 1)
-  const next: usize = (plan & 1) == 1 ? cw : 0
-  const params = ptr(geometry, G_YUV_PARAMS)
+  const row = ptr(geometry, G_YUV_ROW)
+  const terms = (cw + 4) << 2
+  chromaTerms(ptr(geometry, G_YUV_PARAMS), uRow, vRow, (plan & 1) == 1 ? cw : 0, cw, row, terms)
+  const cy = i32x4.splat(load<i32>(ptr(geometry, G_YUV_PARAMS)))
+  const l = data + <usize>y * <usize>width
+  let sum = f64x2.splat(0)
+  store<f64>(prefix, 0)
+  let at = prefix + 8
+  const quads = <usize>(width & ~3)
+  for (let x: usize = 0; x < quads; x += 4) {
+    const yc = i32x4.mul(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(l + x))), cy)
+    sum = quad(yc, row + (x << 1), terms, sum, at, 4)
+    at += 32
+  }
+  if (quads < <usize>width) {
+    const yc = i32x4.mul(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(tail(l + quads, 2))), cy)
+    quad(yc, row + (quads << 1), terms, sum, at, 2)
+  }
+}
+
+/**
+ * A row's chroma terms per pixel pair, four pairs at a time: kR = (rBase + (v crv >> 16)) cy + C,
+ * kG and kB alike (R = clamp((Y cy + kR) >> 16) is then swscale's table entry), into `row`
+ * (R terms, G terms `terms` bytes on, B terms twice that). `next` > 0: the rounded mean of
+ * this chroma row and the next, as swscale's yuv2rgb_1 takes it.
+ */
+function chromaTerms (params: usize, uRow: usize, vRow: usize, next: usize, cw: usize, row: usize, terms: usize): void {
   const cy = i32x4.splat(load<i32>(params))
   const c = i32x4.splat(load<i32>(params, 4))
   const crv = i32x4.splat(load<i32>(params, 8))
@@ -103,20 +129,9 @@ function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
   const rBase = i32x4.splat(load<i32>(params, 24))
   const gBase = i32x4.splat(load<i32>(params, 28))
   const bBase = i32x4.splat(load<i32>(params, 32))
-  const zero = i32x4.splat(0)
-  const top = i32x4.splat(255)
-  const lr = f64x2.splat(LUMA_R)
-  const lg = f64x2.splat(LUMA_G)
-  const lb = f64x2.splat(LUMA_B)
-  const l = data + <usize>y * <usize>width
-  let sum = f64x2.splat(0)
-  store<f64>(prefix, 0)
-  let at = prefix + 8
-  const groups = cw & ~3
-  let i: usize = 0
-  for (; i < cw; i += 4) {
+  for (let i: usize = 0; i < cw; i += 4) {
     // four chroma pairs, or the last one to three (lanes past them unused)
-    const last = i >= groups
+    const last = i + 4 > cw
     const n = last ? cw - i : 4
     let uu = last ? tail(uRow + i, n) : v128.load32_zero(uRow + i)
     let vv = last ? tail(vRow + i, n) : v128.load32_zero(vRow + i)
@@ -126,18 +141,10 @@ function prefixYuv (geometry: usize, y: i32, prefix: usize): void {
     }
     const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
     const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
-    const kr = i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c)
-    const kg = i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c)
-    const kb = i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c)
-    const y8 = last ? tail(l + (i << 1), n << 1) : v128.load64_zero(l + (i << 1))
-    const y16 = i16x8.extend_low_i8x16_u(y8)
-    const ycLo = i32x4.mul(i32x4.extend_low_i16x8_u(y16), cy)
-    const ycHi = i32x4.mul(i32x4.extend_high_i16x8_u(y16), cy)
-    const pixels = last ? (<usize>width - (i << 1)) : 8
-    // pixels 0-3 take pairs 0, 1; pixels 4-7 pairs 2, 3
-    sum = quad(ycLo, v128.shuffle<i32>(kr, kr, 0, 0, 1, 1), v128.shuffle<i32>(kg, kg, 0, 0, 1, 1), v128.shuffle<i32>(kb, kb, 0, 0, 1, 1), zero, top, lr, lg, lb, sum, at, pixels)
-    if (pixels > 4) sum = quad(ycHi, v128.shuffle<i32>(kr, kr, 2, 2, 3, 3), v128.shuffle<i32>(kg, kg, 2, 2, 3, 3), v128.shuffle<i32>(kb, kb, 2, 2, 3, 3), zero, top, lr, lg, lb, sum, at + 32, pixels - 4)
-    at += 64
+    const q = row + (i << 2)
+    v128.store(q, i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c))
+    v128.store(q + terms, i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c))
+    v128.store(q + 2 * terms, i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c))
   }
 }
 
@@ -155,26 +162,50 @@ function tail (at: usize, n: usize): v128 {
  * sums after `sum` (both lanes the running total) stored from `at`: `pixels` of them (2 or 4).
  * Answers the new running total in both lanes.
  */
-@inline function quad (yc: v128, kr: v128, kg: v128, kb: v128, zero: v128, top: v128, lr: v128, lg: v128, lb: v128, sum: v128, at: usize, pixels: usize): v128 {
-  const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kr), 16), zero), top)
-  const g = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kg), 16), zero), top)
-  const b = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, kb), 16), zero), top)
+/**
+ * Four pixels (Y * cy in `yc`, their two pairs' terms at `terms`) to R, G, B
+ * (clamp((Y cy + k) >> 16, 0, 255)), their luminance, and their prefix sums after `sum`
+ * (both lanes the running total) stored from `at`: `pixels` of them (2 or 4). Answers the
+ * new running total in both lanes.
+ */
+@inline function quad (yc: v128, terms: usize, stride: usize, sum: v128, at: usize, pixels: usize): v128 {
+  const zero = i32x4.splat(0)
+  const top = i32x4.splat(255)
+  const kr = v128.load64_zero(terms)
+  const kg = v128.load64_zero(terms + stride)
+  const kb = v128.load64_zero(terms + 2 * stride)
+  const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, v128.shuffle<i32>(kr, kr, 0, 0, 1, 1)), 16), zero), top)
+  const g = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, v128.shuffle<i32>(kg, kg, 0, 0, 1, 1)), 16), zero), top)
+  const b = i32x4.min_s(i32x4.max_s(i32x4.shr_s(i32x4.add(yc, v128.shuffle<i32>(kb, kb, 0, 0, 1, 1)), 16), zero), top)
+  const luma = luma4(r, g, b)
   // [s + l0, s + l0 + l1], then the same from its last lane for l2, l3
-  const lo = lumaPair(r, g, b, lr, lg, lb)
+  const lo = f64x2.promote_low_f32x4(luma)
   const p0 = f64x2.add(sum, f64x2.add(lo, v128.shuffle<f64>(f64x2.splat(0), lo, 0, 2)))
   v128.store(at, p0)
   const s0 = v128.shuffle<f64>(p0, p0, 1, 1)
   if (pixels < 4) return s0
-  const hi = lumaPair(v128.shuffle<i32>(r, r, 2, 3, 2, 3), v128.shuffle<i32>(g, g, 2, 3, 2, 3), v128.shuffle<i32>(b, b, 2, 3, 2, 3), lr, lg, lb)
+  const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(luma, luma, 2, 3, 2, 3))
   const p1 = f64x2.add(s0, f64x2.add(hi, v128.shuffle<f64>(f64x2.splat(0), hi, 0, 2)))
   v128.store(at, p1, 16)
   return v128.shuffle<f64>(p1, p1, 1, 1)
 }
 
-/** Luminance of the two pixels in lanes 0 and 1, as doubles of single-precision values. */
-@inline function lumaPair (r: v128, g: v128, b: v128, lr: v128, lg: v128, lb: v128): v128 {
-  const s = f64x2.add(f64x2.add(f64x2.mul(lr, f64x2.convert_low_i32x4_s(r)), f64x2.mul(lg, f64x2.convert_low_i32x4_s(g))), f64x2.mul(lb, f64x2.convert_low_i32x4_s(b)))
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(s))
+// LUMA_x = LX * 2^-27 with LX integers (single-precision constants whose last significant bit
+// is at most 2^-27), split at 2^12 so the sums below fit 32-bit lanes and f32 exactly
+const LR = <i32>(LUMA_R * 134217728.0)
+const LG = <i32>(LUMA_G * 134217728.0)
+const LB = <i32>(LUMA_B * 134217728.0)
+
+/**
+ * Luminance of four pixels as the RGB path gives it: there (LUMA_R R + LUMA_G G) + LUMA_B B
+ * in doubles is exact, N * 2^-27 with N = LR R + LG G + LB B below 2^36, then rounded to
+ * single precision. Here N = high * 4096 + low, both exact in f32 (high < 2^24, low < 2^22),
+ * and one f32 addition rounds their exact sum once, as the double's rounding does.
+ */
+@inline function luma4 (r: v128, g: v128, b: v128): v128 {
+  const high = i32x4.add(i32x4.add(i32x4.mul(r, i32x4.splat(LR >> 12)), i32x4.mul(g, i32x4.splat(LG >> 12))), i32x4.mul(b, i32x4.splat(LB >> 12)))
+  const low = i32x4.add(i32x4.add(i32x4.mul(r, i32x4.splat(LR & 4095)), i32x4.mul(g, i32x4.splat(LG & 4095))), i32x4.mul(b, i32x4.splat(LB & 4095)))
+  return f32x4.mul(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(high), f32x4.splat(4096)), f32x4.convert_i32x4_s(low)), f32x4.splat(<f32>7.450580596923828e-9))
 }
 
 /** boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. */

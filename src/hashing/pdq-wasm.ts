@@ -35,7 +35,7 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 27
+const FIELDS = 28
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
@@ -64,7 +64,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
     prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
-    yuvParams: take(9 * 4), chromaPlan: take(height * 4),
+    yuvParams: take(9 * 4), chromaPlan: take(height * 4), yuvRow: take(3 * ((width >> 1) + 4) * 4),
     data: take(frameBytes(width, height, stride, format))
   }
   const have = k.memory.buffer.byteLength
@@ -74,7 +74,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     width, height, stride, packed, ya.behind, ya.ahead, ring,
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
-    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan
+    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow
   ])
   if (format === 'yuv420p') {
     const t = yuv420pTables()
