@@ -124,7 +124,9 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
       // land up to 22 bits away, with it within 2 on all of Meta's sample videos. The luma
       // plane alone (gray, 1/3 of the bytes, no conversion) is not the same image: RGB's
       // clipping and rounding shift the luminance unevenly, and on the low-contrast doorknob
-      // sample only 43 of 60 frames stay within distance 6 (95% needed; 60 of 60 from RGB)
+      // sample only 43 of 60 frames stay within distance 6 (95% needed; 60 of 60 from RGB).
+      // Where the caller can convert yuv420p itself as this swscale does (hashing/yuv420p.ts),
+      // FFmpeg sends the decoder's frames unconverted instead (`yuv420p` above)
       `scale=${width}:${height}:flags=area+accurate_rnd`,
       'format=rgb24'
     ]
