@@ -43,6 +43,10 @@ const G_KIND = 24 // 0: RGB24 rows, 1: yuv420p planes
 const G_YUV_PARAMS = 25 // i32[9]: swscale's cy, C, crv, cgu, cgv, cbu, and the R, G, B index bases
 const G_CHROMA_PLAN = 26 // i32[height]: chroma row * 2 + (1: mean with the next row)
 const G_YUV_ROW = 27 // i32[3 * (width / 2 + 4)]: one row's R, G, B terms per chroma pair
+const G_DCT = 28 // f64[16 * 64]: rows 1..16 of the DCT-II basis (src/hashing/pdq-dct.ts)
+const G_DCT_T = 29 // f64[64 * 16]: the same, transposed
+const G_DCT_ROWS = 30 // f64[16 * 64]: D A
+const G_DCT_OUT = 31 // f64[16 * 16]: D A Dᵀ
 
 // LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
 // significand times 8 bits), so a table entry is the very product the JS multiplies out
@@ -315,6 +319,38 @@ export function downsampleFrame (geometry: usize): void {
       let s: f64 = 0
       for (let y = first, end = first + n; y < end; y++) s += <f64>load<f32>(sampledRows + ((<usize>y * SIDE + <usize>j) << 2))
       store<f32>(out + ((<usize>i * SIDE + <usize>j) << 2), <f32>(s / <f64>n))
+    }
+  }
+}
+
+/**
+ * dct64To16 of src/hashing/pdq-dct.ts on the 64x64 image at G_OUT, into G_DCT_OUT: the same
+ * double-precision products and sums in the same order, two output columns at a time (each
+ * lane the JS's operations; wasm has no fused multiply-add, nor does the JS).
+ */
+export function dct64To16 (geometry: usize): void {
+  const n: usize = <usize>SIDE
+  const a = ptr(geometry, G_OUT)
+  const d = ptr(geometry, G_DCT)
+  const dt = ptr(geometry, G_DCT_T)
+  const t = ptr(geometry, G_DCT_ROWS)
+  const b = ptr(geometry, G_DCT_OUT)
+  for (let i: usize = 0; i < 16; i++) {
+    for (let j: usize = 0; j < n; j += 2) {
+      let sum = f64x2.splat(0)
+      for (let k: usize = 0; k < n; k++) {
+        sum = f64x2.add(sum, f64x2.mul(f64x2.splat(load<f64>(d + ((i * n + k) << 3))), f64x2.promote_low_f32x4(v128.load64_zero(a + ((k * n + j) << 2)))))
+      }
+      v128.store(t + ((i * n + j) << 3), sum)
+    }
+  }
+  for (let i: usize = 0; i < 16; i++) {
+    for (let j: usize = 0; j < 16; j += 2) {
+      let sum = f64x2.splat(0)
+      for (let k: usize = 0; k < n; k++) {
+        sum = f64x2.add(sum, f64x2.mul(f64x2.splat(load<f64>(t + ((i * n + k) << 3))), v128.load(dt + ((k * 16 + j) << 3))))
+      }
+      v128.store(b + ((i * 16 + j) << 3), sum)
     }
   }
 }

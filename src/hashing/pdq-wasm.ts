@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
+import { DCT_MATRIX, DCT_SIDE } from './pdq-dct.js'
 import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
 
 /**
@@ -14,7 +15,7 @@ import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables,
  * and the JS path runs.
  */
 
-interface Kernel { memory: WebAssembly.Memory, downsampleFrame: (geometry: number) => void, heapBase: number }
+interface Kernel { memory: WebAssembly.Memory, downsampleFrame: (geometry: number) => void, dct64To16: (geometry: number) => void, heapBase: number }
 
 /** How a frame's pixels are laid out: packed RGB24 rows, or yuv420p's three planes. */
 export type FrameFormat = 'rgb24' | 'yuv420p'
@@ -26,8 +27,8 @@ function loadKernel (): Kernel | null {
   try {
     const bytes = readFileSync(new URL('../../wasm/pdq-kernel.wasm', import.meta.url))
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => { throw new Error('pdq kernel aborted') } } })
-    const e = instance.exports as { memory: WebAssembly.Memory, downsampleFrame: (g: number) => void, HEAP_BASE: WebAssembly.Global }
-    kernel = { memory: e.memory, downsampleFrame: e.downsampleFrame, heapBase: Number(e.HEAP_BASE.value) }
+    const e = instance.exports as { memory: WebAssembly.Memory, downsampleFrame: (g: number) => void, dct64To16: (g: number) => void, HEAP_BASE: WebAssembly.Global }
+    kernel = { memory: e.memory, downsampleFrame: e.downsampleFrame, dct64To16: e.dct64To16, heapBase: Number(e.HEAP_BASE.value) }
   } catch {
     kernel = null
   }
@@ -35,11 +36,11 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 28
+const FIELDS = 32
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
-interface Layout { width: number, height: number, stride: number, format: FrameFormat, geometry: number, out: number, data: number, end: number }
+interface Layout { width: number, height: number, stride: number, format: FrameFormat, geometry: number, out: number, dctOut: number, data: number, end: number }
 
 let layout: Layout | undefined
 
@@ -65,6 +66,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
     yuvParams: take(9 * 4), chromaPlan: take(height * 4), yuvRow: take(3 * ((width >> 1) + 4) * 4),
+    dct: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctT: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctRows: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctOut: take(DCT_SIDE * DCT_SIDE * 8),
     data: take(frameBytes(width, height, stride, format))
   }
   const have = k.memory.buffer.byteLength
@@ -74,8 +76,11 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     width, height, stride, packed, ya.behind, ya.ahead, ring,
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
-    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow
+    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow, arrays.dct, arrays.dctT, arrays.dctRows, arrays.dctOut
   ])
+  new Float64Array(buffer, arrays.dct, DCT_SIDE * DOWNSAMPLED_SIDE).set(DCT_MATRIX)
+  const transposed = new Float64Array(buffer, arrays.dctT, DCT_SIDE * DOWNSAMPLED_SIDE)
+  for (let j = 0; j < DCT_SIDE; j++) for (let k = 0; k < DOWNSAMPLED_SIDE; k++) transposed[k * DCT_SIDE + j] = DCT_MATRIX[j * DOWNSAMPLED_SIDE + k]
   if (format === 'yuv420p') {
     const t = yuv420pTables()
     // the kernel computes swscale's table entries from these (see prefixYuv in the kernel)
@@ -93,7 +98,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
   new Uint8Array(buffer, arrays.yNeeded, height).set(ya.needed)
   new Int32Array(buffer, arrays.yLo, DOWNSAMPLED_SIDE).set(ya.lo)
   new Int32Array(buffer, arrays.yN, DOWNSAMPLED_SIDE).set(ya.n)
-  layout = { width, height, stride, format, geometry, out: arrays.out, data: arrays.data, end: at }
+  layout = { width, height, stride, format, geometry, out: arrays.out, dctOut: arrays.dctOut, data: arrays.data, end: at }
   return layout
 }
 
@@ -143,4 +148,15 @@ export function downsampleYuv420pWasm (data: Uint8Array, width: number, height: 
   if (data.buffer !== k.memory.buffer || data.byteOffset !== l.data) new Uint8Array(k.memory.buffer, l.data, bytes).set(data.subarray(0, bytes))
   k.downsampleFrame(l.geometry)
   return new Float32Array(k.memory.buffer.slice(l.out, l.out + DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4))
+}
+
+/**
+ * dct64To16 (pdq-dct.ts) of the 64×64 image the last `downsampleRgb24Wasm` or
+ * `downsampleYuv420pWasm` call on this thread gave, computed in the kernel: the same doubles.
+ */
+export function dctOfLastWasm (): Float64Array {
+  const k = kernel as Kernel
+  const l = layout as Layout
+  k.dct64To16(l.geometry)
+  return new Float64Array(k.memory.buffer.slice(l.dctOut, l.dctOut + DCT_SIDE * DCT_SIDE * 8))
 }

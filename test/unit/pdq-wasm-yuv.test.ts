@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { downsampleTo64 } from '../../src/hashing/pdq-downsample.js'
-import { downsampleYuv420pWasm, wasmTakes } from '../../src/hashing/pdq-wasm.js'
+import { dctOfLastWasm, downsampleYuv420pWasm, wasmTakes } from '../../src/hashing/pdq-wasm.js'
+import { dct64To16 } from '../../src/hashing/pdq-dct.js'
 import { pdqHashRgb, pdqHashYuv420p } from '../../src/hashing/pdq.js'
 import { yuv420pBytes, yuv420pToRgb24, yuv420pTakes } from '../../src/hashing/yuv420p.js'
 import { decodeVideo } from '../../src/hashing/video/decode-video.js'
@@ -26,6 +27,7 @@ function assertKernelSame (yuv: Uint8Array, width: number, height: number, what:
   const wasm = downsampleYuv420pWasm(yuv, width, height)
   assert.ok(wasm !== undefined, `${what}: the kernel takes yuv420p ${width}x${height}`)
   assert.ok(Buffer.from(js.buffer).equals(Buffer.from(wasm.buffer)), `${what}: WebAssembly and JS differ`)
+  assert.ok(Buffer.from(dct64To16(js).buffer).equals(Buffer.from(dctOfLastWasm().buffer)), `${what}: the kernel's DCT and the JS's differ`)
   assert.deepEqual(pdqHashYuv420p(yuv, width, height), pdqHashRgb(rgb, width, height), `${what}: hash`)
 }
 
