@@ -207,8 +207,11 @@ const LB = <i32>(LUMA_B * 134217728.0)
  * and one f32 addition rounds their exact sum once, as the double's rounding does.
  */
 @inline function luma4 (r: v128, g: v128, b: v128): v128 {
-  const high = i32x4.add(i32x4.add(i32x4.mul(r, i32x4.splat(LR >> 12)), i32x4.mul(g, i32x4.splat(LG >> 12))), i32x4.mul(b, i32x4.splat(LB >> 12)))
-  const low = i32x4.add(i32x4.add(i32x4.mul(r, i32x4.splat(LR & 4095)), i32x4.mul(g, i32x4.splat(LG & 4095))), i32x4.mul(b, i32x4.splat(LB & 4095)))
+  // lanes as 16-bit pairs: [R, G] per pixel, and [B, 0] (all values below 256); one
+  // multiply-add per pair (i32x4.dot_i16x8_s) with the coefficients' halves, all below 2^15
+  const rg = v128.or(r, i32x4.shl(g, 16))
+  const high = i32x4.add(i32x4.dot_i16x8_s(rg, i32x4.splat((LG >> 12) << 16 | (LR >> 12))), i32x4.dot_i16x8_s(b, i32x4.splat(LB >> 12)))
+  const low = i32x4.add(i32x4.dot_i16x8_s(rg, i32x4.splat((LG & 4095) << 16 | (LR & 4095))), i32x4.dot_i16x8_s(b, i32x4.splat(LB & 4095)))
   return f32x4.mul(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(high), f32x4.splat(4096)), f32x4.convert_i32x4_s(low)), f32x4.splat(<f32>7.450580596923828e-9))
 }
 
