@@ -108,3 +108,22 @@ test('only plain BT.601 limited-range yuv420p at its own size is read as yuv420p
   assert.equal(yuvStepped.format, 'yuv420p')
   assert.deepEqual(stepped, rgbStepped)
 })
+
+test('without the kernel (a size it does not take) a yuv420p frame is converted in JS and hashed as RGB, also on a worker', async () => {
+  const { FrameHashPool } = await import('../../src/hashing/video/frame-hash-pool.js')
+  let seed = 5
+  const random = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 24 }
+  const yuv = Uint8Array.from({ length: yuv420pBytes(64, 64) }, random)
+  assert.equal(wasmTakes(64, 64, 'yuv420p'), false, 'a 64x64 image is taken as it is, by the JS')
+  const expected = pdqHashRgb(yuv420pToRgb24(yuv, 64, 64), 64, 64)
+  assert.deepEqual(pdqHashYuv420p(yuv, 64, 64), expected)
+  const big = Uint8Array.from({ length: yuv420pBytes(480, 720) }, random)
+  const pool = new FrameHashPool(1)
+  try {
+    assert.deepEqual(await pool.hash(yuv.slice(), 64, 64, 'yuv420p'), expected)
+    assert.deepEqual(await pool.hash(big.slice(), 480, 720, 'yuv420p'), pdqHashRgb(yuv420pToRgb24(big, 480, 720), 480, 720))
+  } finally {
+    await pool.close()
+  }
+  assert.throws(() => pdqHashYuv420p(new Uint8Array(yuv420pBytes(65, 64)), 65, 64), RangeError, 'odd widths are refused, not hashed wrong')
+})
