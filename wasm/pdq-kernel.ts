@@ -22,7 +22,7 @@ const G_PACKED = 3
 const G_Y_BEHIND = 4
 const G_Y_AHEAD = 5
 const G_RING = 6
-const G_X_FIRST = 7 // i32[packed]
+const G_X_FIRST = 7 // i32[packed] (this and the next three: the JS's axis arrays; boxRow reads G_X_RUNS)
 const G_X_LAST = 8 // i32[packed]
 const G_X_COUNTS = 9 // f64[packed]
 const G_X_INVERSES = 10 // f64[packed]
@@ -47,6 +47,11 @@ const G_DCT = 28 // f64[16 * 64]: rows 1..16 of the DCT-II basis (src/hashing/pd
 const G_DCT_T = 29 // f64[64 * 16]: the same, transposed
 const G_DCT_ROWS = 30 // f64[16 * 64]: D A
 const G_DCT_OUT = 31 // f64[16 * 16]: D A Dᵀ
+// runs of packed columns whose windows step by one and have one length, 32 bytes each: i32
+// first packed column, i32 length, i32 first window's start, i32 window length, f64 inverse
+// (as G_X_INVERSES), f64 count
+const G_X_RUNS = 32
+const G_X_RUN_COUNT = 33
 
 // LUMA_x * v for every byte v: each product is exact in double precision (a 24-bit
 // significand times 8 bits), so a table entry is the very product the JS multiplies out
@@ -215,22 +220,42 @@ const LB = <i32>(LUMA_B * 134217728.0)
   return f32x4.mul(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(high), f32x4.splat(4096)), f32x4.convert_i32x4_s(low)), f32x4.splat(<f32>7.450580596923828e-9))
 }
 
-/** boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. */
+/**
+ * boxRgbRowPacked: luminance, exact prefix sums, then the means at the needed columns. The
+ * needed columns come in runs of neighbours (a sample's window) whose windows' starts and
+ * ends step by one: two columns at a time there (f64x2, each lane packWindows' own
+ * subtraction, then multiplication or division, then rounding to single precision).
+ */
 function boxRow (geometry: usize, y: i32, dst: usize): void {
   const prefix = ptr(geometry, G_PREFIX)
   if (field(geometry, G_KIND) == 1) prefixYuv(geometry, y, prefix)
   else prefixRgb(geometry, y, prefix)
-  const first = ptr(geometry, G_X_FIRST)
-  const last = ptr(geometry, G_X_LAST)
-  const counts = ptr(geometry, G_X_COUNTS)
-  const inverses = ptr(geometry, G_X_INVERSES)
-  const packed = field(geometry, G_PACKED)
-  for (let c = 0; c < packed; c++) {
-    const ci = <usize>c << 2
-    const cd = <usize>c << 3
-    const s = load<f64>(prefix + (<usize>(load<i32>(last + ci) + 1) << 3)) - load<f64>(prefix + (<usize>load<i32>(first + ci) << 3))
-    const inverse = load<f64>(inverses + cd)
-    store<f32>(dst + ci, <f32>(inverse != 0 ? s * inverse : s / load<f64>(counts + cd)))
+  const runs = ptr(geometry, G_X_RUNS)
+  const runCount = field(geometry, G_X_RUN_COUNT)
+  for (let r = 0; r < runCount; r++) {
+    const run = runs + (<usize>r << 5)
+    const out = dst + (<usize>load<i32>(run) << 2)
+    const length = <usize>load<i32>(run, 4)
+    const lo = prefix + (<usize>load<i32>(run, 8) << 3)
+    const hi = lo + (<usize>load<i32>(run, 12) << 3)
+    const inverse = load<f64>(run, 16)
+    const count = load<f64>(run, 24)
+    const pairs = length & ~1
+    if (inverse != 0) {
+      const m = f64x2.splat(inverse)
+      for (let i: usize = 0; i < pairs; i += 2) {
+        v128.store64_lane(out + (i << 2), f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(v128.load(hi + (i << 3)), v128.load(lo + (i << 3))), m)), 0)
+      }
+    } else {
+      const d = f64x2.splat(count)
+      for (let i: usize = 0; i < pairs; i += 2) {
+        v128.store64_lane(out + (i << 2), f32x4.demote_f64x2_zero(f64x2.div(f64x2.sub(v128.load(hi + (i << 3)), v128.load(lo + (i << 3))), d)), 0)
+      }
+    }
+    if (pairs < length) {
+      const s = load<f64>(hi + (pairs << 3)) - load<f64>(lo + (pairs << 3))
+      store<f32>(out + (pairs << 2), <f32>(inverse != 0 ? s * inverse : s / count))
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
+import { type Axis, DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
 import { DCT_MATRIX, DCT_SIDE } from './pdq-dct.js'
 import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
 
@@ -36,7 +36,7 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 32
+const FIELDS = 34
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
@@ -45,6 +45,23 @@ interface Layout { width: number, height: number, stride: number, format: FrameF
 let layout: Layout | undefined
 
 function align8 (n: number): number { return (n + 7) & ~7 }
+
+/**
+ * The packed columns as runs whose windows step by one column and have one length (a
+ * sample's neighbouring columns, away from the clipped edges), which the kernel computes two
+ * columns at a time: per run [first packed column, length, first window's start, window
+ * length] and [inverse, count].
+ */
+function columnRuns (xa: Axis): Array<{ ints: [number, number, number, number], floats: [number, number] }> {
+  const runs: Array<{ ints: [number, number, number, number], floats: [number, number] }> = []
+  for (let c = 0; c < xa.first.length; c++) {
+    const at = runs[runs.length - 1]
+    const window = xa.last[c] - xa.first[c] + 1
+    if (at !== undefined && at.ints[0] + at.ints[1] === c && at.ints[2] + at.ints[1] === xa.first[c] && at.ints[3] === window) at.ints[1]++
+    else runs.push({ ints: [c, 1, xa.first[c], window], floats: [xa.inverses[c], xa.counts[c]] })
+  }
+  return runs
+}
 
 function frameBytes (width: number, height: number, stride: number, format: FrameFormat): number {
   return format === 'yuv420p' ? yuv420pBytes(width, height) : height * stride
@@ -56,6 +73,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
   const ya = axis(height)
   const packed = xa.cols.length
   const ring = ya.behind + ya.ahead + 2
+  const runs = columnRuns(xa)
   let at = align8(k.heapBase)
   const take = (bytes: number): number => { const p = at; at = align8(at + bytes); return p }
   const geometry = take(FIELDS * 4)
@@ -67,6 +85,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
     yuvParams: take(9 * 4), chromaPlan: take(height * 4), yuvRow: take(3 * ((width >> 1) + 4) * 4),
     dct: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctT: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctRows: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctOut: take(DCT_SIDE * DCT_SIDE * 8),
+    xRuns: take(runs.length * 32),
     data: take(frameBytes(width, height, stride, format))
   }
   const have = k.memory.buffer.byteLength
@@ -76,8 +95,13 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     width, height, stride, packed, ya.behind, ya.ahead, ring,
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
-    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow, arrays.dct, arrays.dctT, arrays.dctRows, arrays.dctOut
+    arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow, arrays.dct, arrays.dctT, arrays.dctRows, arrays.dctOut,
+    arrays.xRuns, runs.length
   ])
+  runs.forEach((run, r) => {
+    new Int32Array(buffer, arrays.xRuns + r * 32, 4).set(run.ints)
+    new Float64Array(buffer, arrays.xRuns + r * 32 + 16, 2).set(run.floats)
+  })
   new Float64Array(buffer, arrays.dct, DCT_SIDE * DOWNSAMPLED_SIDE).set(DCT_MATRIX)
   const transposed = new Float64Array(buffer, arrays.dctT, DCT_SIDE * DOWNSAMPLED_SIDE)
   for (let j = 0; j < DCT_SIDE; j++) for (let k = 0; k < DOWNSAMPLED_SIDE; k++) transposed[k * DCT_SIDE + j] = DCT_MATRIX[j * DOWNSAMPLED_SIDE + k]
