@@ -1,7 +1,9 @@
 import type { RgbaImage } from './rgba-image.js'
 import { PERCEPTUAL_HASH_BYTES } from './constants.js'
 import { DOWNSAMPLED_SIDE, LUMA_B, LUMA_G, LUMA_R, downsampleTo64, type LumaSource } from './pdq-downsample.js'
-import { downsampleRgb24Wasm } from './pdq-wasm.js'
+import { downsampleRgb24Wasm, downsampleYuv420pWasm, dctOfLastWasm } from './pdq-wasm.js'
+import { DCT_SIDE, dct64To16 } from './pdq-dct.js'
+import { yuv420pToRgb24, yuv420pTakes } from './yuv420p.js'
 
 /**
  * PDQ, Meta's perceptual image hash, written from the published description
@@ -27,19 +29,6 @@ export interface PdqResult {
 
 /** Images smaller than this on either side get the all-zero hash with quality 0, as in the reference. */
 const MIN_HASHABLE_SIDE = 5
-const DCT_SIDE = 16
-
-/** Rows 1..16 of the 64-point DCT-II basis (row 0, the DC term, carries no structure). */
-const DCT_MATRIX = ((): Float64Array => {
-  const m = new Float64Array(DCT_SIDE * DOWNSAMPLED_SIDE)
-  const scale = Math.sqrt(2 / DOWNSAMPLED_SIDE)
-  for (let i = 0; i < DCT_SIDE; i++) {
-    for (let k = 0; k < DOWNSAMPLED_SIDE; k++) {
-      m[i * DOWNSAMPLED_SIDE + k] = scale * Math.cos((Math.PI / 2 / DOWNSAMPLED_SIDE) * (i + 1) * (2 * k + 1))
-    }
-  }
-  return m
-})()
 
 /** PDQ hash and quality of decoded RGBA pixels (alpha is ignored, like the reference). */
 export function pdqHash (image: RgbaImage): PdqResult {
@@ -65,6 +54,20 @@ function pdqFromDct (dct: { coefficients: Float64Array, quality: number } | null
 export function pdqHashRgb (data: Uint8Array, width: number, height: number, stride = width * 3): PdqResult {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
   return pdqFromDct(pdqDctFromRgb(data, width, height, stride, 3))
+}
+
+/**
+ * PDQ of a yuv420p frame (FFmpeg's raw planes, `yuv420pBytes` long) as of the RGB24 frame
+ * FFmpeg's swscale makes of it (yuv420p.ts): in the WebAssembly kernel the conversion is
+ * fused with the luminance and blur; elsewhere the frame is converted here and hashed as RGB.
+ * Even widths only (`yuv420pTakes`).
+ */
+export function pdqHashYuv420p (data: Uint8Array, width: number, height: number): PdqResult {
+  if (!yuv420pTakes(width, height)) throw new RangeError(`a yuv420p frame of ${width}x${height} is not converted here`)
+  if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
+  const small = downsampleYuv420pWasm(data, width, height)
+  if (small === undefined) return pdqHashRgb(yuv420pToRgb24(data, width, height), width, height)
+  return pdqFromDct({ coefficients: dctOfLastWasm(), quality: qualityOf(small) })
 }
 
 /**
@@ -100,8 +103,10 @@ export function pdqDctFromRgb (data: Uint8Array, width: number, height: number, 
 
 function pdqDctFromSource (source: LumaSource, width: number, height: number): { coefficients: Float64Array, quality: number } | null {
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return null
-  // RGB24 (video frames): the WebAssembly kernel, bit for bit the JS path (pdq-wasm.ts)
-  const small = (source.kind === 'rgb' && source.step === 3 ? downsampleRgb24Wasm(source.data, width, height, source.stride) : undefined) ?? downsampleTo64(source, width, height)
+  // RGB24 (video frames): the WebAssembly kernel, bit for bit the JS path (pdq-wasm.ts), its DCT too
+  const wasm = source.kind === 'rgb' && source.step === 3 ? downsampleRgb24Wasm(source.data, width, height, source.stride) : undefined
+  if (wasm !== undefined) return { coefficients: dctOfLastWasm(), quality: qualityOf(wasm) }
+  const small = downsampleTo64(source, width, height)
   return { coefficients: dct64To16(small), quality: qualityOf(small) }
 }
 
@@ -119,29 +124,6 @@ function qualityOf (a: Float32Array): number {
     for (let j = 0; j < n - 1; j++) gradients += Math.abs(Math.trunc(((a[i * n + j] - a[i * n + j + 1]) * 100) / 255))
   }
   return Math.min(100, Math.floor(gradients / 90))
-}
-
-/** B = D A Dᵀ with D the 16×64 DCT basis: only the 16×16 coefficients we keep. */
-function dct64To16 (a: Float32Array): Float64Array {
-  const n = DOWNSAMPLED_SIDE
-  const d = DCT_MATRIX
-  const t = new Float64Array(DCT_SIDE * n)
-  for (let i = 0; i < DCT_SIDE; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0
-      for (let k = 0; k < n; k++) sum += d[i * n + k] * a[k * n + j]
-      t[i * n + j] = sum
-    }
-  }
-  const b = new Float64Array(DCT_SIDE * DCT_SIDE)
-  for (let i = 0; i < DCT_SIDE; i++) {
-    for (let j = 0; j < DCT_SIDE; j++) {
-      let sum = 0
-      for (let k = 0; k < n; k++) sum += t[i * n + k] * d[j * n + k]
-      b[i * DCT_SIDE + j] = sum
-    }
-  }
-  return b
 }
 
 /**

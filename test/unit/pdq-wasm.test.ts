@@ -4,12 +4,14 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { decodeImage } from '../../src/hashing/decode.js'
 import { downsampleTo64 } from '../../src/hashing/pdq-downsample.js'
-import { downsampleRgb24Wasm, wasmTakes } from '../../src/hashing/pdq-wasm.js'
+import { dctOfLastWasm, downsampleRgb24Wasm, wasmTakes } from '../../src/hashing/pdq-wasm.js'
+import { dct64To16 } from '../../src/hashing/pdq-dct.js'
 import { pdqHashRgb } from '../../src/hashing/pdq.js'
 import { decodeVideo } from '../../src/hashing/video/decode-video.js'
 
 // The WebAssembly blur and decimation (wasm/pdq-kernel.ts) must give the JS reference path's
-// 64x64 image bit for bit: same bytes of every float, on real frames and on odd geometries.
+// 64x64 image bit for bit: same bytes of every float, on real frames and on odd geometries;
+// and its DCT the JS's 16x16 coefficients, same bytes of every double.
 
 const PDQ = fileURLToPath(new URL('../../../test/fixtures/pdq/', import.meta.url))
 const VPDQ = fileURLToPath(new URL('../../../test/fixtures/vpdq/', import.meta.url))
@@ -19,6 +21,7 @@ function assertSame (rgb: Uint8Array, width: number, height: number, stride: num
   const wasm = downsampleRgb24Wasm(rgb, width, height, stride)
   assert.ok(wasm !== undefined, `${what}: the kernel takes ${width}x${height}`)
   assert.ok(Buffer.from(js.buffer).equals(Buffer.from(wasm.buffer)), `${what}: WebAssembly and JS differ`)
+  assert.ok(Buffer.from(dct64To16(js).buffer).equals(Buffer.from(dctOfLastWasm().buffer)), `${what}: the kernel's DCT and the JS's differ`)
 }
 
 test('the PDQ WebAssembly kernel is built and loads', () => {

@@ -5,7 +5,11 @@ import { VIDEO_DEADLINE_MS, VIDEO_DEMUXERS, VIDEO_MAX_BYTES, VIDEO_MAX_FRAME_PIX
 import { resolveFfmpeg } from './ffmpeg-path.js'
 import { runFfmpeg } from './ffmpeg-process.js'
 import { serveLoopback } from './loopback.js'
-import { parseVideoInfo, type VideoInfo } from './probe.js'
+import { isPlainYuv420p, parseVideoInfo, type VideoInfo } from './probe.js'
+import { yuv420pBytes } from '../yuv420p.js'
+
+/** How frames come out of FFmpeg: packed RGB24, or the decoder's own yuv420p planes. */
+export type FramePixels = 'rgb24' | 'yuv420p'
 
 export interface VideoDecodeInit {
   /** a system ffmpeg to run instead of the npm-shipped one */
@@ -45,22 +49,31 @@ export interface FrameDecodeInit {
    * frames and tells how many whole frames it read. Must not settle while it still reads.
    */
   reader?: FrameReader
+  /**
+   * Take the decoder's own yuv420p frames (no swscale run in FFmpeg, half the bytes of RGB24)
+   * when the stream is plain yuv420p at its own size (`isPlainYuv420p`, no `size`) and this
+   * answers true for the size: the caller converts them as swscale would (yuv420p.ts).
+   * Otherwise, and by default, frames are RGB24 converted by FFmpeg.
+   */
+  yuv420p?: (width: number, height: number) => boolean
 }
 
 /** See `FrameDecodeInit.reader`; `frames` counts whole frames read, `maxFrames + 1` at most. */
-export type FrameReader = (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number, step: number, info: VideoInfo }) => Promise<{ frames: number }>
+export type FrameReader = (fd: number, frame: { bytes: number, width: number, height: number, format: FramePixels, maxFrames: number, step: number, info: VideoInfo }) => Promise<{ frames: number }>
 
 /**
- * One decoded frame: packed RGB24, `width * height * 3` bytes, reused once the callback
+ * One decoded frame: packed RGB24, `width * height * 3` bytes (or yuv420p planes, `yuv420pBytes`,
+ * when `format` says so: see `FrameDecodeInit.yuv420p`), reused once the callback
  * returns (or its promise settles: FFmpeg is not read meanwhile, which is the backpressure),
  * unless `FrameDecodeInit.buffer` hands out a buffer per frame.
  */
-export type FrameSink = (rgb: Uint8Array, frameNumber: number, frame: { width: number, height: number, info: VideoInfo }) => void | Promise<void>
+export type FrameSink = (rgb: Uint8Array, frameNumber: number, frame: { width: number, height: number, format: FramePixels, info: VideoInfo }) => void | Promise<void>
 
 export interface DecodedVideo {
   info: VideoInfo
   width: number
   height: number
+  format: FramePixels
   /** frames handed to the sink */
   frames: number
   /** how FFmpeg read the bytes */
@@ -99,15 +112,21 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
     const width = frames.size?.width ?? info.width
     const height = frames.size?.height ?? info.height
     const maxFrames = init.maxFrames ?? VIDEO_MAX_FRAMES
-    const filters = [
-      ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []),
+    const asked = frames.size === undefined || (frames.size.width === info.width && frames.size.height === info.height)
+    const format: FramePixels = asked && isPlainYuv420p(info.pixelFormat) && frames.yuv420p?.(width, height) === true ? 'yuv420p' : 'rgb24'
+    const select = step > 1 ? [`select=not(mod(n\\,${step}))`] : []
+    // yuv420p: the decoder's frames as they are, no filter but the frame selection
+    const filters = format === 'yuv420p' ? select : [
+      ...select,
       // area averaging, as the reference's swscale context (SWS_AREA); at the video's own
       // size this is only the YUV-to-RGB conversion, which this FFmpeg (4.1) rounds like the
       // reference's newer libswscale only with accurate_rnd: without it low-contrast frames
       // land up to 22 bits away, with it within 2 on all of Meta's sample videos. The luma
       // plane alone (gray, 1/3 of the bytes, no conversion) is not the same image: RGB's
       // clipping and rounding shift the luminance unevenly, and on the low-contrast doorknob
-      // sample only 43 of 60 frames stay within distance 6 (95% needed; 60 of 60 from RGB)
+      // sample only 43 of 60 frames stay within distance 6 (95% needed; 60 of 60 from RGB).
+      // Where the caller can convert yuv420p itself as this swscale does (hashing/yuv420p.ts),
+      // FFmpeg sends the decoder's frames unconverted instead (`yuv420p` above)
       `scale=${width}:${height}:flags=area+accurate_rnd`,
       'format=rgb24'
     ]
@@ -117,12 +136,12 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
       '-map', '0:v:0', '-an', '-sn', '-dn',
       // every decoded frame once: no duplication or dropping to a constant output rate
       '-vsync', 'passthrough',
-      '-vf', filters.join(','),
+      ...(filters.length > 0 ? ['-vf', filters.join(',')] : []),
       '-frames:v', String(maxFrames + 1),
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'
+      '-f', 'rawvideo', '-pix_fmt', format, 'pipe:1'
     ]
-    const frameBytes = width * height * 3
-    const geometry = { width, height, info }
+    const frameBytes = format === 'yuv420p' ? yuv420pBytes(width, height) : width * height * 3
+    const geometry = { width, height, format, info }
     let count = 0
     const tooMany = (): Error => hfError(ErrorCodes.INVALID_VIDEO, `video has over ${maxFrames} frames to hash`, { reason: 'frames', limit: maxFrames })
     const reader = frames.reader
@@ -133,7 +152,7 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
       ...(reader !== undefined
         ? {
             onStdoutFd: async (fd: number) => {
-              count = (await reader(fd, { bytes: frameBytes, width, height, maxFrames, step, info })).frames
+              count = (await reader(fd, { bytes: frameBytes, width, height, format, maxFrames, step, info })).frames
               if (count > maxFrames) throw tooMany()
             }
           }
@@ -165,7 +184,7 @@ export async function decodeVideo (bytes: Uint8Array, init: VideoDecodeInit, fra
     })
     if (run.code !== 0) throw hfError(ErrorCodes.INVALID_VIDEO, `FFmpeg could not decode the video: ${run.stderr.trim().split('\n').pop()?.slice(0, 200) ?? ''}`, { reason: 'decode' })
     if (count === 0) throw hfError(ErrorCodes.INVALID_VIDEO, 'the video decoded to no frames', { reason: 'decode' })
-    return { info, width, height, frames: count, transport }
+    return { info, width, height, format, frames: count, transport }
   } finally {
     await server?.close()
   }

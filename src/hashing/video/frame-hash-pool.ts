@@ -2,13 +2,14 @@ import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { hfError, ErrorCodes } from '../../errors.js'
 import type { PdqResult } from '../pdq.js'
+import type { FrameFormat } from '../pdq-wasm.js'
 import { STREAM_FRAMES_READ, STREAM_STATE_BYTES, STREAM_STOP, type StreamFrame, type StreamJob, type StreamResult } from './frame-stream-read.js'
 
 /**
  * A frame to hash: in shared memory (the pool's own frame buffers: nothing moves, nothing is
  * copied), or in a plain buffer moved to the worker and moved back.
  */
-export interface FrameJob { id: number, rgb: SharedArrayBuffer | ArrayBuffer, width: number, height: number }
+export interface FrameJob { id: number, rgb: SharedArrayBuffer | ArrayBuffer, width: number, height: number, format: FrameFormat }
 /** a plain (moved) buffer comes back in `rgb`; a shared one stays where it is (`rgb` absent) */
 export interface FrameResult { id: number, hash: Uint8Array, quality: number, rgb?: ArrayBuffer }
 
@@ -92,11 +93,11 @@ export class FrameHashPool {
   }
 
   /**
-   * PDQ of one packed RGB frame. A whole buffer from `buffer` is shared with the worker and
+   * PDQ of one packed RGB frame (or yuv420p planes, `format`). A whole buffer from `buffer` is shared with the worker and
    * must not be written until this resolves (it is then reused for a later frame); any other
    * frame's buffer is moved to the worker (unusable after), or copied when it is a view.
    */
-  async hash (rgb: Uint8Array, width: number, height: number): Promise<PdqResult> {
+  async hash (rgb: Uint8Array, width: number, height: number, format: FrameFormat = 'rgb24'): Promise<PdqResult> {
     if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
     let w = 0
     for (let k = 1; k < this.workers.length; k++) if (this.queued[k] < this.queued[w]) w = k
@@ -104,7 +105,7 @@ export class FrameHashPool {
     const whole = rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength
     const shared = whole && rgb.buffer instanceof SharedArrayBuffer ? rgb.buffer : undefined
     const buffer = shared ?? (whole ? rgb.buffer as ArrayBuffer : rgb.slice().buffer)
-    const job: FrameJob = { id, rgb: buffer, width, height }
+    const job: FrameJob = { id, rgb: buffer, width, height, format }
     return await new Promise<PdqResult>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker: w, shared })
       this.queued[w]++
@@ -119,7 +120,7 @@ export class FrameHashPool {
    * `maxFrames + 1`: one past the limit is read to tell that there was one), `hashes` those
    * hashed, in any order.
    */
-  async hashStream (fd: number, frame: { bytes: number, width: number, height: number, maxFrames: number, hash?: boolean }): Promise<{ frames: number, hashes: StreamFrame[] }> {
+  async hashStream (fd: number, frame: { bytes: number, width: number, height: number, format?: FrameFormat, maxFrames: number, hash?: boolean }): Promise<{ frames: number, hashes: StreamFrame[] }> {
     if (this.closed) throw hfError(ErrorCodes.INTERNAL, 'frame hash pool is closed')
     const id = this.nextId++
     const shared = new SharedArrayBuffer(STREAM_STATE_BYTES)

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import { pdqHashRgb } from '../pdq.js'
+import { pdqHashRgb, pdqHashYuv420p } from '../pdq.js'
 import type { FrameJob, FrameResult } from './frame-hash-pool.js'
 import { hashStreamFrames, type StreamJob } from './frame-stream-read.js'
 
@@ -11,7 +11,8 @@ parentPort?.on('message', (job: FrameJob | StreamJob) => {
     parentPort?.postMessage(hashStreamFrames(job))
     return
   }
-  const { hash, quality } = pdqHashRgb(new Uint8Array(job.rgb), job.width, job.height)
+  const pixels = new Uint8Array(job.rgb)
+  const { hash, quality } = job.format === 'yuv420p' ? pdqHashYuv420p(pixels, job.width, job.height) : pdqHashRgb(pixels, job.width, job.height)
   if (job.rgb instanceof SharedArrayBuffer) {
     const out: FrameResult = { id: job.id, hash, quality }
     parentPort?.postMessage(out)

@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs'
-import { pdqHashRgb } from '../pdq.js'
-import { wasmFrameBuffer } from '../pdq-wasm.js'
+import { pdqHashRgb, pdqHashYuv420p } from '../pdq.js'
+import { wasmFrameBuffer, type FrameFormat } from '../pdq-wasm.js'
+import { yuv420pBytes } from '../yuv420p.js'
 
 /**
  * A video's frames read by the hashing workers themselves from FFmpeg's stdout (a blocking
@@ -17,6 +18,8 @@ export interface StreamJob {
   bytes: number
   width: number
   height: number
+  /** packed RGB24 rows, or yuv420p planes @default "rgb24" */
+  format?: FrameFormat
   /** frames past this many are counted (one) but not hashed */
   maxFrames: number
   /** false: read the frames only (the bench's transport figure) @default true */
@@ -57,7 +60,9 @@ function unlock (state: Int32Array): void {
 export function hashStreamFrames (job: StreamJob): StreamResult {
   const state = new Int32Array(job.state)
   // read straight into the PDQ kernel's own frame memory when it takes this size: no copy
-  const frame = (job.bytes === job.width * job.height * 3 ? wasmFrameBuffer(job.width, job.height) : undefined) ?? new Uint8Array(job.bytes)
+  const format = job.format ?? 'rgb24'
+  const whole = job.bytes === (format === 'yuv420p' ? yuv420pBytes(job.width, job.height) : job.width * job.height * 3)
+  const frame = (whole ? wasmFrameBuffer(job.width, job.height, format) : undefined) ?? new Uint8Array(job.bytes)
   const frames: StreamFrame[] = []
   try {
     for (;;) {
@@ -78,7 +83,7 @@ export function hashStreamFrames (job: StreamJob): StreamResult {
       }
       if (index < 0 || index >= job.maxFrames) break
       if (job.hash === false) continue
-      const { hash, quality } = pdqHashRgb(frame, job.width, job.height)
+      const { hash, quality } = format === 'yuv420p' ? pdqHashYuv420p(frame, job.width, job.height) : pdqHashRgb(frame, job.width, job.height)
       frames.push({ index, hash, quality })
     }
     return { kind: 'stream', id: job.id, frames }

@@ -10,6 +10,8 @@ export interface VideoInfo {
   durationSeconds?: number
   /** the demuxer FFmpeg chose (e.g. "mov,mp4,m4a,3gp,3g2,mj2") */
   container: string
+  /** the decoder's pixel format as printed, with its colour tags (e.g. "yuv420p", "yuv420p(tv, bt709)") */
+  pixelFormat: string
 }
 
 // "    Stream #0:0(und): Video: h264 (Main) (avc1 / 0x31637661), yuv420p, 480x720, 827 kb/s, 30 fps, ..."
@@ -49,9 +51,12 @@ export function parseVideoInfo (stderr: string): VideoInfo {
   const rate = exactRate(fps > 0 ? fps : tbr)
   if (width === 0 || height === 0) throw hfError(ErrorCodes.INVALID_VIDEO, 'the video stream has no frame size', { reason: 'no-size' })
   if (!(rate > 0)) throw hfError(ErrorCodes.INVALID_VIDEO, 'the video stream has no frame rate', { reason: 'no-rate' })
+  // the part after the codec's: "yuv420p", "yuv420p(tv, bt709)", "yuvj420p(pc, progressive)"
+  const parts = splitTopLevel(stream[1])
+  const pixelFormat = parts.length > 1 && /^[a-z0-9_]+(?:\([^()]*\))?$/.test(parts[1]) ? parts[1] : ''
   const d = DURATION_LINE.exec(stderr)
   const durationSeconds = d === null ? undefined : Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3])
-  return { width, height, fps: rate, durationSeconds, container: input[1].replace(/,$/, '') }
+  return { width, height, fps: rate, durationSeconds, container: input[1].replace(/,$/, ''), pixelFormat }
 }
 
 /**
@@ -87,4 +92,20 @@ function splitTopLevel (s: string): string[] {
 function lastLine (stderr: string): string {
   const lines = stderr.trim().split('\n')
   return (lines[lines.length - 1] ?? '').slice(0, 200)
+}
+
+/**
+ * Whether the decoder hands out plain yuv420p that swscale turns into RGB with the default
+ * BT.601 limited-range matrix (what yuv420p.ts reproduces): no tags, or only tags naming
+ * limited range, progressive scan or a BT.601 (or unknown) matrix. Anything else (BT.709,
+ * full range, interlaced field order, other formats) keeps FFmpeg's own conversion.
+ */
+export function isPlainYuv420p (pixelFormat: string): boolean {
+  const m = /^yuv420p(?:\(([^()]*)\))?$/.exec(pixelFormat)
+  if (m === null) return false
+  if (m[1] === undefined) return true
+  return m[1].split(',').every(tag => {
+    const t = tag.trim()
+    return t === 'tv' || t === 'progressive' || ['smpte170m', 'bt470bg', 'unknown'].includes(t.split('/')[0])
+  })
 }

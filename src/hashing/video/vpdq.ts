@@ -1,5 +1,6 @@
 import { hfError, ErrorCodes } from '../../errors.js'
-import { pdqHashRgb } from '../pdq.js'
+import { pdqHashRgb, pdqHashYuv420p } from '../pdq.js'
+import { wasmTakes } from '../pdq-wasm.js'
 import { decodeVideo, type VideoDecodeInit } from './decode-video.js'
 import type { VideoInfo } from './probe.js'
 import { FrameHashPool, defaultFrameThreads } from './frame-hash-pool.js'
@@ -55,13 +56,17 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
     const decoded = await decodeVideo(bytes, init, {
       frameStep: info => Math.max(1, Math.trunc(secondsPerHash * info.fps)),
       size: init.size,
+      // the decoder's own yuv420p, converted to the reference's RGB inside the PDQ kernel
+      // (yuv420p.ts: FFmpeg's swscale bit for bit), where the kernel takes the size: FFmpeg's
+      // own conversion ran on one thread and cost about as much CPU as all our hashing
+      yuv420p: (width, height) => wasmTakes(width, height, 'yuv420p'),
       // each frame in its own buffer, moved to a worker and back: decoded once, never copied
       ...(pool !== undefined ? { buffer: (bytes: number) => pool.buffer(bytes) } : {}),
       // better still: the workers read FFmpeg's output themselves, no frame passes this thread
       ...(pool !== undefined
         ? {
-            reader: async (fd, { bytes, width, height, maxFrames, step, info }) => {
-              const { frames, hashes } = await pool.hashStream(fd, { bytes, width, height, maxFrames })
+            reader: async (fd, { bytes, width, height, format, maxFrames, step, info }) => {
+              const { frames, hashes } = await pool.hashStream(fd, { bytes, width, height, format, maxFrames })
               for (const { index, hash, quality } of hashes) {
                 const frameNumber = index * step
                 features.push({ frameNumber, quality, hash, timestamp: vpdqTimestamp(frameNumber, info.fps) })
@@ -70,14 +75,14 @@ export async function hashVideoVpdq (bytes: Uint8Array, init: VpdqInit = {}): Pr
             }
           }
         : {})
-    }, async (rgb, frameNumber, { width, height, info }) => {
+    }, async (rgb, frameNumber, { width, height, format, info }) => {
       const timestamp = vpdqTimestamp(frameNumber, info.fps)
       if (pool === undefined) {
-        const { hash, quality } = pdqHashRgb(rgb, width, height)
+        const { hash, quality } = format === 'yuv420p' ? pdqHashYuv420p(rgb, width, height) : pdqHashRgb(rgb, width, height)
         features.push({ frameNumber, quality, hash, timestamp })
         return
       }
-      const done = pool.hash(rgb, width, height).then(({ hash, quality }) => { features.push({ frameNumber, quality, hash, timestamp }) })
+      const done = pool.hash(rgb, width, height, format).then(({ hash, quality }) => { features.push({ frameNumber, quality, hash, timestamp }) })
       done.catch(() => {}) // awaited below; no unhandled rejection while it waits
       inFlight.push(done)
       if (inFlight.length >= 2 * pool.size) await inFlight.shift()
