@@ -1,4 +1,5 @@
 import { pb, type hashfed } from '../proto/index.js'
+import { ByteWriter, entrySize, varintSize, writeEntry } from './batch-body-encoder.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -14,69 +15,50 @@ export interface ProvenanceFields {
 
 /**
  * Encodes the Provenance rows of one write into one buffer, byte for byte what
- * pb.Provenance.encode writes. A current row (the whole of an import) is written by hand:
- * protobufjs allocates an object per field and per nested message, about a dozen per row,
- * and a million-row import spent a fifth of its time collecting them. Each distinct
- * metadata object is encoded once (an import's rows share theirs); retracted rows take
- * protobufjs.
+ * pb.Provenance.encode writes. A current row (the whole of an import or of an initial sync)
+ * is written by hand, its metadata included (batch-body-encoder's entry writer: a row's
+ * metadata is a HashEntry without op, algorithm and value): protobufjs allocates an object
+ * per field and per nested message, about a dozen per row, and a million-row import spent a
+ * fifth of its time collecting them. Metadata the hand writer does not take (vPDQ frames,
+ * non-ASCII text) and retracted rows take protobufjs.
  */
 export class ProvenanceWriter {
-  private buf = Buffer.allocUnsafe(64 * 1024)
-  private len = 0
+  private readonly w = new ByteWriter(64 * 1024)
   private readonly ends: number[] = []
-  private readonly metaBytes = new Map<PbEntry, Uint8Array>()
 
   add (row: ProvenanceFields): void {
-    if (row.retracted || row.retractedSeq !== 0 || row.retractReason !== '') {
+    const size = row.retracted || row.retractedSeq !== 0 || row.retractReason !== '' ? -1 : entrySize(row.meta)
+    if (size < 0) {
       this.raw(pb.Provenance.encode({ seq: row.seq, index: row.index, retracted: row.retracted, retractedSeq: row.retractedSeq, retractReason: row.retractReason, entry: row.meta }).finish())
       return
     }
-    let meta = this.metaBytes.get(row.meta)
-    if (meta === undefined) {
-      meta = pb.HashEntry.encode(row.meta).finish()
-      this.metaBytes.set(row.meta, meta)
-    }
-    this.reserve(2 * 10 + 1 + 5 + meta.length)
-    if (row.seq !== 0) { this.buf[this.len++] = 0x08; this.varint(row.seq) }
-    if (row.index !== 0) { this.buf[this.len++] = 0x10; this.varint(row.index) }
-    this.buf[this.len++] = 0x32 // field 6 (entry), length-delimited
-    this.varint(meta.length)
-    this.buf.set(meta, this.len)
-    this.len += meta.length
-    this.ends.push(this.len)
+    const w = this.w
+    w.reserve(2 * 11 + 1 + varintSize(size) + size)
+    if (row.seq !== 0) { w.byte(0x08); w.varint(row.seq) }
+    if (row.index !== 0) { w.byte(0x10); w.varint(row.index) }
+    w.byte(0x32) // field 6 (entry), length-delimited
+    w.varint(size)
+    const start = w.at
+    writeEntry(w, row.meta)
+    if (w.at - start !== size) throw new Error(`provenance writer wrote ${w.at - start} bytes of metadata, sized ${size}`)
+    this.ends.push(w.at)
   }
 
   /** The encoded rows, in the order added (views into one buffer). */
   finish (): Uint8Array[] {
     const out = new Array<Uint8Array>(this.ends.length)
+    const buf = this.w.buf
     let start = 0
     for (let i = 0; i < this.ends.length; i++) {
-      out[i] = new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.ends[i] - start) // a plain view, cheaper than Buffer#subarray
+      out[i] = new Uint8Array(buf.buffer, buf.byteOffset + start, this.ends[i] - start) // a plain view, cheaper than Buffer#subarray
       start = this.ends[i]
     }
     return out
   }
 
   private raw (bytes: Uint8Array): void {
-    this.reserve(bytes.length)
-    this.buf.set(bytes, this.len)
-    this.len += bytes.length
-    this.ends.push(this.len)
-  }
-
-  /** An unsigned varint of a safe integer (uint32 and uint64 fields alike). */
-  private varint (n: number): void {
-    while (n > 127) {
-      this.buf[this.len++] = (n % 128) | 128
-      n = Math.floor(n / 128)
-    }
-    this.buf[this.len++] = n
-  }
-
-  private reserve (n: number): void {
-    if (this.len + n <= this.buf.length) return
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n))
-    this.buf.copy(next, 0, 0, this.len)
-    this.buf = next
+    this.w.reserve(bytes.length)
+    this.w.bytes(bytes)
+    this.ends.push(this.w.at)
   }
 }
