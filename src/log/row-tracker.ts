@@ -1,6 +1,6 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
-import { hashKeyBytes, hashKeyOfRef, sourceKey } from '../store/layout.js'
+import { hashKeyBytes, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
 import { ProvenanceWriter, type ProvenanceFields } from './provenance-writer.js'
@@ -126,16 +126,18 @@ export class RowTracker {
   }
 
   /**
-   * Store ops for every changed row, and how the origin's counts change. `hashes` rows go as
-   * RawPuts behind `hashesPrefix` (Store.keyPrefix('hashes')): keys and values of a write are
-   * each built into one buffer.
+   * Store ops for every changed row, and how the origin's counts change. `hashes` rows and new
+   * `sources` rows go as RawPuts behind their sublevel's prefix (Store.keyPrefix): keys and
+   * values of a write are each built into one buffer.
    */
-  finish (hashesPrefix: Uint8Array, sources: Sublevel): { ops: StoreOp[], current: number, retracted: number } {
+  finish (prefixes: { hashes: Uint8Array, sources: Uint8Array }, sources: Sublevel): { ops: StoreOp[], current: number, retracted: number } {
     let current = 0
     let retracted = 0
     const values = new ProvenanceWriter()
     const refs: string[] = []
-    const sourceOps: BatchOp[] = []
+    const sourceDels: BatchOp[] = []
+    const putSources: string[] = []
+    const putRefs: string[] = []
     // forEach, not for-of: no [key, row] pair allocated per row
     this.rows.forEach((row, key) => {
       if (!row.dirty) return
@@ -148,15 +150,19 @@ export class RowTracker {
       const before = row.wasCurrent ? row.wasSource : ''
       const after = nowCurrent ? (row.meta.source ?? '') : ''
       if (before !== after) {
-        if (before !== '') sourceOps.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
-        if (after !== '') sourceOps.push({ type: 'put', sublevel: sources, key: sourceKey(this.origin, after, key), value: EMPTY })
+        if (before !== '') sourceDels.push({ type: 'del', sublevel: sources, key: sourceKey(this.origin, before, key) })
+        if (after !== '') { putSources.push(after); putRefs.push(key) }
       }
     })
     const encoded = values.finish()
-    const keys = hashKeyBytes(hashesPrefix, refs, this.origin)
-    const ops = new Array<StoreOp>(keys.length + sourceOps.length)
-    for (let i = 0; i < keys.length; i++) ops[i] = { type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' }
-    for (let i = 0; i < sourceOps.length; i++) ops[keys.length + i] = sourceOps[i]
+    const keys = hashKeyBytes(prefixes.hashes, refs, this.origin)
+    const sourceKeys = sourceKeyBytes(prefixes.sources, this.origin, putSources, putRefs)
+    const ops = new Array<StoreOp>(keys.length + sourceDels.length + sourceKeys.length)
+    let at = 0
+    for (let i = 0; i < keys.length; i++) ops[at++] = { type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' }
+    // every `sources` key holds its row's ref: no del and put of one write share a key, so their order is free
+    for (let i = 0; i < sourceDels.length; i++) ops[at++] = sourceDels[i]
+    for (let i = 0; i < sourceKeys.length; i++) ops[at++] = { type: 'put', key: sourceKeys[i], value: EMPTY, keyEncoding: 'view' }
     return { ops, current, retracted }
   }
 
