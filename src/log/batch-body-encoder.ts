@@ -177,10 +177,17 @@ export class ByteWriter {
     this.buf[this.at++] = n
   }
 
-  /** An ASCII string field (checked by the size pass). */
+  /** An ASCII string field (checked by the size pass); short ones copied here, cheaper than a Buffer#write call. */
   string (tag: number, s: string): void {
     this.byte(tag)
     this.varint(s.length)
-    this.at += this.buf.write(s, this.at, 'latin1')
+    if (s.length > 24) {
+      this.at += this.buf.write(s, this.at, 'latin1')
+      return
+    }
+    const buf = this.buf
+    let at = this.at
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i)
+    this.at = at
   }
 }
