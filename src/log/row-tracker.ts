@@ -37,6 +37,9 @@ export class RowTracker {
   private readonly rows = new Map<string, Row>()
   /** keys whose row, as tracked, carries a given source (retract-source looks here) */
   private readonly bySource = new Map<string, Set<string>>()
+  /** once finished: the keys the write changes (the rows themselves are let go, see finish) */
+  private written: string[] | null = null
+  private writtenSet: Set<string> | null = null
 
   /** `keepsSources` false: nothing will ask currentWithSource (a peer's batch has no retract-source), no per-source sets are kept */
   constructor (private readonly origin: string, private readonly keepsSources = true) {}
@@ -66,6 +69,10 @@ export class RowTracker {
 
   /** This write changes the row of `key`. */
   changes (key: string): boolean {
+    if (this.written !== null) {
+      this.writtenSet ??= new Set(this.written) // only when the next write reads rows: rarely in a sync or import
+      return this.writtenSet.has(key)
+    }
     return this.rows.get(key)?.dirty === true
   }
 
@@ -163,6 +170,12 @@ export class RowTracker {
     // every `sources` key holds its row's ref: no del and put of one write share a key, so their order is free
     for (let i = 0; i < sourceDels.length; i++) ops[at++] = sourceDels[i]
     for (let i = 0; i < sourceKeys.length; i++) ops[at++] = { type: 'put', key: sourceKeys[i], value: EMPTY, keyEncoding: 'view' }
+    // the ops are all that is written: the rows go now, not once LevelDB has stored them. A sync
+    // verifies the next batch meanwhile, and what lived through its scavenges was promoted to
+    // the old generation (~900 bytes per entry); only the changed keys are kept (`changes`)
+    this.written = refs
+    this.rows.clear()
+    this.bySource.clear()
     return { ops, current, retracted }
   }
 
