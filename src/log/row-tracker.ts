@@ -40,6 +40,7 @@ export class RowTracker {
   /** once finished: the keys the write changes (the rows themselves are let go, see finish) */
   private written: string[] | null = null
   private writtenSet: Set<string> | null = null
+  private scans = 0
 
   /** `keepsSources` false: nothing will ask currentWithSource (a peer's batch has no retract-source), no per-source sets are kept */
   constructor (private readonly origin: string, private readonly keepsSources = true) {}
@@ -70,7 +71,10 @@ export class RowTracker {
   /** This write changes the row of `key`. */
   changes (key: string): boolean {
     if (this.written !== null) {
-      this.writtenSet ??= new Set(this.written) // only when the next write reads rows: rarely in a sync or import
+      // the next write asks about the few keys its key filter may hold (false positives, in a
+      // sync): a scan of the keys for those, a Set (~1.5 ms for 10,000 keys) only for many
+      if (this.writtenSet === null && ++this.scans <= 16) return this.written.includes(key)
+      this.writtenSet ??= new Set(this.written)
       return this.writtenSet.has(key)
     }
     return this.rows.get(key)?.dirty === true
