@@ -55,7 +55,7 @@ class PdqValues {
 interface Written { pdq: PdqValues, sha256: string[], bytes: number }
 
 /** The i-th entry: every 5th PDQ, then MD5 and SHA-256 3:1 among the rest, with a list's usual metadata. */
-function record (i: number, value: Uint8Array): HashRecord {
+export function record (i: number, value: Uint8Array): HashRecord {
   const r = i % 20
   const meta = {
     classification: r === 7 ? 'national' as const : 'baseline' as const,
@@ -107,7 +107,7 @@ async function cpuMs (pid: number): Promise<number> {
 }
 
 /** CPU ms so far of each thread of `pid`, summed by thread name (HASHFED_BENCH_THREADS=1: where a step's CPU goes) */
-async function threadCpu (pid: number): Promise<Map<string, number>> {
+export async function threadCpu (pid: number): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')

@@ -122,7 +122,7 @@ function writeHeader (w: ByteWriter, b: PbBody): void {
 }
 
 /** The encoded size of an entry of the common shape, or -1 when protobufjs must encode it. */
-function entrySize (e: PbEntry): number {
+export function entrySize (e: PbEntry): number {
   if (e.vpdq != null || (e as { $unknowns?: unknown }).$unknowns != null) return -1
   let n = 0
   let s: number
@@ -157,7 +157,8 @@ function entrySize (e: PbEntry): number {
   return n
 }
 
-function writeEntry (w: ByteWriter, e: PbEntry): void {
+/** Writes an entry entrySize accepted (its size is what entrySize said). */
+export function writeEntry (w: ByteWriter, e: PbEntry): void {
   if (e.op != null && e.op !== 0) { w.byte(0x08); w.varint(e.op) }
   if (e.algorithm != null && e.algorithm !== 0) { w.byte(0x10); w.varint(e.algorithm) }
   if (e.value != null && e.value.length > 0) { w.byte(0x1a); w.varint(e.value.length); w.bytes(e.value) }
@@ -203,17 +204,25 @@ function bytesOrAbsent (v: unknown): boolean {
   return v == null || v instanceof Uint8Array
 }
 
-function varintSize (n: number): number {
+export function varintSize (n: number): number {
   let size = 1
   while (n > 127) { n = Math.floor(n / 128); size++ }
   return size
 }
 
-/** Writes into a buffer of the exact final size. */
-class ByteWriter {
-  readonly buf: Buffer
+/** Writes into a buffer of the exact final size (or one grown with `reserve`). */
+export class ByteWriter {
+  buf: Buffer
   at = 0
   constructor (size: number) { this.buf = Buffer.allocUnsafe(size) }
+  /** Room for `n` more bytes: a larger buffer, the bytes so far copied, when there is not. */
+  reserve (n: number): void {
+    if (this.at + n <= this.buf.length) return
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n))
+    this.buf.copy(next, 0, 0, this.at)
+    this.buf = next
+  }
+
   byte (b: number): void { this.buf[this.at++] = b }
   bytes (b: Uint8Array): void { this.buf.set(b, this.at); this.at += b.length }
   varint (n: number): void {
@@ -224,10 +233,17 @@ class ByteWriter {
     this.buf[this.at++] = n
   }
 
-  /** An ASCII string field (checked by the size pass). */
+  /** An ASCII string field (checked by the size pass); short ones copied here, cheaper than a Buffer#write call. */
   string (tag: number, s: string): void {
     this.byte(tag)
     this.varint(s.length)
-    this.at += this.buf.write(s, this.at, 'latin1')
+    if (s.length > 24) {
+      this.at += this.buf.write(s, this.at, 'latin1')
+      return
+    }
+    const buf = this.buf
+    let at = this.at
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i)
+    this.at = at
   }
 }

@@ -147,6 +147,11 @@ export function metaFromProto (e: PbEntry): EntryMeta & { quality?: number, fram
   const m: EntryMeta & { quality?: number, frames?: VpdqFrame[] } = {}
   if (e.quality != null) m.quality = e.quality
   if (e.vpdq != null) m.frames = framesFromProto(e.vpdq)
+  return metaInto(m, e)
+}
+
+/** The EntryMeta fields of `e`, set on `m` in a fixed order (what a record's keys list). */
+function metaInto<T extends EntryMeta> (m: T, e: PbEntry): T {
   if (e.classification != null && e.classification !== 0) {
     const c = CLASSIFICATION_FROM_ENUM.get(e.classification)
     if (c === undefined) throw malformed(`unknown classification number ${e.classification}`)
@@ -181,10 +186,10 @@ export function entryFromProto (e: PbEntry): LogEntry {
   const value = e.value ?? new Uint8Array(0)
   let entry: LogEntry
   if (e.op === pb.HashEntry.Op.ADD) {
-    const { quality, frames, ...meta } = metaFromProto(e)
-    const record: HashRecord = { algorithm, value, ...meta }
-    if (quality !== undefined) record.quality = quality
-    if (frames !== undefined) record.frames = frames
+    // built in place, keys in the order a spread of metaFromProto gave (no copies: a sync decodes millions)
+    const record = metaInto<HashRecord>({ algorithm, value }, e)
+    if (e.quality != null) record.quality = e.quality
+    if (e.vpdq != null) record.frames = framesFromProto(e.vpdq)
     entry = { op: 'add', record }
   } else if (e.op === pb.HashEntry.Op.RETRACT) {
     entry = { op: 'retract', algorithm, value, reason: e.reason ?? '' }

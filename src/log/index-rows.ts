@@ -45,7 +45,7 @@ export class IndexRows {
 
   /** The puts and deletes that write the tracker's changed rows, and the origin's count changes. */
   writeOps (tracker: RowTracker): { ops: StoreOp[], current: number, retracted: number } {
-    return tracker.finish(this.store.keyPrefix('hashes'), this.store.sub.sources)
+    return tracker.finish({ hashes: this.store.keyPrefix('hashes'), sources: this.store.keyPrefix('sources') }, this.store.sub.sources)
   }
 
   /** The rows of (ref, origin) pairs, in order; undefined where there is none. */

@@ -1,4 +1,5 @@
 import { pb, type hashfed } from '../proto/index.js'
+import { ByteWriter, entrySize, varintSize, writeEntry } from './batch-body-encoder.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -14,17 +15,21 @@ export interface ProvenanceFields {
 
 /**
  * Encodes the Provenance rows of one write into one buffer, byte for byte what
- * pb.Provenance.encode writes. A current row (the whole of an import) is written by hand:
- * protobufjs allocates an object per field and per nested message, about a dozen per row,
- * and a million-row import spent a fifth of its time collecting them. Each distinct
- * metadata object is encoded once (an import's rows share theirs); retracted rows take
- * protobufjs.
+ * pb.Provenance.encode writes. A current row (the whole of an import or of an initial sync)
+ * is written by hand, its metadata included (batch-body-encoder's entry writer: a row's
+ * metadata is a HashEntry without op, algorithm and value): protobufjs allocates an object
+ * per field and per nested message, about a dozen per row, and a million-row import spent a
+ * fifth of its time collecting them; rows that share a metadata object (an import's) share its
+ * bytes, encoded once. Metadata the hand writer does not take (vPDQ frames,
+ * non-ASCII text) and retracted rows take protobufjs.
  */
 export class ProvenanceWriter {
-  private buf = Buffer.allocUnsafe(64 * 1024)
-  private len = 0
+  private readonly w = new ByteWriter(64 * 1024)
   private readonly ends: number[] = []
-  private readonly metaBytes = new Map<PbEntry, Uint8Array>()
+  /** the metadata of the last current row and where its bytes lie in the buffer */
+  private last: PbEntry | undefined
+  private lastStart = 0
+  private lastEnd = 0
 
   add (row: ProvenanceFields): void {
     if (row.retracted || row.retractedSeq !== 0 || row.retractReason !== '') {
@@ -35,53 +40,50 @@ export class ProvenanceWriter {
   }
 
   /** A current row (not retracted, no retraction fields): `add` without a row object. */
-  addCurrent (seq: number, index: number, rowMeta: PbEntry): void {
-    let meta = this.metaBytes.get(rowMeta)
-    if (meta === undefined) {
-      meta = pb.HashEntry.encode(rowMeta).finish()
-      this.metaBytes.set(rowMeta, meta)
+  addCurrent (seq: number, index: number, meta: PbEntry): void {
+    const w = this.w
+    // an import's adds share one metadata object: its bytes are copied from the row before
+    const again = meta === this.last
+    let bytes: Uint8Array | undefined
+    const size = again ? this.lastEnd - this.lastStart : entrySize(meta)
+    if (size < 0) bytes = pb.HashEntry.encode(meta).finish()
+    const length = bytes?.length ?? size
+    w.reserve(2 * 11 + 1 + varintSize(length) + length)
+    if (seq !== 0) { w.byte(0x08); w.varint(seq) }
+    if (index !== 0) { w.byte(0x10); w.varint(index) }
+    w.byte(0x32) // field 6 (entry), length-delimited
+    w.varint(length)
+    const start = w.at
+    if (again) {
+      w.buf.copyWithin(start, this.lastStart, this.lastEnd)
+      w.at += length
+    } else if (bytes !== undefined) {
+      w.bytes(bytes)
+    } else {
+      writeEntry(w, meta)
+      if (w.at - start !== size) throw new Error(`provenance writer wrote ${w.at - start} bytes of metadata, sized ${size}`)
     }
-    this.reserve(2 * 10 + 1 + 5 + meta.length)
-    if (seq !== 0) { this.buf[this.len++] = 0x08; this.varint(seq) }
-    if (index !== 0) { this.buf[this.len++] = 0x10; this.varint(index) }
-    this.buf[this.len++] = 0x32 // field 6 (entry), length-delimited
-    this.varint(meta.length)
-    this.buf.set(meta, this.len)
-    this.len += meta.length
-    this.ends.push(this.len)
+    this.last = meta
+    this.lastStart = start
+    this.lastEnd = w.at
+    this.ends.push(w.at)
   }
 
   /** The encoded rows, in the order added (views into one buffer). */
   finish (): Uint8Array[] {
     const out = new Array<Uint8Array>(this.ends.length)
+    const buf = this.w.buf
     let start = 0
     for (let i = 0; i < this.ends.length; i++) {
-      out[i] = new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, this.ends[i] - start) // a plain view, cheaper than Buffer#subarray
+      out[i] = new Uint8Array(buf.buffer, buf.byteOffset + start, this.ends[i] - start) // a plain view, cheaper than Buffer#subarray
       start = this.ends[i]
     }
     return out
   }
 
   private raw (bytes: Uint8Array): void {
-    this.reserve(bytes.length)
-    this.buf.set(bytes, this.len)
-    this.len += bytes.length
-    this.ends.push(this.len)
-  }
-
-  /** An unsigned varint of a safe integer (uint32 and uint64 fields alike). */
-  private varint (n: number): void {
-    while (n > 127) {
-      this.buf[this.len++] = (n % 128) | 128
-      n = Math.floor(n / 128)
-    }
-    this.buf[this.len++] = n
-  }
-
-  private reserve (n: number): void {
-    if (this.len + n <= this.buf.length) return
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n))
-    this.buf.copy(next, 0, 0, this.len)
-    this.buf = next
+    this.w.reserve(bytes.length)
+    this.w.bytes(bytes)
+    this.ends.push(this.w.at)
   }
 }

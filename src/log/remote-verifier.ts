@@ -51,7 +51,9 @@ export async function checkRemoteBatch (signed: Uint8Array, init: RemoteCheckIni
     return reject('broken-chain', `batch ${seq} of ${origin} names a previous batch we do not hold (the origin's batch ${headSeq} differs from ours)`, at)
   }
   try {
-    return { kind: 'new', batch, entries: batch.entries.map(e => entryFromProto(e)) }
+    const entries = batch.entries.map(e => entryFromProto(e))
+    // the decoded entries are not read again (the LogEntries are): let go before the batch waits for its write
+    return { kind: 'new', batch: { ...batch, entries: [] }, entries }
   } catch (err) {
     return rejected(err, at)
   }

@@ -184,6 +184,47 @@ export function sourceKey (origin: string, source: string, ref: string): string 
   return `${sourcePrefix(origin, source)}${ref}`
 }
 
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
+
+/**
+ * The `sources` keys (`sourceKey`) of one origin's (source, ref) pairs as bytes, each behind
+ * `prefix` (Store.keyPrefix('sources')), all in one buffer: RawPut keys for a bulk write, as
+ * hashKeyBytes. The source's hex is written from its UTF-8 bytes in place (no string per key).
+ */
+export function sourceKeyBytes (prefix: Uint8Array, origin: string, sources: string[], refs: string[]): Uint8Array[] {
+  const head = Buffer.from(`${origin}!`, 'latin1') // base58
+  const lengths = new Int32Array(sources.length)
+  let total = 0
+  for (let i = 0; i < sources.length; i++) {
+    lengths[i] = Buffer.byteLength(sources[i], 'utf8')
+    total += prefix.length + head.length + 2 * lengths[i] + 1 + refs[i].length
+  }
+  const all = Buffer.allocUnsafe(total)
+  const keys = new Array<Uint8Array>(sources.length)
+  let at = 0
+  for (let i = 0; i < sources.length; i++) {
+    const start = at
+    all.set(prefix, at)
+    at += prefix.length
+    all.set(head, at)
+    at += head.length
+    // UTF-8 bytes in the second half of the hex span, spread into hex digits from its front:
+    // digit pair k (at 2k, 2k+1) never reaches a byte not yet read (at n+k+1 and on)
+    const n = lengths[i]
+    all.write(sources[i], at + n, n, 'utf8')
+    for (let k = 0; k < n; k++) {
+      const b = all[at + n + k]
+      all[at + 2 * k] = HEX_DIGITS[b >> 4]
+      all[at + 2 * k + 1] = HEX_DIGITS[b & 15]
+    }
+    at += 2 * n
+    all[at++] = 0x21 // '!'
+    at += all.write(refs[i], at, 'latin1')
+    keys[i] = new Uint8Array(all.buffer, all.byteOffset + start, at - start)
+  }
+  return keys
+}
+
 /** The range of the `sources` rows of one origin's source. */
 export function sourceRange (origin: string, source: string): { gte: string, lt: string } {
   const prefix = sourcePrefix(origin, source)

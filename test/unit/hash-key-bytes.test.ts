@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
 import { Store } from '../../src/store/store.js'
-import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef } from '../../src/store/layout.js'
+import fc from 'fast-check'
+import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../../src/store/layout.js'
 
 test('RawPut index rows with byte keys land under the same keys as the string layout', async () => {
   const store = await Store.open(join(await tempDir(), 'store'), { create: true })
@@ -40,5 +41,30 @@ test('hashKeyBytesOf (values as bytes, hex written into the keys) gives the byte
       const got = hashKeyBytesOf(prefix, values.length, (i) => values[i].algorithm, (i) => values[i].value, origin).map(k => Buffer.from(k).toString('latin1'))
       assert.deepEqual(got, want)
     }
+  }
+})
+
+test('sourceKeyBytes writes the `sources` keys of the string layout, any text of a source included', async () => {
+  const origin = '12D3KooWQmV8Yj3sZ8hdvXwB8YVnK8WzX6c1v4kB4p8dLgFq3RtA'
+  const prefix = Buffer.from('!sources!', 'utf8')
+  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 10 }), fc.constant('ncmec:1000000'), fc.constant('\ud800x'))
+  const ref = fc.oneof(fc.constant(`sha256:${'ab'.repeat(32)}`), fc.constant(`md5:${'01'.repeat(16)}`), fc.constant(`pdq:${'9f'.repeat(32)}`))
+  fc.assert(fc.property(fc.array(fc.tuple(text, ref), { maxLength: 30 }), pairs => {
+    const keys = sourceKeyBytes(prefix, origin, pairs.map(p => p[0]), pairs.map(p => p[1]))
+    assert.equal(keys.length, pairs.length)
+    pairs.forEach(([source, r], i) => assert.deepEqual(Buffer.from(keys[i]), Buffer.from(`!sources!${sourceKey(origin, source, r)}`, 'utf8'), `key ${i}`))
+  }), { numRuns: 1_000 })
+  // and as written: the sublevel reads them back under their string keys
+  const store = await Store.open(join(await tempDir(), 'store'), { create: true })
+  try {
+    const sources = ['ncmec:1', 'zürich-ü', '']
+    const refs = [`sha256:${'ab'.repeat(32)}`, `md5:${'01'.repeat(16)}`, `pdq:${'cd'.repeat(32)}`]
+    const keys = sourceKeyBytes(store.keyPrefix('sources'), origin, sources, refs)
+    await store.write(keys.map(key => ({ type: 'put', key, value: new Uint8Array(0), keyEncoding: 'view' })))
+    const listed: string[] = []
+    for await (const k of store.sub.sources.keys()) listed.push(k)
+    assert.deepEqual(listed.sort(), sources.map((s, i) => sourceKey(origin, s, refs[i])).sort())
+  } finally {
+    await store.close()
   }
 })

@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { pb } from '../../src/proto/index.js'
+import fc from 'fast-check'
+import { pb, type hashfed } from '../../src/proto/index.js'
 import { ProvenanceWriter, type ProvenanceFields } from '../../src/log/provenance-writer.js'
+
+type PbEntry = hashfed.v1.HashEntry.$Properties
 
 test('ProvenanceWriter writes exactly the bytes pb.Provenance.encode writes', () => {
   const shared = { classification: pb.Classification.BASELINE }
@@ -23,5 +26,50 @@ test('ProvenanceWriter writes exactly the bytes pb.Provenance.encode writes', ()
   rows.forEach((r, i) => {
     const want = pb.Provenance.encode({ seq: r.seq, index: r.index, retracted: r.retracted, retractedSeq: r.retractedSeq, retractReason: r.retractReason, entry: r.meta }).finish()
     assert.deepEqual(Buffer.from(got[i]), Buffer.from(want), `row ${i}`)
+  })
+})
+
+test('ProvenanceWriter writes exactly the bytes pb.Provenance.encode writes: random metadata, as built and as decoded', () => {
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 5 }), fc.constant(''), fc.constant('x'.repeat(200)))
+  const meta: fc.Arbitrary<PbEntry> = fc.record({
+    quality: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(2 ** 32 - 1)),
+    classification: fc.integer({ min: 0, max: 5 }),
+    iwfCategory: text,
+    vicsCategory: fc.integer({ min: 0, max: 4 }),
+    ageBand: text,
+    media: fc.integer({ min: 0, max: 3 }),
+    tags: fc.array(text, { maxLength: 4 }),
+    source: text,
+    vpdq: fc.constant({ frames: [{ hash: new Uint8Array(32).fill(9), quality: 80, frame: 3, timestamp: 0.25 }] })
+  }, { requiredKeys: [] })
+  const row = fc.record({
+    seq: fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+    index: fc.integer({ min: 0, max: 20_000 }),
+    retracted: fc.boolean(),
+    retractedSeq: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })),
+    retractReason: fc.oneof(fc.constant(''), text),
+    meta,
+    decoded: fc.boolean()
+  })
+  fc.assert(fc.property(fc.array(row, { minLength: 1, maxLength: 30 }), rows => {
+    const w = new ProvenanceWriter()
+    // a stored row's metadata comes back as a decoded message (defaults on its prototype)
+    const fields: ProvenanceFields[] = rows.map(({ decoded, ...r }) => ({ ...r, meta: decoded ? pb.HashEntry.decode(pb.HashEntry.encode(r.meta).finish()) : r.meta }))
+    for (const r of fields) w.add(r)
+    const got = w.finish()
+    fields.forEach((r, i) => {
+      const want = pb.Provenance.encode({ seq: r.seq, index: r.index, retracted: r.retracted, retractedSeq: r.retractedSeq, retractReason: r.retractReason, entry: r.meta }).finish()
+      assert.deepEqual(Buffer.from(got[i]), Buffer.from(want), `row ${i}`)
+    })
+  }), { numRuns: 2_000 })
+})
+
+test('ProvenanceWriter grows its buffer across many rows and keeps earlier rows intact', () => {
+  const w = new ProvenanceWriter()
+  const rows: ProvenanceFields[] = Array.from({ length: 5_000 }, (_, i) => ({ seq: i + 1, index: i, retracted: false, retractedSeq: 0, retractReason: '', meta: { classification: 1, iwfCategory: 'B', ageBand: '3-6', media: 1, source: `ncmec:${1_000_000 + i}`, ...(i % 11 === 0 ? { tags: ['series'] } : {}), ...(i % 5 === 0 ? { quality: i % 101 } : {}) } }))
+  for (const r of rows) w.add(r)
+  const got = w.finish()
+  rows.forEach((r, i) => {
+    assert.deepEqual(Buffer.from(got[i]), Buffer.from(pb.Provenance.encode({ seq: r.seq, index: r.index, entry: r.meta }).finish()), `row ${i}`)
   })
 })

@@ -1,0 +1,94 @@
+// The initial sync of the scale scenario, alone: one list of `--n` entries with the scale
+// scenario's metadata, synced to a fresh `hashfed start` process `--trials` times (with each
+// CLI of `--cli`, e.g. a copy of an older build beside this one: `--cli old/dist/src/cli/main.js,dist/src/cli/main.js`).
+// Prints wall time from the fresh process's spawn and its CPU by thread (all of it, start-up
+// included: ~1.4 s main, ~0.8 s others), the sender's CPU, and with PROBE_DIGEST=1 a digest of
+// the synced store's rows and `hashfed verify`'s verdict (two builds must agree). For profiles
+// (`--prof <dir>`, V8 CPU profile of the fresh node) and GC traces (`--flags=--trace-gc-nvp`,
+// PROBE_STDOUT=1). CPU, not wall time, is what compares on a shared machine.
+//
+//   node dist/scripts/bench/sync-cpu.js [--n 300000] [--trials 2] [--cli a,b] [--prof dir] [--flags=...]
+import '../../src/polyfill.js'
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { benchFederation, originEntries, startProcess, writeContentIds, type BenchMember } from './bench-federation.js'
+import { nodeDir } from '../../src/config/node-dir.js'
+import { readLiveRuntime } from '../../src/context/runtime-file.js'
+import { loadKeyFile } from '../../src/identity/key-file.js'
+import { Store } from '../../src/store/store.js'
+import { openHashLog } from '../../src/log/hash-log.js'
+import { record, threadCpu } from './scale.js'
+
+async function grow (m: BenchMember, n: number): Promise<void> {
+  const dir = nodeDir(m.dir)
+  const identity = await loadKeyFile(dir.key)
+  const store = await Store.open(dir.store)
+  const log = await openHashLog({ store })
+  for (let done = 0; done < n; done += 10_000) {
+    const k = Math.min(10_000, n - done)
+    const bytes = randomBytes(32 * k)
+    await log.append(identity, Array.from({ length: k }, (_, j) => ({ op: 'add' as const, record: record(done + j, bytes.subarray(j * 32, j * 32 + 32)) })))
+  }
+  await log.close(); await store.close()
+}
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '300000' }, trials: { type: 'string', default: '2' }, cli: { type: 'string', default: 'dist/src/cli/main.js' }, prof: { type: 'string' }, flags: { type: 'string', default: '' } } })
+const n = Number(values.n)
+const clis = String(values.cli).split(',').map(c => resolve(c))
+const root = await mkdtemp(join(tmpdir(), 'hashfed-probe-'))
+try {
+  const [list, fresh] = await benchFederation(root, ['LIST', 'FRESH'], [[1, 0]])
+  const t0 = performance.now()
+  await grow(list, n)
+  await writeContentIds(list)
+  console.log(`grown ${n} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const freshStore = nodeDir(fresh.dir).store
+  await cp(freshStore, freshStore + '.pristine', { recursive: true })
+  const node = await startProcess(list)
+  try {
+    for (let t = 0; t < Number(values.trials); t++) {
+      for (const cli of clis) {
+        await rm(freshStore, { recursive: true, force: true })
+        await cp(freshStore + '.pristine', freshStore, { recursive: true })
+        const flags = [...(values.prof !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values.prof] : []), ...String(values.flags).split(' ').filter(f => f !== '')]
+        const l0 = await threadCpu(node.child.pid as number)
+        const s0 = performance.now()
+        const child = spawn(process.execPath, [...flags, cli, 'start', '--dir', fresh.dir], { stdio: ['ignore', process.env.PROBE_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, HASHFED_LOG_LEVEL: 'warn' } })
+        const exited = new Promise<void>((res) => child.once('exit', () => res()))
+        let api = ''
+        while (api === '') {
+          const rt = await readLiveRuntime(nodeDir(fresh.dir))
+          if (rt !== null && rt.pid === child.pid && await fetch(`${rt.adminUrl}/v1/hashes/origins`).then(r => r.ok, () => false)) api = rt.adminUrl
+          else await sleep(20)
+        }
+        const up = performance.now() - s0
+        while (await originEntries(api, list.peerId) < n) await sleep(20)
+        const wall = (performance.now() - s0) / 1000
+        const th = await threadCpu(child.pid as number)
+        const total = [...th.values()].reduce((a, b) => a + b, 0)
+        const l1 = await threadCpu(node.child.pid as number)
+        const sender = [...l1].map(([k, v]) => `${k} ${v - (l0.get(k) ?? 0)}`).join(', ')
+        child.kill('SIGTERM'); await exited
+        if (process.env.PROBE_DIGEST === '1') {
+          const st = await Store.open(freshStore)
+          const digests: string[] = []
+          for (const sub of ['hashes', 'sources', 'batches', 'heads', 'keys', 'contentIds'] as const) {
+            const h = createHash('sha256'); let rows = 0
+            for await (const [k, v] of st.sub[sub].iterator()) { h.update(k); h.update('\0'); h.update(v); h.update('\0'); rows++ }
+            digests.push(`${sub} ${rows} ${h.digest('hex').slice(0, 16)}`)
+          }
+          await st.close()
+          const v = spawnSync(process.execPath, [cli, 'verify', '--dir', fresh.dir], { encoding: 'utf8' })
+          console.log(`  store: ${digests.join('; ')}; verify exit ${v.status}: ${(v.stdout + v.stderr).trim().split('\n').slice(-2).join(' | ')}`)
+        }
+        const desc = [...th].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
+        console.log(`${relative(process.cwd(), cli)} n=${n} wall ${wall.toFixed(2)} s (${(wall * 1e6 / n).toFixed(2)} µs/entry, api up ${up.toFixed(0)} ms) CPU total ${total} ms (${(total * 1000 / n).toFixed(2)} µs/entry; main ${((th.get('main') ?? 0) * 1000 / n).toFixed(2)}): ${desc}; sender CPU: ${sender}`)
+      }
+    }
+  } finally { await node.stop() }
+} finally { await rm(root, { recursive: true, force: true }) }
