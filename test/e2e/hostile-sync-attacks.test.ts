@@ -160,13 +160,18 @@ test('claim hostage: an origin\'s head claimed and never served falls back to an
   for (const [i, claim] of rounds.entries()) {
     if (i > 0) await settled(answered, `round ${i + 1}`)
     const ours = c.hashLog.head(origin)?.seq ?? 0
+    const answeredBeforeClaim = h.answered
     const held = await h.holdClaim(cM, { origin, seq: claim.seq, hash: new Uint8Array(randomBytes(32)), entries: claim.entries })
     assert.deepEqual(held.asked, [{ origin, from: ours + 1, to: claim.seq }], `round ${i + 1}: C requested the claimed range from H`)
 
     // the lag shown is a claim: bounded, whatever H said
     const shown = await lagShown()
     assert.ok(shown.status <= MAX_LAG_SHOWN_BATCHES && shown.metric <= MAX_LAG_SHOWN_BATCHES, `round ${i + 1}: lag shown ${JSON.stringify(shown)}`)
-    assert.equal(shown.status, Math.min(claim.seq - ours, MAX_LAG_SHOWN_BATCHES))
+    const claimed = Math.min(claim.seq - ours, MAX_LAG_SHOWN_BATCHES)
+    // the claim is H's latest word unless C pulled from H again since (under load a pull that
+    // follows C's own stores can come late), whose heads answer (H holds nothing) replaces it
+    if (h.answered === answeredBeforeClaim) assert.equal(shown.status, claimed)
+    else assert.ok(shown.status === claimed || shown.status === 0, `round ${i + 1}: lag shown ${shown.status} after a later answer of H`)
 
     // A publishes its real next batch: it reaches C from A while H still holds the stream
     const t0 = Date.now()
