@@ -138,23 +138,39 @@ function chromaTerms (params: usize, uRow: usize, vRow: usize, next: usize, cw: 
   const rBase = i32x4.splat(load<i32>(params, 24))
   const gBase = i32x4.splat(load<i32>(params, 28))
   const bBase = i32x4.splat(load<i32>(params, 32))
-  for (let i: usize = 0; i < cw; i += 4) {
-    // four chroma pairs, or the last one to three (lanes past them unused)
-    const last = i + 4 > cw
-    const n = last ? cw - i : 4
-    let uu = last ? tail(uRow + i, n) : v128.load32_zero(uRow + i)
-    let vv = last ? tail(vRow + i, n) : v128.load32_zero(vRow + i)
-    if (next != 0) {
-      uu = i8x16.avgr_u(uu, last ? tail(uRow + next + i, n) : v128.load32_zero(uRow + next + i))
-      vv = i8x16.avgr_u(vv, last ? tail(vRow + next + i, n) : v128.load32_zero(vRow + next + i))
+  // whole groups of four pairs in a loop per case (no per-group tests), then the last one to three
+  const full = cw & ~3
+  if (next != 0) {
+    for (let i: usize = 0; i < full; i += 4) {
+      const uu = i8x16.avgr_u(v128.load32_zero(uRow + i), v128.load32_zero(uRow + next + i))
+      const vv = i8x16.avgr_u(v128.load32_zero(vRow + i), v128.load32_zero(vRow + next + i))
+      terms4(uu, vv, row + (i << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
     }
-    const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
-    const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
-    const q = row + (i << 2)
-    v128.store(q, i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c))
-    v128.store(q + terms, i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c))
-    v128.store(q + 2 * terms, i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c))
+  } else {
+    for (let i: usize = 0; i < full; i += 4) terms4(v128.load32_zero(uRow + i), v128.load32_zero(vRow + i), row + (i << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
   }
+  if (full < cw) {
+    const n = cw - full
+    let uu = tail(uRow + full, n)
+    let vv = tail(vRow + full, n)
+    if (next != 0) {
+      uu = i8x16.avgr_u(uu, tail(uRow + next + full, n))
+      vv = i8x16.avgr_u(vv, tail(vRow + next + full, n))
+    }
+    terms4(uu, vv, row + (full << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
+  }
+}
+
+/**
+ * chromaTerms of four pairs, their u and v the low four bytes of `uu` and `vv`, stored at `q`;
+ * the rest swscale's constants in every lane, as chromaTerms loads them.
+ */
+@inline function terms4 (uu: v128, vv: v128, q: usize, terms: usize, cy: v128, c: v128, crv: v128, cgu: v128, cgv: v128, cbu: v128, rBase: v128, gBase: v128, bBase: v128): void {
+  const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
+  const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
+  v128.store(q, i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c))
+  v128.store(q + terms, i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c))
+  v128.store(q + 2 * terms, i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c))
 }
 
 const TAIL: usize = memory.data(16, 16)
