@@ -138,23 +138,39 @@ function chromaTerms (params: usize, uRow: usize, vRow: usize, next: usize, cw: 
   const rBase = i32x4.splat(load<i32>(params, 24))
   const gBase = i32x4.splat(load<i32>(params, 28))
   const bBase = i32x4.splat(load<i32>(params, 32))
-  for (let i: usize = 0; i < cw; i += 4) {
-    // four chroma pairs, or the last one to three (lanes past them unused)
-    const last = i + 4 > cw
-    const n = last ? cw - i : 4
-    let uu = last ? tail(uRow + i, n) : v128.load32_zero(uRow + i)
-    let vv = last ? tail(vRow + i, n) : v128.load32_zero(vRow + i)
-    if (next != 0) {
-      uu = i8x16.avgr_u(uu, last ? tail(uRow + next + i, n) : v128.load32_zero(uRow + next + i))
-      vv = i8x16.avgr_u(vv, last ? tail(vRow + next + i, n) : v128.load32_zero(vRow + next + i))
+  // whole groups of four pairs in a loop per case (no per-group tests), then the last one to three
+  const full = cw & ~3
+  if (next != 0) {
+    for (let i: usize = 0; i < full; i += 4) {
+      const uu = i8x16.avgr_u(v128.load32_zero(uRow + i), v128.load32_zero(uRow + next + i))
+      const vv = i8x16.avgr_u(v128.load32_zero(vRow + i), v128.load32_zero(vRow + next + i))
+      terms4(uu, vv, row + (i << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
     }
-    const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
-    const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
-    const q = row + (i << 2)
-    v128.store(q, i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c))
-    v128.store(q + terms, i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c))
-    v128.store(q + 2 * terms, i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c))
+  } else {
+    for (let i: usize = 0; i < full; i += 4) terms4(v128.load32_zero(uRow + i), v128.load32_zero(vRow + i), row + (i << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
   }
+  if (full < cw) {
+    const n = cw - full
+    let uu = tail(uRow + full, n)
+    let vv = tail(vRow + full, n)
+    if (next != 0) {
+      uu = i8x16.avgr_u(uu, tail(uRow + next + full, n))
+      vv = i8x16.avgr_u(vv, tail(vRow + next + full, n))
+    }
+    terms4(uu, vv, row + (full << 2), terms, cy, c, crv, cgu, cgv, cbu, rBase, gBase, bBase)
+  }
+}
+
+/**
+ * chromaTerms of four pairs, their u and v the low four bytes of `uu` and `vv`, stored at `q`;
+ * the rest swscale's constants in every lane, as chromaTerms loads them.
+ */
+@inline function terms4 (uu: v128, vv: v128, q: usize, terms: usize, cy: v128, c: v128, crv: v128, cgu: v128, cgv: v128, cbu: v128, rBase: v128, gBase: v128, bBase: v128): void {
+  const u4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(uu))
+  const v4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(vv))
+  v128.store(q, i32x4.add(i32x4.mul(i32x4.add(rBase, i32x4.shr_s(i32x4.mul(v4, crv), 16)), cy), c))
+  v128.store(q + terms, i32x4.add(i32x4.mul(i32x4.add(gBase, i32x4.add(i32x4.shr_s(i32x4.mul(u4, cgu), 16), i32x4.shr_s(i32x4.mul(v4, cgv), 16))), cy), c))
+  v128.store(q + 2 * terms, i32x4.add(i32x4.mul(i32x4.add(bBase, i32x4.shr_s(i32x4.mul(u4, cbu), 16)), cy), c))
 }
 
 const TAIL: usize = memory.data(16, 16)
@@ -259,6 +275,38 @@ function boxRow (geometry: usize, y: i32, dst: usize): void {
   }
 }
 
+/**
+ * The second pass along row `column` (first-pass outputs at the packed columns) at the 64
+ * sample columns, into `dst`: two samples at a time when their windows are as long and both
+ * divide alike (f64x2, each lane the JS's additions from 0 in the same order, then its
+ * multiplication or division), else one at a time.
+ */
+@inline function sampleRow (column: usize, xPackedLo: usize, xN: usize, xSampleInverses: usize, dst: usize): void {
+  for (let j: usize = 0; j < <usize>SIDE; j += 2) {
+    const start0 = column + (<usize>load<i32>(xPackedLo + (j << 2)) << 2)
+    const start1 = column + (<usize>load<i32>(xPackedLo + (j << 2), 4) << 2)
+    const n = load<i32>(xN + (j << 2))
+    const inverse = load<f64>(xSampleInverses + (j << 3))
+    if (n == load<i32>(xN + (j << 2), 4) && inverse == load<f64>(xSampleInverses + (j << 3), 8)) {
+      let s = f64x2.splat(0)
+      for (let t: usize = 0, end = <usize>n << 2; t < end; t += 4) {
+        s = f64x2.add(s, f64x2.promote_low_f32x4(v128.load32_lane(start1 + t, v128.load32_zero(start0 + t), 1)))
+      }
+      v128.store64_lane(dst + (j << 2), f32x4.demote_f64x2_zero(inverse != 0 ? f64x2.mul(s, f64x2.splat(inverse)) : f64x2.div(s, f64x2.splat(<f64>n))), 0)
+    } else {
+      sampleOne(start0, n, inverse, dst + (j << 2))
+      sampleOne(start1, load<i32>(xN + (j << 2), 4), load<f64>(xSampleInverses + (j << 3), 8), dst + (j << 2) + 4)
+    }
+  }
+}
+
+/** One sample of sampleRow: its window's `n` values from `at` summed from 0, then the mean. */
+function sampleOne (at: usize, n: i32, inverse: f64, dst: usize): void {
+  let s: f64 = 0
+  for (let c: usize = 0, end = <usize>n << 2; c < end; c += 4) s += <f64>load<f32>(at + c)
+  store<f32>(dst, <f32>(inverse != 0 ? s * inverse : s / <f64>n))
+}
+
 /** downsampleTo64 for RGB24 rows (G_KIND 0) or yuv420p planes (1); the 64x64 result lands at G_OUT. */
 export function downsampleFrame (geometry: usize): void {
   const width = field(geometry, G_WIDTH)
@@ -327,15 +375,7 @@ export function downsampleFrame (geometry: usize): void {
     const counts = f64x2.splat(count)
     for (let c = 0; c < pairs; c += 2) v128.store64_lane(column + (<usize>c << 2), f32x4.demote_f64x2_zero(f64x2.div(v128.load(sums + (<usize>c << 3)), counts)), 0)
     for (let c = pairs; c < packed; c++) store<f32>(column + (<usize>c << 2), <f32>(load<f64>(sums + (<usize>c << 3)) / count))
-    const base = sampledRows + (<usize>k * SIDE << 2)
-    for (let j = 0; j < SIDE; j++) {
-      const start = load<i32>(xPackedLo + (<usize>j << 2))
-      const n = load<i32>(xN + (<usize>j << 2))
-      let s: f64 = 0
-      for (let c = start, end = start + n; c < end; c++) s += <f64>load<f32>(column + (<usize>c << 2))
-      const inverse = load<f64>(xSampleInverses + (<usize>j << 3))
-      store<f32>(base + (<usize>j << 2), <f32>(inverse != 0 ? s * inverse : s / <f64>n))
-    }
+    sampleRow(column, xPackedLo, xN, xSampleInverses, sampledRows + (<usize>k * SIDE << 2))
   }
   const yLo = ptr(geometry, G_Y_LO)
   const yN = ptr(geometry, G_Y_N)

@@ -49,6 +49,7 @@ for (const name of VIDEOS) {
     let close = 0
     let qualityClose = 0
     let worst = 0
+    let total = 0
     for (const ref of reference) {
       const mine = features[ref.frameNumber]
       assert.equal(mine.frameNumber, ref.frameNumber)
@@ -56,10 +57,11 @@ for (const name of VIDEOS) {
       compared++
       const d = hammingDistance(mine.hash, ref.hash)
       worst = Math.max(worst, d)
+      total += d
       if (d <= 6) close++
       if (Math.abs(mine.quality - ref.quality) <= 5) qualityClose++
     }
-    t.diagnostic(`${compared} frames of quality >= 50: ${close} within distance 6 (worst ${worst}), ${qualityClose} with quality within 5`)
+    t.diagnostic(`${compared} frames of quality >= 50: ${close} within distance 6 (worst ${worst}, mean ${(total / Math.max(1, compared)).toFixed(3)}), ${qualityClose} with quality within 5`)
     assert.ok(compared > 0)
     assert.ok(close >= 0.95 * compared, `${close}/${compared} within distance 6`)
     assert.ok(qualityClose >= 0.95 * compared, `${qualityClose}/${compared} with quality within 5`)
