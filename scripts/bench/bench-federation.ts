@@ -8,6 +8,7 @@ import { readLiveRuntime } from '../../src/context/runtime-file.js'
 import { addToFederation, createMembers, keepAddressless, publishRuntime, type TestMember } from '../../test/helpers/federation.js'
 import { Store } from '../../src/store/store.js'
 import { openHashLog } from '../../src/log/hash-log.js'
+import type { HashRecord } from '../../src/log/entry.js'
 import { loadKeyFile } from '../../src/identity/key-file.js'
 import { ContentIdIndex } from '../../src/check-api/hma/content-id-index.js'
 import { createLogger } from '../../src/util/logger.js'
@@ -32,8 +33,14 @@ export async function benchFederation (root: string, names: string[], links?: Ar
   return members
 }
 
-/** Appends `n` random SHA-256 entries to a stopped node's own log, in batches of 10,000; returns the signed batches' bytes. */
-export async function populate (m: BenchMember, n: number): Promise<number> {
+const bareSha256 = (_i: number, value: Uint8Array): HashRecord => ({ algorithm: 'sha256', value, classification: 'baseline' })
+
+/**
+ * Appends `n` random entries to a stopped node's own log, in batches of 10,000 (`make` turns
+ * the i-th random 32 bytes into a record: by default a bare SHA-256); returns the signed
+ * batches' bytes.
+ */
+export async function populate (m: BenchMember, n: number, make: (i: number, value: Uint8Array) => HashRecord = bareSha256): Promise<number> {
   const dir = nodeDir(m.dir)
   const identity = await loadKeyFile(dir.key)
   const store = await Store.open(dir.store)
@@ -41,7 +48,7 @@ export async function populate (m: BenchMember, n: number): Promise<number> {
   for (let done = 0; done < n; done += 10_000) {
     const k = Math.min(10_000, n - done)
     const bytes = randomBytes(32 * k)
-    await log.append(identity, Array.from({ length: k }, (_, i) => ({ op: 'add' as const, record: { algorithm: 'sha256' as const, value: bytes.subarray(i * 32, i * 32 + 32), classification: 'baseline' as const } })))
+    await log.append(identity, Array.from({ length: k }, (_, i) => ({ op: 'add' as const, record: make(done + i, bytes.subarray(i * 32, i * 32 + 32)) })))
   }
   let bytes = 0
   for await (const b of log.readRange(identity.peerId.toString(), 1)) bytes += b.length

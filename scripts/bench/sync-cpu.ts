@@ -10,32 +10,17 @@
 //   node dist/scripts/bench/sync-cpu.js [--n 300000] [--trials 2] [--cli a,b] [--prof dir] [--flags=...]
 import '../../src/polyfill.js'
 import { spawn, spawnSync } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { benchFederation, originEntries, startProcess, writeContentIds, type BenchMember } from './bench-federation.js'
+import { benchFederation, originEntries, populate, startProcess, writeContentIds } from './bench-federation.js'
 import { nodeDir } from '../../src/config/node-dir.js'
 import { readLiveRuntime } from '../../src/context/runtime-file.js'
-import { loadKeyFile } from '../../src/identity/key-file.js'
 import { Store } from '../../src/store/store.js'
-import { openHashLog } from '../../src/log/hash-log.js'
 import { record, threadCpu } from './scale.js'
-
-async function grow (m: BenchMember, n: number): Promise<void> {
-  const dir = nodeDir(m.dir)
-  const identity = await loadKeyFile(dir.key)
-  const store = await Store.open(dir.store)
-  const log = await openHashLog({ store })
-  for (let done = 0; done < n; done += 10_000) {
-    const k = Math.min(10_000, n - done)
-    const bytes = randomBytes(32 * k)
-    await log.append(identity, Array.from({ length: k }, (_, j) => ({ op: 'add' as const, record: record(done + j, bytes.subarray(j * 32, j * 32 + 32)) })))
-  }
-  await log.close(); await store.close()
-}
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '300000' }, trials: { type: 'string', default: '2' }, cli: { type: 'string', default: 'dist/src/cli/main.js' }, prof: { type: 'string' }, flags: { type: 'string', default: '' } } })
 const n = Number(values.n)
@@ -44,7 +29,7 @@ const root = await mkdtemp(join(tmpdir(), 'hashfed-probe-'))
 try {
   const [list, fresh] = await benchFederation(root, ['LIST', 'FRESH'], [[1, 0]])
   const t0 = performance.now()
-  await grow(list, n)
+  await populate(list, n, record)
   await writeContentIds(list)
   console.log(`grown ${n} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const freshStore = nodeDir(fresh.dir).store
