@@ -295,9 +295,13 @@ test('under a report flood the target stays within +50 MiB and an honest member\
   process.stdout.write(`# report flood: ${flood.sent} sent, ${accepted} accepted, outcomes ${JSON.stringify(Object.fromEntries(flood.outcomes))}, ${flood.refusedDials} dials refused; EOKM RSS +${((peak - baseline) / 2 ** 20).toFixed(1)} MiB; GB batches: ${lags.length}, median lag ${median} ms, max ${lags[lags.length - 1]} ms\n`)
   // the burst, plus what the quota refills (60 a minute) while the flood lasts
   const allowed = 300 + Math.ceil(60 * floodMs / 60_000) + 1
-  assert.ok(accepted <= allowed, `the quota held (${accepted} accepted, ${allowed} allowed in ${floodMs} ms)`)
+  // a send cut off with its receipt in flight ("failed") may still have been stored: what EOKM
+  // holds is every receipt plus at most those, and it is what the quota bounds
+  const stored = status.reports.inbound - 1
+  const inFlight = flood.outcomes.get('failed') ?? 0
+  assert.ok(stored >= accepted && stored <= accepted + inFlight, `EOKM holds ${stored} flood reports, ${accepted} receipted, ${inFlight} cut off in flight`)
+  assert.ok(stored <= allowed, `the quota held (${stored} stored, ${allowed} allowed in ${floodMs} ms)`)
   assert.ok(status.penalties.cutOff.some(c => c.peer === deM.peerId), 'DE, ignoring the quota, was cut off')
-  assert.equal(status.reports.inbound, accepted + 1)
   assert.ok(peak - baseline <= 50 * 2 ** 20, `EOKM RSS grew by ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`)
   assert.ok(lags.length >= 5, 'GB kept publishing')
   const quietMedian = quiet[Math.floor(quiet.length / 2)]
