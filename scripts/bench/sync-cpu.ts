@@ -11,7 +11,7 @@
 import '../../src/polyfill.js'
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -55,10 +55,15 @@ try {
         while (await originEntries(api, list.peerId) < n) await sleep(20)
         const wall = (performance.now() - s0) / 1000
         const th = await threadCpu(child.pid as number)
+        const tids = await threadsByStart(child.pid as number)
+        const io = await readFile(`/proc/${child.pid as number}/io`, 'utf8').catch(() => '')
+        const hwm = Number(/VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${child.pid as number}/status`, 'utf8').catch(() => ''))?.[1] ?? 0) / 1024
+        const writtenMiB = Number(/write_bytes: (\d+)/.exec(io)?.[1] ?? 0) / 2 ** 20
         const total = [...th.values()].reduce((a, b) => a + b, 0)
         const l1 = await threadCpu(node.child.pid as number)
         const sender = [...l1].map(([k, v]) => `${k} ${v - (l0.get(k) ?? 0)}`).join(', ')
         child.kill('SIGTERM'); await exited
+        const disk = await storeStats(freshStore)
         if (process.env.PROBE_DIGEST === '1') {
           const st = await Store.open(freshStore)
           const digests: string[] = []
@@ -72,8 +77,35 @@ try {
           console.log(`  store: ${digests.join('; ')}; verify exit ${v.status}: ${(v.stdout + v.stderr).trim().split('\n').slice(-2).join(' | ')}`)
         }
         const desc = [...th].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
-        console.log(`${relative(process.cwd(), cli)} n=${n} wall ${wall.toFixed(2)} s (${(wall * 1e6 / n).toFixed(2)} µs/entry, api up ${up.toFixed(0)} ms) CPU total ${total} ms (${(total * 1000 / n).toFixed(2)} µs/entry; main ${((th.get('main') ?? 0) * 1000 / n).toFixed(2)}): ${desc}; sender CPU: ${sender}`)
+        console.log(`${relative(process.cwd(), cli)} n=${n} wall ${wall.toFixed(2)} s (${(wall * 1e6 / n).toFixed(2)} µs/entry, api up ${up.toFixed(0)} ms) CPU total ${total} ms (${(total * 1000 / n).toFixed(2)} µs/entry; main ${((th.get('main') ?? 0) * 1000 / n).toFixed(2)}): ${desc}; sender CPU: ${sender}; peak RSS ${hwm.toFixed(0)} MiB; written ${writtenMiB.toFixed(0)} MiB, ${disk}; threads (name@start s: CPU ms): ${tids}`)
       }
     }
   } finally { await node.stop() }
 } finally { await rm(root, { recursive: true, force: true }) }
+
+/** The store's size on disk, table files by LevelDB level count, and its LOG's compactions (bytes LevelDB wrote). */
+async function storeStats (dir: string): Promise<string> {
+  let bytes = 0
+  for (const f of await readdir(dir)) bytes += (await stat(join(dir, f))).size
+  const log = await readFile(join(dir, 'LOG'), 'utf8').catch(() => '')
+  let flushes = 0; let flushed = 0; let compactions = 0; let compacted = 0
+  for (const m of log.matchAll(/Level-0 table #\d+: (\d+) bytes OK/g)) { flushes++; flushed += Number(m[1]) }
+  for (const m of log.matchAll(/Compacted .* => (\d+) bytes/g)) { compactions++; compacted += Number(m[1]) }
+  if (process.env.PROBE_LOG !== undefined) await cp(join(dir, 'LOG'), `${process.env.PROBE_LOG}.${Date.now()}.LOG`)
+  return `store ${(bytes / 2 ** 20).toFixed(0)} MiB; LOG: ${flushes} flushes ${(flushed / 2 ** 20).toFixed(0)} MiB, ${compactions} compactions wrote ${(compacted / 2 ** 20).toFixed(0)} MiB`
+}
+
+/** Each thread's CPU with its start time after the process's (V8's workers start with it; LevelDB's compaction thread at its first compaction). */
+async function threadsByStart (pid: number): Promise<string> {
+  const fieldsOf = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const start0 = Number(fieldsOf(await readFile(`/proc/${pid}/stat`, 'utf8'))[19])
+  const out: string[] = []
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')
+    if (stat === '') continue
+    const f = fieldsOf(stat)
+    const cpu = (Number(f[11]) + Number(f[12])) * 10
+    if (cpu > 0) out.push(`${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}@${((Number(f[19]) - start0) / 100).toFixed(1)}: ${cpu}`)
+  }
+  return out.join(', ')
+}
