@@ -2,7 +2,10 @@
 // scenario's metadata, synced to a fresh `hashfed start` process `--trials` times (with each
 // CLI of `--cli`, e.g. a copy of an older build beside this one: `--cli old/dist/src/cli/main.js,dist/src/cli/main.js`).
 // Prints wall time from the fresh process's spawn and its CPU by thread (all of it, start-up
-// included: ~1.4 s main, ~0.8 s others), the sender's CPU, and with PROBE_DIGEST=1 a digest of
+// included: ~1.4 s main, ~0.8 s others; each thread also with its start time: LevelDB's compaction
+// thread is the one started seconds in, V8's and libuv's pools start with the process), its peak
+// RSS and bytes written (/proc), the store's size and its LevelDB LOG's flushes and compactions
+// (PROBE_LOG=<path prefix> keeps a copy of each LOG), the sender's CPU, and with PROBE_DIGEST=1 a digest of
 // the synced store's rows and `hashfed verify`'s verdict (two builds must agree). For profiles
 // (`--prof <dir>`, V8 CPU profile of the fresh node) and GC traces (`--flags=--trace-gc-nvp`,
 // PROBE_STDOUT=1). CPU, not wall time, is what compares on a shared machine.
