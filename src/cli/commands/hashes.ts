@@ -10,7 +10,7 @@ import { FORMAT_NAMES } from '../../formats/format.js'
 import type { ImportSummary } from '../../lists/importer.js'
 import { hashesExportOp, hashesImportOp, hashesOriginsOp, hashesRetractOp, hashesShowOp } from '../../ops/hash-ops.js'
 import { withOps } from '../op-runner.js'
-import { registerBenign } from './quarantine.js'
+import { registerBenign } from './benign.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, safe, table } from '../output.js'
 
