@@ -1,13 +1,13 @@
 import { pb, type hashfed } from '../proto/index.js'
 import type { BatchOp, StoreOp, Sublevel } from '../store/store.js'
-import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../store/layout.js'
+import { HashKeyWriter, hashKeyBytes, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../store/layout.js'
 import { decodeStored } from '../store/stored-record.js'
 import { u64 } from './uint64.js'
 import type { HashRecord } from './entry.js'
 import { algorithmToEnum } from './hash-value.js'
 import { parseRef, refOf } from './hash-ref.js'
 import { keyHash } from './key-filter.js'
-import { ProvenanceWriter, type ProvenanceFields } from './provenance-writer.js'
+import { CurrentRowWriter, ProvenanceWriter, type ProvenanceFields } from './provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -219,18 +219,24 @@ export class RowTracker {
     })
     const f = this.fresh
     for (let i = 0; i < f.records.length; i++) {
-      values.addCurrent(f.seqs[i], f.indexes[i], f.metas[i])
       const source = f.metas[i].source ?? ''
       if (source !== '') { putSources.push(source); putRefs.push(refOf(f.records[i].algorithm, f.records[i].value)) }
     }
     current += f.records.length
     const encoded = values.finish()
     const keys = hashKeyBytes(prefixes.hashes, refs, this.origin)
-    if (f.records.length > 0) for (const key of hashKeyBytesOf(prefixes.hashes, f.records.length, (i) => f.records[i].algorithm, (i) => f.records[i].value, this.origin)) keys.push(key)
     const sourceKeys = sourceKeyBytes(prefixes.sources, this.origin, putSources, putRefs)
-    const ops = new Array<StoreOp>(keys.length + sourceDels.length + sourceKeys.length)
+    const fresh = f.records.length > 0 ? 1 : 0
+    const ops = new Array<StoreOp>(keys.length + fresh + sourceDels.length + sourceKeys.length)
     let at = 0
     for (let i = 0; i < keys.length; i++) ops[at++] = { type: 'put', key: keys[i], value: encoded[i], keyEncoding: 'view' }
+    if (fresh === 1) {
+      // the fresh rows, made as LevelDB takes them (Store's MadePuts): keys and values written into scratch buffers
+      const keyWriter = new HashKeyWriter(prefixes.hashes, this.origin)
+      const rowWriter = new CurrentRowWriter()
+      const { records, metas, seqs, indexes } = f
+      ops[at++] = { type: 'made', count: records.length, key: (i) => keyWriter.keyOf(records[i].algorithm, records[i].value), value: (i) => rowWriter.row(seqs[i], indexes[i], metas[i]) }
+    }
     // every `sources` key holds its row's ref: no del and put of one write share a key, so their order is free
     for (let i = 0; i < sourceDels.length; i++) ops[at++] = sourceDels[i]
     for (let i = 0; i < sourceKeys.length; i++) ops[at++] = { type: 'put', key: sourceKeys[i], value: EMPTY, keyEncoding: 'view' }
