@@ -53,24 +53,40 @@ export async function * textLineChunks (input: AsyncIterable<Uint8Array | string
   let carry = ''
   let line = 0
   for await (const text of asText(input)) {
-    const buf = carry.length > 0 ? carry + text : text
     const texts: string[] = []
     const first = line + 1
     let start = 0
-    let end = buf.indexOf('\n')
+    let end = text.indexOf('\n')
+    if (carry.length > 0) {
+      if (end < 0) {
+        carry += text
+        if (carry.length > MAX_LINE_CHARS) throw invalidFormat(format, line + 1, `line longer than ${MAX_LINE_CHARS} characters`)
+        continue
+      }
+      // the line the chunk before began, joined alone: prepending it to this chunk copied
+      // every chunk of the file once more (a tenth of a million-line import's allocation)
+      line++
+      const joined = carry + text.slice(0, end)
+      const whole = joined.charCodeAt(joined.length - 1) === 13 ? joined.slice(0, -1) : joined
+      if (whole.length > MAX_LINE_CHARS) throw invalidFormat(format, line, `line longer than ${MAX_LINE_CHARS} characters`)
+      texts.push(whole)
+      carry = ''
+      start = end + 1
+      end = text.indexOf('\n', start)
+    }
     while (end >= 0) {
       line++
-      const stop = end > start && buf.charCodeAt(end - 1) === 13 ? end - 1 : end
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
       if (stop - start > MAX_LINE_CHARS) {
         if (texts.length > 0) yield { first, texts }
         throw invalidFormat(format, line, `line longer than ${MAX_LINE_CHARS} characters`)
       }
-      texts.push(buf.slice(start, stop))
+      texts.push(text.slice(start, stop))
       start = end + 1
-      end = buf.indexOf('\n', start)
+      end = text.indexOf('\n', start)
     }
     if (texts.length > 0) yield { first, texts }
-    carry = start === 0 ? buf : buf.slice(start)
+    carry = start === 0 ? text : text.slice(start)
     if (carry.length > MAX_LINE_CHARS) throw invalidFormat(format, line + 1, `line longer than ${MAX_LINE_CHARS} characters`)
   }
   if (carry.length > 0) {

@@ -1,7 +1,8 @@
-import { VALUE_BYTES, detectAlgorithm, formatHashValue, hexInto, isHex, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
+import { VALUE_BYTES, detectAlgorithm, formatHashValue, hexBytesInto, hexInto, isHex, isHexBytes, parseAlgorithm, type AlgorithmName } from '../log/hash-value.js'
 import type { HashRecord, ImportItem } from '../log/entry.js'
 import type { HashListFormat, ParseInit } from './format.js'
 import { textLineChunks } from './input.js'
+import { byteLineChunks, lineText } from './byte-lines.js'
 import { invalidFormat } from './invalid-format.js'
 import { FieldError, makeRecord, quote, readHashValue, readQuality, recordMaker, rejectItem } from './record.js'
 import { chunked } from './write-chunks.js'
@@ -40,13 +41,26 @@ async function * parseLines (input: AsyncIterable<Uint8Array | string>, init: Pa
  */
 async function * parseLineChunks (input: AsyncIterable<Uint8Array | string>, init: ParseInit = {}): AsyncGenerator<ImportItem[]> {
   const state: ParseState = { seenContent: false, added: false, firstReject: undefined, record: recordMaker(init), placeholders: new Map(), slab: new ArrayBuffer(0), slabAt: SLAB_BYTES }
-  for await (const { first, texts } of textLineChunks(input, 'lines')) {
-    const items: ImportItem[] = []
-    for (let i = 0; i < texts.length; i++) {
-      const item = parseOne(first + i, texts[i], init, state)
-      if (item !== null) items.push(item)
+  const { kind, chunks } = await firstKind(input)
+  if (kind === 'bytes' && init.algorithm === undefined) {
+    // a file's bytes: its common lines are read as bytes, the others decoded (byte-lines.ts)
+    for await (const c of byteLineChunks(chunks, 'lines')) {
+      const items: ImportItem[] = []
+      for (let i = 0; i < c.count; i++) {
+        const item = parseBytes(c.first + i, c.bytes, c.starts[i], c.ends[i], init, state)
+        if (item !== null) items.push(item)
+      }
+      if (items.length > 0) yield items
     }
-    if (items.length > 0) yield items
+  } else {
+    for await (const { first, texts } of textLineChunks(chunks, 'lines')) {
+      const items: ImportItem[] = []
+      for (let i = 0; i < texts.length; i++) {
+        const item = parseOne(first + i, texts[i], init, state)
+        if (item !== null) items.push(item)
+      }
+      if (items.length > 0) yield items
+    }
   }
   const { added, firstReject } = state
   if (!added && firstReject !== undefined && firstReject.kind === 'reject') {
@@ -68,6 +82,60 @@ interface ParseState {
 
 /** Bare hex values by length (MD5, SHA-1, SHA-256, PhotoDNA): detectAlgorithm's table. */
 const BARE: ReadonlyMap<number, AlgorithmName> = new Map([[32, 'md5'], [40, 'sha1'], [64, 'sha256'], [288, 'photodna']])
+
+/**
+ * Whether the input gives bytes or text, from its first chunk, and the input whole again.
+ * Text (a string input) keeps the text path: a lone surrogate in it is not what its UTF-8
+ * bytes would decode to.
+ */
+async function firstKind (input: AsyncIterable<Uint8Array | string>): Promise<{ kind: 'bytes' | 'text', chunks: AsyncIterable<Uint8Array | string> }> {
+  const it = input[Symbol.asyncIterator]()
+  const head = await it.next()
+  const chunks = (async function * () {
+    try {
+      if (head.done === true) return
+      yield head.value
+      for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value
+    } finally {
+      // stopped early (an error, a consumer that gives up): the file is closed
+      await it.return?.()
+    }
+  })()
+  return { kind: head.done !== true && typeof head.value !== 'string' ? 'bytes' : 'text', chunks }
+}
+
+/**
+ * parseOne for line bytes `bytes[start .. end)`, on the byte path (no `init.algorithm`): the
+ * common line, exactly a bare hex value of a known length once the file has shown content, is
+ * read from its bytes (what parseOne's first branch does with its text); any other line is
+ * decoded and given to parseOne.
+ */
+function parseBytes (line: number, bytes: Uint8Array, start: number, end: number, init: ParseInit, state: ParseState): ImportItem | null {
+  if (state.seenContent) {
+    const algorithm = BARE.get(end - start)
+    if (algorithm !== undefined) {
+      if (init.checkOnly === true) {
+        if (isHexBytes(bytes, start, end)) { state.added = true; return { kind: 'add', line, record: placeholder(state, algorithm) } }
+      } else {
+        const value = slabBytesValue(state, bytes, start, (end - start) / 2)
+        if (value !== null) { state.added = true; return { kind: 'add', line, record: state.record(algorithm, value, undefined) } }
+      }
+    }
+  }
+  return parseOne(line, lineText(bytes, start, end), init, state)
+}
+
+/** slabValue for hex given as bytes. */
+function slabBytesValue (state: ParseState, bytes: Uint8Array, start: number, n: number): Uint8Array | null {
+  if (state.slabAt + n > SLAB_BYTES) {
+    state.slab = new ArrayBuffer(SLAB_BYTES)
+    state.slabAt = 0
+  }
+  const value = new Uint8Array(state.slab, state.slabAt, n)
+  if (!hexBytesInto(bytes, start, value)) return null
+  state.slabAt += n
+  return value
+}
 
 /** One line's item, or null for a blank or comment line. */
 function parseOne (line: number, text: string, init: ParseInit, state: ParseState): ImportItem | null {

@@ -58,12 +58,23 @@ export function recordMaker (init: ParseInit = {}): (algorithm: AlgorithmName, v
   const defaults = init.defaults ?? {}
   const fields = META_FIELDS.filter(f => defaults[f] !== undefined)
   if (fields.some(f => Array.isArray(defaults[f]))) return (algorithm, value, quality) => makeRecord(algorithm, value, { quality }, init)
-  return (algorithm, value, quality) => {
+  const general = (algorithm: AlgorithmName, value: Uint8Array, quality: number | undefined): HashRecord => {
     const record: HashRecord = { algorithm, value }
     if (algorithm === 'pdq') record.quality = quality ?? init.pdqQuality ?? DEFAULT_PDQ_QUALITY
     for (const field of fields) (record as unknown as Record<string, unknown>)[field] = defaults[field]
     return record
   }
+  // the defaults an import gives (a classification, maybe a source) as one literal, in the same
+  // order: a field added after `{ algorithm, value }` goes to a property array of its own, one
+  // more object per line that lives until the line's batch is written
+  const { classification, source } = defaults
+  if (fields.length === 1 && classification !== undefined) {
+    return (algorithm, value, quality) => algorithm === 'pdq' ? general(algorithm, value, quality) : { algorithm, value, classification }
+  }
+  if (fields.length === 2 && classification !== undefined && source !== undefined) {
+    return (algorithm, value, quality) => algorithm === 'pdq' ? general(algorithm, value, quality) : { algorithm, value, classification, source }
+  }
+  return general
 }
 
 /**

@@ -1,5 +1,5 @@
 import { hfError, ErrorCodes } from '../errors.js'
-import { getFormat } from '../formats/registry.js'
+import { formatLoader } from '../formats/load-format.js'
 import type { ParseInit } from '../formats/format.js'
 import { vpdqRecord } from '../formats/vpdq-formats.js'
 import { importHashes, type ImportProgress, type ImportSummary } from './importer.js'
@@ -54,7 +54,7 @@ export class HashListService {
   /** `input` opens the list's bytes afresh each time (the importer reads them twice: check, then write). */
   async import (req: ImportRequest, input: () => AsyncIterable<Uint8Array | string>, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
     this.assertPublisher()
-    const format = getFormat(req.format)
+    const loadFormat = formatLoader(req.format)
     const defaults: EntryMeta = { classification: DEFAULT_CLASSIFICATION }
     if (req.classification !== undefined) {
       if (!(CLASSIFICATIONS as readonly string[]).includes(req.classification)) throw hfError(ErrorCodes.INVALID_ARGUMENT, `--classification must be one of ${CLASSIFICATIONS.join(', ')}`)
@@ -62,6 +62,7 @@ export class HashListService {
     }
     if (req.source !== undefined) defaults.source = req.source
     const init: ParseInit = { defaults, ...(req.algorithm !== undefined ? { algorithm: parseAlgorithm(req.algorithm) } : {}) }
+    const format = await loadFormat()
     return await importHashes({
       log: this.log,
       identity: this.ctx.identity,
@@ -103,12 +104,14 @@ export class HashListService {
   }
 
   export (req: ExportRequest): AsyncIterable<string> {
-    return exportHashes({
+    // a bad format, origin or algorithm throws here, before any output; the format's module loads on the first read
+    const loadFormat = formatLoader(req.format)
+    const init = {
       log: this.log,
-      format: getFormat(req.format),
       origin: req.origin !== undefined ? this.originId(req.origin) : undefined,
       algorithm: req.algorithm !== undefined ? parseAlgorithm(req.algorithm) : undefined
-    })
+    }
+    return (async function * () { yield * exportHashes({ ...init, format: await loadFormat() }) })()
   }
 
   async retract (ref: string, reason: string): Promise<{ retracted: number, seq: number }> {

@@ -142,6 +142,9 @@ export async function planAppend (p: AppendPlanInit): Promise<AppendPlan> {
     else if (effect === 'unchanged') result.unchanged++
     else if (effect === 'retracted') result.retracted++
   }
+  let freshCount = 0
+  for (let i = 0; i < n; i++) freshCount += fresh[i]
+  tracker.reserveFresh(freshCount)
   for (let i = 0; i < n; i++) {
     const item = items[i]
     const c = changes[i]

@@ -94,6 +94,29 @@ export function hexInto (text: string, out: Uint8Array): boolean {
   return true
 }
 
+/** hexInto for hex digits given as ASCII bytes: `src[start ..  start + 2 * out.length)`. */
+export function hexBytesInto (src: Uint8Array, start: number, out: Uint8Array): boolean {
+  for (let i = start, j = 0; j < out.length; i += 2, j++) {
+    const a = src[i]
+    const b = src[i + 1]
+    const hi = a < 128 ? NIBBLE[a] : -1
+    const lo = b < 128 ? NIBBLE[b] : -1
+    if (hi < 0 || lo < 0) return false
+    out[j] = (hi << 4) | lo
+  }
+  return true
+}
+
+/** isHex for ASCII bytes `src[start .. end)`. */
+export function isHexBytes (src: Uint8Array, start: number, end: number): boolean {
+  if (end <= start) return false
+  for (let i = start; i < end; i++) {
+    const c = src[i]
+    if (c >= 128 || NIBBLE[c] < 0) return false
+  }
+  return true
+}
+
 /** True when every character of `text` is a hex digit (and there is at least one). */
 export function isHex (text: string): boolean {
   if (text.length === 0) return false

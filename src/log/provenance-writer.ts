@@ -87,3 +87,56 @@ export class ProvenanceWriter {
     this.ends.push(this.w.at)
   }
 }
+
+/** Room for a current row's seq and index fields and its metadata's tag and length (varints of at most 11 bytes). */
+const HEAD_ROOM = 2 * 11 + 1 + 11
+
+/**
+ * ProvenanceWriter's current rows, one at a time into one scratch buffer, for puts LevelDB
+ * copies as they are made (Store's MadePuts): the metadata bytes stay where they are while
+ * rows share a metadata object (an import's all do), each row's seq, index, tag and length are
+ * written just before them, and the row is a view kept per head length. The returned view is
+ * valid until the next call.
+ */
+export class CurrentRowWriter {
+  private readonly w = new ByteWriter(1024)
+  private meta: PbEntry | undefined
+  private metaEnd = HEAD_ROOM
+  /** views of the row for the current metadata, by the length of its head */
+  private views: Array<Uint8Array | undefined> = []
+
+  row (seq: number, index: number, meta: PbEntry): Uint8Array {
+    if (meta !== this.meta) this.setMeta(meta)
+    const metaLength = this.metaEnd - HEAD_ROOM
+    const headLength = (seq !== 0 ? 1 + varintSize(seq) : 0) + (index !== 0 ? 1 + varintSize(index) : 0) + 1 + varintSize(metaLength)
+    const w = this.w
+    const start = HEAD_ROOM - headLength
+    w.at = start
+    if (seq !== 0) { w.byte(0x08); w.varint(seq) }
+    if (index !== 0) { w.byte(0x10); w.varint(index) }
+    w.byte(0x32) // field 6 (entry), length-delimited
+    w.varint(metaLength)
+    let view = this.views[headLength]
+    if (view === undefined) {
+      view = new Uint8Array(w.buf.buffer, w.buf.byteOffset + start, this.metaEnd - start)
+      this.views[headLength] = view
+    }
+    return view
+  }
+
+  private setMeta (meta: PbEntry): void {
+    const w = this.w
+    const size = entrySize(meta)
+    const bytes = size < 0 ? pb.HashEntry.encode(meta).finish() : undefined
+    w.at = HEAD_ROOM
+    w.reserve(bytes?.length ?? size)
+    if (bytes !== undefined) w.bytes(bytes)
+    else {
+      writeEntry(w, meta)
+      if (w.at - HEAD_ROOM !== size) throw new Error(`provenance writer wrote ${w.at - HEAD_ROOM} bytes of metadata, sized ${size}`)
+    }
+    this.meta = meta
+    this.metaEnd = w.at
+    this.views = []
+  }
+}

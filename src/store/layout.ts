@@ -113,53 +113,57 @@ const HEX_WORDS = Uint16Array.from({ length: 256 }, (_, i) => '0123456789abcdef'
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /**
- * `hashKeyBytes` of values given as bytes (`algorithmAt(i)`, `valueAt(i)`), their hex written
- * straight into the keys' buffer: no `<alg>:<hex>` string per key. Algorithms are ASCII names.
- * A key of the same algorithm and length as the one before starts as a copy of it, so only
- * its hex is written (two digits per 16-bit store, keys placed so that it is aligned): about
- * a third of the cost of building it from a ref string.
+ * The `hashes` keys (`hashKeyBytes`) of one origin's values given as bytes, one at a time
+ * into one scratch buffer, for puts LevelDB copies as they are made (Store's MadePuts): no
+ * `<alg>:<hex>` string, key buffer or view per key. A key of the algorithm and length of the
+ * one before keeps its prefix, algorithm and origin where they are, so only its hex is
+ * written (two digits per 16-bit store: the hex starts on an even offset). Algorithms are
+ * ASCII names. The returned view is valid until the next call.
  */
-export function hashKeyBytesOf (prefix: Uint8Array, count: number, algorithmAt: (i: number) => string, valueAt: (i: number) => Uint8Array, origin: string): Uint8Array[] {
-  const tail = Buffer.from(`:${origin}`, 'latin1')
-  let total = 0
-  // + 1 a key: each key starts where its hex lands on an even offset, written as 16-bit words
-  for (let i = 0; i < count; i++) total += prefix.length + algorithmAt(i).length + 1 + 2 * valueAt(i).length + tail.length + 1
-  const words = new Uint16Array(Math.ceil(total / 2))
-  const all = new Uint8Array(words.buffer, 0, total)
-  const keys = new Array<Uint8Array>(count)
-  let at = 0
-  let lastAlgorithm = ''
-  let lastStart = -1
-  let lastLength = -1
-  for (let i = 0; i < count; i++) {
-    const algorithm = algorithmAt(i)
-    const value = valueAt(i)
-    const start = at + ((at + prefix.length + algorithm.length + 1) & 1)
-    const hexAt = start + prefix.length + algorithm.length + 1
-    const length = hexAt - start + 2 * value.length + tail.length
-    if (algorithm === lastAlgorithm && length === lastLength) {
-      all.copyWithin(start, lastStart, lastStart + length)
-    } else {
-      all.set(prefix, start)
-      for (let j = 0; j < algorithm.length; j++) all[start + prefix.length + j] = algorithm.charCodeAt(j)
-      all[hexAt - 1] = 0x3a // ':'
-      all.set(tail, hexAt + 2 * value.length)
-      lastAlgorithm = algorithm
-      lastStart = start
-      lastLength = length
-    }
+export class HashKeyWriter {
+  private readonly tail: Buffer
+  private words = new Uint16Array(0)
+  private all = new Uint8Array(0)
+  private view = new Uint8Array(0)
+  private algorithm = ''
+  private hexAt = 0
+
+  constructor (private readonly prefix: Uint8Array, origin: string) {
+    this.tail = Buffer.from(`:${origin}`, 'latin1')
+  }
+
+  keyOf (algorithm: string, value: Uint8Array): Uint8Array {
+    const length = this.prefix.length + algorithm.length + 1 + 2 * value.length + this.tail.length
+    if (algorithm !== this.algorithm || length !== this.view.length) this.layOut(algorithm, value.length, length)
+    const words = this.words
     if (LITTLE_ENDIAN) {
-      for (let j = 0, w = hexAt >> 1; j < value.length; j++, w++) words[w] = HEX_WORDS[value[j]]
+      for (let j = 0, w = this.hexAt >> 1; j < value.length; j++, w++) words[w] = HEX_WORDS[value[j]]
     } else {
-      for (let j = 0, k = hexAt; j < value.length; j++, k += 2) {
+      const all = this.all
+      for (let j = 0, k = this.hexAt; j < value.length; j++, k += 2) {
         all[k] = HEX_WORDS[value[j]] & 0xff
         all[k + 1] = HEX_WORDS[value[j]] >> 8
       }
     }
-    at = start + length
-    keys[i] = new Uint8Array(all.buffer, start, length)
+    return this.view
   }
-  return keys
+
+  /** Prefix, algorithm, ':' and origin of a key of a new algorithm or length, placed so that its hex starts on an even offset. */
+  private layOut (algorithm: string, valueBytes: number, length: number): void {
+    if (this.all.length < length + 1) {
+      this.words = new Uint16Array(Math.ceil((length + 1) / 2))
+      this.all = new Uint8Array(this.words.buffer)
+    }
+    const start = (this.prefix.length + algorithm.length + 1) & 1
+    const all = this.all
+    all.set(this.prefix, start)
+    for (let j = 0; j < algorithm.length; j++) all[start + this.prefix.length + j] = algorithm.charCodeAt(j)
+    this.hexAt = start + this.prefix.length + algorithm.length + 1
+    all[this.hexAt - 1] = 0x3a // ':'
+    all.set(this.tail, this.hexAt + 2 * valueBytes)
+    this.algorithm = algorithm
+    this.view = new Uint8Array(all.buffer, start, length)
+  }
 }
 
 /** The ref and origin of a `hashes` key (origins never contain ':'). */

@@ -17,8 +17,17 @@ export type BatchOp =
  */
 export interface RawPut { type: 'put', key: Uint8Array, value: Uint8Array, keyEncoding: 'view' }
 
-/** What `Store.write` takes: sublevel ops and RawPuts, in one atomic write. */
-export type StoreOp = BatchOp | RawPut
+/**
+ * `count` puts made as they are written: `key(i)` (its sublevel's prefix included) and
+ * `value(i)` may return views of scratch buffers that the next call rewrites, since LevelDB
+ * copies a put's bytes when it is made. An import's 10,000 index rows of a write are then no
+ * key, value or op object each: they were a quarter of what it allocated, and a scavenge that
+ * met them copied them.
+ */
+export interface MadePuts { type: 'made', count: number, key: (i: number) => Uint8Array, value: (i: number) => Uint8Array }
+
+/** What `Store.write` takes: sublevel ops, RawPuts and MadePuts, in one atomic write. */
+export type StoreOp = BatchOp | RawPut | MadePuts
 
 const NO_OPTIONS = {}
 
@@ -100,14 +109,18 @@ export class Store {
    */
   write (ops: StoreOp[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve()
-    if (this.db.status !== 'open') return this.db.batch(ops as unknown as Array<AbstractBatchOperation<Db, string, Uint8Array>>) // its own error (or deferral)
+    if (this.db.status !== 'open') return this.db.batch(ops.flatMap(copiedPuts) as unknown as Array<AbstractBatchOperation<Db, string, Uint8Array>>) // its own error (or deferral)
     const batch = (this.db as unknown as { _chainedBatch: () => NativeBatch })._chainedBatch()
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]
-      // a RawPut's key already holds its sublevel's prefix
-      if (!('sublevel' in op)) batch._put(op.key, op.value)
-      else if (op.type === 'put') batch._put(op.sublevel.prefix + op.key, op.value)
-      else batch._del(op.sublevel.prefix + op.key)
+      if ('sublevel' in op) {
+        if (op.type === 'put') batch._put(op.sublevel.prefix + op.key, op.value)
+        else batch._del(op.sublevel.prefix + op.key)
+      } else if (op.type === 'made') {
+        for (let j = 0; j < op.count; j++) batch._put(op.key(j), op.value(j))
+      } else {
+        batch._put(op.key, op.value) // a RawPut's key already holds its sublevel's prefix
+      }
     }
     // close() after the write only detaches the batch from the database (it holds nothing else)
     return batch._write(NO_OPTIONS).finally(() => batch.close())
@@ -122,4 +135,10 @@ export class Store {
   async close (): Promise<void> {
     await this.db.close()
   }
+}
+
+/** A MadePuts as RawPuts holding copies of its bytes (abstract-level's batch keeps its ops until written); other ops as they are. */
+function copiedPuts (op: StoreOp): StoreOp[] {
+  if (op.type !== 'made') return [op]
+  return Array.from({ length: op.count }, (_, i): RawPut => ({ type: 'put', key: op.key(i).slice(), value: op.value(i).slice(), keyEncoding: 'view' }))
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { isHashfedError } from '../../src/errors.js'
 import { FORMAT_NAMES } from '../../src/formats/format.js'
 import { FORMATS, getFormat, writableFormats } from '../../src/formats/registry.js'
+import { formatLoader } from '../../src/formats/load-format.js'
 import { formatSuite } from '../helpers/format-suite.js'
 
 // Synthetic values: digests of the strings "hashfed fixture N" / "hashfed pdq N" (see SOURCES.md).
@@ -19,6 +20,15 @@ test('the registry holds every format by name and refuses unknown names', () => 
   assert.deepEqual(writableFormats(), [...FORMAT_NAMES])
   assert.throws(() => getFormat('ncmec'), (e: unknown) => isHashfedError(e, 'HF_INVALID_ARGUMENT') && e.message.includes('ncmec-xml'))
   for (const f of FORMATS) assert.equal(typeof f.unsupported, 'function', `${f.name} says what it cannot write`)
+})
+
+test('the lazy format loader gives the registry\'s format for every name and refuses unknown names with its error', async () => {
+  for (const name of FORMAT_NAMES) assert.equal(await formatLoader(name)(), getFormat(name))
+  for (const bad of ['ncmec', 'toString', '__proto__', '']) {
+    let expected: unknown
+    try { getFormat(bad) } catch (e) { expected = e }
+    assert.throws(() => formatLoader(bad), (e: unknown) => isHashfedError(e, 'HF_INVALID_ARGUMENT') && e.message === (expected as Error).message)
+  }
 })
 
 formatSuite({

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/temp-dir.js'
 import { Store } from '../../src/store/store.js'
 import fc from 'fast-check'
-import { hashKeyBytes, hashKeyBytesOf, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../../src/store/layout.js'
+import { HashKeyWriter, hashKeyBytes, hashKeyOfRef, sourceKey, sourceKeyBytes } from '../../src/store/layout.js'
 
 test('RawPut index rows with byte keys land under the same keys as the string layout', async () => {
   const store = await Store.open(join(await tempDir(), 'store'), { create: true })
@@ -23,7 +23,7 @@ test('RawPut index rows with byte keys land under the same keys as the string la
   }
 })
 
-test('hashKeyBytesOf (values as bytes, hex written into the keys) gives the bytes hashKeyBytes gives for their refs', () => {
+test('HashKeyWriter (values as bytes, hex written into one scratch key) gives the bytes hashKeyBytes gives for their refs', () => {
   const prefixes = [Buffer.from('!hashes!'), Buffer.from('!h!'), new Uint8Array(0)]
   const algorithms = ['sha256', 'md5', 'sha1', 'pdq', 'photodna']
   const lengths: Record<string, number> = { sha256: 32, md5: 16, sha1: 20, pdq: 32, photodna: 144 }
@@ -38,9 +38,36 @@ test('hashKeyBytesOf (values as bytes, hex written into the keys) gives the byte
       })
       const refs = values.map(v => `${v.algorithm}:${Buffer.from(v.value).toString('hex')}`)
       const want = hashKeyBytes(prefix, refs, origin).map(k => Buffer.from(k).toString('latin1'))
-      const got = hashKeyBytesOf(prefix, values.length, (i) => values[i].algorithm, (i) => values[i].value, origin).map(k => Buffer.from(k).toString('latin1'))
+      const writer = new HashKeyWriter(prefix, origin)
+      // read before the next key: the view is the writer's scratch
+      const got = values.map(v => Buffer.from(writer.keyOf(v.algorithm, v.value)).toString('latin1'))
       assert.deepEqual(got, want)
     }
+  }
+})
+
+test('MadePuts rows, made from scratch buffers as LevelDB takes them, land under their keys with their values, beside other ops of the write', async () => {
+  const store = await Store.open(join(await tempDir(), 'store'), { create: true })
+  try {
+    const origin = '12D3KooWQmV8Yj3sZ8hdvXwB8YVnK8WzX6c1v4kB4p8dLgFq3RtA'
+    const values = Array.from({ length: 500 }, (_, i) => ({ algorithm: i % 50 < 40 ? 'sha256' : 'md5', value: Uint8Array.from({ length: i % 50 < 40 ? 32 : 16 }, (_, j) => j === 0 ? i & 255 : j === 1 ? i >> 8 : (i * 7 + j) & 255) }))
+    const keys = new HashKeyWriter(store.keyPrefix('hashes'), origin)
+    const scratch = new Uint8Array(4)
+    const value = (i: number): Uint8Array => { new DataView(scratch.buffer).setUint32(0, i); return scratch }
+    await store.write([
+      { type: 'put', sublevel: store.sub.meta, key: 'before', value: Uint8Array.of(1) },
+      { type: 'made', count: values.length, key: (i) => keys.keyOf(values[i].algorithm, values[i].value), value },
+      { type: 'put', sublevel: store.sub.meta, key: 'after', value: Uint8Array.of(2) }
+    ])
+    for (const [i, v] of values.entries()) {
+      const got = await store.sub.hashes.get(hashKeyOfRef(`${v.algorithm}:${Buffer.from(v.value).toString('hex')}`, origin))
+      assert.deepEqual([...got ?? []], [i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255], `row ${i}`)
+    }
+    assert.equal(await store.count('hashes'), values.length)
+    assert.deepEqual([...await store.sub.meta.get('before') ?? []], [1])
+    assert.deepEqual([...await store.sub.meta.get('after') ?? []], [2])
+  } finally {
+    await store.close()
   }
 })
 

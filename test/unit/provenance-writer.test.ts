@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { pb, type hashfed } from '../../src/proto/index.js'
-import { ProvenanceWriter, type ProvenanceFields } from '../../src/log/provenance-writer.js'
+import { CurrentRowWriter, ProvenanceWriter, type ProvenanceFields } from '../../src/log/provenance-writer.js'
 
 type PbEntry = hashfed.v1.HashEntry.$Properties
 
@@ -72,4 +72,29 @@ test('ProvenanceWriter grows its buffer across many rows and keeps earlier rows 
   rows.forEach((r, i) => {
     assert.deepEqual(Buffer.from(got[i]), Buffer.from(pb.Provenance.encode({ seq: r.seq, index: r.index, entry: r.meta }).finish()), `row ${i}`)
   })
+})
+
+test('CurrentRowWriter writes each current row as pb.Provenance.encode does, one at a time into its scratch buffer', () => {
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 5 }), fc.constant(''), fc.constant('y'.repeat(3000)))
+  const meta: fc.Arbitrary<PbEntry> = fc.record({
+    quality: fc.integer({ min: 0, max: 100 }),
+    classification: fc.integer({ min: 0, max: 5 }),
+    iwfCategory: text,
+    tags: fc.array(text, { maxLength: 3 }),
+    source: text,
+    vpdq: fc.constant({ frames: [{ hash: new Uint8Array(32).fill(9), quality: 80, frame: 3, timestamp: 0.25 }] })
+  }, { requiredKeys: [] })
+  const seq = fc.oneof(fc.constantFrom(0, 1, 127, 128, 16_383, 16_384, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER), fc.integer({ min: 0, max: 2 ** 31 }))
+  const index = fc.oneof(fc.constantFrom(0, 1, 127, 128, 9_999, 16_384), fc.integer({ min: 0, max: 20_000 }))
+  // runs of rows sharing one metadata object (an import's), and changes between them
+  const run = fc.tuple(meta, fc.array(fc.tuple(seq, index), { minLength: 1, maxLength: 12 }))
+  fc.assert(fc.property(fc.array(run, { minLength: 1, maxLength: 6 }), runs => {
+    const w = new CurrentRowWriter()
+    for (const [m, positions] of runs) {
+      for (const [s, i] of positions) {
+        // compared before the next row: the view is the writer's scratch
+        assert.deepEqual(Buffer.from(w.row(s, i, m)), Buffer.from(pb.Provenance.encode({ seq: s, index: i, entry: m }).finish()))
+      }
+    }
+  }), { numRuns: 2_000 })
 })

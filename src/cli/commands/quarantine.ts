@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
 import { hfError, ErrorCodes } from '../../errors.js'
 import { disputesDecideOp } from '../../ops/workbench-ops.js'
-import { benignListOp, hashesBenignOp, matchHoldOp, matchReleaseOp, quarantineConfirmOp, quarantineListOp, quarantineReleaseOp, quarantineShowOp, type HoldView } from '../../ops/quarantine-ops.js'
+import { matchHoldOp, matchReleaseOp, quarantineConfirmOp, quarantineListOp, quarantineReleaseOp, quarantineShowOp, type HoldView } from '../../ops/quarantine-ops.js'
 import { withOps } from '../op-runner.js'
 import { DIR_OPTION, resolveDir } from '../options.js'
 import { print, printJson, table } from '../output.js'
@@ -47,33 +46,6 @@ export function registerMatchHold (match: Command): void {
   match.command('release').description('end the hold on a hash on this node').argument('<ref>', 'ALG:VALUE')
     .option(...DIR_OPTION).option('--json', 'print JSON')
     .action(async (ref: string, opts: Opts) => { printJson(await withOps(resolveDir(opts.dir), async (ops) => await ops.run(matchReleaseOp, { ref }))) })
-}
-
-/** `hashfed hashes benign` */
-export function registerBenign (hashes: Command): void {
-  hashes.command('benign')
-    .description('publish signed benign entries (values that are not abuse material, e.g. a CMS default image) in our log; trusting nodes suppress matches on them')
-    .argument('[refs...]', 'ALG:VALUE …')
-    .option('--file <path>', 'a benign list: one ALG:VALUE per line (# comments)')
-    .option('--reason <text>', 'why, e.g. "WordPress default theme image" (required to publish)')
-    .option('--withdraw', 'withdraw our benign entries for these values')
-    .option('--list', 'list the benign entries known here instead')
-    .option(...DIR_OPTION).option('--json', 'print JSON')
-    .action(async (refs: string[], opts: Opts & { file?: string, reason?: string, withdraw?: boolean, list?: boolean }) => {
-      if (opts.list === true) return printJson(await withOps(resolveDir(opts.dir), async (ops) => await ops.run(benignListOp, {})))
-      if (opts.reason === undefined) throw hfError(ErrorCodes.INVALID_ARGUMENT, '--reason: say why the values are benign')
-      const all = [...refs]
-      if (opts.file !== undefined) {
-        for (const line of (await readFile(opts.file, 'utf8')).split('\n')) {
-          const t = line.replace(/#.*/, '').trim()
-          if (t !== '') all.push(t)
-        }
-      }
-      const reason = opts.reason
-      const res = await withOps(resolveDir(opts.dir), async (ops) => await ops.run(hashesBenignOp, { refs: all, reason, ...(opts.withdraw === true ? { withdraw: true } : {}) }))
-      if (opts.json === true) return printJson(res)
-      print(`${res.entries} benign ${opts.withdraw === true ? 'withdrawals' : 'entries'} in batch ${res.seq}\n`)
-    })
 }
 
 /** `hashfed disputes accept`: `disputes decide --decision accepted`, with --benign */
