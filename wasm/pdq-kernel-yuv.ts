@@ -30,6 +30,13 @@ const LOW_B = LB & 4095
 // swscale's cy (76309) as 65536 + this: Y cy = (Y << 16) + Y CY_LOW, so (Y cy + k) >> 16 is
 // Y + ((Y CY_LOW + k) >> 16), the product within 16-bit lanes' widening multiply
 const CY_LOW = 76309 - 65536
+const CONSTANTS: usize = memory.data<i32>([
+  CY_LOW << 16 | CY_LOW, CY_LOW << 16 | CY_LOW, CY_LOW << 16 | CY_LOW, CY_LOW << 16 | CY_LOW,
+  HIGH_RG, HIGH_RG, HIGH_RG, HIGH_RG,
+  HIGH_B, HIGH_B, HIGH_B, HIGH_B,
+  LOW_RG, LOW_RG, LOW_RG, LOW_RG,
+  LOW_B, LOW_B, LOW_B, LOW_B
+], 16)
 
 /**
  * A row's chroma terms per pixel pair, four pairs at a time: kR = (rBase + (v crv >> 16)) cy + C,
@@ -137,12 +144,13 @@ function prefixYuvInt (geometry: usize, y: i32, prefix: usize): void {
   const terms = (cw + 4) << 2
   chromaTerms(ptr(geometry, G_YUV_PARAMS), uRow, vRow, (plan & 1) == 1 ? cw : 0, cw, row, terms)
   const l = data + <usize>y * <usize>width
-  const cyLow = i16x8.splat(<i16>CY_LOW)
+  // loaded, not constants: V8 rematerialises a constant vector at every use in the loop
+  const cyLow = v128.load(CONSTANTS)
+  const highRg = v128.load(CONSTANTS, 16)
+  const highB = v128.load(CONSTANTS, 32)
+  const lowRg = v128.load(CONSTANTS, 48)
+  const lowB = v128.load(CONSTANTS, 64)
   const zero = i32x4.splat(0)
-  const highRg = i32x4.splat(HIGH_RG)
-  const highB = i32x4.splat(HIGH_B)
-  const lowRg = i32x4.splat(LOW_RG)
-  const lowB = i32x4.splat(LOW_B)
   let carry = zero
   store<i32>(prefix, 0)
   for (let x: usize = 0; x < <usize>width; x += 8) {
@@ -153,11 +161,14 @@ function prefixYuvInt (geometry: usize, y: i32, prefix: usize): void {
     // clamped to 0..255 by the unsigned saturating narrowing: R0..R7 G0..G7, and B0..B7 twice
     const rg = i8x16.narrow_i16x8_u(channel8(y16, ylo, yhi, t), channel8(y16, ylo, yhi, t + terms))
     const bb = i16x8.extend_low_i8x16_u(i8x16.narrow_i16x8_u(channel8(y16, ylo, yhi, t + 2 * terms), zero))
-    // R0 G0 R1 G1 ... R7 G7, then widened to 16-bit [R, G] pairs; B widened to 32-bit lanes
-    const inter = v128.shuffle<u8>(rg, rg, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)
+    // [R, G] 16-bit pairs (interleaving the widened R and G: punpck*wd); B widened to 32-bit lanes
+    const r = i16x8.extend_low_i8x16_u(rg)
+    const g = i16x8.extend_high_i8x16_u(rg)
+    const rg0 = v128.shuffle<i16>(r, g, 0, 8, 1, 9, 2, 10, 3, 11)
+    const rg1 = v128.shuffle<i16>(r, g, 4, 12, 5, 13, 6, 14, 7, 15)
     const at = prefix + 4 + (x << 2)
-    carry = prefix4(luma4(i16x8.extend_low_i8x16_u(inter), i32x4.extend_low_i16x8_u(bb), highRg, highB, lowRg, lowB), carry, zero, at)
-    carry = prefix4(luma4(i16x8.extend_high_i8x16_u(inter), i32x4.extend_high_i16x8_u(bb), highRg, highB, lowRg, lowB), carry, zero, at + 16)
+    carry = prefix4(luma4(rg0, i32x4.extend_low_i16x8_u(bb), highRg, highB, lowRg, lowB), carry, zero, at)
+    carry = prefix4(luma4(rg1, i32x4.extend_high_i16x8_u(bb), highRg, highB, lowRg, lowB), carry, zero, at + 16)
   }
 }
 
