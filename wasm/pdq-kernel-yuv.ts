@@ -187,10 +187,15 @@ function boxRowInt (geometry: usize, y: i32, dst: usize): void {
     const length = <usize>load<i32>(run, 4)
     const lo = prefix + (<usize>load<i32>(run, 8) << 2)
     const hi = lo + (<usize>load<i32>(run, 12) << 2)
-    const quads = length & ~3
-    for (let i: usize = 0; i < quads; i += 4) v128.store(out + (i << 2), i32x4.sub(v128.load(hi + (i << 2)), v128.load(lo + (i << 2))))
-    for (let i = quads; i < length; i++) store<i32>(out + (i << 2), load<i32>(hi + (i << 2)) - load<i32>(lo + (i << 2)))
+    // whole groups of four, the last one spilling up to three lanes past the run: the next run
+    // (runs ascend) overwrites them, or the row's padding takes them (rowStride)
+    for (let i: usize = 0; i < length; i += 4) v128.store(out + (i << 2), i32x4.sub(v128.load(hi + (i << 2)), v128.load(lo + (i << 2))))
   }
+}
+
+/** Bytes of a ring row: the packed columns and four more, where boxRowInt's last group may spill. */
+@inline function rowStride (packed: usize): usize {
+  return (packed + 4) << 2
 }
 
 /** downsampleTo64 of a yuv420p frame in integers (see the top of this file); the 64x64 result lands at G_OUT. */
@@ -209,8 +214,8 @@ export function downsampleYuvFrame (geometry: usize): void {
   const xN = ptr(geometry, G_X_N)
   const xSampleInverses = ptr(geometry, G_X_SAMPLE_INVERSES)
   const sampledRows = ptr(geometry, G_SAMPLED_ROWS)
-  const rowBytes = packed << 2
-  memory.fill(sums, 0, rowBytes)
+  const rowBytes = rowStride(packed)
+  memory.fill(sums, 0, packed << 2)
   const quads = packed & ~3
   let lo = 0
   let hi = -1

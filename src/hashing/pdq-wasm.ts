@@ -82,7 +82,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     xFirst: take(packed * 4), xLast: take(packed * 4), xCounts: take(packed * 8), xInverses: take(packed * 8),
     xPackedLo: take(DOWNSAMPLED_SIDE * 4), xN: take(DOWNSAMPLED_SIDE * 4), xSampleInverses: take(DOWNSAMPLED_SIDE * 8),
     yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
-    prefix: take((width + 8) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
+    prefix: take((width + 8) * 8), rowBoxed: take(ring * (packed + 4) * 4), sums: take(packed * 8), column: take(packed * 4),
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
     yuvParams: take(9 * 4), chromaPlan: take(height * 4), yuvRow: take(3 * ((width >> 1) + 4) * 4),
     dct: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctT: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctRows: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctOut: take(DCT_SIDE * DCT_SIDE * 8),
