@@ -11,7 +11,7 @@
 //
 // Why integers: i32x4 takes four columns where f64x2 took two, and a sum needs no
 // conversions nor divisions; with the conversion and luminance eight pixels at a time, PDQ of
-// a 480x720 frame fell from 14.6 to 11.6 million instructions (about 1.4 to 1.0 ms of CPU).
+// a 480x720 frame fell from 14.6 to 11.5 million instructions (about 1.4 to 1.0 ms of CPU).
 // Sums stay below 2^32 when the two first-pass windows' product is at most 514 (a
 // 4096-pixel side has windows of 32): pdq-wasm.ts sends larger frames to the RGB24 path.
 

@@ -7,7 +7,7 @@ import { yuv420pToRgb24 } from './yuv420p.js'
  * kernel's yuv420p path (wasm/pdq-kernel-yuv.ts), which gives this bit for bit
  * (test/unit/pdq-wasm-yuv.test.ts). Integer sums take four SIMD lanes where doubles take two
  * and need no conversions, nor divisions: on a 480x720 frame the kernel's PDQ went from 14.6
- * to 11.6 million instructions (callgrind) and from about 1.4 to 1.0 ms of CPU.
+ * to 11.5 million instructions (callgrind) and from about 1.4 to 1.0 ms of CPU.
  *
  * What differs from the float path, all well below a hash bit's reach (the sample videos'
  * hashes stay within the acceptance of Meta's; test/unit/video-vpdq.test.ts):
