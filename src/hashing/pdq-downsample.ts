@@ -38,7 +38,7 @@ function lumaRow (source: LumaSource, y: number, width: number, out: Float32Arra
 }
 
 /** Half of a 64th of the side, rounded up: two passes then span a whole 64th. */
-function jaroszWindow (side: number): number {
+export function jaroszWindow (side: number): number {
   return Math.floor((side + 2 * DOWNSAMPLED_SIDE - 1) / (2 * DOWNSAMPLED_SIDE))
 }
 
@@ -289,18 +289,27 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
     if (ya.needed[k] !== 1) continue
     const count = hi - lo + 1
     for (let c = 0; c < packed; c++) column[c] = sums[c] / count
-    // second pass along the row, at the 64 sample columns only
-    const base = k * DOWNSAMPLED_SIDE
-    for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
-      const start = xa.packedLo[j]
-      const n = xa.n[j]
-      let sum = 0
-      for (let c = start, end = start + n; c < end; c++) sum += column[c]
-      const inverse = xa.sampleInverses[j]
-      sampledRows[base + j] = inverse !== 0 ? sum * inverse : sum / n
-    }
+    sampleAlongRow(column, xa, sampledRows, k)
   }
-  // second pass down the columns, at the 64 sample rows
+  sampleDownColumns(sampledRows, ya, out)
+  return out
+}
+
+/** The second pass along row `k` (first-pass means at the packed columns), at the 64 sample columns only. */
+export function sampleAlongRow (column: Float32Array, xa: Axis, sampledRows: Float32Array, k: number): void {
+  const base = k * DOWNSAMPLED_SIDE
+  for (let j = 0; j < DOWNSAMPLED_SIDE; j++) {
+    const start = xa.packedLo[j]
+    const n = xa.n[j]
+    let sum = 0
+    for (let c = start, end = start + n; c < end; c++) sum += column[c]
+    const inverse = xa.sampleInverses[j]
+    sampledRows[base + j] = inverse !== 0 ? sum * inverse : sum / n
+  }
+}
+
+/** The second pass down the columns, at the 64 sample rows, into `out`. */
+export function sampleDownColumns (sampledRows: Float32Array, ya: Axis, out: Float32Array): void {
   for (let i = 0; i < DOWNSAMPLED_SIDE; i++) {
     const first = ya.lo[i]
     const n = ya.n[i]
@@ -310,5 +319,4 @@ export function downsampleTo64 (source: LumaSource, width: number, height: numbe
       out[i * DOWNSAMPLED_SIDE + j] = sum / n
     }
   }
-  return out
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { type Axis, DOWNSAMPLED_SIDE, PREFIX_MAX_WIDTH, axis } from './pdq-downsample.js'
 import { DCT_MATRIX, DCT_SIDE } from './pdq-dct.js'
+import { yuvColumnScales, yuvSumsFit } from './pdq-yuv-downsample.js'
 import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables, yuv420pTakes } from './yuv420p.js'
 
 /**
@@ -9,8 +10,8 @@ import { YTAB_OFFSET, YUV_C, YUV_CY, chromaRowPlan, yuv420pBytes, yuv420pTables,
  * the same order, so bit for bit its output (test/unit/pdq-wasm.test.ts compares them on
  * every frame of the sample videos). On a 480x720 video frame, this is most of PDQ's time.
  * It also takes yuv420p frames, converted to RGB row by row as FFmpeg's swscale does
- * (yuv420p.ts) inside the kernel, the RGB frame never stored: the same 64x64 image as
- * converting with `yuv420pToRgb24` and then downsampling the RGB.
+ * (yuv420p.ts) inside the kernel, the RGB frame never stored, and blurred in integers
+ * (wasm/pdq-kernel-yuv.ts): bit for bit `downsampleYuv420pTo64` (pdq-yuv-downsample.ts).
  * When the module is missing or cannot be compiled, `downsampleRgb24Wasm` answers undefined
  * and the JS path runs.
  */
@@ -36,7 +37,7 @@ function loadKernel (): Kernel | null {
 }
 
 /** Field order of the kernel's geometry block (G_ constants in wasm/pdq-kernel.ts). */
-const FIELDS = 34
+const FIELDS = 35
 const PAGE = 65536
 
 /** Offsets of one frame size's buffers in the kernel's memory. */
@@ -81,12 +82,13 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     xFirst: take(packed * 4), xLast: take(packed * 4), xCounts: take(packed * 8), xInverses: take(packed * 8),
     xPackedLo: take(DOWNSAMPLED_SIDE * 4), xN: take(DOWNSAMPLED_SIDE * 4), xSampleInverses: take(DOWNSAMPLED_SIDE * 8),
     yNeeded: take(height), yLo: take(DOWNSAMPLED_SIDE * 4), yN: take(DOWNSAMPLED_SIDE * 4),
-    prefix: take((width + 1) * 8), rowBoxed: take(ring * packed * 4), sums: take(packed * 8), column: take(packed * 4),
+    prefix: take((width + 8) * 8), rowBoxed: take(ring * (packed + 4) * 4), sums: take(packed * 8), column: take(packed * 4),
     sampledRows: take(height * DOWNSAMPLED_SIDE * 4), out: take(DOWNSAMPLED_SIDE * DOWNSAMPLED_SIDE * 4),
     yuvParams: take(9 * 4), chromaPlan: take(height * 4), yuvRow: take(3 * ((width >> 1) + 4) * 4),
     dct: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctT: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctRows: take(DCT_SIDE * DOWNSAMPLED_SIDE * 8), dctOut: take(DCT_SIDE * DCT_SIDE * 8),
-    xRuns: take(runs.length * 32),
-    data: take(frameBytes(width, height, stride, format))
+    xRuns: take(runs.length * 32), colScales: take(packed * 4),
+    // the yuv420p path reads a row's last eight pixels as a group, up to 7 bytes past the planes
+    data: take(frameBytes(width, height, stride, format) + 16)
   }
   const have = k.memory.buffer.byteLength
   if (at > have) k.memory.grow(Math.ceil((at - have) / PAGE))
@@ -96,7 +98,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     arrays.xFirst, arrays.xLast, arrays.xCounts, arrays.xInverses, arrays.xPackedLo, arrays.xN, arrays.xSampleInverses,
     arrays.yNeeded, arrays.yLo, arrays.yN, arrays.prefix, arrays.rowBoxed, arrays.sums, arrays.column, arrays.sampledRows,
     arrays.out, arrays.data, format === 'yuv420p' ? 1 : 0, arrays.yuvParams, arrays.chromaPlan, arrays.yuvRow, arrays.dct, arrays.dctT, arrays.dctRows, arrays.dctOut,
-    arrays.xRuns, runs.length
+    arrays.xRuns, runs.length, arrays.colScales
   ])
   runs.forEach((run, r) => {
     new Int32Array(buffer, arrays.xRuns + r * 32, 4).set(run.ints)
@@ -111,6 +113,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
     const { crv, cgu, cgv, cbu } = t.coefficients
     new Int32Array(buffer, arrays.yuvParams, 9).set([YUV_CY, YUV_C, crv, cgu, cgv, cbu, YTAB_OFFSET - (crv >> 9), YTAB_OFFSET - (cgu >> 9) - (cgv >> 9), YTAB_OFFSET - (cbu >> 9)])
     new Int32Array(buffer, arrays.chromaPlan, height).set(chromaRowPlan(height))
+    new Float32Array(buffer, arrays.colScales, packed).set(yuvColumnScales(xa))
   }
   new Int32Array(buffer, arrays.xFirst, packed).set(xa.first)
   new Int32Array(buffer, arrays.xLast, packed).set(xa.last)
@@ -128,7 +131,7 @@ function layoutFor (k: Kernel, width: number, height: number, stride: number, fo
 
 /** Whether the kernel takes frames of this size and format (else the JS path). */
 export function wasmTakes (width: number, height: number, format: FrameFormat = 'rgb24'): boolean {
-  if (format === 'yuv420p' && !yuv420pTakes(width, height)) return false
+  if (format === 'yuv420p' && !(yuv420pTakes(width, height) && yuvSumsFit(width, height))) return false
   return width <= PREFIX_MAX_WIDTH && !(width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) && loadKernel() !== null
 }
 
@@ -160,9 +163,9 @@ export function downsampleRgb24Wasm (data: Uint8Array, width: number, height: nu
 }
 
 /**
- * The same 64×64 image from a yuv420p frame (`yuv420pBytes` long), as converting it with
- * `yuv420pToRgb24` and downsampling the RGB would give; undefined when the kernel is
- * unavailable or does not take this size (odd widths among them).
+ * The 64×64 image of a yuv420p frame (`yuv420pBytes` long) as `downsampleYuv420pTo64` gives
+ * it; undefined when the kernel is unavailable or does not take this size (odd widths, and
+ * frames whose sums would pass 32 bits, among them).
  */
 export function downsampleYuv420pWasm (data: Uint8Array, width: number, height: number): Float32Array | undefined {
   if (!wasmTakes(width, height, 'yuv420p')) return undefined

@@ -4,6 +4,7 @@ import { DOWNSAMPLED_SIDE, LUMA_B, LUMA_G, LUMA_R, downsampleTo64, type LumaSour
 import { downsampleRgb24Wasm, downsampleYuv420pWasm, dctOfLastWasm } from './pdq-wasm.js'
 import { DCT_SIDE, dct64To16 } from './pdq-dct.js'
 import { yuv420pToRgb24, yuv420pTakes } from './yuv420p.js'
+import { downsampleYuv420pTo64, yuvSumsFit } from './pdq-yuv-downsample.js'
 
 /**
  * PDQ, Meta's perceptual image hash, written from the published description
@@ -58,16 +59,22 @@ export function pdqHashRgb (data: Uint8Array, width: number, height: number, str
 
 /**
  * PDQ of a yuv420p frame (FFmpeg's raw planes, `yuv420pBytes` long) as of the RGB24 frame
- * FFmpeg's swscale makes of it (yuv420p.ts): in the WebAssembly kernel the conversion is
- * fused with the luminance and blur; elsewhere the frame is converted here and hashed as RGB.
+ * FFmpeg's swscale makes of it (yuv420p.ts), the conversion fused with the luminance and the
+ * blur, in integers (pdq-yuv-downsample.ts; in the WebAssembly kernel where it runs).
  * Even widths only (`yuv420pTakes`).
  */
 export function pdqHashYuv420p (data: Uint8Array, width: number, height: number): PdqResult {
   if (!yuv420pTakes(width, height)) throw new RangeError(`a yuv420p frame of ${width}x${height} is not converted here`)
   if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) return { hash: new Uint8Array(PERCEPTUAL_HASH_BYTES), quality: 0 }
   const small = downsampleYuv420pWasm(data, width, height)
-  if (small === undefined) return pdqHashRgb(yuv420pToRgb24(data, width, height), width, height)
-  return pdqFromDct({ coefficients: dctOfLastWasm(), quality: qualityOf(small) })
+  if (small !== undefined) return pdqFromDct({ coefficients: dctOfLastWasm(), quality: qualityOf(small) })
+  // the kernel's integer arithmetic in JS where it would take the frame, so a frame hashes the
+  // same with or without it; elsewhere (64x64, sums too large for it) as RGB
+  if (!(width === DOWNSAMPLED_SIDE && height === DOWNSAMPLED_SIDE) && yuvSumsFit(width, height)) {
+    const js = downsampleYuv420pTo64(data, width, height)
+    return pdqFromDct({ coefficients: dct64To16(js), quality: qualityOf(js) })
+  }
+  return pdqHashRgb(yuv420pToRgb24(data, width, height), width, height)
 }
 
 /**
