@@ -20,7 +20,7 @@ const LOADERS: Record<FormatName, () => Promise<HashListFormat>> = {
 
 /**
  * The loader of the format named `name` (as given to `--format`): an unknown name throws here,
- * at once, with registry.ts's getFormat error (HF_INVALID_ARGUMENT listing the valid names).
+ * at once (HF_INVALID_ARGUMENT listing the valid names).
  */
 export function formatLoader (name: string): () => Promise<HashListFormat> {
   if (!Object.hasOwn(LOADERS, name)) {
